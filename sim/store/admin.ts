@@ -1,0 +1,86 @@
+/** The admin API under `/admin` for tests, the demo and benchmarks (loopback only, no token): read orders and stock,
+ *  move a drop, mint a token. Amounts go out as decimal strings of nanotons, never as JSON numbers. */
+import type { ChainTransfer } from '../chain/transfer.js';
+import type { Catalog } from './catalog.js';
+import type { TokenIssuer } from './jwt.js';
+import type { OrderBook, OrderPayment, StoreOrder } from './orders.js';
+import { idParam, integerParam } from './params.js';
+import { ok } from './pipeline.js';
+import { NotInScenario, StoreRefusal } from './refusal.js';
+import type { Route } from './router.js';
+
+export interface AdminDeps {
+  readonly catalog: Catalog;
+  readonly orders: OrderBook;
+  readonly tokens: TokenIssuer;
+}
+
+/** The `/admin` routes. */
+export function adminRoutes({ catalog, orders, tokens }: AdminDeps): Route[] {
+  return [
+    { method: 'GET', path: '/admin/orders', handle: () => ok(orders.list().map(orderJson)) },
+    { method: 'GET', path: '/admin/unmatched', handle: () => ok(orders.unmatched().map(transferJson)) },
+    { method: 'GET', path: '/admin/stock', handle: () => ok(catalog.stockLines()) },
+    {
+      method: 'POST',
+      path: '/admin/drop',
+      handle: (ctx) => {
+        const collectionId = idParam(ctx.request.query, 'collection');
+        const at = integerParam(ctx.request.query, 'at');
+        if (at < 0) throw new StoreRefusal('invalid_params', 'at must be epoch ms', { at });
+        try {
+          catalog.scheduleDrop(collectionId, at);
+        } catch (error) {
+          if (error instanceof NotInScenario) throw new StoreRefusal('collection_not_found', error.message, { collectionId });
+          throw error;
+        }
+        return ok({ collection: collectionId, dropAt: at });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/admin/token',
+      handle: (ctx) => {
+        const user = idParam(ctx.request.query, 'user');
+        const ttl = ctx.request.query.has('ttl') ? integerParam(ctx.request.query, 'ttl') : undefined;
+        return ok({ token: tokens.issue(user, ttl) });
+      },
+    },
+  ];
+}
+
+function orderJson(o: StoreOrder): Record<string, unknown> {
+  return {
+    id: o.id,
+    userId: o.userId,
+    collectionId: o.collectionId,
+    characterId: o.characterId,
+    count: o.count,
+    currency: o.currency,
+    pricePerPack: o.pricePerPack.toString(),
+    totalAmount: o.totalAmount.toString(),
+    wallet: o.wallet,
+    createdAt: o.createdAt,
+    expiresAt: o.expiresAt,
+    state: o.state,
+    paidBy: o.paidBy && paymentJson(o.paidBy),
+    payments: o.payments.map(paymentJson),
+  };
+}
+
+function paymentJson(p: OrderPayment): Record<string, unknown> {
+  return { txHash: p.txHash, lt: p.lt.toString(), utime: p.utime, from: p.from, amount: p.amount.toString(), verdict: p.verdict };
+}
+
+function transferJson(t: ChainTransfer): Record<string, unknown> {
+  return {
+    txHash: t.txHash,
+    lt: t.lt.toString(),
+    utime: t.utime,
+    from: t.from,
+    to: t.to,
+    amount: t.amount.toString(),
+    comment: t.comment,
+    success: t.success,
+  };
+}

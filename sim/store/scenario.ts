@@ -1,0 +1,115 @@
+/** The typed scenario a simulated store is built from: its collections and characters, when each drops, stock and
+ *  prices, and the shop rules (order expiry, unpaid-order limit, count cap, token lifetime, competing buyers). */
+import { z } from 'zod';
+import { toNano } from '../../core/money.js';
+import { StoreSetupInvalid } from './refusal.js';
+
+export interface CharacterScenario {
+  id: number;
+  name: string;
+  /** Packs ever made. */
+  supply: number;
+  /** Packs left at start; defaults to `supply`. */
+  left?: number;
+  /** Price per pack in Telegram Stars. */
+  priceStars: bigint;
+  /** Price per pack in TON, decimal text ("2.5"). */
+  priceTon: string;
+  /** Shown to clients as `rarity`; defaults to 'common'. */
+  rarity?: string;
+}
+
+export interface CollectionScenario {
+  id: number;
+  title: string;
+  /** Epoch ms at which the collection is published; `GET /collection/{id}` answers 404 before. */
+  dropAt: number;
+  /** Only active collections are buyable; defaults to 'active'. */
+  status?: 'active' | 'inactive';
+  characters: CharacterScenario[];
+}
+
+export interface StoreScenario {
+  collections: CollectionScenario[];
+  /** TON order expiry: `expires_at = now + orderTtlSec`. */
+  orderTtlSec: number;
+  /** Unpaid TON orders one user may hold at once (shop settings `crypto_orders_limit`). */
+  cryptoOrdersLimit: number;
+  /** Largest `count` one order may ask for (5 at the real store). */
+  maxCountPerOrder: number;
+  /** Simulated competing buyers that drain stock after each drop. */
+  competitors?: { packsPerSecond: number; startDelayMs?: number };
+  /** JWT lifetime in seconds (60 minutes at the real store). */
+  tokenTtlSec: number;
+}
+
+const tonPrice = z.string().refine(
+  (text) => {
+    try {
+      return toNano(text) > 0n;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a positive TON amount in decimal text with at most 9 decimals' },
+);
+
+const id = z.number().int().positive();
+const count = z.number().int().nonnegative();
+
+const characterSchema = z
+  .object({
+    id,
+    name: z.string().min(1),
+    supply: count,
+    left: count.optional(),
+    priceStars: z.bigint().positive(),
+    priceTon: tonPrice,
+    rarity: z.string().min(1).optional(),
+  })
+  .refine((c) => c.left === undefined || c.left <= c.supply, { message: 'left must not exceed supply', path: ['left'] });
+
+const collectionSchema = z.object({
+  id,
+  title: z.string().min(1),
+  dropAt: z.number().int().nonnegative(),
+  status: z.enum(['active', 'inactive']).optional(),
+  characters: z.array(characterSchema).min(1),
+});
+
+const scenarioSchema = z
+  .object({
+    collections: z.array(collectionSchema),
+    orderTtlSec: z.number().int().positive(),
+    cryptoOrdersLimit: z.number().int().positive(),
+    maxCountPerOrder: z.number().int().positive(),
+    competitors: z
+      .object({ packsPerSecond: z.number().positive().finite(), startDelayMs: z.number().int().nonnegative().optional() })
+      .optional(),
+    tokenTtlSec: z.number().int().positive(),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<number>();
+    s.collections.forEach((c, i) => {
+      if (seen.has(c.id)) ctx.addIssue({ code: 'custom', message: `duplicate collection id ${c.id}`, path: ['collections', i, 'id'] });
+      seen.add(c.id);
+      const chars = new Set<number>();
+      c.characters.forEach((ch, j) => {
+        if (chars.has(ch.id)) {
+          ctx.addIssue({ code: 'custom', message: `duplicate character id ${ch.id}`, path: ['collections', i, 'characters', j, 'id'] });
+        }
+        chars.add(ch.id);
+      });
+    });
+  });
+
+/** Checks a scenario before a store is built from it; throws StoreSetupInvalid naming every bad key. */
+export function validateScenario(scenario: StoreScenario): StoreScenario {
+  const result = scenarioSchema.safeParse(scenario);
+  if (!result.success) {
+    throw new StoreSetupInvalid(z.prettifyError(result.error), {
+      issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return scenario;
+}
