@@ -1,0 +1,59 @@
+/** Configuration safe to show: secrets replaced, amounts written back as decimal text, so `automint config show`
+ *  prints YAML that loads again. Also the list of secret values the logger redacts wherever they appear. */
+import { CURRENCIES, formatAmount, type Currency } from '../money.js';
+import type { ConfigPath } from './config-path.js';
+import type { AutomintConfig } from './schema.js';
+import { isSecretPath } from './secret-paths.js';
+
+export const REDACTED = '[redacted]';
+
+/** A configuration as plain data: strings, numbers, booleans, lists and maps only. */
+export type PlainConfig = { [key: string]: PlainValue };
+export type PlainValue = string | number | boolean | null | PlainValue[] | PlainConfig;
+
+function isCurrency(key: string | number | undefined): key is Currency {
+  return typeof key === 'string' && (CURRENCIES as readonly string[]).includes(key);
+}
+
+function plain(value: unknown, path: ConfigPath): PlainValue | undefined {
+  if (value === undefined) return undefined;
+  if (isSecretPath(path)) return REDACTED;
+  if (typeof value === 'bigint') {
+    const key = path[path.length - 1];
+    return isCurrency(key) ? formatAmount(key, value) : value.toString();
+  }
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((item, i) => plain(item, [...path, i]) ?? null);
+  if (typeof value === 'object') {
+    const out: PlainConfig = {};
+    for (const [key, item] of Object.entries(value)) {
+      const converted = plain(item, [...path, key]);
+      if (converted !== undefined) out[key] = converted;
+    }
+    return out;
+  }
+  return String(value);
+}
+
+/** A copy of the configuration with every secret as '[redacted]' and every amount as decimal text. */
+export function redactConfig(cfg: AutomintConfig): PlainConfig {
+  return plain(cfg, []) as PlainConfig;
+}
+
+/** Every non-empty secret value in a configuration tree (validated or raw), for redaction by value. */
+export function secretValues(cfg: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (value: unknown, path: ConfigPath): void => {
+    if (isSecretPath(path)) {
+      if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') found.add(String(value));
+      return;
+    }
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
+    }
+  };
+  walk(cfg, []);
+  return [...found];
+}

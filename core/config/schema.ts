@@ -1,0 +1,255 @@
+/** The configuration schema: every key automint reads, with its description and default. Amounts are written as
+ *  decimal strings and come out as bigint (nanotons for TON, whole stars for XTR). docs/configuration.md and
+ *  config/schema.json are generated from this file. */
+import { z } from 'zod';
+import { AmountError, parseAmount, type Currency, type Nano, type Stars } from '../money.js';
+import { formatPath } from './config-path.js';
+import { PROFILE_NAMES } from './profiles.js';
+
+/** Account and wallet names: short, safe in file names, span attributes and actor ids. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
+/** Plugin ids, as listed in `targets[].methods` and as keys of `plugins`. */
+export const PLUGIN_ID_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+/** A browser-like User-Agent: the store is a web app and bots that sent library UAs stood out. */
+export const DEFAULT_USER_AGENT =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+const MNEMONIC_WORDS = 24;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const DECIMAL_TEXT = '^\\d+(\\.\\d+)?$';
+
+function amount<C extends Currency>(currency: C) {
+  return z
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? undefined : `write the amount as a quoted decimal string, e.g. "3.5" (an unquoted number can lose digits)`,
+    })
+    .meta({ pattern: DECIMAL_TEXT })
+    .transform((text, ctx) => {
+      try {
+        return parseAmount(currency, text) as C extends 'TON' ? Nano : Stars;
+      } catch (e) {
+        if (!(e instanceof AmountError)) throw e;
+        ctx.addIssue({ code: 'custom', message: e.message });
+        return z.NEVER;
+      }
+    });
+}
+
+/** A TON amount key: decimal text in, nanotons out. */
+const tonAmount = (what: string) => amount('TON').describe(`${what} in TON, as a decimal string ("3.5").`);
+/** A Stars amount key: whole-number text in, stars out. */
+const starsAmount = (what: string) => amount('XTR').describe(`${what} in Telegram Stars, as a whole-number string ("500").`);
+
+const name = (what: string) =>
+  z.string().regex(NAME_PATTERN, { error: `must be 1-32 letters, digits, "_" or "-", starting with a letter or digit` }).describe(what);
+
+const mnemonic = z
+  .string()
+  .superRefine((text, ctx) => {
+    // Messages state the shape only: the words themselves must never reach an error, a log or a span.
+    const words = text.trim().split(/\s+/).filter(Boolean);
+    if (words.length !== MNEMONIC_WORDS) {
+      ctx.addIssue({ code: 'custom', message: `must be ${MNEMONIC_WORDS} words separated by spaces (found ${words.length})` });
+    } else if (words.some((word) => !/^[a-z]+$/.test(word))) {
+      const position = words.findIndex((word) => !/^[a-z]+$/.test(word)) + 1;
+      ctx.addIssue({ code: 'custom', message: `every word must be lowercase letters a-z (word ${position} is not)` });
+    }
+  })
+  .meta({ pattern: `^\\s*[a-z]+(\\s+[a-z]+){${MNEMONIC_WORDS - 1}}\\s*$` })
+  .transform((text) => text.trim().split(/\s+/).join(' '));
+
+const AccountSchema = z
+  .object({
+    name: name('Unique account name, used in logs, traces, the ledger and `targets[].accounts`.'),
+    storeToken: z
+      .string()
+      .regex(JWT_SHAPE, { error: 'must be a JWT (three dot-separated base64url parts), pasted without "Bearer "' })
+      .optional()
+      .describe(
+        'Stickerdom JWT for this account, copied from the store web app (lives about 60 minutes). Write it as ${STORE_TOKEN} and keep it in the environment.',
+      ),
+    wallet: z
+      .string()
+      .optional()
+      .describe('Name of the entry in `wallets` this account pays TON from. Leave out for an account that does not pay in TON.'),
+  })
+  .strict()
+  .describe('A store account (one Telegram user).');
+
+const WalletSchema = z
+  .object({
+    name: name('Unique wallet name, referred to by `accounts[].wallet`.'),
+    method: z.enum(['ton']).describe('Kind of wallet: `ton` (a WalletV5R1 derived from a 24-word mnemonic).'),
+    mnemonic: mnemonic.describe('The wallet\'s 24 lowercase words. Write it as ${TON_MNEMONIC} and keep it in the environment.'),
+  })
+  .strict()
+  .describe('A wallet that pays orders.');
+
+const TargetSchema = z
+  .object({
+    collection: z.number().int().positive().describe('Stickerdom collection id.'),
+    character: z.number().int().positive().describe('Character id within the collection.'),
+    packs: z.number().int().positive().describe('Packs wanted in total for this target, across all its accounts and methods.'),
+    maxPricePerPack: z
+      .object({
+        TON: tonAmount('Highest price per pack').optional(),
+        XTR: starsAmount('Highest price per pack').optional(),
+      })
+      .strict()
+      .prefault({})
+      .describe('Highest price per pack, per currency. An order above it is refused; a currency left out has no cap besides `budget`.'),
+    methods: z
+      .array(z.string().regex(PLUGIN_ID_PATTERN, { error: 'must be a payment plugin id such as "ton" or "stars"' }))
+      .min(1, { error: 'list at least one payment method' })
+      .describe('Payment plugin ids to buy with, in parallel (e.g. [ton] or [ton, stars]).'),
+    accounts: z
+      .array(z.string())
+      .min(1, { error: 'list at least one account, or leave the key out for all accounts' })
+      .optional()
+      .describe('Names of the accounts that buy this target. Leave out for all accounts.'),
+    dropAt: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-12-01T12:00:00Z' })
+      .optional()
+      .describe('When the drop is expected (ISO 8601 with zone). The bot arms shortly before; without it, it polls from the start.'),
+  })
+  .strict()
+  .describe('A character to buy.');
+
+const BudgetSchema = z
+  .object({
+    TON: tonAmount('Most this ledger may spend').prefault('0'),
+    XTR: starsAmount('Most this ledger may spend').prefault('0'),
+  })
+  .strict();
+
+const PluginsSchema = z
+  .object({
+    paths: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Extra plugin modules to load: file paths (relative to the working directory) or package names.'),
+  })
+  .catchall(z.record(z.string(), z.unknown()).describe("A plugin's configuration block, keyed by plugin id; the plugin's own schema checks it."))
+  .prefault({});
+
+const StoreSchema = z
+  .object({
+    baseUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('https://api.stickerdom.store')
+      .describe('Base URL of the Stickerdom API.'),
+    mirrors: z
+      .array(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+      .default([])
+      .describe('Further base URLs serving the same API, tried when the base URL fails at the transport level.'),
+    userAgent: z.string().min(1).default(DEFAULT_USER_AGENT).describe('User-Agent header sent to the store.'),
+  })
+  .strict()
+  .prefault({});
+
+const TelemetrySchema = z
+  .object({
+    serviceName: z.string().min(1).default('automint').describe('OpenTelemetry service name of the spans.'),
+    logLevel: z
+      .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+      .default('info')
+      .describe('Lowest log level written.'),
+    logFormat: z
+      .enum(['auto', 'json', 'pretty'])
+      .default('auto')
+      .describe('Log format: `json` lines, `pretty` text, or `auto` (pretty on a terminal, JSON otherwise).'),
+  })
+  .strict()
+  .prefault({});
+
+type Shape = z.output<typeof ShapeSchema>;
+
+const ShapeSchema = z
+  .object({
+    profile: z
+      .enum(PROFILE_NAMES)
+      .default('balanced')
+      .describe('Speed profile: polling interval, timeouts, retries and circuit breaker (see the profile table).'),
+    dryRun: z.boolean().default(false).describe('Watch and evaluate only: create no orders and move no money. Uses its own ledger file.'),
+    dataDir: z.string().min(1).default('./data').describe('Directory of the ledger and secret files (relative to the working directory).'),
+    store: StoreSchema.describe('The Stickerdom API.'),
+    accounts: z.array(AccountSchema).min(1, { error: 'configure at least one account' }).describe('Store accounts that buy.'),
+    wallets: z.array(WalletSchema).default([]).describe('Wallets that pay; referred to by `accounts[].wallet`.'),
+    targets: z.array(TargetSchema).min(1, { error: 'configure at least one target' }).describe('What to buy.'),
+    budget: BudgetSchema.prefault({}).describe(
+      'Most this ledger (one campaign) may spend, per currency. A currency left out is 0: nothing is bought with it.',
+    ),
+    plugins: PluginsSchema.describe('Plugin configuration: `paths` to load, and one block per plugin id (e.g. `ton: {…}`).'),
+    telemetry: TelemetrySchema.describe('Logs and traces.'),
+  })
+  .strict();
+
+function duplicates(values: readonly string[]): Map<number, number> {
+  const first = new Map<string, number>();
+  const dupes = new Map<number, number>();
+  values.forEach((value, i) => {
+    const seen = first.get(value);
+    if (seen === undefined) first.set(value, i);
+    else dupes.set(i, seen);
+  });
+  return dupes;
+}
+
+/** Checks across keys: unique names and targets, and every reference pointing at something that exists. */
+function crossCheck(cfg: Shape, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  for (const [i, j] of duplicates(cfg.accounts.map((a) => a.name))) {
+    issue(['accounts', i, 'name'], `duplicate account name "${cfg.accounts[i]!.name}" (also at ${formatPath(['accounts', j])})`);
+  }
+  for (const [i, j] of duplicates(cfg.wallets.map((w) => w.name))) {
+    issue(['wallets', i, 'name'], `duplicate wallet name "${cfg.wallets[i]!.name}" (also at ${formatPath(['wallets', j])})`);
+  }
+  const walletNames = cfg.wallets.map((w) => w.name);
+  cfg.accounts.forEach((account, i) => {
+    if (account.wallet !== undefined && !walletNames.includes(account.wallet)) {
+      const known = walletNames.length ? `wallets: ${walletNames.join(', ')}` : 'no wallets are configured';
+      issue(['accounts', i, 'wallet'], `no wallet named "${account.wallet}" (${known})`);
+    }
+  });
+  const accountNames = cfg.accounts.map((a) => a.name);
+  for (const [i, j] of duplicates(cfg.targets.map((t) => `${t.collection}/${t.character}`))) {
+    issue(['targets', i], `same collection and character as ${formatPath(['targets', j])}; merge them into one target`);
+  }
+  cfg.targets.forEach((target, i) => {
+    target.accounts?.forEach((account, k) => {
+      if (!accountNames.includes(account)) {
+        issue(['targets', i, 'accounts', k], `no account named "${account}" (accounts: ${accountNames.join(', ')})`);
+      }
+    });
+    if (target.methods.length === 0) issue(['targets', i, 'methods'], 'list at least one payment method');
+  });
+  for (const id of Object.keys(cfg.plugins)) {
+    if (id !== 'paths' && !PLUGIN_ID_PATTERN.test(id)) {
+      issue(['plugins', id], 'plugin ids are lowercase letters, digits and "-", starting with a letter');
+    }
+  }
+}
+
+/** The whole configuration file. */
+export const AutomintConfigSchema = ShapeSchema.superRefine(crossCheck);
+
+/** The validated configuration: defaults filled in, amounts as bigint. */
+export type AutomintConfig = z.output<typeof AutomintConfigSchema>;
+/** What a configuration file may contain, before defaults and parsing. */
+export type AutomintConfigInput = z.input<typeof AutomintConfigSchema>;
+export type AccountConfig = AutomintConfig['accounts'][number];
+export type WalletConfig = AutomintConfig['wallets'][number];
+export type TargetConfig = AutomintConfig['targets'][number];
+export type BudgetConfig = AutomintConfig['budget'];
+
+/** The configuration blocks of plugins by id (everything under `plugins` except `paths`). */
+export function pluginBlocks(cfg: AutomintConfig): Record<string, Record<string, unknown>> {
+  const { paths: _paths, ...blocks } = cfg.plugins;
+  return blocks;
+}
+
+/** The accounts that buy a target: its `accounts` list, or all accounts. */
+export function targetAccounts(cfg: AutomintConfig, target: TargetConfig): AccountConfig[] {
+  return target.accounts ? cfg.accounts.filter((a) => target.accounts!.includes(a.name)) : [...cfg.accounts];
+}

@@ -1,0 +1,55 @@
+/** The one list of configuration keys that hold secrets. Redaction of `config show`, the logger's by-value redaction
+ *  (through `secretValues`) and the "secret" column of the reference docs all read it, so a key marked here is
+ *  hidden everywhere. */
+import type { ConfigPath } from './config-path.js';
+
+/**
+ * Path patterns, segments separated by dots: `name[]` is any element of the array `name`, `*` is any one key and
+ * `**` any run of keys and indexes (including none). Key names match case-insensitively.
+ */
+export const SECRET_PATHS = [
+  'accounts[].storeToken',
+  'wallets[].mnemonic',
+  'plugins.*.apiKey',
+  'plugins.*.botToken',
+  'plugins.*.apiHash',
+  'plugins.*.session',
+  '**.password',
+  '**.secret',
+] as const;
+
+type Token = { kind: 'key'; name: string } | { kind: 'anyKey' } | { kind: 'index' } | { kind: 'deep' };
+
+function compile(pattern: string): Token[] {
+  const tokens: Token[] = [];
+  for (const part of pattern.split('.')) {
+    if (part === '**') tokens.push({ kind: 'deep' });
+    else if (part === '*') tokens.push({ kind: 'anyKey' });
+    else if (part.endsWith('[]')) tokens.push({ kind: 'key', name: part.slice(0, -2).toLowerCase() }, { kind: 'index' });
+    else tokens.push({ kind: 'key', name: part.toLowerCase() });
+  }
+  return tokens;
+}
+
+const COMPILED = SECRET_PATHS.map(compile);
+
+function matches(tokens: readonly Token[], path: ConfigPath): boolean {
+  const [token, ...rest] = tokens;
+  if (!token) return path.length === 0;
+  if (token.kind === 'deep') {
+    for (let skip = 0; skip <= path.length; skip++) if (matches(rest, path.slice(skip))) return true;
+    return false;
+  }
+  const [segment] = path;
+  if (segment === undefined) return false;
+  const ok =
+    token.kind === 'index'
+      ? typeof segment === 'number'
+      : typeof segment === 'string' && (token.kind === 'anyKey' || segment.toLowerCase() === token.name);
+  return ok && matches(rest, path.slice(1));
+}
+
+/** True when the value at `path` (array indexes as numbers) is a secret. */
+export function isSecretPath(path: ConfigPath): boolean {
+  return COMPILED.some((tokens) => matches(tokens, path));
+}
