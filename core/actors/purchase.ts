@@ -1,0 +1,173 @@
+/** The purchase lifecycle for one target and one account: arms (ledger row, each method's prewarm), waits for
+ *  stock, then buys through one payer per enabled payment method, in parallel, until the target count is reached,
+ *  stock or budget runs out, or the run stops. Talks to: watcher (STOCK/SOLD_OUT in), payers (PAYER.* in; STOCK,
+ *  SOLD_OUT, STOP out), sniper (PURCHASE.DONE out), ledger. */
+import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
+import type { Logger } from 'pino';
+import type { Currency, Units } from '../money.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { PaymentAccount, PaymentMethod, TargetSpec } from '../plugins/payment.js';
+import { payerMachine, type PayerPolicy, type PayerReport } from './payer.js';
+
+/** The payer policy fields that do not depend on the payment method. */
+export type RetryPolicy = Omit<PayerPolicy, 'toleranceBps' | 'expiryMarginMs'>;
+import type { RunMetrics } from './run-metrics.js';
+import type { TargetQuota } from './target-quota.js';
+
+export interface PurchaseInput {
+  /** `purchase:<collection>:<character>:<account>`. */
+  readonly purchaseId: string;
+  readonly account: PaymentAccount;
+  readonly target: TargetSpec & { readonly packsWanted: number; readonly maxPricePerPack: Partial<Record<Currency, Units>> };
+  readonly methods: readonly PaymentMethod[];
+  /** The target's pack quota, shared with the other accounts' purchases of the same target. */
+  readonly quota: TargetQuota;
+  readonly ledger: Ledger;
+  /** Budget limits per currency; a currency without one cannot be spent. */
+  readonly budget: Partial<Record<Currency, Units>>;
+  /** Retry policy; each method's own order policy (tolerance, expiry margin) is added per payer. */
+  readonly policy: RetryPolicy;
+  readonly metrics: RunMetrics;
+  readonly log: Logger;
+  readonly dryRun: boolean;
+}
+
+export type PurchaseEvent =
+  /** From the watcher, after every poll that finds the character on sale. */
+  | { type: 'STOCK'; left: number; observedAt: number }
+  /** From the watcher, when the character is sold out. */
+  | { type: 'SOLD_OUT' }
+  /** From the sniper, when the run stops. */
+  | { type: 'STOP' }
+  | PayerReport;
+
+/** What a purchase tells the sniper when it ends. */
+export type PurchaseReport = { type: 'PURCHASE.DONE'; purchaseId: string; outcome: 'done' | 'failed'; reason: string };
+
+interface PurchaseContext {
+  readonly input: PurchaseInput;
+  left: number;
+  observedAt: number;
+  payersRunning: number;
+  reasons: string[];
+  failure: string | null;
+}
+
+/** The payer's child id (also its systemId) for one method of one purchase. */
+export const payerId = (method: string, purchaseId: string): string => `pay:${method}:${purchaseId}`;
+
+/** Ledger row and prewarm of every method for this account. */
+const armLogic = fromPromise<void, PurchaseInput>(async ({ input, signal }) => {
+  await input.ledger.purchases.ensure({
+    id: input.purchaseId, collection: input.target.collection, character: input.target.character,
+    account: input.account.name, packsWanted: input.target.packsWanted,
+  });
+  await input.ledger.purchases.setState(input.purchaseId, 'arming');
+  await Promise.all(input.methods.map((m) => m.prepare(input.account, signal)));
+  await input.ledger.purchases.setState(input.purchaseId, 'armed');
+});
+
+export const purchaseMachine = setup({
+  types: {
+    context: {} as PurchaseContext,
+    events: {} as PurchaseEvent,
+    input: {} as PurchaseInput,
+  },
+  actors: { arm: armLogic, payer: payerMachine },
+  guards: {
+    hasStock: ({ event }) => event.type === 'STOCK' && event.left > 0,
+    lastPayer: ({ context }) => context.payersRunning <= 1,
+  },
+  actions: {
+    noteStock: assign(({ event }) => (event.type === 'STOCK' ? { left: event.left, observedAt: event.observedAt } : {})),
+    spawnPayers: enqueueActions(({ context, enqueue }) => {
+      const { input } = context;
+      for (const method of input.methods) {
+        const id = payerId(method.id, input.purchaseId);
+        enqueue.spawnChild('payer', {
+          id, systemId: id,
+          input: {
+            purchaseId: input.purchaseId, account: input.account.name, method: method.id, currency: method.currency,
+            target: { ...input.target, maxPricePerPack: input.target.maxPricePerPack[method.currency] ?? null },
+            steps: method.steps(input.account), quota: input.quota, ledger: input.ledger,
+            budget: { total: input.budget[method.currency] ?? 0n },
+            policy: { ...input.policy, ...method.orderPolicy }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
+            left: context.left, observedAt: context.observedAt,
+          },
+        });
+      }
+      enqueue.assign({ payersRunning: input.methods.length });
+    }),
+    forwardToPayers: enqueueActions(({ context, event, enqueue }) => {
+      for (const method of context.input.methods) enqueue.sendTo(payerId(method.id, context.input.purchaseId), event);
+    }),
+    notePayerDone: assign(({ context, event }) => ({
+      payersRunning: context.payersRunning - 1,
+      reasons: event.type === 'PAYER.DONE' ? [...context.reasons, `${event.method}: ${event.reason}`] : context.reasons,
+    })),
+    setLedgerState: ({ context }, params: { state: 'buying' | 'done' | 'failed' }) => {
+      void context.input.ledger.purchases.setState(context.input.purchaseId, params.state).catch((e: unknown) =>
+        context.input.log.error({ err: e }, 'could not record purchase state'));
+    },
+    reportDone: sendParent(({ context }) => ({
+      type: 'PURCHASE.DONE', purchaseId: context.input.purchaseId, outcome: context.failure ? 'failed' : 'done',
+      reason: context.failure ?? context.reasons.join('; '),
+    }) satisfies PurchaseReport),
+  },
+}).createMachine({
+  id: 'purchase',
+  context: ({ input }) => ({ input, left: 0, observedAt: 0, payersRunning: 0, reasons: [], failure: null }),
+  initial: 'arming',
+  on: {
+    STOP: '.done',
+  },
+  states: {
+    arming: {
+      invoke: {
+        src: 'arm',
+        input: ({ context }) => context.input,
+        onDone: 'armed',
+        onError: {
+          target: 'done',
+          actions: [
+            assign({ failure: ({ event }) => `arming failed: ${(event.error as Error).message}` }),
+            ({ context, event }) => context.input.log.error({ err: event.error }, 'arming failed'),
+          ],
+        },
+      },
+      // Stock seen while arming is kept so buying starts the moment arming ends.
+      on: { STOCK: { actions: 'noteStock' } },
+    },
+    armed: {
+      always: { guard: ({ context }) => context.left > 0, target: 'buying' },
+      on: {
+        STOCK: { actions: 'noteStock' },
+        SOLD_OUT: { target: 'done', actions: assign({ reasons: ['sold out before buying'] }) },
+      },
+    },
+    buying: {
+      entry: ['spawnPayers', { type: 'setLedgerState', params: { state: 'buying' } }],
+      on: {
+        STOCK: { actions: ['noteStock', 'forwardToPayers'] },
+        SOLD_OUT: { actions: 'forwardToPayers' },
+        STOP: { target: 'done', actions: 'forwardToPayers' },
+        'PAYER.PAID': {
+          actions: ({ context, event }) => context.input.log.info({ method: event.method, orderId: event.orderId, count: event.count }, 'payer paid an order'),
+        },
+        'PAYER.DONE': [
+          { guard: 'lastPayer', target: 'done', actions: 'notePayerDone' },
+          { actions: 'notePayerDone' },
+        ],
+      },
+    },
+    done: {
+      type: 'final',
+      entry: [
+        ({ context }) => {
+          void context.input.ledger.purchases.setState(context.input.purchaseId, context.failure ? 'failed' : 'done').catch(() => undefined);
+        },
+        'reportDone',
+      ],
+    },
+  },
+});

@@ -1,0 +1,178 @@
+/** The sniper, root of one run: spawns the limiter and endpoints singletons, one store client per account, one
+ *  watcher per target and one purchase per target × account; ends when every purchase has ended or on STOP.
+ *  Talks to: everything below it (STOP out; PURCHASE.DONE in). */
+import { assign, enqueueActions, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { Currency, Units } from '../money.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { PaymentMethod } from '../plugins/payment.js';
+import { StoreClient } from '../store/store-client.js';
+import { ACCOUNT_POOL, withMargin } from '../store/rate-pools.js';
+import { endpointResolver, endpointsLogic } from './endpoints.js';
+import { limiterGate, limiterLogic } from './limiter.js';
+import { purchaseMachine, type PurchaseReport } from './purchase.js';
+import type { RetryPolicy } from './purchase.js';
+import type { RunMetrics } from './run-metrics.js';
+import { TargetQuota } from './target-quota.js';
+import { watcherLogic } from './watcher.js';
+
+/** One target as the run sees it, with the accounts that buy it. */
+export interface RunTarget {
+  readonly collection: number;
+  readonly character: number;
+  readonly packs: number;
+  readonly maxPricePerPack: Partial<Record<Currency, Units>>;
+  readonly methods: readonly string[];
+  readonly accounts: readonly string[];
+  /** Packs already paid / in flight for this target in the ledger (a restarted run goes on from there). */
+  readonly seed: { paid: number; inFlight: number };
+}
+
+export interface RunAccount {
+  readonly name: string;
+  readonly wallet: string | undefined;
+  /** The account's current store JWT. */
+  readonly token: () => Promise<string>;
+}
+
+export interface SniperInput {
+  readonly accounts: readonly RunAccount[];
+  readonly targets: readonly RunTarget[];
+  readonly payments: readonly PaymentMethod[];
+  readonly budget: Partial<Record<Currency, Units>>;
+  readonly store: { readonly baseUrl: string; readonly mirrors: readonly string[]; readonly userAgent: string; readonly timeoutMs: number };
+  readonly limits: { readonly maxWaitMs: number; readonly safetyMarginPct: number; readonly pollIntervalMs: number };
+  readonly policy: RetryPolicy;
+  readonly ledger: Ledger;
+  readonly metrics: RunMetrics;
+  readonly log: Logger;
+  readonly dispatcher: Dispatcher;
+  readonly dryRun: boolean;
+}
+
+export type SniperEvent =
+  /** From the CLI on SIGINT/SIGTERM or a deadline. */
+  | { type: 'STOP'; reason: string }
+  | PurchaseReport;
+
+/** How one purchase ended. */
+export interface PurchaseOutcome {
+  readonly purchaseId: string;
+  readonly outcome: 'done' | 'failed' | 'stopped';
+  readonly reason: string;
+}
+
+interface SniperContext {
+  readonly input: SniperInput;
+  readonly purchaseIds: readonly string[];
+  outcomes: PurchaseOutcome[];
+  stopReason: string | null;
+  children: AnyActorRef[];
+}
+
+/** `collection:character`, the stable key of a target. */
+export const targetKey = (t: { collection: number; character: number }): string => `${t.collection}:${t.character}`;
+/** The purchase's id and systemId. */
+export const purchaseId = (t: { collection: number; character: number }, account: string): string => `purchase:${targetKey(t)}:${account}`;
+
+export const sniperMachine = setup({
+  types: {
+    context: {} as SniperContext,
+    events: {} as SniperEvent,
+    input: {} as SniperInput,
+    output: {} as { outcomes: PurchaseOutcome[]; stopReason: string | null },
+  },
+  actors: { limiter: limiterLogic, endpoints: endpointsLogic, watcher: watcherLogic, purchase: purchaseMachine },
+  actions: {
+    /** Spawns the singletons first: store clients are built on them, then the purchases and watchers that use the clients. */
+    spawnRun: assign(({ context, spawn }) => {
+      const { input } = context;
+      const limiter = spawn('limiter', {
+        id: 'limiter', systemId: 'limiter',
+        input: { limitFor: () => withMargin(ACCOUNT_POOL, input.limits.safetyMarginPct), maxWaitMs: input.limits.maxWaitMs },
+      });
+      const endpoints = spawn('endpoints', { id: 'endpoints', systemId: 'endpoints', input: { primary: input.store.baseUrl, mirrors: input.store.mirrors } });
+      const gate = limiterGate(limiter);
+      const resolver = endpointResolver(endpoints);
+      const clients = new Map(input.accounts.map((a) => [a.name, new StoreClient({
+        account: a.name, token: a.token, gate, endpoints: resolver, dispatcher: input.dispatcher,
+        userAgent: input.store.userAgent, timeoutMs: input.store.timeoutMs,
+      })]));
+      const children: AnyActorRef[] = [limiter, endpoints];
+      for (const t of input.targets) {
+        const key = targetKey(t);
+        const quota = new TargetQuota(t.packs, t.seed);
+        const methods = input.payments.filter((m) => t.methods.includes(m.id));
+        const ids: string[] = [];
+        for (const accountName of t.accounts) {
+          const account = input.accounts.find((a) => a.name === accountName)!;
+          const id = purchaseId(t, accountName);
+          ids.push(id);
+          children.push(spawn('purchase', {
+            id, systemId: id,
+            input: {
+              purchaseId: id, account: { name: account.name, wallet: account.wallet, store: clients.get(account.name)! },
+              target: { key, collection: t.collection, character: t.character, packsWanted: t.packs, maxPricePerPack: t.maxPricePerPack },
+              methods, quota, ledger: input.ledger, budget: input.budget, policy: input.policy, metrics: input.metrics,
+              log: input.log.child({ purchase: id, account: account.name }), dryRun: input.dryRun,
+            },
+          }));
+        }
+        const watcherId = `watcher:${key}`;
+        children.push(spawn('watcher', {
+          id: watcherId, systemId: watcherId,
+          input: {
+            target: { key, collection: t.collection, character: t.character }, store: clients.get(t.accounts[0]!)!,
+            purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, metrics: input.metrics, log: input.log.child({ watcher: key }),
+          },
+        }));
+      }
+      return { children };
+    }),
+    noteOutcome: assign(({ context, event }) =>
+      event.type === 'PURCHASE.DONE'
+        ? { outcomes: [...context.outcomes, { purchaseId: event.purchaseId, outcome: event.outcome, reason: event.reason }] }
+        : {},
+    ),
+    stopPurchases: enqueueActions(({ context, enqueue }) => {
+      for (const id of context.purchaseIds) enqueue.sendTo(id, { type: 'STOP' });
+    }),
+  },
+  guards: {
+    lastPurchase: ({ context }) => context.outcomes.length + 1 >= context.purchaseIds.length,
+  },
+}).createMachine({
+  id: 'sniper',
+  context: ({ input }) => ({
+    input,
+    purchaseIds: input.targets.flatMap((t) => t.accounts.map((a) => purchaseId(t, a))),
+    outcomes: [],
+    stopReason: null,
+    children: [],
+  }),
+  initial: 'running',
+  states: {
+    running: {
+      entry: 'spawnRun',
+      always: { guard: ({ context }) => context.purchaseIds.length === 0, target: 'finished' },
+      on: {
+        'PURCHASE.DONE': [
+          { guard: 'lastPurchase', target: 'finished', actions: 'noteOutcome' },
+          { actions: 'noteOutcome' },
+        ],
+        STOP: { target: 'stopping', actions: [assign({ stopReason: ({ event }) => event.reason }), 'stopPurchases'] },
+      },
+    },
+    /** Purchases finish their in-flight step bookkeeping and report; the deadline keeps a stuck one from holding the run. */
+    stopping: {
+      always: { guard: ({ context }) => context.outcomes.length >= context.purchaseIds.length, target: 'finished' },
+      on: { 'PURCHASE.DONE': { actions: 'noteOutcome' } },
+      after: { 2000: 'finished' },
+    },
+    finished: { type: 'final' },
+  },
+  output: ({ context }) => ({ outcomes: context.outcomes, stopReason: context.stopReason }),
+});
+
+export type SniperRef = ActorRefFrom<typeof sniperMachine>;

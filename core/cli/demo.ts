@@ -1,0 +1,86 @@
+/** `automint demo`: starts the simulated world (a Stickerdom store and a TON chain on loopback ports), loads
+ *  config/demo.yaml with the world's endpoints and credentials, buys the drop end to end, then checks the outcome
+ *  against the world itself (every paid order paid once on chain) and prints the summary. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { runBot } from '../run/run-bot.js';
+import { renderSummary, type RunSummary } from '../run/summary.js';
+import { registerSecret } from '../telemetry/secret-registry.js';
+import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
+import { packageRoot } from './package-root.js';
+import { openSession, protectSecrets } from './session.js';
+
+/** What the world says happened, independent of the bot's own ledger. */
+export interface WorldVerdict {
+  /** Orders the store received more than one payment for. */
+  readonly doublePaid: number;
+  /** Orders the store marked paid. */
+  readonly storePaid: number;
+  /** Transfers to the store that matched no order or the wrong amount. */
+  readonly mismatched: number;
+}
+
+/** The demo's figures as one JSON object (the last stdout line of `automint demo --json`). */
+export function demoJson(s: RunSummary, v: WorldVerdict): string {
+  const spent: Record<string, string> = {};
+  for (const [c, amount] of Object.entries(s.spent)) if (amount > 0n || c === 'TON') spent[c] = amount.toString();
+  const lat = (k: keyof RunSummary['latencyMs']): { p50: number; p99: number } => ({ p50: s.latencyMs[k].p50, p99: s.latencyMs[k].p99 });
+  return JSON.stringify({
+    ok: s.ok && v.doublePaid === 0 && v.storePaid === Object.values(s.paid).reduce((a, b) => a + b, 0),
+    paid: { ton: s.paid['ton'] ?? 0, ...s.paid },
+    packs: s.packs,
+    spent,
+    doublePaid: v.doublePaid,
+    latencyMs: { detectToOrder: lat('detectToOrder'), orderToBroadcast: lat('orderToBroadcast'), broadcastToConfirm: lat('broadcastToConfirm') },
+  });
+}
+
+export const demoCommand = action(async (opts: { json?: boolean; scenario: string }): Promise<number> => {
+  const session = await openSession({ serviceName: 'automint', logLevel: opts.json ? 'warn' : 'info' });
+  const { startWorld } = await import('../../sim/world.js');
+  const { scenarioByName } = await import('../../sim/scenarios.js');
+  const world = await startWorld({ scenario: scenarioByName(opts.scenario) });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-demo-'));
+  try {
+    for (const b of world.buyers) registerSecret([b.token, b.mnemonic]);
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      AUTOMINT_DEMO_STORE_URL: world.store.url,
+      AUTOMINT_DEMO_TON_ENDPOINT: world.chain.endpoint,
+      AUTOMINT_DEMO_DATA_DIR: dataDir,
+    };
+    for (const b of world.buyers) {
+      env[`AUTOMINT_DEMO_${b.name.toUpperCase()}_TOKEN`] = b.token;
+      env[`AUTOMINT_DEMO_${b.name.toUpperCase()}_MNEMONIC`] = b.mnemonic;
+    }
+    const { config } = await loadConfig({ file: path.join(packageRoot(), 'config', 'demo.yaml'), env });
+    protectSecrets(config);
+    session.log.info({ store: world.store.url, chain: world.chain.endpoint, dropInMs: Math.max(0, world.startedAt + 3000 - Date.now()) }, 'simulated world started');
+    const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'demo', signal: session.signal });
+    const verdict = worldVerdict(world.store.orders());
+    if (!opts.json) {
+      process.stdout.write(renderSummary(summary) + '\n');
+      process.stdout.write(`store view: ${verdict.storePaid} orders paid, ${verdict.doublePaid} paid twice, ${verdict.mismatched} mismatched payments\n`);
+    }
+    const json = demoJson(summary, verdict);
+    if (opts.json) process.stdout.write(json + '\n');
+    return (JSON.parse(json) as { ok: boolean }).ok ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    await world.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await session.close();
+  }
+});
+
+/** Reads the store's own record of payments. */
+export function worldVerdict(orders: ReadonlyArray<{ state: string; payments: ReadonlyArray<{ verdict: string }> }>): WorldVerdict {
+  let doublePaid = 0;
+  let mismatched = 0;
+  for (const o of orders) {
+    if (o.payments.filter((p) => p.verdict === 'paid' || p.verdict === 'duplicate').length > 1) doublePaid++;
+    mismatched += o.payments.filter((p) => p.verdict === 'mismatch').length;
+  }
+  return { doublePaid, storePaid: orders.filter((o) => o.state === 'paid').length, mismatched };
+}

@@ -1,0 +1,35 @@
+/** `automint plugins`: the plugins found (built-in and from `plugins.paths`), and which the configuration enables. */
+import 'reflect-metadata';
+import { container } from 'tsyringe';
+import { loadConfig } from '../config/load.js';
+import { pluginBlocks } from '../config/schema.js';
+import { discoverPlugins, registerPlugins, type LoadedPlugin } from '../plugins/host.js';
+import { HOST_VERSION } from '../plugins/manifest.js';
+import { CONFIG, LOGGER } from '../plugins/tokens.js';
+import { createLogger } from '../telemetry/logger.js';
+import { knownSecrets } from '../telemetry/secret-registry.js';
+import { action } from './failure.js';
+import { protectSecrets } from './session.js';
+
+export const pluginsCommand = action(async (opts: { config?: string }): Promise<number> => {
+  let rows: LoadedPlugin[];
+  if (opts.config) {
+    const { config } = await loadConfig({ file: opts.config });
+    protectSecrets(config);
+    const scope = container.createChildContainer();
+    scope.register(CONFIG, { useValue: config });
+    scope.register(LOGGER, { useValue: createLogger({ level: 'silent', format: 'json', secrets: knownSecrets }) });
+    const discovered = await discoverPlugins(config.plugins.paths);
+    rows = (await registerPlugins(scope, discovered, pluginBlocks(config), new Set(config.targets.flatMap((t) => t.methods)))).loaded;
+  } else {
+    rows = (await discoverPlugins()).map(({ manifest: m, source }) => ({
+      id: m.id, kind: m.kind, description: m.description, hostVersion: m.hostVersion, source, enabled: false,
+    }));
+  }
+  const header = ['id', 'kind', 'enabled', 'host', 'source', 'description'];
+  const body = rows.map((r) => [r.id, r.kind, opts.config ? (r.enabled ? 'yes' : 'no') : '-', r.hostVersion, r.source, r.description]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  process.stdout.write([`host version ${HOST_VERSION}`, line(header), ...body.map(line)].join('\n') + '\n');
+  return 0;
+});

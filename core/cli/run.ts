@@ -1,0 +1,20 @@
+/** `automint run --config FILE`: watch the configured targets and buy when they drop. */
+import { loadConfig } from '../config/load.js';
+import { runBot } from '../run/run-bot.js';
+import { renderSummary } from '../run/summary.js';
+import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
+import { configFlags, type ConfigCommandOptions } from './config-options.js';
+import { openSession, protectSecrets } from './session.js';
+
+export const runCommand = action(async (opts: ConfigCommandOptions): Promise<number> => {
+  const { config } = await loadConfig({ file: opts.config, flags: configFlags(opts) });
+  protectSecrets(config);
+  const session = await openSession({ serviceName: config.telemetry.serviceName, logLevel: config.telemetry.logLevel, logFormat: config.telemetry.logFormat });
+  try {
+    const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'run', signal: session.signal });
+    process.stdout.write(renderSummary(summary) + '\n');
+    return summary.ok ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    await session.close();
+  }
+});

@@ -1,0 +1,88 @@
+/** The end of a run in numbers: orders and packs paid per method, money spent and fees per currency (from the
+ *  ledger, the source of truth), and latencies measured in-process. */
+import type { Ledger } from '../ledger/ledger.js';
+import { CURRENCIES, formatAmount, type Currency, type Units } from '../money.js';
+import type { RunMetrics } from '../actors/run-metrics.js';
+import type { PurchaseOutcome } from '../actors/sniper.js';
+
+export interface OrderLine {
+  readonly orderId: string;
+  readonly method: string;
+  readonly account: string;
+  readonly target: string;
+  readonly count: number;
+  readonly currency: Currency;
+  readonly amount: Units;
+  readonly fee: Units | null;
+  readonly state: string;
+}
+
+export interface RunSummary {
+  /** True when every purchase ended without failure and no payment outcome is unknown. */
+  readonly ok: boolean;
+  readonly orders: readonly OrderLine[];
+  /** Paid orders per payment method. */
+  readonly paid: Readonly<Record<string, number>>;
+  readonly packs: number;
+  readonly spent: Readonly<Record<Currency, Units>>;
+  readonly fees: Readonly<Record<Currency, Units>>;
+  readonly unknown: number;
+  readonly latencyMs: Readonly<Record<'detectToOrder' | 'orderToBroadcast' | 'broadcastToConfirm', { p50: number; p99: number; n: number }>>;
+  readonly outcomes: readonly PurchaseOutcome[];
+  readonly stopReason: string | null;
+}
+
+/** Builds the summary of the run from the ledger and the run's measurements. */
+export async function summarize(ledger: Ledger, metrics: RunMetrics, outcomes: readonly PurchaseOutcome[], stopReason: string | null): Promise<RunSummary> {
+  const rows = await ledger.orders.list();
+  const orders: OrderLine[] = [];
+  for (const o of rows) {
+    const intents = await ledger.intents.forOrder(o.orderId);
+    const fee = intents.reduce<Units | null>((sum, i) => (i.fee === null ? sum : (sum ?? 0n) + i.fee), null);
+    orders.push({ orderId: o.orderId, method: o.method, account: o.account, target: `${o.collection}:${o.character}`,
+      count: o.count, currency: o.currency, amount: o.amount, fee, state: o.state });
+  }
+  const paidOrders = orders.filter((o) => o.state === 'paid');
+  const paid: Record<string, number> = {};
+  for (const o of paidOrders) paid[o.method] = (paid[o.method] ?? 0) + 1;
+  const zero = (): Record<Currency, Units> => Object.fromEntries(CURRENCIES.map((c) => [c, 0n])) as Record<Currency, Units>;
+  const spent = zero();
+  const fees = zero();
+  for (const o of paidOrders) {
+    spent[o.currency] += o.amount;
+    fees[o.currency] += o.fee ?? 0n;
+  }
+  const unknown = orders.filter((o) => o.state === 'unknown').length;
+  return {
+    ok: unknown === 0 && outcomes.every((o) => o.outcome !== 'failed'),
+    orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown,
+    latencyMs: {
+      detectToOrder: metrics.percentiles('detectToOrder'),
+      orderToBroadcast: metrics.percentiles('orderToBroadcast'),
+      broadcastToConfirm: metrics.percentiles('broadcastToConfirm'),
+    },
+    outcomes, stopReason,
+  };
+}
+
+/** The summary as a table for a person. */
+export function renderSummary(s: RunSummary): string {
+  const lines: string[] = [];
+  const pad = (cells: string[], widths: number[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const header = ['order', 'method', 'account', 'target', 'packs', 'amount', 'fee', 'state'];
+  const body = s.orders.map((o) => [o.orderId, o.method, o.account, o.target, String(o.count),
+    `${formatAmount(o.currency, o.amount)} ${o.currency}`, o.fee === null ? '-' : `${formatAmount(o.currency, o.fee)} ${o.currency}`, o.state]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  lines.push(pad(header, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...body.map((r) => pad(r, widths)));
+  if (body.length === 0) lines.push('(no orders)');
+  lines.push('');
+  const spent = CURRENCIES.filter((c) => s.spent[c] > 0n || s.fees[c] > 0n)
+    .map((c) => `${formatAmount(c, s.spent[c])} ${c} (fees ${formatAmount(c, s.fees[c])} ${c})`).join(', ') || 'nothing';
+  lines.push(`paid orders: ${Object.entries(s.paid).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}   packs: ${s.packs}   spent: ${spent}`);
+  const l = s.latencyMs;
+  lines.push(`latency ms (p50 / p99): detect→order ${l.detectToOrder.p50} / ${l.detectToOrder.p99}, order→broadcast ${l.orderToBroadcast.p50} / ${l.orderToBroadcast.p99}, broadcast→confirmed ${l.broadcastToConfirm.p50} / ${l.broadcastToConfirm.p99}`);
+  for (const o of s.outcomes) lines.push(`${o.purchaseId}: ${o.outcome} (${o.reason || 'no reason'})`);
+  if (s.unknown > 0) lines.push(`WARNING: ${s.unknown} payment(s) with unknown outcome; run \`automint reconcile\``);
+  if (s.stopReason) lines.push(`stopped: ${s.stopReason}`);
+  return lines.join('\n');
+}

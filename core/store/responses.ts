@@ -1,0 +1,112 @@
+/** What the store's answers look like, as zod schemas, and the domain types they become. Every field the bot acts
+ *  on is checked here; a shape that does not match is a StoreMalformed, never a guess. */
+import { z } from 'zod';
+import { amountFromJson, unitsFromJson, type Nano, type Stars } from '../money.js';
+
+/** `{ok:true,data}` or `{ok:false,errorCode}`: callers check `ok` before `data`. */
+export const envelopeSchema = z.union([
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), errorCode: z.string().min(1).max(200) }),
+]);
+
+const id = z.number().int().positive();
+
+export const shopSettingsSchema = z
+  .object({
+    is_crypto_payment_enabled: z.boolean().optional(),
+    crypto_orders_limit: z.number().int().min(0).max(1000).optional(),
+  })
+  .loose()
+  .transform((s) => ({
+    cryptoPaymentEnabled: s.is_crypto_payment_enabled ?? true,
+    cryptoOrdersLimit: s.crypto_orders_limit ?? 1,
+  }));
+export type ShopSettings = z.output<typeof shopSettingsSchema>;
+
+const characterSchema = z
+  .object({
+    id,
+    name: z.string().max(500).optional(),
+    left: z.number().int().min(0),
+    price: z.union([z.number(), z.string()]).optional(),
+    supply: z.number().int().min(0).optional(),
+    rarity: z.string().max(100).optional(),
+  })
+  .loose()
+  .transform((c) => ({
+    id: c.id,
+    name: c.name ?? `character ${c.id}`,
+    left: c.left,
+    priceStars: c.price === undefined ? null : (amountFromJson('XTR', c.price) as Stars),
+    supply: c.supply ?? null,
+  }));
+
+export const collectionSchema = z
+  .object({
+    collection: z.object({ id, title: z.string().max(500).optional(), status: z.string().max(50).optional() }).loose(),
+    characters: z.array(characterSchema).max(10_000),
+  })
+  .transform((c) => ({
+    id: c.collection.id,
+    title: c.collection.title ?? `collection ${c.collection.id}`,
+    status: c.collection.status ?? 'active',
+    characters: c.characters,
+  }));
+export type Collection = z.output<typeof collectionSchema>;
+export type Character = Collection['characters'][number];
+
+/** `GET /collection/{id}`: a 404 means "not published yet", which is an answer, not an error. */
+export type CollectionView = { published: false } | ({ published: true } & Collection);
+
+export const tonPriceSchema = z
+  .array(z.object({ token_symbol: z.string(), price: z.union([z.number(), z.string()]) }).loose())
+  .max(100)
+  .transform((rows, ctx) => {
+    const ton = rows.find((r) => r.token_symbol.toUpperCase() === 'TON');
+    if (!ton) {
+      ctx.addIssue({ code: 'custom', message: 'no TON entry in the price list' });
+      return z.NEVER;
+    }
+    return amountFromJson('TON', ton.price) as Nano;
+  });
+
+/** A TON order as the store created it. `amount` is what must be sent, in nanotons. */
+export const tonOrderSchema = z
+  .object({
+    order_id: z.union([z.string().min(1).max(120), z.number().int().nonnegative()]),
+    total_amount: z.union([z.number(), z.string()]),
+    wallet: z.string().min(1).max(200),
+    currency: z.string().max(20).optional(),
+    expires_at: z.union([z.number(), z.string()]).optional(),
+  })
+  .loose()
+  .transform((o, ctx) => {
+    const orderId = String(o.order_id);
+    // The order id becomes the transfer comment; control characters would make it a different comment.
+    if (!/^[\x20-\x7e]+$/.test(orderId)) {
+      ctx.addIssue({ code: 'custom', path: ['order_id'], message: 'order id has characters a text comment cannot carry' });
+      return z.NEVER;
+    }
+    if (o.currency !== undefined && o.currency.toUpperCase() !== 'TON') {
+      ctx.addIssue({ code: 'custom', path: ['currency'], message: `currency ${o.currency} is not TON` });
+      return z.NEVER;
+    }
+    return {
+      orderId,
+      amount: unitsFromJson('TON', o.total_amount) as Nano,
+      destination: o.wallet,
+      expiresAt: parseExpiry(o.expires_at),
+    };
+  });
+export type TonOrder = z.output<typeof tonOrderSchema>;
+
+/** `expires_at` as epoch ms: unix seconds, unix ms or an ISO string; null when absent or unreadable. */
+function parseExpiry(v: number | string | undefined): number | null {
+  if (v === undefined) return null;
+  if (typeof v === 'number' || /^\d+$/.test(v)) {
+    const n = Number(v);
+    return n < 1e11 ? n * 1000 : n;
+  }
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : t;
+}

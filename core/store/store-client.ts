@@ -1,0 +1,218 @@
+/** The Stickerdom API client for one account, over undici with keep-alive. Every call goes through the endpoints
+ *  actor (which base URL) and the limiter (may it go now), carries the browser-like headers the store expects, is
+ *  bounded in time and size, and turns every answer into a parsed value or a typed error. */
+import { request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import type { Nano } from '../money.js';
+import type { EndpointResolver, Priority, RateGate } from './request-gate.js';
+import {
+  collectionSchema,
+  envelopeSchema,
+  shopSettingsSchema,
+  tonOrderSchema,
+  tonPriceSchema,
+  type CollectionView,
+  type ShopSettings,
+  type TonOrder,
+} from './responses.js';
+import {
+  StoreAuthError,
+  StoreHttpError,
+  StoreMalformed,
+  StoreRejected,
+  StoreTransportError,
+  type StoreOperation,
+} from './store-error.js';
+
+export const STORE_ORIGIN = 'https://stickerdom.store';
+
+export interface StoreClientOptions {
+  /** Account name: the limiter pool and the log field. */
+  readonly account: string;
+  /** The account's current JWT (from config now, from the auth actor later). */
+  readonly token: () => Promise<string>;
+  readonly gate: RateGate;
+  readonly endpoints: EndpointResolver;
+  readonly dispatcher: Dispatcher;
+  readonly userAgent: string;
+  readonly timeoutMs: number;
+  /** Answers larger than this are refused unread: a hostile store cannot make us buffer gigabytes. */
+  readonly maxBodyBytes?: number;
+}
+
+interface CallSpec<T extends z.ZodType> {
+  readonly op: StoreOperation;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly query?: Record<string, string | number>;
+  readonly priority: Priority;
+  readonly schema: T;
+  /** A 404 is a meaningful answer for this call (collection not published yet). */
+  readonly notFoundIsAnswer?: boolean;
+  readonly signal?: AbortSignal;
+  /** Called the instant the request is handed to the socket layer (latency measurements). */
+  readonly onSent?: () => void;
+}
+
+const AUTH_CODES = /auth|token|unauthori[sz]ed|forbidden|jwt/i;
+
+export class StoreClient {
+  private readonly maxBodyBytes: number;
+
+  constructor(private readonly opts: StoreClientOptions) {
+    this.maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
+  }
+
+  get account(): string {
+    return this.opts.account;
+  }
+
+  /** `GET /api/v1/shop/settings`. */
+  async settings(signal?: AbortSignal): Promise<ShopSettings> {
+    const r = await this.call({ op: 'settings', method: 'GET', path: '/api/v1/shop/settings', priority: 'read', schema: shopSettingsSchema, signal });
+    return r as ShopSettings;
+  }
+
+  /** `GET /api/v1/collection/{id}`: `{published:false}` while the store answers 404. */
+  async collection(collectionId: number, opts: { signal?: AbortSignal; priority?: Priority } = {}): Promise<CollectionView> {
+    const r = await this.call({
+      op: 'collection', method: 'GET', path: `/api/v1/collection/${collectionId}`, priority: opts.priority ?? 'poll',
+      schema: collectionSchema, notFoundIsAnswer: true, signal: opts.signal,
+    });
+    return r === NOT_FOUND ? { published: false } : { published: true, ...(r as z.output<typeof collectionSchema>) };
+  }
+
+  /** `GET /api/v1/shop/price/crypto`: TON per pack, in nanotons. */
+  async priceTon(collection: number, character: number, signal?: AbortSignal): Promise<Nano> {
+    const r = await this.call({
+      op: 'priceTon', method: 'GET', path: '/api/v1/shop/price/crypto', query: { collection, character },
+      priority: 'read', schema: tonPriceSchema, signal,
+    });
+    return r as Nano;
+  }
+
+  /** `POST /api/v1/shop/buy/crypto`: creates a TON order. Never retried here: a timeout may have created it. */
+  async buyTon(
+    req: { collection: number; character: number; count: number },
+    opts: { signal?: AbortSignal; onSent?: () => void } = {},
+  ): Promise<TonOrder> {
+    const r = await this.call({
+      op: 'buyTon', method: 'POST', path: '/api/v1/shop/buy/crypto',
+      query: { collection: req.collection, character: req.character, currency: 'TON', count: req.count },
+      priority: 'spend', schema: tonOrderSchema, signal: opts.signal, onSent: opts.onSent,
+    });
+    return r as TonOrder;
+  }
+
+  private async call<T extends z.ZodType>(spec: CallSpec<T>): Promise<z.output<T> | typeof NOT_FOUND> {
+    const spending = spec.priority === 'spend';
+    const baseUrl = await this.opts.endpoints.resolve(spec.op);
+    const url = new URL(spec.path, baseUrl);
+    for (const [k, v] of Object.entries(spec.query ?? {})) url.searchParams.set(k, String(v));
+    const facts = { op: spec.op, url: url.origin + url.pathname };
+    const lease = await this.opts.gate.acquire({ op: spec.op, pool: `account:${this.opts.account}`, priority: spec.priority, signal: spec.signal });
+    const token = await this.opts.token();
+    const started = performance.now();
+    let status: number | null = null;
+    let headers: Record<string, string | string[] | undefined> = {};
+    let text: string;
+    try {
+      const signal = spec.signal ? AbortSignal.any([spec.signal, AbortSignal.timeout(this.opts.timeoutMs)]) : AbortSignal.timeout(this.opts.timeoutMs);
+      spec.onSent?.();
+      const res = await request(url, {
+        method: spec.method,
+        dispatcher: this.opts.dispatcher,
+        signal,
+        headers: {
+          accept: 'application/json',
+          authorization: `Bearer ${token}`,
+          origin: STORE_ORIGIN,
+          referer: `${STORE_ORIGIN}/`,
+          'user-agent': this.opts.userAgent,
+        },
+      });
+      status = res.statusCode;
+      headers = res.headers;
+      text = await readCapped(res.body, this.maxBodyBytes, () => new StoreMalformed(`body larger than ${this.maxBodyBytes} bytes`, { ...facts, status: res.statusCode }));
+    } catch (e) {
+      const outcome = { status, headers, ms: performance.now() - started };
+      lease.settle(outcome);
+      this.opts.endpoints.report({ op: spec.op, baseUrl, outcome });
+      if (e instanceof StoreMalformed) throw e;
+      const aborted = spec.signal?.aborted === true;
+      const timedOut = !aborted && isAbortOrTimeout(e);
+      // A spending request that left the process may have created an order even if no answer came back.
+      throw new StoreTransportError(aborted ? 'aborted' : timedOut ? 'timeout' : 'connection', spending, facts, e);
+    }
+    const outcome = { status, headers, ms: performance.now() - started };
+    lease.settle(outcome);
+    this.opts.endpoints.report({ op: spec.op, baseUrl, outcome });
+    return this.interpret(spec, status, headers, text, facts);
+  }
+
+  private interpret<T extends z.ZodType>(
+    spec: CallSpec<T>, status: number, headers: Record<string, string | string[] | undefined>, text: string,
+    facts: { op: StoreOperation; url: string },
+  ): z.output<T> | typeof NOT_FOUND {
+    if (status === 401 || status === 403) throw new StoreAuthError(status, facts);
+    const envelope = parseEnvelope(text);
+    if (status === 404 && spec.notFoundIsAnswer) return NOT_FOUND;
+    if (envelope && !envelope.ok) {
+      if (AUTH_CODES.test(envelope.errorCode)) throw new StoreAuthError(status, { ...facts, errorCode: envelope.errorCode });
+      throw new StoreRejected(envelope.errorCode, status, facts);
+    }
+    if (status < 200 || status >= 300) {
+      throw new StoreHttpError(status, { ...facts, retryAfterMs: retryAfterMs(headers['retry-after']) });
+    }
+    if (!envelope) throw new StoreMalformed('not a JSON envelope {ok, data|errorCode}', { ...facts, status });
+    const parsed = spec.schema.safeParse(envelope.data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StoreMalformed(`${issue?.path.join('.') || 'data'}: ${issue?.message ?? 'invalid'}`, { ...facts, status });
+    }
+    return parsed.data;
+  }
+}
+
+const NOT_FOUND = Symbol('not-found');
+
+function parseEnvelope(text: string): z.output<typeof envelopeSchema> | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const r = envelopeSchema.safeParse(json);
+  return r.success ? r.data : null;
+}
+
+async function readCapped(body: AsyncIterable<Buffer | string> & { destroy?: () => void }, max: number, tooBig: () => Error): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buf.length;
+    if (size > max) {
+      body.destroy?.();
+      throw tooBig();
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function isAbortOrTimeout(e: unknown): boolean {
+  const name = (e as { name?: string } | null)?.name;
+  const code = (e as { code?: string } | null)?.code;
+  return name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+}
+
+/** `Retry-After` in ms when it is a sane number of seconds or an HTTP date; undefined otherwise. */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined) return undefined;
+  if (/^\d{1,7}$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}

@@ -1,0 +1,130 @@
+/** One WalletV5R1 as automint uses it: keys derived once, a TonClient (toncenter v2) to read and send, the next
+ *  seqno tracked locally, and a lock so only one external message is in flight at a time. */
+import { Address, beginCell, external, internal, SendMode, storeMessage, type Transaction } from '@ton/core';
+import { TonClient, WalletContractV5R1 } from '@ton/ton';
+import type { Nano } from '../../core/money.js';
+import type { WalletKeys } from './wallet-keys.js';
+import { WalletLock } from './wallet-lock.js';
+
+/** A signed transfer, ready to broadcast: everything the ledger needs to re-send or reconcile it. */
+export interface SignedTransfer {
+  readonly seqno: number;
+  /** Unix seconds after which the wallet contract refuses the message. */
+  readonly validUntil: number;
+  /** The external message, base64 BOC. */
+  readonly boc: string;
+  /** Hash of the external message cell, hex. */
+  readonly bocHash: string;
+}
+
+/** An outgoing transfer found on chain. */
+export interface FoundTransfer {
+  readonly txHash: string;
+  readonly fee: Nano;
+  readonly lt: bigint;
+}
+
+export class TonWallet {
+  readonly contract: WalletContractV5R1;
+  readonly lock = new WalletLock();
+  private nextSeqno: number | null = null;
+  private deployed = false;
+  /** Last balance read from the chain minus what was paid since: the check before paying needs no round trip. */
+  private knownBalance: Nano | null = null;
+
+  constructor(readonly name: string, private readonly keys: WalletKeys, readonly client: TonClient) {
+    this.contract = WalletContractV5R1.create({ workchain: 0, publicKey: keys.publicKey });
+  }
+
+  get address(): Address {
+    return this.contract.address;
+  }
+
+  /** Reads state and seqno from the chain (arming, and after an unknown outcome). */
+  async refresh(): Promise<{ seqno: number; balance: Nano; deployed: boolean }> {
+    const state = await this.client.getContractState(this.address);
+    this.deployed = state.state === 'active';
+    const seqno = this.deployed ? await this.readSeqno() : 0;
+    this.nextSeqno = seqno;
+    this.knownBalance = state.balance as Nano;
+    return { seqno, balance: state.balance as Nano, deployed: this.deployed };
+  }
+
+  /** The seqno as the chain has it now. */
+  async readSeqno(): Promise<number> {
+    const r = await this.client.runMethod(this.address, 'seqno');
+    return r.stack.readNumber();
+  }
+
+  async balance(): Promise<Nano> {
+    this.knownBalance = (await this.client.getBalance(this.address)) as Nano;
+    return this.knownBalance;
+  }
+
+  /** True when the wallet holds at least `need`: from the local estimate when it suffices, else from the chain. */
+  async covers(need: Nano): Promise<{ ok: boolean; balance: Nano }> {
+    if (this.knownBalance !== null && this.knownBalance >= need) return { ok: true, balance: this.knownBalance };
+    const balance = await this.balance();
+    return { ok: balance >= need, balance };
+  }
+
+  /** Money left the wallet (a confirmed transfer and its fee). */
+  spent(amount: Nano | bigint): void {
+    if (this.knownBalance !== null) this.knownBalance = (this.knownBalance - amount) as Nano;
+  }
+
+  /** Builds and signs a transfer of exactly `amount` with a text comment, at the next seqno. Call under the lock. */
+  async sign(to: Address, amount: Nano, comment: string, validUntil: number): Promise<SignedTransfer> {
+    if (this.nextSeqno === null) await this.refresh();
+    const seqno = this.nextSeqno!;
+    const body = await this.contract.createTransfer({
+      seqno,
+      timeout: validUntil,
+      signer: this.keys.signer,
+      // Fees are paid from the wallet on top: the store receives exactly the order amount.
+      sendMode: SendMode.PAY_GAS_SEPARATELY | SendMode.IGNORE_ERRORS,
+      messages: [internal({ to, value: amount, bounce: false, body: comment })],
+    });
+    // The first transfer of a fresh wallet deploys it, so it carries the StateInit.
+    const message = external({ to: this.address, init: this.deployed ? undefined : this.contract.init, body });
+    const cell = beginCell().store(storeMessage(message)).endCell();
+    return { seqno, validUntil, boc: cell.toBoc().toString('base64'), bocHash: cell.hash().toString('hex') };
+  }
+
+  /** Broadcasts a signed transfer. Re-sending the same one is safe: the seqno lets it execute at most once. */
+  async broadcast(boc: string): Promise<void> {
+    await this.client.sendFile(Buffer.from(boc, 'base64'));
+  }
+
+  /** The chain executed our message at `seqno`: the next transfer uses the one after it. */
+  advance(seqno: number): void {
+    this.deployed = true;
+    if (this.nextSeqno === null || this.nextSeqno <= seqno) this.nextSeqno = seqno + 1;
+  }
+
+  /** Forgets the local seqno so the next transfer reads it from the chain. */
+  invalidate(): void {
+    this.nextSeqno = null;
+  }
+
+  /** Looks in the wallet's recent transactions for the outgoing transfer with this comment, destination and amount. */
+  async findOutgoing(to: Address, amount: Nano, comment: string, limit = 30): Promise<FoundTransfer | null> {
+    const txs = await this.client.getTransactions(this.address, { limit, archival: true });
+    for (const tx of txs) {
+      if (carries(tx, to, amount, comment)) {
+        return { txHash: tx.hash().toString('hex'), fee: tx.totalFees.coins as Nano, lt: tx.lt };
+      }
+    }
+    return null;
+  }
+}
+
+function carries(tx: Transaction, to: Address, amount: Nano, comment: string): boolean {
+  if (tx.inMessage?.info.type !== 'external-in') return false;
+  for (const out of tx.outMessages.values()) {
+    if (out.info.type !== 'internal' || !out.info.dest.equals(to) || out.info.value.coins !== amount) continue;
+    const s = out.body.beginParse();
+    if (s.remainingBits >= 32 && s.loadUint(32) === 0 && s.loadStringTail() === comment) return true;
+  }
+  return false;
+}
