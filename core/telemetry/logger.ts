@@ -1,0 +1,97 @@
+/** The pino logger every part of automint writes to: JSON for machines, pretty on a terminal, each line carrying
+ *  the active span's `trace_id`/`span_id` so logs join traces, and secrets removed twice over: by key path (pino
+ *  `redact`) and by value (every known secret scrubbed from the final line, wherever it hides). */
+import { createRequire } from 'node:module';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { REDACTED, scrubWith } from './secret-registry.js';
+
+export type LogFormat = 'auto' | 'json' | 'pretty';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type LoggerOptions = {
+  level: LogLevel;
+  /** `auto`: pretty when the destination is a terminal, JSON otherwise. */
+  format: LogFormat;
+  /** The secret values to scrub, read again for every line so secrets obtained later count (usually `knownSecrets`). */
+  secrets: () => readonly string[];
+  /** Where lines go; standard error when omitted, so standard output stays free for command results. */
+  destination?: DestinationStream | NodeJS.WritableStream;
+};
+
+/** Keys whose values are secrets (or personal data) wherever they appear in a logged object. */
+export const SECRET_KEYS = [
+  'mnemonic',
+  'storeToken',
+  'token',
+  'jwt',
+  'authorization',
+  'initData',
+  'password',
+  'session',
+  'apiKey',
+  'botToken',
+  'secretKey',
+  'privateKey',
+  'accessToken',
+  'refreshToken',
+  'cookie',
+  'phone',
+  'phoneNumber',
+] as const;
+
+/** pino's redaction matches fixed paths, so each key is listed at the depths logged objects reach. */
+const REDACT_DEPTH = 4;
+
+/** The pino `redact` paths built from SECRET_KEYS, plus request headers. */
+export function redactPaths(): string[] {
+  const paths = ['headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie'];
+  for (const key of SECRET_KEYS) {
+    for (let depth = 0; depth < REDACT_DEPTH; depth += 1) paths.push([...Array<string>(depth).fill('*'), key].join('.'));
+  }
+  return paths;
+}
+
+/** Creates the run's logger. */
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const pretty = options.format === 'pretty' || (options.format === 'auto' && isTerminal(options.destination));
+  const stream = pretty ? prettyStream(destination, isTerminal(options.destination)) : destination;
+  return pino(
+    {
+      level: options.level,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: redactPaths(), censor: REDACTED },
+      mixin: traceFields,
+      hooks: {
+        // The whole serialized line, after redaction and serializers: messages, nested objects, error messages,
+        // stacks and causes are all in it, so a secret value cannot slip past under a key nobody listed.
+        streamWrite: (line) => scrubWith(line, options.secrets()),
+      },
+    },
+    stream,
+  );
+}
+
+/** Human-readable lines, formatted synchronously in this thread (pino-pretty's own stream is asynchronous and
+ *  would lose the last lines when the process exits right after them). */
+function prettyStream(destination: DestinationStream | NodeJS.WritableStream, colorize: boolean): DestinationStream {
+  // Loaded only for a terminal (~70 ms): JSON runs and `--help` do not pay for it. require keeps createLogger sync.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  const prettify = prettyFactory({ colorize, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' });
+  return { write: (line: string) => void destination.write(prettify(line)) };
+}
+
+/** `trace_id` and `span_id` of the span active where the log call happens, if any. */
+function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return {};
+  const ctx = span.spanContext();
+  return isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
+}
+
+function isTerminal(destination: LoggerOptions['destination']): boolean {
+  if (destination === undefined) return process.stderr.isTTY === true;
+  return (destination as { isTTY?: boolean }).isTTY === true;
+}

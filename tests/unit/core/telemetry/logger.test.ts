@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AutomintError } from '../../../../core/errors.js';
+import { createLogger, type LoggerOptions } from '../../../../core/telemetry/logger.js';
+import { knownSecrets, registerSecret } from '../../../../core/telemetry/secret-registry.js';
+import { startTracing, type Tracing } from '../../../../core/telemetry/tracing.js';
+
+/** A logger writing JSON lines into memory. */
+function capture(options: Partial<LoggerOptions> = {}) {
+  const lines: string[] = [];
+  const log = createLogger({
+    level: 'info',
+    format: 'json',
+    secrets: () => [],
+    destination: { write: (line: string) => void lines.push(line) },
+    ...options,
+  });
+  const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { log, lines, parsed, text: () => lines.join('') };
+}
+
+describe('createLogger', () => {
+  it('redacts secret keys by path, at the top level and nested', () => {
+    const { log, parsed } = capture();
+    log.info(
+      {
+        mnemonic: 'top level words',
+        account: { name: 'main', storeToken: 'tok-1', session: 'sess-1' },
+        request: { headers: { authorization: 'Bearer abc', accept: 'json' } },
+        telegram: { login: { password: 'hunter2', apiKey: 'key-1' } },
+        headers: { authorization: 'Bearer top' },
+      },
+      'logged in',
+    );
+    const [line] = parsed();
+    expect(line).toMatchObject({
+      mnemonic: '[redacted]',
+      account: { name: 'main', storeToken: '[redacted]', session: '[redacted]' },
+      request: { headers: { authorization: '[redacted]', accept: 'json' } },
+      telegram: { login: { password: '[redacted]', apiKey: '[redacted]' } },
+      headers: { authorization: '[redacted]' },
+      msg: 'logged in',
+      level: 'info',
+    });
+  });
+
+  it('scrubs known secret values from the message, nested objects and error messages and stacks', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+    const { log, text, parsed } = capture({ secrets: () => [jwt] });
+    const cause = new Error(`upstream rejected ${jwt}`);
+    log.error(
+      { err: new AutomintError('AUTH_FAILED', `store refused token ${jwt}`, {}, { cause }), deep: { a: { b: { c: [`Bearer ${jwt}`] } } } },
+      'auth failed for %s',
+      jwt,
+    );
+    expect(text()).not.toContain(jwt);
+    const [line] = parsed() as [{ msg: string; err: { message: string; stack: string }; deep: unknown }];
+    expect(line.msg).toBe('auth failed for [redacted]');
+    // pino appends the cause's message: both are scrubbed.
+    expect(line.err.message).toBe('store refused token [redacted]: upstream rejected [redacted]');
+    expect(line.err.stack).toContain('store refused token [redacted]');
+    expect(line.deep).toEqual({ a: { b: { c: ['Bearer [redacted]'] } } });
+  });
+
+  it('scrubs a secret containing characters JSON escapes', () => {
+    const password = 'pa"ss\\word-42';
+    const { log, text } = capture({ secrets: () => [password] });
+    log.info({ note: `typed ${password} twice` }, 'input');
+    expect(text()).toContain('typed [redacted] twice');
+    expect(text()).not.toContain(JSON.stringify(password).slice(1, -1));
+  });
+
+  it('counts secrets registered after the logger was created', () => {
+    const { log, text } = capture({ secrets: knownSecrets });
+    const token = `bot-token-${process.pid}-registered-late`;
+    log.info(`before ${token}`);
+    registerSecret(token);
+    log.info(`after ${token}`);
+    const [before, after] = text().trim().split('\n');
+    expect(before).toContain(token);
+    expect(after).not.toContain(token);
+    expect(after).toContain('after [redacted]');
+  });
+
+  it('scrubs a registered mnemonic even when it is logged as a word list', () => {
+    const words = ['abandon', 'ability', 'able', 'about', 'above', 'absent', 'absorb', 'abstract', 'absurd', 'abuse', 'access', 'accident'];
+    registerSecret(words);
+    const { log, text } = capture({ secrets: knownSecrets });
+    log.warn({ wallet: { words } }, 'wallet words: %s', words.join('\n'));
+    expect(text()).not.toContain('abandon');
+    expect(text()).not.toContain('accident');
+    // The word list collapses into one redacted string, and the line stays valid JSON.
+    expect(JSON.parse(text())).toMatchObject({ wallet: { words: ['[redacted]'] }, msg: 'wallet words: [redacted]' });
+  });
+
+  it('writes trace_id and span_id of the active span, also across an await', async () => {
+    const { log, parsed } = capture();
+    const exporter = new InMemorySpanExporter();
+    const tracing: Tracing = await startTracing({ serviceName: 'automint-test', exporter });
+    try {
+      const ids = await tracing.tracer.startActiveSpan('order', async (span) => {
+        log.info('creating order');
+        await new Promise((resolve) => setImmediate(resolve));
+        log.info('order created');
+        span.end();
+        return span.spanContext();
+      });
+      log.info('outside any span');
+      const [first, second, outside] = parsed();
+      expect(first).toMatchObject({ trace_id: ids.traceId, span_id: ids.spanId });
+      expect(second).toMatchObject({ trace_id: ids.traceId, span_id: ids.spanId });
+      expect(outside).not.toHaveProperty('trace_id');
+    } finally {
+      await tracing.shutdown(1000);
+    }
+  });
+
+  describe('formats', () => {
+    const savedIsTTY = process.stderr.isTTY;
+    beforeAll(() => {
+      Object.defineProperty(process.stderr, 'isTTY', { value: false, configurable: true });
+    });
+    afterAll(() => {
+      Object.defineProperty(process.stderr, 'isTTY', { value: savedIsTTY, configurable: true });
+    });
+
+    it('writes JSON lines when format is auto and the destination is not a terminal', () => {
+      const { log, lines } = capture({ format: 'auto' });
+      log.info({ orderId: 'o-1' }, 'order paid');
+      expect(JSON.parse(lines[0]!)).toMatchObject({ orderId: 'o-1', msg: 'order paid' });
+    });
+
+    it('writes readable lines when format is auto and the destination is a terminal', () => {
+      const lines: string[] = [];
+      const terminal = { isTTY: true, write: (line: string) => void lines.push(line) };
+      const log = createLogger({ level: 'info', format: 'auto', secrets: () => ['secret-order-token'], destination: terminal });
+      log.info({ orderId: 'o-1', note: 'secret-order-token' }, 'order paid');
+      expect(() => JSON.parse(lines[0]!)).toThrow();
+      expect(lines.join('')).toContain('order paid');
+      expect(lines.join('')).toContain('o-1');
+      expect(lines.join('')).not.toContain('secret-order-token');
+    });
+
+    it('respects the level', () => {
+      const { log, lines } = capture({ level: 'warn' });
+      log.info('quiet');
+      log.warn('loud');
+      expect(lines).toHaveLength(1);
+    });
+  });
+});
