@@ -30,10 +30,12 @@ export type PayerEvent =
   /** From the purchase, when the run stops. */
   | { type: 'STOP' };
 
-/** What a payer tells its purchase. */
-export type PayerReport =
-  | { type: 'PAYER.PAID'; method: string; orderId: string; count: number; amount: Units }
-  | { type: 'PAYER.DONE'; method: string; reason: string };
+/** What a payer tells its purchase while it runs. When it ends, its output (PayerOutput) arrives as xstate's
+ *  `xstate.done.actor.<id>` event. */
+export type PayerReport = { type: 'PAYER.PAID'; method: string; orderId: string; count: number; amount: Units };
+
+/** Why a payer ended. */
+export type PayerOutput = { method: string; reason: string };
 
 interface PayerContext {
   readonly input: PayerInput;
@@ -56,7 +58,7 @@ export const payerMachine = setup({
     context: {} as PayerContext,
     events: {} as PayerEvent,
     input: {} as PayerInput,
-    output: {} as { method: string; reason: string },
+    output: {} as PayerOutput,
   },
   actors: {
     plan: planStep, quote: quoteStep, reserve: reserveStep, order: orderStep, verify: verifyStep,
@@ -92,7 +94,6 @@ export const payerMachine = setup({
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
     releaseClaim: ({ context }) => context.input.quota.release(context.count),
     settleClaim: ({ context }) => context.input.quota.settle(context.count),
-    reportDone: sendParent(({ context }) => ({ type: 'PAYER.DONE', method: context.input.method, reason: context.reason }) satisfies PayerReport),
   },
 }).createMachine({
   id: 'payer',
@@ -224,10 +225,7 @@ export const payerMachine = setup({
       always: { guard: 'tooManyFailures', target: 'done' },
       after: { retryDelay: 'planning' },
     },
-    done: {
-      type: 'final',
-      entry: 'reportDone',
-    },
+    done: { type: 'final' },
   },
   output: ({ context }) => ({ method: context.input.method, reason: context.reason }),
 });

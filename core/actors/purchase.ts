@@ -2,12 +2,12 @@
  *  stock, then buys through one payer per enabled payment method, in parallel, until the target count is reached,
  *  stock or budget runs out, or the run stops. Talks to: watcher (STOCK/SOLD_OUT in), payers (PAYER.* in; STOCK,
  *  SOLD_OUT, STOP out), sniper (PURCHASE.DONE out), ledger. */
-import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Logger } from 'pino';
 import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentAccount, PaymentMethod, TargetSpec } from '../plugins/payment.js';
-import { payerMachine, type PayerPolicy, type PayerReport } from './payer.js';
+import { payerMachine, type PayerOutput, type PayerPolicy, type PayerReport } from './payer.js';
 
 /** The payer policy fields that do not depend on the payment method. */
 export type RetryPolicy = Omit<PayerPolicy, 'toleranceBps' | 'expiryMarginMs'>;
@@ -39,10 +39,12 @@ export type PurchaseEvent =
   | { type: 'SOLD_OUT' }
   /** From the sniper, when the run stops. */
   | { type: 'STOP' }
-  | PayerReport;
+  | PayerReport
+  /** From xstate when a payer child ends; its output says why. */
+  | { type: `xstate.done.actor.${string}`; output: PayerOutput };
 
-/** What a purchase tells the sniper when it ends. */
-export type PurchaseReport = { type: 'PURCHASE.DONE'; purchaseId: string; outcome: 'done' | 'failed'; reason: string };
+/** How a purchase ended: its output, which the sniper receives as `xstate.done.actor.<purchaseId>`. */
+export type PurchaseOutput = { purchaseId: string; outcome: 'done' | 'failed'; reason: string };
 
 interface PurchaseContext {
   readonly input: PurchaseInput;
@@ -101,18 +103,17 @@ export const purchaseMachine = setup({
     forwardToPayers: enqueueActions(({ context, event, enqueue }) => {
       for (const method of context.input.methods) enqueue.sendTo(payerId(method.id, context.input.purchaseId), event);
     }),
-    notePayerDone: assign(({ context, event }) => ({
-      payersRunning: context.payersRunning - 1,
-      reasons: event.type === 'PAYER.DONE' ? [...context.reasons, `${event.method}: ${event.reason}`] : context.reasons,
-    })),
+    notePayerDone: assign(({ context, event }) => {
+      const output = (event as { output?: PayerOutput }).output;
+      return {
+        payersRunning: context.payersRunning - 1,
+        reasons: output ? [...context.reasons, `${output.method}: ${output.reason}`] : context.reasons,
+      };
+    }),
     setLedgerState: ({ context }, params: { state: 'buying' | 'done' | 'failed' }) => {
       void context.input.ledger.purchases.setState(context.input.purchaseId, params.state).catch((e: unknown) =>
         context.input.log.error({ err: e }, 'could not record purchase state'));
     },
-    reportDone: sendParent(({ context }) => ({
-      type: 'PURCHASE.DONE', purchaseId: context.input.purchaseId, outcome: context.failure ? 'failed' : 'done',
-      reason: context.failure ?? context.reasons.join('; '),
-    }) satisfies PurchaseReport),
   },
 }).createMachine({
   id: 'purchase',
@@ -154,7 +155,7 @@ export const purchaseMachine = setup({
         'PAYER.PAID': {
           actions: ({ context, event }) => context.input.log.info({ method: event.method, orderId: event.orderId, count: event.count }, 'payer paid an order'),
         },
-        'PAYER.DONE': [
+        'xstate.done.actor.*': [
           { guard: 'lastPayer', target: 'done', actions: 'notePayerDone' },
           { actions: 'notePayerDone' },
         ],
@@ -162,12 +163,12 @@ export const purchaseMachine = setup({
     },
     done: {
       type: 'final',
-      entry: [
-        ({ context }) => {
-          void context.input.ledger.purchases.setState(context.input.purchaseId, context.failure ? 'failed' : 'done').catch(() => undefined);
-        },
-        'reportDone',
-      ],
+      entry: ({ context }) => {
+        void context.input.ledger.purchases.setState(context.input.purchaseId, context.failure ? 'failed' : 'done').catch(() => undefined);
+      },
     },
   },
+  output: ({ context }): PurchaseOutput => ({
+    purchaseId: context.input.purchaseId, outcome: context.failure ? 'failed' : 'done', reason: context.failure ?? context.reasons.join('; '),
+  }),
 });

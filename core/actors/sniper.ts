@@ -11,7 +11,7 @@ import { StoreClient } from '../store/store-client.js';
 import { ACCOUNT_POOL, withMargin } from '../store/rate-pools.js';
 import { endpointResolver, endpointsLogic } from './endpoints.js';
 import { limiterGate, limiterLogic } from './limiter.js';
-import { purchaseMachine, type PurchaseReport } from './purchase.js';
+import { purchaseMachine, type PurchaseOutput } from './purchase.js';
 import type { RetryPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
 import { TargetQuota } from './target-quota.js';
@@ -54,7 +54,8 @@ export interface SniperInput {
 export type SniperEvent =
   /** From the CLI on SIGINT/SIGTERM or a deadline. */
   | { type: 'STOP'; reason: string }
-  | PurchaseReport;
+  /** From xstate when a child ends; for a purchase its output says how. */
+  | { type: `xstate.done.actor.${string}`; output: unknown };
 
 /** How one purchase ended. */
 export interface PurchaseOutcome {
@@ -130,17 +131,18 @@ export const sniperMachine = setup({
       }
       return { children };
     }),
-    noteOutcome: assign(({ context, event }) =>
-      event.type === 'PURCHASE.DONE'
-        ? { outcomes: [...context.outcomes, { purchaseId: event.purchaseId, outcome: event.outcome, reason: event.reason }] }
-        : {},
-    ),
+    noteOutcome: assign(({ context, event }) => {
+      const out = (event as { output?: PurchaseOutput }).output;
+      return out ? { outcomes: [...context.outcomes, { purchaseId: out.purchaseId, outcome: out.outcome, reason: out.reason }] } : {};
+    }),
     stopPurchases: enqueueActions(({ context, enqueue }) => {
       for (const id of context.purchaseIds) enqueue.sendTo(id, { type: 'STOP' });
     }),
   },
   guards: {
-    lastPurchase: ({ context }) => context.outcomes.length + 1 >= context.purchaseIds.length,
+    isPurchase: ({ event }) => typeof (event as { output?: PurchaseOutput }).output?.purchaseId === 'string',
+    lastPurchase: ({ context, event }) =>
+      typeof (event as { output?: PurchaseOutput }).output?.purchaseId === 'string' && context.outcomes.length + 1 >= context.purchaseIds.length,
   },
 }).createMachine({
   id: 'sniper',
@@ -157,9 +159,9 @@ export const sniperMachine = setup({
       entry: 'spawnRun',
       always: { guard: ({ context }) => context.purchaseIds.length === 0, target: 'finished' },
       on: {
-        'PURCHASE.DONE': [
+        'xstate.done.actor.*': [
           { guard: 'lastPurchase', target: 'finished', actions: 'noteOutcome' },
-          { actions: 'noteOutcome' },
+          { guard: 'isPurchase', actions: 'noteOutcome' },
         ],
         STOP: { target: 'stopping', actions: [assign({ stopReason: ({ event }) => event.reason }), 'stopPurchases'] },
       },
@@ -167,7 +169,7 @@ export const sniperMachine = setup({
     /** Purchases finish their in-flight step bookkeeping and report; the deadline keeps a stuck one from holding the run. */
     stopping: {
       always: { guard: ({ context }) => context.outcomes.length >= context.purchaseIds.length, target: 'finished' },
-      on: { 'PURCHASE.DONE': { actions: 'noteOutcome' } },
+      on: { 'xstate.done.actor.*': { guard: 'isPurchase', actions: 'noteOutcome' } },
       after: { 2000: 'finished' },
     },
     finished: { type: 'final' },

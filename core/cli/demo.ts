@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
+import type { AutomintConfig } from '../config/schema.js';
+import type { World } from '../../sim/world.js';
 import { runBot } from '../run/run-bot.js';
 import { renderSummary, type RunSummary } from '../run/summary.js';
 import { registerSecret } from '../telemetry/secret-registry.js';
@@ -37,6 +39,24 @@ export function demoJson(s: RunSummary, v: WorldVerdict): string {
   });
 }
 
+/** The embedded default config (config/demo.yaml) filled with a running world's endpoints and its buyers' secrets. */
+export async function loadDemoConfig(world: World, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<AutomintConfig> {
+  for (const b of world.buyers) registerSecret([b.token, b.mnemonic]);
+  const vars: Record<string, string | undefined> = {
+    ...env,
+    AUTOMINT_DEMO_STORE_URL: world.store.url,
+    AUTOMINT_DEMO_TON_ENDPOINT: world.chain.endpoint,
+    AUTOMINT_DEMO_DATA_DIR: dataDir,
+  };
+  for (const b of world.buyers) {
+    vars[`AUTOMINT_DEMO_${b.name.toUpperCase()}_TOKEN`] = b.token;
+    vars[`AUTOMINT_DEMO_${b.name.toUpperCase()}_MNEMONIC`] = b.mnemonic;
+  }
+  const { config } = await loadConfig({ file: path.join(packageRoot(), 'config', 'demo.yaml'), env: vars });
+  protectSecrets(config);
+  return config;
+}
+
 export const demoCommand = action(async (opts: { json?: boolean; scenario: string }): Promise<number> => {
   const session = await openSession({ serviceName: 'automint', logLevel: opts.json ? 'warn' : 'info' });
   const { startWorld } = await import('../../sim/world.js');
@@ -44,19 +64,7 @@ export const demoCommand = action(async (opts: { json?: boolean; scenario: strin
   const world = await startWorld({ scenario: scenarioByName(opts.scenario) });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-demo-'));
   try {
-    for (const b of world.buyers) registerSecret([b.token, b.mnemonic]);
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      AUTOMINT_DEMO_STORE_URL: world.store.url,
-      AUTOMINT_DEMO_TON_ENDPOINT: world.chain.endpoint,
-      AUTOMINT_DEMO_DATA_DIR: dataDir,
-    };
-    for (const b of world.buyers) {
-      env[`AUTOMINT_DEMO_${b.name.toUpperCase()}_TOKEN`] = b.token;
-      env[`AUTOMINT_DEMO_${b.name.toUpperCase()}_MNEMONIC`] = b.mnemonic;
-    }
-    const { config } = await loadConfig({ file: path.join(packageRoot(), 'config', 'demo.yaml'), env });
-    protectSecrets(config);
+    const config = await loadDemoConfig(world, dataDir);
     session.log.info({ store: world.store.url, chain: world.chain.endpoint, dropInMs: Math.max(0, world.startedAt + 3000 - Date.now()) }, 'simulated world started');
     const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'demo', signal: session.signal });
     const verdict = worldVerdict(world.store.orders());

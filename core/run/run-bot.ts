@@ -102,7 +102,9 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       });
       const onStop = (): void => sniper.send({ type: 'STOP', reason: 'signal' });
       stop.signal.addEventListener('abort', onStop, { once: true });
-      sniper.start();
+      // Started inside the root span's context: every async continuation of the run, and so every log line, carries its trace id.
+      const runContext = rootSpan ? trace.setSpan(otelContext.active(), rootSpan) : otelContext.active();
+      otelContext.with(runContext, () => sniper.start());
       const output = await toPromise(sniper);
       inspector?.endAll();
       return await summarize(ledger, metrics, output.outcomes, output.stopReason);

@@ -135,11 +135,14 @@ export class StoreClient {
       headers = res.headers;
       text = await readCapped(res.body, this.maxBodyBytes, () => new StoreMalformed(`body larger than ${this.maxBodyBytes} bytes`, { ...facts, status: res.statusCode }));
     } catch (e) {
-      const outcome = { status, headers, ms: performance.now() - started };
-      lease.settle(outcome);
-      this.opts.endpoints.report({ op: spec.op, baseUrl, outcome });
-      if (e instanceof StoreMalformed) throw e;
       const aborted = spec.signal?.aborted === true;
+      // A call its caller abandoned says nothing about the store (and the run may be shutting its actors down).
+      if (!aborted) {
+        const outcome = { status, headers, ms: performance.now() - started };
+        lease.settle(outcome);
+        this.opts.endpoints.report({ op: spec.op, baseUrl, outcome });
+      }
+      if (e instanceof StoreMalformed) throw e;
       const timedOut = !aborted && isAbortOrTimeout(e);
       // A spending request that left the process may have created an order even if no answer came back.
       throw new StoreTransportError(aborted ? 'aborted' : timedOut ? 'timeout' : 'connection', spending, facts, e);

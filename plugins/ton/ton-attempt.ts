@@ -76,10 +76,16 @@ export interface PendingTransfer {
   readonly boc: string;
 }
 
+/** How far the chain's clock must be past valid_until before "not paid" is certain: the block that carries the
+ *  message may be built before valid_until yet become visible in the state a little later (shard blocks reach the
+ *  masterchain one or two blocks on). */
+const CHAIN_SETTLE_SEC = 10;
+
 /**
- * Waits until the wallet seqno passes the transfer's seqno, then finds the transfer itself. After `validUntil` with
- * the seqno unchanged the message can never execute: not paid, for certain. Used for live payments and for
- * reconciliation after a restart (which may re-send the same message while it is still valid: the seqno makes that safe).
+ * Waits until the wallet seqno passes the transfer's seqno, then finds the transfer itself. Once the chain's own
+ * time (of the block the seqno was read at, never the local clock) is past `validUntil` with the seqno unchanged,
+ * the message can never execute: not paid, for certain. Used for live payments and for reconciliation after a
+ * restart (which may re-send the same message while it is still valid: the seqno makes that safe).
  */
 export async function confirmTransfer(
   wallet: TonWallet, t: PendingTransfer, config: TonConfig, signal: AbortSignal, opts: { resend?: boolean } = {},
@@ -87,23 +93,15 @@ export async function confirmTransfer(
   const deadline = Date.now() + config.confirmTimeoutSec * 1000;
   let resent = !opts.resend;
   while (!signal.aborted && Date.now() < deadline) {
-    let seqno: number | null = null;
-    try {
-      const state = await wallet.client.getContractState(wallet.address);
-      seqno = state.state === 'active' ? await wallet.readSeqno() : 0;
-    } catch {
-      // A failed read says nothing; try again at the next tick.
-    }
-    if (seqno !== null && seqno > t.seqno) {
-      const found = await wallet.findOutgoing(t.destination, t.amount, t.comment).catch(() => null);
+    // A failed read says nothing; try again at the next tick.
+    const state = await wallet.chainState().catch(() => null);
+    if (state && state.seqno > t.seqno) {
+      const found = await wallet.findOutgoing(t.destination, t.amount, t.comment).catch(() => undefined);
       if (found) return { outcome: 'paid', txHash: found.txHash, fee: found.fee };
-      return { outcome: 'unknown', reason: `seqno moved past ${t.seqno} but no transfer with comment ${t.comment} was found` };
-    }
-    const nowSec = Math.floor(Date.now() / 1000);
-    if (seqno !== null && seqno <= t.seqno && nowSec > t.validUntil + 2) {
-      return { outcome: 'not-paid', reason: `transfer expired at ${t.validUntil} with seqno still ${seqno}` };
-    }
-    if (!resent && seqno !== null && seqno === t.seqno && nowSec < t.validUntil) {
+      if (found === null) return { outcome: 'unknown', reason: `seqno moved past ${t.seqno} but no transfer with comment ${t.comment} was found` };
+    } else if (state && state.utime > t.validUntil + CHAIN_SETTLE_SEC) {
+      return { outcome: 'not-paid', reason: `transfer expired at ${t.validUntil} with seqno still ${state.seqno} at chain time ${state.utime}` };
+    } else if (!resent && state && state.seqno === t.seqno && Math.floor(Date.now() / 1000) < t.validUntil) {
       resent = true;
       await wallet.broadcast(t.boc).catch(() => undefined);
     }

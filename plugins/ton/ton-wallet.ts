@@ -1,6 +1,6 @@
 /** One WalletV5R1 as automint uses it: keys derived once, a TonClient (toncenter v2) to read and send, the next
  *  seqno tracked locally, and a lock so only one external message is in flight at a time. */
-import { Address, beginCell, external, internal, SendMode, storeMessage, type Transaction } from '@ton/core';
+import { Address, beginCell, Cell, external, internal, SendMode, storeMessage, type Transaction } from '@ton/core';
 import { TonClient, WalletContractV5R1 } from '@ton/ton';
 import type { Nano } from '../../core/money.js';
 import type { WalletKeys } from './wallet-keys.js';
@@ -15,6 +15,15 @@ export interface SignedTransfer {
   readonly boc: string;
   /** Hash of the external message cell, hex. */
   readonly bocHash: string;
+}
+
+/** The wallet as of one block. */
+export interface ChainState {
+  readonly seqno: number;
+  readonly balance: Nano;
+  readonly deployed: boolean;
+  /** Unix seconds of the block the state was read at. */
+  readonly utime: number;
 }
 
 /** An outgoing transfer found on chain. */
@@ -42,12 +51,23 @@ export class TonWallet {
 
   /** Reads state and seqno from the chain (arming, and after an unknown outcome). */
   async refresh(): Promise<{ seqno: number; balance: Nano; deployed: boolean }> {
-    const state = await this.client.getContractState(this.address);
-    this.deployed = state.state === 'active';
-    const seqno = this.deployed ? await this.readSeqno() : 0;
+    const { seqno, balance, deployed } = await this.chainState();
+    this.deployed = deployed;
     this.nextSeqno = seqno;
-    this.knownBalance = state.balance as Nano;
-    return { seqno, balance: state.balance as Nano, deployed: this.deployed };
+    this.knownBalance = balance;
+    return { seqno, balance, deployed };
+  }
+
+  /**
+   * One read of the wallet as of one block: the seqno comes from the contract data of that same answer (a second
+   * call could be served by another liteserver at another block), with the block's time, which is what decides
+   * whether a message's valid_until has passed on the chain.
+   */
+  async chainState(): Promise<ChainState> {
+    const state = await this.client.getContractState(this.address);
+    const deployed = state.state === 'active';
+    const seqno = deployed && state.data ? seqnoOf(state.data) : 0;
+    return { seqno, balance: state.balance as Nano, deployed, utime: state.timestampt };
   }
 
   /** The seqno as the chain has it now. */
@@ -111,20 +131,29 @@ export class TonWallet {
   async findOutgoing(to: Address, amount: Nano, comment: string, limit = 30): Promise<FoundTransfer | null> {
     const txs = await this.client.getTransactions(this.address, { limit, archival: true });
     for (const tx of txs) {
-      if (carries(tx, to, amount, comment)) {
-        return { txHash: tx.hash().toString('hex'), fee: tx.totalFees.coins as Nano, lt: tx.lt };
-      }
+      const forwardFee = carried(tx, to, amount, comment);
+      // What the transfer cost the wallet beyond the amount: the transaction's fees plus the forwarding fee the
+      // message carries (paid by the sender, collected later by validators), so balance = before − amount − fee.
+      if (forwardFee !== null) return { txHash: tx.hash().toString('hex'), fee: (tx.totalFees.coins + forwardFee) as Nano, lt: tx.lt };
     }
     return null;
   }
 }
 
-function carries(tx: Transaction, to: Address, amount: Nano, comment: string): boolean {
-  if (tx.inMessage?.info.type !== 'external-in') return false;
+/** The seqno in WalletV5R1 data: a signature-allowed bit, then 32 bits of seqno. */
+function seqnoOf(data: Buffer): number {
+  const s = Cell.fromBoc(data)[0]!.beginParse();
+  s.skip(1);
+  return s.loadUint(32);
+}
+
+/** The forwarding fee of the matching outgoing message, or null when the transaction does not carry the transfer. */
+function carried(tx: Transaction, to: Address, amount: Nano, comment: string): bigint | null {
+  if (tx.inMessage?.info.type !== 'external-in') return null;
   for (const out of tx.outMessages.values()) {
     if (out.info.type !== 'internal' || !out.info.dest.equals(to) || out.info.value.coins !== amount) continue;
     const s = out.body.beginParse();
-    if (s.remainingBits >= 32 && s.loadUint(32) === 0 && s.loadStringTail() === comment) return true;
+    if (s.remainingBits >= 32 && s.loadUint(32) === 0 && s.loadStringTail() === comment) return out.info.forwardFee;
   }
-  return false;
+  return null;
 }

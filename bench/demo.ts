@@ -1,0 +1,48 @@
+/** `npm run bench:demo [-- RUNS]`: runs `automint demo --json` RUNS times (default 5), each in a fresh process, and
+ *  prints the median of every figure as one JSON object on the last line. */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { median, round2 } from './median.js';
+
+const run = promisify(execFile);
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../core/cli/main.js');
+const runs = Number(process.argv[2] ?? 5);
+
+interface DemoFigures {
+  ok: boolean;
+  paid: Record<string, number>;
+  packs: number;
+  spent: Record<string, string>;
+  doublePaid: number;
+  latencyMs: Record<string, { p50: number; p99: number }>;
+}
+
+const results: DemoFigures[] = [];
+const wall: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const started = performance.now();
+  const { stdout } = await run(process.execPath, [cli, 'demo', '--json'], { maxBuffer: 16 * 1024 * 1024 });
+  wall.push(performance.now() - started);
+  const last = stdout.trim().split('\n').pop()!;
+  results.push(JSON.parse(last) as DemoFigures);
+  process.stderr.write(`run ${i + 1}/${runs}: ${last}\n`);
+}
+const latency: Record<string, { p50: number; p99: number }> = {};
+for (const key of Object.keys(results[0]!.latencyMs)) {
+  latency[key] = {
+    p50: round2(median(results.map((r) => r.latencyMs[key]!.p50))),
+    p99: round2(median(results.map((r) => r.latencyMs[key]!.p99))),
+  };
+}
+console.log(JSON.stringify({
+  runs,
+  allOk: results.every((r) => r.ok),
+  doublePaid: Math.max(...results.map((r) => r.doublePaid)),
+  packs: median(results.map((r) => r.packs)),
+  paid: results[0]!.paid,
+  spent: results[0]!.spent,
+  wallMs: round2(median(wall)),
+  latencyMs: latency,
+}));

@@ -1,0 +1,52 @@
+/** The `automint` command line. Only commander loads here: each command imports its heavy modules (GramJS, the
+ *  OpenTelemetry SDK, the TON sandbox) when it runs, so `automint --help` starts about as fast as bare Node. */
+import { Command, Option } from 'commander';
+import { packageVersion } from './package-root.js';
+
+const PROFILES = ['safe', 'balanced', 'fast', 'aggressive', 'extreme'];
+
+const configOption = (): Option => new Option('-c, --config <file>', 'configuration file (YAML)');
+
+/** The flags that override configuration keys, shared by every command that reads a config. */
+function withOverrides(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--profile <name>', 'speed profile').choices(PROFILES))
+    .option('--dry-run', 'watch and evaluate only: create no orders, move no money')
+    .option('--data-dir <dir>', 'folder of the ledger and secret files')
+    .option('--set <key=value...>', 'set any configuration key, e.g. --set targets[0].packs=5');
+}
+
+/** Builds the program; `main.ts` runs it on process.argv, tests run it on their own argv. */
+export function buildProgram(): Command {
+  const program = new Command('automint')
+    .description('Buys limited Telegram sticker packs on the Stickerdom store the moment they drop, paying with TON.')
+    .version(packageVersion())
+    .showHelpAfterError();
+
+  program
+    .command('demo')
+    .description('start the simulated world (store + TON chain), load config/demo.yaml and buy a simulated drop end to end')
+    .option('--json', 'print one JSON object with the figures as the last line of stdout')
+    .option('--scenario <name>', 'world scenario', 'demo')
+    .action(async (opts: { json?: boolean; scenario: string }) => (await import('./demo.js')).demoCommand(opts));
+
+  withOverrides(
+    program.command('run').description('watch the configured targets and buy when they drop').addOption(configOption().makeOptionMandatory()),
+  ).action(async (opts) => (await import('./run.js')).runCommand(opts));
+
+  const config = program.command('config').description('inspect the configuration');
+  withOverrides(
+    config
+      .command('show')
+      .description('print the merged configuration (file, AUTOMINT__ environment, flags) with every secret redacted')
+      .addOption(configOption().makeOptionMandatory()),
+  ).action(async (opts) => (await import('./config-show.js')).configShowCommand(opts));
+
+  program
+    .command('plugins')
+    .description('list the plugins found, and which a configuration enables')
+    .addOption(configOption())
+    .action(async (opts) => (await import('./plugins.js')).pluginsCommand(opts));
+
+  return program;
+}

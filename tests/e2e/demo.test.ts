@@ -1,0 +1,125 @@
+/** The demo scenario end to end, in-process: the simulated world (store + chain over real sockets), config/demo.yaml,
+ *  the real plugins and actors, tracing exported over OTLP/HTTP to a receiver this test starts. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDemoConfig, worldVerdict } from '../../core/cli/demo.js';
+import { runBot, ledgerPath } from '../../core/run/run-bot.js';
+import type { RunSummary } from '../../core/run/summary.js';
+import { createLogger } from '../../core/telemetry/logger.js';
+import { knownSecrets } from '../../core/telemetry/secret-registry.js';
+import { startTracing } from '../../core/telemetry/tracing.js';
+import { toNano } from '../../core/money.js';
+import { startWorld, type World } from '../../sim/world.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
+
+let world: World;
+let receiver: OtlpReceiver;
+let summary: RunSummary;
+let dataDir: string;
+let dbBytes: Buffer;
+const logLines: string[] = [];
+const initialBalances = new Map<string, bigint>();
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+  const previous = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+  const tracing = await startTracing({ serviceName: 'automint' });
+  if (previous === undefined) delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = previous;
+
+  world = await startWorld({ blockIntervalMs: 400 });
+  for (const b of world.buyers) initialBalances.set(b.name, await world.chain.balance(b.address));
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-e2e-'));
+  const config = await loadDemoConfig(world, dataDir);
+  const destination = new Writable({ write(chunk, _enc, done) { logLines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
+  const log = createLogger({ level: 'debug', format: 'json', secrets: knownSecrets, destination });
+  summary = await runBot({ config, log, tracing, command: 'demo' });
+  await tracing.shutdown(5000);
+  dbBytes = await readFile(ledgerPath(config));
+}, 120_000);
+
+afterAll(async () => {
+  await world?.close();
+  await receiver?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('demo drop, end to end', () => {
+  it('buys every wanted pack and reports success', () => {
+    expect(summary.ok).toBe(true);
+    expect(summary.packs).toBe(25);
+    expect(summary.paid['ton']).toBe(5);
+    expect(summary.spent.TON).toBe(toNano('75'));
+    expect(summary.unknown).toBe(0);
+  });
+
+  it('pays every paid order exactly once on chain, and the store agrees with the ledger', () => {
+    const orders = world.store.orders();
+    const verdict = worldVerdict(orders);
+    expect(verdict.doublePaid).toBe(0);
+    expect(verdict.mismatched).toBe(0);
+    const storePaid = new Set(orders.filter((o) => o.state === 'paid').map((o) => o.id));
+    const ledgerPaid = new Set(summary.orders.filter((o) => o.state === 'paid').map((o) => o.orderId));
+    expect(storePaid).toEqual(ledgerPaid);
+    for (const o of orders.filter((x) => x.state === 'paid')) {
+      expect(o.payments.filter((p) => p.verdict === 'paid')).toHaveLength(1);
+    }
+    expect(world.store.unmatchedTransfers()).toEqual([]);
+  });
+
+  it('leaves stock and balances consistent: each wallet lost exactly what its paid orders and fees cost', async () => {
+    for (const b of world.buyers) {
+      const paid = summary.orders.filter((o) => o.account === b.name && o.state === 'paid');
+      const cost = paid.reduce((sum, o) => sum + o.amount + (o.fee ?? 0n), 0n);
+      expect(await world.chain.balance(b.address)).toBe(initialBalances.get(b.name)! - cost);
+    }
+    const storeOrders = world.store.orders().filter((o) => o.state === 'paid');
+    for (const character of [1, 2]) {
+      const boughtByUs = storeOrders.filter((o) => o.characterId === character).reduce((n, o) => n + o.count, 0);
+      expect(boughtByUs).toBe(character === 1 ? 20 : 5);
+      expect(world.store.stock(1, character)).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('exports a span per actor and per state, with events, over OTLP', () => {
+    const names = new Set(receiver.spans().map((s) => s.name));
+    expect(names).toContain('automint.run');
+    expect(names).toContain('actor sniper');
+    for (const id of ['purchase:1:1:alice', 'purchase:1:1:bob', 'purchase:1:2:alice', 'pay:ton:purchase:1:1:alice', 'limiter', 'endpoints', 'watcher:1:1']) {
+      expect(names).toContain(`actor ${id}`);
+    }
+    for (const state of ['arming', 'armed', 'buying', 'ordering', 'verifying', 'recording', 'sending', 'confirming']) {
+      expect(names).toContain(`state ${state}`);
+    }
+    const payer = receiver.spans().find((s) => s.name === 'actor pay:ton:purchase:1:1:bob');
+    expect(payer?.attributes).toMatchObject({ 'automint.payment.method': 'ton', 'automint.account': 'bob', 'automint.purchase.id': 'purchase:1:1:bob' });
+    const events = receiver.spans().flatMap((s) => s.events.map((e) => e.attributes['xstate.event']));
+    expect(events).toContain('STOCK');
+    expect(events).toContain('PAYER.PAID');
+    expect(events).toContain('xstate.done.actor.pay:ton:purchase:1:1:bob');
+  });
+
+  it('never lets a secret into a log line, a span or the ledger', () => {
+    const secrets = world.buyers.flatMap((b) => [b.token, b.mnemonic, ...b.mnemonic.split(' ').slice(0, 3).map((_w, i, a) => a.slice(i).join(' '))]);
+    const spanText = receiver.rawBodies().join('\n');
+    const db = dbBytes.toString('latin1');
+    expect(logLines.length).toBeGreaterThan(10);
+    expect(spanText.length).toBeGreaterThan(1000);
+    for (const secret of new Set(secrets)) {
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+      expect(spanText.includes(secret)).toBe(false);
+      expect(db.includes(secret)).toBe(false);
+    }
+  });
+
+  it('joins log lines to the trace', () => {
+    const traceIds = new Set(receiver.spans().map((s) => s.traceId));
+    const withTrace = logLines.map((l) => JSON.parse(l) as { trace_id?: string }).filter((l) => l.trace_id);
+    expect(withTrace.length).toBeGreaterThan(0);
+    expect(withTrace.every((l) => traceIds.has(l.trace_id!))).toBe(true);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { OrderRefused, verifyOrder, type OrderExpectations } from '../../../../core/actors/order-verification.js';
+import { toNano } from '../../../../core/money.js';
+import type { StoreOrder } from '../../../../core/plugins/payment.js';
+
+const now = 1_800_000_000_000;
+const order = (over: Partial<StoreOrder> = {}): StoreOrder => ({
+  orderId: 'o-1', count: 5, currency: 'TON', amount: toNano('12.5'), destination: 'EQ-store', expiresAt: now + 300_000, ...over,
+});
+const expect5 = (over: Partial<OrderExpectations> = {}): OrderExpectations => ({
+  count: 5, quotePerPack: toNano('2.5'), toleranceBps: 100, maxPricePerPack: toNano('3'), budgetHeld: toNano('15'),
+  expiryMarginMs: 15_000, now, ...over,
+});
+
+function refusal(o: StoreOrder, e: OrderExpectations): string {
+  try {
+    verifyOrder(o, e);
+  } catch (err) {
+    expect(err).toBeInstanceOf(OrderRefused);
+    return (err as OrderRefused).reason;
+  }
+  return 'accepted';
+}
+
+describe('order verification', () => {
+  it('accepts an order at the quote, within max price, budget and expiry', () => {
+    expect(refusal(order(), expect5())).toBe('accepted');
+  });
+
+  it('accepts an amount within the tolerance above the quote', () => {
+    expect(refusal(order({ amount: toNano('12.625') }), expect5())).toBe('accepted');
+  });
+
+  it('refuses an order whose amount exceeds the quote plus tolerance', () => {
+    expect(refusal(order({ amount: toNano('12.626') }), expect5())).toBe('AMOUNT_ABOVE_QUOTE');
+  });
+
+  it('refuses an order above the maximum price per pack even when the quote allows it', () => {
+    expect(refusal(order({ amount: toNano('16') }), expect5({ quotePerPack: toNano('3.2'), budgetHeld: toNano('20') }))).toBe('ABOVE_MAX_PRICE');
+  });
+
+  it('refuses an order larger than the budget held for it', () => {
+    expect(refusal(order(), expect5({ budgetHeld: toNano('12.4') }))).toBe('OVER_BUDGET');
+  });
+
+  it('refuses an expired order and one expiring within the margin', () => {
+    expect(refusal(order({ expiresAt: now - 1 }), expect5())).toBe('EXPIRED');
+    expect(refusal(order({ expiresAt: now + 10_000 }), expect5())).toBe('EXPIRES_TOO_SOON');
+  });
+
+  it('refuses a count different from what was asked, and a non-positive amount', () => {
+    expect(refusal(order({ count: 4 }), expect5())).toBe('COUNT_MISMATCH');
+    expect(refusal(order({ amount: 0n }), expect5())).toBe('AMOUNT_NOT_POSITIVE');
+  });
+
+  it('names the order and the limit in the refusal', () => {
+    try {
+      verifyOrder(order({ amount: toNano('13') }), expect5());
+    } catch (e) {
+      expect((e as OrderRefused).message).toContain('o-1');
+      expect((e as OrderRefused).details).toMatchObject({ orderId: 'o-1', limit: '12.625' });
+    }
+  });
+});

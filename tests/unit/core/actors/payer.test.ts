@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assign, createActor, setup, waitFor, type ActorRefFrom } from 'xstate';
+import { pino } from 'pino';
+import { payerMachine, type PayerInput, type PayerOutput, type PayerReport } from '../../../../core/actors/payer.js';
+import { RunMetrics } from '../../../../core/actors/run-metrics.js';
+import { TargetQuota } from '../../../../core/actors/target-quota.js';
+import { openLedger } from '../../../../core/ledger/database.js';
+import type { Ledger } from '../../../../core/ledger/ledger.js';
+import { toNano, type Units } from '../../../../core/money.js';
+import type { PaymentAttempt, PaymentSteps, Settlement, StoreOrder } from '../../../../core/plugins/payment.js';
+import { StoreRejected } from '../../../../core/store/store-error.js';
+
+/** A payment method whose store and wallet are in memory: the contract boundary, scripted per test. */
+class ScriptedMethod implements PaymentSteps {
+  quotePerPack = toNano('2.5');
+  /** Amount per pack the "store" asks in its orders. */
+  askPerPack = toNano('2.5');
+  expiresInMs = 300_000;
+  outOfStock = false;
+  settlement: (key: string) => Settlement = (key) => ({ outcome: 'paid', txHash: `tx-${key}`, fee: 5n });
+  orders: StoreOrder[] = [];
+  sent: string[] = [];
+  intentOnRecordWhenSent: boolean[] = [];
+  private n = 0;
+
+  constructor(private readonly ledger: () => Ledger) {}
+
+  async quote(): Promise<Units> {
+    return this.quotePerPack;
+  }
+
+  async createOrder(_t: unknown, count: number, opts: { onSent: () => void }): Promise<StoreOrder> {
+    opts.onSent();
+    if (this.outOfStock) throw new StoreRejected('sold_out', 409, { op: 'buyTon', url: 'http://store/api/v1/shop/buy/crypto' });
+    const o: StoreOrder = { orderId: `o${++this.n}`, count, currency: 'TON', amount: this.askPerPack * BigInt(count), destination: 'store', expiresAt: Date.now() + this.expiresInMs };
+    this.orders.push(o);
+    return o;
+  }
+
+  async check(): Promise<string | null> {
+    return null;
+  }
+
+  async prepare(order: StoreOrder): Promise<PaymentAttempt> {
+    const key = `k-${order.orderId}`;
+    return {
+      idempotencyKey: key,
+      payload: { seqno: 1 },
+      send: async () => {
+        this.intentOnRecordWhenSent.push((await this.ledger().intents.get(key)) !== undefined);
+        this.sent.push(order.orderId);
+      },
+      confirm: async () => this.settlement(key),
+      dispose: () => undefined,
+    };
+  }
+}
+
+/** A parent for the payer, as a purchase would be: it records what the payer reports and why it ended. */
+function parentOf(input: PayerInput) {
+  return setup({
+    actors: { payer: payerMachine },
+    types: { context: {} as { reports: PayerReport[]; output: PayerOutput | undefined } },
+  }).createMachine({
+    context: { reports: [], output: undefined },
+    invoke: { src: 'payer', id: 'payer', input, onDone: { actions: assign({ output: ({ event }) => event.output }) } },
+    on: {
+      'PAYER.PAID': { actions: assign({ reports: ({ context, event }) => [...context.reports, event as PayerReport] }) },
+    },
+  });
+}
+
+let ledger: Ledger;
+beforeEach(async () => {
+  ledger = await openLedger(':memory:');
+  await ledger.purchases.ensure({ id: 'p1', collection: 1, character: 1, account: 'alice', packsWanted: 10 });
+});
+afterEach(async () => {
+  await ledger.close();
+});
+
+function start(method: ScriptedMethod, over: Partial<PayerInput> = {}) {
+  const input: PayerInput = {
+    purchaseId: 'p1', account: 'alice', method: 'ton', currency: 'TON',
+    target: { key: '1:1', collection: 1, character: 1, maxPricePerPack: toNano('3') },
+    steps: method, quota: new TargetQuota(10), ledger, budget: { total: toNano('100') },
+    policy: { maxPerOrder: 5, toleranceBps: 100, expiryMarginMs: 15_000, maxFailures: 2, retryDelayMs: 10 },
+    metrics: new RunMetrics(), log: pino({ level: 'silent' }), dryRun: false, left: 50, observedAt: performance.now(),
+    ...over,
+  };
+  const actor = createActor(parentOf(input));
+  actor.start();
+  const payer = actor.getSnapshot().children['payer' as never] as unknown as ActorRefFrom<typeof payerMachine>;
+  return { actor, payer, input };
+}
+
+const done = (a: { getSnapshot(): { context: { output: PayerOutput | undefined } } }): PayerOutput | undefined => a.getSnapshot().context.output;
+
+describe('payer', () => {
+  it('pays orders until the target count is reached, each recorded before it is sent', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    const { actor } = start(m);
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('target reached');
+    expect(actor.getSnapshot().context.reports.map((r) => r.orderId)).toEqual(['o1', 'o2']);
+    expect(m.sent).toEqual(['o1', 'o2']);
+    expect(m.intentOnRecordWhenSent).toEqual([true, true]);
+    const orders = await ledger.orders.list();
+    expect(orders.map((o) => o.state)).toEqual(['paid', 'paid']);
+    expect(await ledger.budget.spent('TON')).toBe(toNano('25'));
+    expect(await ledger.budget.committed('TON')).toBe(toNano('25'));
+    expect((await ledger.intents.forOrder('o1'))[0]).toMatchObject({ state: 'confirmed', txHash: 'tx-k-o1', fee: 5n });
+  });
+
+  it('refuses an order above the quote: nothing is sent, the order is refused and its budget released', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.askPerPack = toNano('2.9'); // below the max price, above quote + 1%
+    const { actor } = start(m);
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toMatch(/^refused: .*above quote/);
+    expect(m.sent).toEqual([]);
+    expect((await ledger.orders.get('o1'))?.state).toBe('refused');
+    expect(await ledger.intents.forOrder('o1')).toEqual([]);
+    expect(await ledger.budget.committed('TON')).toBe(0n);
+  });
+
+  it('refuses an order that is about to expire without paying it', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.expiresInMs = 5_000;
+    const { actor } = start(m);
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toMatch(/expires in/);
+    expect(m.sent).toEqual([]);
+    expect((await ledger.orders.list({ state: 'paid' }))).toEqual([]);
+  });
+
+  it('stops with "budget exhausted" and creates no order when the budget cannot hold one', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    const { actor } = start(m, { budget: { total: toNano('10') } });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('budget exhausted');
+    expect(m.orders).toEqual([]);
+  });
+
+  it('never spends more than the budget across orders', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    const { actor } = start(m, { budget: { total: toNano('16') } });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('budget exhausted');
+    expect(m.sent).toEqual(['o1']);
+    expect(await ledger.budget.committed('TON')).toBeLessThanOrEqual(toNano('16'));
+  });
+
+  it('waits for stock after a sold-out refusal instead of retrying the order', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.outOfStock = true;
+    const { actor, payer } = start(m);
+    await waitFor(payer, (s) => s.value === 'waiting', { timeout: 5000 });
+    expect(await ledger.budget.committed('TON')).toBe(0n);
+    m.outOfStock = false;
+    payer.send({ type: 'STOCK', left: 10, observedAt: performance.now() });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(m.sent).toEqual(['o1', 'o2']);
+  });
+
+  it('keeps the budget held and the packs claimed when a payment outcome is unknown', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.settlement = () => ({ outcome: 'unknown', reason: 'chain unreachable' });
+    const quota = new TargetQuota(5);
+    const { payer } = start(m, { quota });
+    await waitFor(payer, (s) => s.value === 'waiting', { timeout: 5000 });
+    expect((await ledger.orders.get('o1'))?.state).toBe('unknown');
+    expect((await ledger.intents.forOrder('o1'))[0]?.state).toBe('unknown');
+    expect(await ledger.budget.committed('TON')).toBeGreaterThan(0n);
+    expect(quota.claim(5)).toBe(0);
+    expect(m.sent).toEqual(['o1']);
+  });
+
+  it('releases budget and packs when the payment certainly did not happen', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    let first = true;
+    m.settlement = (key) => {
+      if (first) {
+        first = false;
+        return { outcome: 'not-paid', reason: 'expired unsent' };
+      }
+      return { outcome: 'paid', txHash: `tx-${key}`, fee: 1n };
+    };
+    const { actor } = start(m);
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect((await ledger.orders.get('o1'))?.state).toBe('failed');
+    expect((await ledger.orders.list({ state: 'paid' })).length).toBe(2);
+    expect(await ledger.budget.spent('TON')).toBe(toNano('25'));
+  });
+
+  it('creates no order in a dry run', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    const { actor } = start(m, { dryRun: true });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toMatch(/^dry run/);
+    expect(m.orders).toEqual([]);
+  });
+});
