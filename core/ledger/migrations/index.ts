@@ -1,0 +1,15 @@
+/** Every ledger migration, in code (nothing is read from disk at run time). Names sort in the order they run;
+ *  add a new `NNN-name.ts` here and never edit one that has shipped. */
+import type { Migration, MigrationProvider } from 'kysely';
+import { initial } from './001-initial.js';
+
+export const LEDGER_MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '001-initial': initial,
+};
+
+/** kysely's Migrator reads the migrations from here. */
+export const ledgerMigrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return { ...LEDGER_MIGRATIONS };
+  },
+};
