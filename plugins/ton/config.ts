@@ -34,8 +34,14 @@ export const tonConfigSchema = z
       })
       .describe('TON kept aside for fees: the wallet must hold the order amount plus this (decimal string).'),
     confirmPollMs: z.number().int().min(50).max(10_000).default(300).describe('How often the wallet seqno is read while confirming.'),
-    confirmTimeoutSec: z.number().int().min(5).max(3_600).default(120).describe('Longest wait for a confirmation before the outcome is called unknown.'),
+    confirmTimeoutSec: z.number().int().min(5).max(3_600).default(120).describe('Longest wait for a confirmation before the outcome is called unknown; at least validForSec + 30.'),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Confirmation must outlive the transfer, or an unsent transfer ends "unknown" instead of certainly "not paid".
+    if (c.confirmTimeoutSec < c.validForSec + 30) {
+      ctx.addIssue({ code: 'custom', path: ['confirmTimeoutSec'], message: `must be at least validForSec + 30 (${c.validForSec + 30})` });
+    }
+  });
 
 export type TonConfig = z.output<typeof tonConfigSchema>;

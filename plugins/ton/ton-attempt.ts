@@ -81,6 +81,9 @@ export interface PendingTransfer {
  *  masterchain one or two blocks on). */
 const CHAIN_SETTLE_SEC = 10;
 
+/** How long a moved seqno may go without its transaction being listed before the outcome is called unknown. */
+const LISTING_GRACE_MS = 10_000;
+
 /**
  * Waits until the wallet seqno passes the transfer's seqno, then finds the transfer itself. Once the chain's own
  * time (of the block the seqno was read at, never the local clock) is past `validUntil` with the seqno unchanged,
@@ -92,13 +95,18 @@ export async function confirmTransfer(
 ): Promise<Settlement> {
   const deadline = Date.now() + config.confirmTimeoutSec * 1000;
   let resent = !opts.resend;
+  /** When the seqno was first seen moved: an indexer may list the transaction a little after the state changes. */
+  let movedAt: number | null = null;
   while (!signal.aborted && Date.now() < deadline) {
     // A failed read says nothing; try again at the next tick.
     const state = await wallet.chainState().catch(() => null);
     if (state && state.seqno > t.seqno) {
       const found = await wallet.findOutgoing(t.destination, t.amount, t.comment).catch(() => undefined);
       if (found) return { outcome: 'paid', txHash: found.txHash, fee: found.fee };
-      if (found === null) return { outcome: 'unknown', reason: `seqno moved past ${t.seqno} but no transfer with comment ${t.comment} was found` };
+      movedAt ??= Date.now();
+      if (found === null && Date.now() - movedAt > LISTING_GRACE_MS) {
+        return { outcome: 'unknown', reason: `seqno moved past ${t.seqno} but no transfer with comment ${t.comment} was found` };
+      }
     } else if (state && state.utime > t.validUntil + CHAIN_SETTLE_SEC) {
       return { outcome: 'not-paid', reason: `transfer expired at ${t.validUntil} with seqno still ${state.seqno} at chain time ${state.utime}` };
     } else if (!resent && state && state.seqno === t.seqno && Math.floor(Date.now() / 1000) < t.validUntil) {

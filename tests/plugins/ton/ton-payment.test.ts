@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import { Address } from '@ton/core';
+import { mnemonicNew, mnemonicToPrivateKey } from '@ton/crypto';
+import pino from 'pino';
+import { container } from 'tsyringe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AutomintConfigSchema, pluginBlocks, type AutomintConfig } from '../../../core/config/schema.js';
+import { toNano, type Units } from '../../../core/money.js';
+import { discoverPlugins, registerPlugins, type DiscoveredPlugin } from '../../../core/plugins/host.js';
+import type { OpenIntent, PaymentAccount, PaymentAttempt, PaymentMethod, Settlement, StoreOrder } from '../../../core/plugins/payment.js';
+import { PluginError } from '../../../core/plugins/plugin-error.js';
+import { CONFIG, LOGGER } from '../../../core/plugins/tokens.js';
+import type { StoreClient } from '../../../core/store/store-client.js';
+import { startChain, type SimChain } from '../../../sim/chain/index.js';
+
+/** Blocks come on their own, often enough that confirmation is quick and rare enough that it is not instant. */
+const BLOCK_INTERVAL_MS = 100;
+const VALID_FOR_SEC = 10;
+const GAS_RESERVE = toNano('0.1');
+const FUNDED = toNano('3');
+
+/** The steps under test never reach the store; a call would be a bug, so it fails loudly. */
+const NO_STORE = new Proxy({}, {
+  get(_target, key) {
+    throw new Error(`the store was not expected to be used (store.${String(key)})`);
+  },
+}) as StoreClient;
+
+/** One run of the bot as far as the plugin sees it: the host, a config, a logger whose lines the test reads. */
+interface Run {
+  readonly ton: PaymentMethod;
+  readonly logs: Record<string, unknown>[];
+}
+
+async function startRun(config: AutomintConfig, discovered: readonly DiscoveredPlugin[]): Promise<Run> {
+  const logs: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const scope = container.createChildContainer();
+  scope.register(CONFIG, { useValue: config });
+  scope.register(LOGGER, { useValue: log });
+  const { payments, loaded } = await registerPlugins(scope, discovered, pluginBlocks(config), new Set(['ton']));
+  expect(loaded.find((p) => p.id === 'ton')).toMatchObject({ kind: 'payment', source: 'built-in', enabled: true });
+  expect(payments.map((p) => p.id)).toEqual(['ton']);
+  return { ton: payments[0]!, logs };
+}
+
+/** Runs `fn` and returns the PluginError it rejects with (fails the test on anything else). */
+async function pluginErrorOf(fn: () => Promise<unknown>): Promise<PluginError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof PluginError) return e;
+    throw e;
+  }
+  return expect.fail('expected a PluginError, but the plugins registered');
+}
+
+/** What the ledger would hand back to reconciliation: the payload went through JSON on its way into SQLite. */
+function openIntent(order: StoreOrder, attempt: PaymentAttempt): OpenIntent {
+  return {
+    idempotencyKey: attempt.idempotencyKey, orderId: order.orderId, amount: order.amount, destination: order.destination,
+    payload: JSON.parse(JSON.stringify(attempt.payload)) as Record<string, unknown>,
+  };
+}
+
+describe('TON payment plugin through the host, against the simulated chain', () => {
+  let chain: SimChain;
+  let words: string[];
+  let walletAddress: string;
+  let storeAddress: string;
+  let config: AutomintConfig;
+  let discovered: DiscoveredPlugin[];
+  let run: Run;
+  let account: PaymentAccount;
+  const signal = new AbortController().signal;
+
+  function order(amount: Units, expiresInMs = 10 * 60_000): StoreOrder {
+    return { orderId: `order-${randomUUID()}`, count: 1, currency: 'TON', amount, destination: storeAddress, expiresAt: Date.now() + expiresInMs };
+  }
+
+  function received(orderId: string) {
+    return chain.transfersTo(storeAddress).filter((t) => t.comment === orderId);
+  }
+
+  beforeAll(async () => {
+    chain = await startChain({ blockIntervalMs: BLOCK_INTERVAL_MS });
+    words = await mnemonicNew();
+    const { publicKey } = await mnemonicToPrivateKey(words);
+    walletAddress = (await chain.fundWalletV5R1(publicKey, FUNDED)).toRawString();
+    storeAddress = (await chain.treasury('stickerdom')).toString({ bounceable: false });
+    config = AutomintConfigSchema.parse({
+      accounts: [{ name: 'main', wallet: 'main' }],
+      wallets: [{ name: 'main', method: 'ton', mnemonic: words.join(' ') }],
+      targets: [{ collection: 19, character: 2, packs: 3, methods: ['ton'] }],
+      budget: { TON: '10' },
+      plugins: { ton: { endpoint: chain.endpoint, toleranceBps: 150, validForSec: VALID_FOR_SEC, gasReserve: '0.1', confirmPollMs: 50 } },
+    });
+    discovered = await discoverPlugins();
+    run = await startRun(config, discovered);
+    account = { name: 'main', wallet: 'main', store: NO_STORE };
+  });
+
+  afterAll(async () => {
+    await run?.ton.close();
+    await chain?.close();
+  });
+
+  it('registers as the TON method with the order policy of its config block', () => {
+    expect(run.ton.currency).toBe('TON');
+    expect(run.ton.orderPolicy).toEqual({ toleranceBps: 150, expiryMarginMs: 15_000 });
+  });
+
+  it('logs the wallet ready on prepare, with its address, balance and seqno, and never the mnemonic', async () => {
+    await run.ton.prepare(account, signal);
+    const ready = run.logs.filter((l) => l.msg === 'ton wallet ready');
+    expect(ready).toHaveLength(1);
+    expect(ready[0]).toMatchObject({ plugin: 'ton', account: 'main', wallet: 'main', balance: '3', seqno: 0, deployed: false });
+    expect(Address.parse(String(ready[0]!.address)).toRawString()).toBe(walletAddress);
+    expect(run.logs.map((l) => JSON.stringify(l)).join('\n')).not.toContain(words.slice(0, 3).join(' '));
+  });
+
+  it('refuses to prepare for an account without a wallet', async () => {
+    await expect(run.ton.prepare({ name: 'other', wallet: undefined, store: NO_STORE }, signal)).rejects.toMatchObject({ code: 'TON_NO_WALLET' });
+  });
+
+  it('offers the balance minus the gas reserve as capacity', async () => {
+    expect(await run.ton.capacity(account, signal)).toBe(FUNDED - GAS_RESERVE);
+  });
+
+  it('refuses an order when the balance is below its amount plus the gas reserve', async () => {
+    const steps = run.ton.steps(account);
+    const refusal = await steps.check(order(FUNDED - GAS_RESERVE + 1n), signal);
+    expect(refusal).toContain('below');
+    expect(refusal).toContain('3 TON');
+    expect(await steps.check(order(FUNDED - GAS_RESERVE), signal)).toBeNull();
+  });
+
+  it('refuses an order whose destination is not a TON address', async () => {
+    const steps = run.ton.steps(account);
+    expect(await steps.check({ ...order(toNano('0.1')), destination: 'not-an-address' }, signal)).toContain('not a TON address');
+    await expect(steps.prepare({ ...order(toNano('0.1')), destination: 'not-an-address' }, signal)).rejects.toMatchObject({ code: 'TON_BAD_DESTINATION' });
+  });
+
+  let paidOrder: StoreOrder;
+  let paidAttempt: PaymentAttempt;
+  let paidTxHash: string;
+
+  it('pays an order: the store gets exactly the amount with the order id as comment, and confirm says paid', async () => {
+    paidOrder = order(toNano('0.5'));
+    const walletBefore = await chain.balance(walletAddress);
+    paidAttempt = await run.ton.steps(account).prepare(paidOrder, signal);
+    try {
+      expect(paidAttempt.idempotencyKey).toBe(`ton:${walletAddress}:0`);
+      expect(paidAttempt.payload).toMatchObject({ seqno: 0, comment: paidOrder.orderId });
+      expect(paidAttempt.payload.validUntil).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + VALID_FOR_SEC);
+      expect(received(paidOrder.orderId)).toEqual([]);
+
+      await paidAttempt.send(signal);
+      const settlement = await paidAttempt.confirm(signal);
+
+      if (settlement.outcome !== 'paid') return expect.fail(`expected paid, got ${settlement.outcome}: ${settlement.reason}`);
+      expect(settlement.txHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(settlement.fee).toBeGreaterThan(0n);
+      expect(received(paidOrder.orderId)).toMatchObject([{ from: walletAddress, amount: paidOrder.amount, success: true }]);
+      expect(await chain.balance(walletAddress)).toBe(walletBefore - paidOrder.amount - settlement.fee);
+      paidTxHash = settlement.txHash;
+    } finally {
+      paidAttempt.dispose();
+    }
+  });
+
+  it('keeps its balance estimate exact after paying, so check still refuses one nanoton too much', async () => {
+    const steps = run.ton.steps(account);
+    const balance = await chain.balance(walletAddress);
+    expect(await steps.check(order(balance - GAS_RESERVE + 1n), signal)).toContain('below');
+    expect(await steps.check(order(balance - GAS_RESERVE), signal)).toBeNull();
+  });
+
+  it('keeps a transfer from outliving its order', async () => {
+    const shortLived = order(toNano('0.1'), 5_000);
+    const attempt = await run.ton.steps(account).prepare(shortLived, signal);
+    attempt.dispose();
+    expect(attempt.payload.validUntil).toBe(Math.floor(shortLived.expiresAt! / 1000));
+  });
+
+  it('calls an attempt that was never sent not paid once its validUntil has passed, and reuses its seqno', async () => {
+    const unsent = order(toNano('0.2'));
+    const attempt = await run.ton.steps(account).prepare(unsent, signal);
+    let settlement: Settlement;
+    try {
+      expect(attempt.payload.seqno).toBe(1);
+      settlement = await attempt.confirm(signal);
+    } finally {
+      attempt.dispose();
+    }
+    expect(settlement.outcome).toBe('not-paid');
+    expect(Math.floor(Date.now() / 1000)).toBeGreaterThan(attempt.payload.validUntil as number);
+    expect(received(unsent.orderId)).toEqual([]);
+
+    const next = await run.ton.steps(account).prepare(order(toNano('0.2')), signal);
+    next.dispose();
+    expect(next.payload.seqno).toBe(1);
+  });
+
+  describe('after a restart', () => {
+    let recorded: { order: StoreOrder; intent: OpenIntent };
+    let restarted: Run;
+
+    beforeAll(async () => {
+      // The first run signed and recorded a transfer, then died before broadcasting it.
+      const o = order(toNano('0.4'));
+      const attempt = await run.ton.steps(account).prepare(o, signal);
+      recorded = { order: o, intent: openIntent(o, attempt) };
+      attempt.dispose();
+      restarted = await startRun(config, discovered);
+    });
+
+    afterAll(async () => {
+      await restarted?.ton.close();
+    });
+
+    it('re-sends a recorded transfer that was never broadcast while it is still valid, and finds it paid', async () => {
+      expect(received(recorded.order.orderId)).toEqual([]);
+      const settlement = await restarted.ton.reconcile(recorded.intent, signal);
+      expect(settlement).toMatchObject({ outcome: 'paid' });
+      expect(received(recorded.order.orderId)).toMatchObject([{ from: walletAddress, amount: recorded.order.amount, success: true }]);
+    });
+
+    it('says paid for an intent that was already paid, without paying again', async () => {
+      const storeBefore = await chain.balance(storeAddress);
+      const walletBefore = await chain.balance(walletAddress);
+
+      const first = await restarted.ton.reconcile(openIntent(paidOrder, paidAttempt), signal);
+      const second = await restarted.ton.reconcile(recorded.intent, signal);
+
+      expect(first).toEqual({ outcome: 'paid', txHash: paidTxHash, fee: expect.any(BigInt) });
+      expect(second).toMatchObject({ outcome: 'paid' });
+      expect(await chain.balance(storeAddress)).toBe(storeBefore);
+      expect(await chain.balance(walletAddress)).toBe(walletBefore);
+      expect(received(paidOrder.orderId)).toHaveLength(1);
+      expect(received(recorded.order.orderId)).toHaveLength(1);
+    });
+
+    it('pays the next order at the seqno after the reconciled one', async () => {
+      const next = order(toNano('0.3'));
+      const attempt = await restarted.ton.steps(account).prepare(next, signal);
+      try {
+        expect(attempt.payload.seqno).toBe((recorded.intent.payload.seqno as number) + 1);
+        await attempt.send(signal);
+        expect(await attempt.confirm(signal)).toMatchObject({ outcome: 'paid' });
+      } finally {
+        attempt.dispose();
+      }
+      expect(received(next.orderId)).toMatchObject([{ amount: next.amount }]);
+    });
+  });
+
+  it('leaves an intent it cannot read or whose wallet is not configured unknown', async () => {
+    const foreign = order(toNano('0.1'));
+    const attempt = await run.ton.steps(account).prepare(foreign, signal);
+    attempt.dispose();
+    const intent = openIntent(foreign, attempt);
+    const elsewhere = (await chain.treasury('someone-else')).toString();
+
+    expect(await run.ton.reconcile({ ...intent, payload: { ...intent.payload, walletAddress: elsewhere } }, signal))
+      .toMatchObject({ outcome: 'unknown', reason: expect.stringContaining('no configured wallet') });
+    expect(await run.ton.reconcile({ ...intent, payload: { ...intent.payload, seqno: undefined } }, signal))
+      .toMatchObject({ outcome: 'unknown', reason: expect.stringContaining('incomplete') });
+    expect(received(foreign.orderId)).toEqual([]);
+  });
+
+  describe('an invalid config block', () => {
+    function blocksWith(ton: Record<string, unknown>): Record<string, unknown> {
+      return { ton: { endpoint: chain.endpoint, ...ton } };
+    }
+
+    async function register(blocks: Record<string, unknown>): Promise<PluginError> {
+      const scope = container.createChildContainer();
+      scope.register(CONFIG, { useValue: config });
+      scope.register(LOGGER, { useValue: pino({ level: 'silent' }) });
+      return pluginErrorOf(() => registerPlugins(scope, discovered, blocks, new Set(['ton'])));
+    }
+
+    it('names plugins.ton.toleranceBps when it is negative', async () => {
+      const err = await register(blocksWith({ toleranceBps: -1 }));
+      expect(err.code).toBe('PLUGIN_CONFIG_INVALID');
+      expect(err.message).toContain('plugins.ton.toleranceBps');
+      expect(err.details).toMatchObject({ plugin: 'ton', path: 'plugins.ton.toleranceBps' });
+      expect(err.isConfigFault).toBe(true);
+    });
+
+    it('names an unknown key and every bad key at once', async () => {
+      const err = await register(blocksWith({ toleranceBps: -1, gasReserve: 'lots', speed: 'max' }));
+      expect(err.code).toBe('PLUGIN_CONFIG_INVALID');
+      expect(err.message).toContain('plugins.ton.toleranceBps');
+      expect(err.message).toContain('plugins.ton.gasReserve');
+      expect(err.message).toContain('speed');
+    });
+  });
+});

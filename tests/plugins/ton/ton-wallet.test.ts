@@ -1,0 +1,235 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { beginCell, Cell, loadMessage, storeMessage, type Address, type Transaction } from '@ton/core';
+import { mnemonicNew } from '@ton/crypto';
+import { TonClient } from '@ton/ton';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toNano, type Nano } from '../../../core/money.js';
+import type { Settlement } from '../../../core/plugins/payment.js';
+import { tonConfigSchema } from '../../../plugins/ton/config.js';
+import { confirmTransfer, type PendingTransfer } from '../../../plugins/ton/ton-attempt.js';
+import { TonWallet } from '../../../plugins/ton/ton-wallet.js';
+import { deriveWalletKeys, type WalletKeys } from '../../../plugins/ton/wallet-keys.js';
+import { startChain, type SimChain } from '../../../sim/chain/index.js';
+
+/** Long enough that no block is produced on its own: each test produces the blocks it needs. */
+const MANUAL_BLOCKS_MS = 3_600_000;
+
+function inSeconds(seconds: number): number {
+  return Math.floor(Date.now() / 1000) + seconds;
+}
+
+/** The toncenter error text of a refused call (TonClient's axios puts the body on `response.data`). */
+async function refusal(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (e) {
+    const data = (e as { response?: { data?: { error?: unknown } } }).response?.data;
+    if (typeof data?.error === 'string') return data.error;
+    throw e;
+  }
+  return expect.fail('expected the chain to refuse the call');
+}
+
+/** Hash of the message a transaction processed, as the payload's `bocHash` records it. */
+function inboundHash(tx: Transaction): string | null {
+  return tx.inMessage ? beginCell().store(storeMessage(tx.inMessage)).endCell().hash().toString('hex') : null;
+}
+
+/** Polls `probe` until it holds (a state, not a fixed sleep), failing after `timeoutMs`. */
+async function waitFor(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A toncenter in front of the chain that answers the next few calls of a method with toncenter's 429, as the real
+ *  one does to a client over its rate. Everything else is passed through. */
+async function startFlakyToncenter(upstream: string) {
+  const failures = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      const method = (JSON.parse(body) as { method?: string }).method ?? '';
+      const left = failures.get(method) ?? 0;
+      if (left > 0) {
+        failures.set(method, left - 1);
+        res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'Ratelimit exceed', code: 429 }));
+        return;
+      }
+      fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jsonRPC`,
+    failNext: (method: string, times: number) => void failures.set(method, times),
+    failuresLeft: (method: string) => failures.get(method) ?? 0,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('TON wallet against the simulated chain', () => {
+  let chain: SimChain;
+  let client: TonClient;
+  let wallet: TonWallet;
+  let keys: WalletKeys;
+  let store: Address;
+  const funded = toNano('5');
+  const first = { amount: toNano('1.5'), comment: 'order-1001' };
+
+  beforeAll(async () => {
+    chain = await startChain({ blockIntervalMs: MANUAL_BLOCKS_MS });
+    client = new TonClient({ endpoint: chain.endpoint });
+    keys = await deriveWalletKeys('main', (await mnemonicNew()).join(' '));
+    wallet = new TonWallet('main', keys, client);
+    await chain.fundWalletV5R1(keys.publicKey, funded);
+    store = await chain.treasury('store');
+  });
+
+  afterAll(async () => {
+    await chain?.close();
+  });
+
+  function transfersWith(comment: string) {
+    return chain.transfersTo(store.toString()).filter((t) => t.comment === comment);
+  }
+
+  it('reads a funded wallet that never sent anything as undeployed at seqno 0', async () => {
+    expect(await wallet.refresh()).toEqual({ seqno: 0, balance: funded, deployed: false });
+  });
+
+  it('deploys the wallet with its first transfer and moves exactly the amount with the comment', async () => {
+    const signed = await wallet.sign(store, first.amount, first.comment, inSeconds(60));
+    expect(signed.seqno).toBe(0);
+    expect(loadMessage(Cell.fromBase64(signed.boc).beginParse()).init).toBeTruthy();
+
+    await wallet.broadcast(signed.boc);
+    expect(transfersWith(first.comment)).toEqual([]);
+    await chain.produceBlock();
+
+    const received = transfersWith(first.comment);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ from: wallet.address.toRawString(), amount: first.amount, success: true });
+    expect((await client.getContractState(wallet.address)).state).toBe('active');
+    expect(await wallet.readSeqno()).toBe(1);
+    const [walletTx] = await client.getTransactions(wallet.address, { limit: 1 });
+    expect(inboundHash(walletTx!)).toBe(signed.bocHash);
+  });
+
+  it('finds its outgoing transfer with the fee the wallet paid on top of the amount', async () => {
+    const found = await wallet.findOutgoing(store, first.amount, first.comment);
+    expect(found).not.toBeNull();
+    const [walletTx] = await client.getTransactions(wallet.address, { limit: 1 });
+    expect(found!.txHash).toBe(walletTx!.hash().toString('hex'));
+    expect(found!.lt).toBe(walletTx!.lt);
+    expect(found!.fee).toBeGreaterThan(0n);
+    expect(await client.getBalance(wallet.address)).toBe(funded - first.amount - found!.fee);
+  });
+
+  it('does not take a transfer with another comment or amount for its own', async () => {
+    expect(await wallet.findOutgoing(store, first.amount, 'order-9999')).toBeNull();
+    expect(await wallet.findOutgoing(store, (first.amount + 1n) as Nano, first.comment)).toBeNull();
+    expect(await wallet.findOutgoing(await chain.treasury('elsewhere'), first.amount, first.comment)).toBeNull();
+  });
+
+  it('signs the next transfer at seqno 1, without the deploy StateInit', async () => {
+    wallet.advance(0);
+    const signed = await wallet.sign(store, toNano('0.25'), 'order-1002', inSeconds(60));
+    expect(signed.seqno).toBe(1);
+    expect(loadMessage(Cell.fromBase64(signed.boc).beginParse()).init).toBeFalsy();
+
+    const before = await client.getBalance(wallet.address);
+    await wallet.broadcast(signed.boc);
+    await chain.produceBlock();
+
+    expect(transfersWith('order-1002')).toMatchObject([{ amount: toNano('0.25'), success: true }]);
+    expect(await wallet.readSeqno()).toBe(2);
+    const found = await wallet.findOutgoing(store, toNano('0.25'), 'order-1002');
+    expect(found).not.toBeNull();
+    expect(await client.getBalance(wallet.address)).toBe(before - toNano('0.25') - found!.fee);
+  });
+
+  it('reads the seqno from the chain again after invalidate', async () => {
+    wallet.invalidate();
+    const signed = await wallet.sign(store, toNano('0.1'), 'order-1003', inSeconds(60));
+    expect(signed.seqno).toBe(2);
+  });
+
+  it('moves no money twice when the same signed transfer is broadcast again after it applied', async () => {
+    const signed = await wallet.sign(store, toNano('0.5'), 'order-1004', inSeconds(60));
+    await wallet.broadcast(signed.boc);
+    await chain.produceBlock();
+    expect(transfersWith('order-1004')).toHaveLength(1);
+    const walletBalance = await client.getBalance(wallet.address);
+    const storeBalance = await chain.balance(store);
+
+    expect(await refusal(wallet.broadcast(signed.boc))).toContain('cannot apply external message to current state');
+    await chain.produceBlock();
+
+    expect(transfersWith('order-1004')).toHaveLength(1);
+    expect(await client.getBalance(wallet.address)).toBe(walletBalance);
+    expect(await chain.balance(store)).toBe(storeBalance);
+    expect(await wallet.readSeqno()).toBe(signed.seqno + 1);
+  });
+
+  describe('confirming a transfer', () => {
+    const config = tonConfigSchema.parse({ confirmPollMs: 50, confirmTimeoutSec: 60 });
+    const signal = new AbortController().signal;
+
+    async function pending(amount: Nano, comment: string, validUntil: number): Promise<PendingTransfer> {
+      await wallet.refresh();
+      const signed = await wallet.sign(store, amount, comment, validUntil);
+      return { destination: store, amount, comment, seqno: signed.seqno, validUntil, boc: signed.boc };
+    }
+
+    it('says paid even when the transaction list cannot be read at first', async () => {
+      const flaky = await startFlakyToncenter(chain.endpoint);
+      try {
+        const t = await pending(toNano('0.2'), 'order-1005', inSeconds(60));
+        await wallet.broadcast(t.boc);
+        await chain.produceBlock();
+        flaky.failNext('getTransactions', 3);
+
+        const settlement = await confirmTransfer(new TonWallet('main', keys, new TonClient({ endpoint: flaky.endpoint })), t, config, signal);
+
+        expect(flaky.failuresLeft('getTransactions')).toBe(0);
+        expect(settlement).toMatchObject({ outcome: 'paid', txHash: (await wallet.findOutgoing(store, t.amount, t.comment))!.txHash });
+      } finally {
+        await flaky.close();
+      }
+    });
+
+    it('does not call a broadcast transfer not paid before the chain has a block past its validUntil', async () => {
+      const t = await pending(toNano('0.3'), 'order-1006', inSeconds(2));
+      await wallet.broadcast(t.boc);
+      let settlement: Settlement | undefined;
+      const confirming = confirmTransfer(wallet, t, config, signal).then((s) => (settlement = s));
+
+      // Our clock is past validUntil, but the chain has produced no block since: the transfer may still land.
+      await waitFor(() => Math.floor(Date.now() / 1000) > t.validUntil + 3, 'the local clock to pass validUntil');
+      await nextTurn();
+      expect(settlement).toBeUndefined();
+
+      await waitFor(async () => {
+        await chain.produceBlock();
+        await nextTurn();
+        return settlement !== undefined;
+      }, 'the confirmation to settle');
+      await confirming;
+      expect(settlement?.outcome).toBe('not-paid');
+      expect(transfersWith('order-1006')).toEqual([]);
+      expect(await wallet.readSeqno()).toBe(t.seqno);
+    });
+  });
+});
