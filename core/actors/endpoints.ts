@@ -1,6 +1,7 @@
 /** The endpoints actor: which base URL serves each store operation, with success and latency stats per URL.
  *  Fails over to a mirror only on transport failures or a run of 5xx, never on 4xx/401/429 (those are answers, and a
- *  429 is the limiter's business). Talks to: every store call, through `endpointResolver`. */
+ *  429 is the limiter's business); a URL that lost its turn gets one call every RECOVERY_PROBE_MS to show it is back.
+ *  Talks to: every store call, through `endpointResolver`. */
 import { fromCallback, type ActorRef, type EventObject, type Snapshot } from 'xstate';
 import type { CallOutcome, EndpointResolver } from '../store/request-gate.js';
 import type { StoreOperation } from '../store/store-error.js';
@@ -19,6 +20,8 @@ export interface EndpointStats {
   badRun: number;
   /** Exponentially weighted mean latency, ms. */
   latencyMs: number | null;
+  /** Epoch ms of the last bad outcome or recovery probe; a benched URL is probed again RECOVERY_PROBE_MS after it. */
+  lastBadAt: number | null;
 }
 
 export type EndpointsEvent =
@@ -31,21 +34,30 @@ export type EndpointsEvent =
 
 /** How many bad outcomes in a row make a URL lose its turn. */
 export const FAILOVER_AFTER = 5;
+/** How long a URL that lost its turn waits before one call is sent to it again. */
+export const RECOVERY_PROBE_MS = 30_000;
 
 export const endpointsLogic = fromCallback<EndpointsEvent, EndpointsInput>(({ input, receive }) => {
   const stats = new Map<string, EndpointStats>();
   for (const baseUrl of [input.primary, ...input.mirrors]) {
-    stats.set(baseUrl, { baseUrl, ok: 0, failed: 0, badRun: 0, latencyMs: null });
+    stats.set(baseUrl, { baseUrl, ok: 0, failed: 0, badRun: 0, latencyMs: null, lastBadAt: null });
   }
-  const choose = (): string => {
-    for (const s of stats.values()) if (s.badRun < FAILOVER_AFTER) return s.baseUrl;
+  const choose = (now: number): string => {
+    for (const s of stats.values()) {
+      if (s.badRun < FAILOVER_AFTER) return s.baseUrl;
+      // Nothing else would ever send it a call again, so nothing could show it recovered: probe it, one call at a time.
+      if (s.lastBadAt !== null && now - s.lastBadAt >= RECOVERY_PROBE_MS) {
+        s.lastBadAt = now;
+        return s.baseUrl;
+      }
+    }
     // Every URL is failing: keep trying the primary rather than guessing.
     return input.primary;
   };
   receive((event) => {
     switch (event.type) {
       case 'RESOLVE':
-        event.reply(choose());
+        event.reply(choose(Date.now()));
         return;
       case 'OUTCOME': {
         const s = stats.get(event.baseUrl);
@@ -54,6 +66,7 @@ export const endpointsLogic = fromCallback<EndpointsEvent, EndpointsInput>(({ in
         if (bad) {
           s.failed++;
           s.badRun++;
+          s.lastBadAt = Date.now();
         } else {
           s.ok++;
           s.badRun = 0;

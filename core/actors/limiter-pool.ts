@@ -44,9 +44,7 @@ export class LimiterPool {
     if (now < this.blockedUntil) return granted;
     while (this.queue.length > 0) {
       const head = this.queue[0]!;
-      // Polls and reads leave the reserved tokens to spending calls.
-      const floor = head.priority === 'spend' ? 0 : this.limit.reservedForSpend;
-      if (this.tokens - head.weight < floor) break;
+      if (this.tokens - head.weight < this.floorFor(head)) break;
       this.tokens -= head.weight;
       granted.push(this.queue.shift()!);
     }
@@ -58,16 +56,37 @@ export class LimiterPool {
     if (this.queue.length === 0) return null;
     this.refill(now);
     const head = this.queue[0]!;
-    const floor = head.priority === 'spend' ? 0 : this.limit.reservedForSpend;
-    const missing = head.weight + floor - this.tokens;
-    const byTokens = missing <= 0 ? now : now + (missing / this.limit.refillPerSec) * 1000;
-    return Math.max(byTokens, this.blockedUntil);
+    return this.whenHolding(head.weight + this.floorFor(head), now);
+  }
+
+  /** When a queued waiter will be served if nobody overtakes it (ms epoch): everyone ahead is served first. Null when
+   *  it is not queued. */
+  readyAt(requestId: number, now: number): number | null {
+    this.refill(now);
+    let ahead = 0;
+    for (const w of this.queue) {
+      ahead += w.weight;
+      if (w.requestId === requestId) return this.whenHolding(ahead + this.floorFor(w), now);
+    }
+    return null;
   }
 
   /** A 429 or Retry-After: nothing goes out until `until`, and the bucket starts empty after it. */
   block(until: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, until);
     this.tokens = 0;
+  }
+
+  /** Polls and reads leave the reserved tokens to spending calls. */
+  private floorFor(w: Waiter): number {
+    return w.priority === 'spend' ? 0 : this.limit.reservedForSpend;
+  }
+
+  /** When what the bucket holds plus what it refills covers `needed` tokens; refilling only starts once a block ends. */
+  private whenHolding(needed: number, now: number): number {
+    const from = Math.max(now, this.blockedUntil);
+    const missing = needed - this.tokens;
+    return missing <= 0 ? from : from + (missing / this.limit.refillPerSec) * 1000;
   }
 
   private refill(now: number): void {

@@ -62,7 +62,8 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
         const now = Date.now();
         const weight = OPERATION_WEIGHT[event.op];
         p.enqueue({ requestId: event.requestId, priority: event.priority, weight, since: now });
-        const readyAt = p.nextReadyAt(now) ?? now;
+        // Judged by this waiter's own place in the queue, not the head's: a caller deep in a queue waits longer.
+        const readyAt = p.readyAt(event.requestId, now) ?? now;
         if (readyAt - now > input.maxWaitMs) {
           p.remove(event.requestId);
           event.reply({ type: 'DENIED', requestId: event.requestId, retryAt: readyAt, reason: now < p.blockedUntil ? 'retry-after' : 'pool exhausted' });
@@ -104,6 +105,10 @@ export function limiterGate(limiter: LimiterRef): RateGate {
     acquire({ op, pool, priority, signal }) {
       const requestId = nextRequestId++;
       return new Promise<Lease>((resolve, reject) => {
+        // A stopped actor drops events silently: without this the caller would wait for a reply that never comes.
+        if (limiter.getSnapshot().status !== 'active') {
+          return reject(new StoreRateLimited(Date.now(), { op, pool, reason: 'limiter stopped' }));
+        }
         const onAbort = (): void => {
           limiter.send({ type: 'CANCEL', requestId, pool });
           reject(signal?.reason ?? new Error('aborted'));

@@ -1,7 +1,7 @@
 /** What the store's answers look like, as zod schemas, and the domain types they become. Every field the bot acts
  *  on is checked here; a shape that does not match is a StoreMalformed, never a guess. */
 import { z } from 'zod';
-import { amountFromJson, unitsFromJson, type Nano, type Stars } from '../money.js';
+import { AmountError, amountFromJson, unitsFromJson, type Nano, type Stars } from '../money.js';
 
 /** `{ok:true,data}` or `{ok:false,errorCode}`: callers check `ok` before `data`. */
 export const envelopeSchema = z.union([
@@ -33,11 +33,11 @@ const characterSchema = z
     rarity: z.string().max(100).optional(),
   })
   .loose()
-  .transform((c) => ({
+  .transform((c, ctx) => ({
     id: c.id,
     name: c.name ?? `character ${c.id}`,
     left: c.left,
-    priceStars: c.price === undefined ? null : (amountFromJson('XTR', c.price) as Stars),
+    priceStars: c.price === undefined ? null : (readAmount(ctx, ['price'], () => amountFromJson('XTR', c.price)) as Stars),
     supply: c.supply ?? null,
   }));
 
@@ -62,12 +62,12 @@ export const tonPriceSchema = z
   .array(z.object({ token_symbol: z.string(), price: z.union([z.number(), z.string()]) }).loose())
   .max(100)
   .transform((rows, ctx) => {
-    const ton = rows.find((r) => r.token_symbol.toUpperCase() === 'TON');
-    if (!ton) {
+    const i = rows.findIndex((r) => r.token_symbol.toUpperCase() === 'TON');
+    if (i < 0) {
       ctx.addIssue({ code: 'custom', message: 'no TON entry in the price list' });
       return z.NEVER;
     }
-    return amountFromJson('TON', ton.price) as Nano;
+    return readAmount(ctx, [i, 'price'], () => amountFromJson('TON', rows[i]!.price)) as Nano;
   });
 
 /** A TON order as the store created it. `amount` is what must be sent, in nanotons. */
@@ -93,12 +93,24 @@ export const tonOrderSchema = z
     }
     return {
       orderId,
-      amount: unitsFromJson('TON', o.total_amount) as Nano,
+      amount: readAmount(ctx, ['total_amount'], () => unitsFromJson('TON', o.total_amount)) as Nano,
       destination: o.wallet,
       expiresAt: parseExpiry(o.expires_at),
     };
   });
 export type TonOrder = z.output<typeof tonOrderSchema>;
+
+/** Reads an amount inside a transform: zod lets a thrown error escape `safeParse`, so a refused amount becomes an
+ *  issue at `path` (and the answer a StoreMalformed) instead of an AmountError out of the client. */
+function readAmount(ctx: z.core.$RefinementCtx, path: PropertyKey[], read: () => bigint): bigint {
+  try {
+    return read();
+  } catch (e) {
+    if (!(e instanceof AmountError)) throw e;
+    ctx.addIssue({ code: 'custom', path, message: e.message });
+    return z.NEVER;
+  }
+}
 
 /** `expires_at` as epoch ms: unix seconds, unix ms or an ISO string; null when absent or unreadable. */
 function parseExpiry(v: number | string | undefined): number | null {

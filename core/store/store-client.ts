@@ -159,14 +159,17 @@ export class StoreClient {
   ): z.output<T> | typeof NOT_FOUND {
     if (status === 401 || status === 403) throw new StoreAuthError(status, facts);
     const envelope = parseEnvelope(text);
+    // Checked before the 404: a refused token must never read as "not published yet".
+    if (envelope && !envelope.ok && AUTH_CODES.test(envelope.errorCode)) {
+      throw new StoreAuthError(status, { ...facts, errorCode: envelope.errorCode });
+    }
     if (status === 404 && spec.notFoundIsAnswer) return NOT_FOUND;
-    if (envelope && !envelope.ok) {
-      if (AUTH_CODES.test(envelope.errorCode)) throw new StoreAuthError(status, { ...facts, errorCode: envelope.errorCode });
-      throw new StoreRejected(envelope.errorCode, status, facts);
-    }
-    if (status < 200 || status >= 300) {
-      throw new StoreHttpError(status, { ...facts, retryAfterMs: retryAfterMs(headers['retry-after']) });
-    }
+    const httpError = (): StoreHttpError => new StoreHttpError(status, { ...facts, retryAfterMs: retryAfterMs(headers['retry-after']) });
+    // A 5xx or 429 is trouble, not a refusal, whatever its body says: it does not promise that nothing was created,
+    // and a 429's Retry-After matters more than its errorCode.
+    if (status >= 500 || status === 429) throw httpError();
+    if (envelope && !envelope.ok) throw new StoreRejected(envelope.errorCode, status, facts);
+    if (status < 200 || status >= 300) throw httpError();
     if (!envelope) throw new StoreMalformed('not a JSON envelope {ok, data|errorCode}', { ...facts, status });
     const parsed = spec.schema.safeParse(envelope.data);
     if (!parsed.success) {
