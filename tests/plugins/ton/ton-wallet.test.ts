@@ -184,7 +184,7 @@ describe('TON wallet against the simulated chain', () => {
   });
 
   describe('confirming a transfer', () => {
-    const config = tonConfigSchema.parse({ confirmPollMs: 50, confirmTimeoutSec: 60 });
+    const config = tonConfigSchema.parse({ confirmPollMs: 50, confirmTimeoutSec: 90 });
     const signal = new AbortController().signal;
 
     async function pending(amount: Nano, comment: string, validUntil: number): Promise<PendingTransfer> {
