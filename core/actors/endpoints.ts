@@ -3,6 +3,7 @@
  *  429 is the limiter's business); a URL that lost its turn gets one call every RECOVERY_PROBE_MS to show it is back.
  *  Talks to: every store call, through `endpointResolver`. */
 import { fromCallback, type ActorRef, type EventObject, type Snapshot } from 'xstate';
+import { AutomintError } from '../errors.js';
 import type { CallOutcome, EndpointResolver } from '../store/request-gate.js';
 import type { StoreOperation } from '../store/store-error.js';
 
@@ -81,12 +82,23 @@ export const endpointsLogic = fromCallback<EndpointsEvent, EndpointsInput>(({ in
   });
 });
 
+/** A store call asked for a base URL after the endpoints actor stopped (the run is ending): nothing was sent. */
+export class EndpointsStopped extends AutomintError {
+  constructor(op: StoreOperation) {
+    super('ENDPOINTS_STOPPED', `no endpoint for ${op}: the endpoints actor has stopped`, { op });
+  }
+}
+
 type EndpointsRef = ActorRef<Snapshot<unknown>, EndpointsEvent, EventObject>;
 
 /** The EndpointResolver port over a running endpoints actor. */
 export function endpointResolver(endpoints: EndpointsRef): EndpointResolver {
   return {
-    resolve: (op) => new Promise((resolve) => endpoints.send({ type: 'RESOLVE', op, reply: resolve })),
+    resolve: (op) => new Promise((resolve, reject) => {
+      // A stopped actor drops events silently: without this the caller would wait for a reply that never comes.
+      if (endpoints.getSnapshot().status !== 'active') return reject(new EndpointsStopped(op));
+      endpoints.send({ type: 'RESOLVE', op, reply: resolve });
+    }),
     report: ({ op, baseUrl, outcome }: { op: StoreOperation; baseUrl: string; outcome: CallOutcome }) =>
       endpoints.send({ type: 'OUTCOME', op, baseUrl, status: outcome.status, ms: outcome.ms }),
   };

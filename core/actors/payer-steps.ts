@@ -1,9 +1,9 @@
 /** The payer's I/O, one named promise actor per step, so the statechart in payer.ts reads like the lifecycle and a
- *  trace shows each step as a state. Each step keeps the ledger true on its own error path (a failed order releases
- *  its budget), so the machine only decides where to go next. */
+ *  trace shows each step as a state. Each step keeps the ledger true on its own error path (an order that will not be
+ *  paid is abandoned and its budget freed in one transaction), so the machine only decides where to go next. */
 import { fromPromise } from 'xstate';
 import type { Logger } from 'pino';
-import type { Currency, Units } from '../money.js';
+import { minAmount, withTolerance, type Currency, type Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentAttempt, PaymentSteps, Settlement, StoreOrder, TargetSpec } from '../plugins/payment.js';
 import { StoreRejected } from '../store/store-error.js';
@@ -12,13 +12,15 @@ import { OrderRefused, verifyOrder } from './order-verification.js';
 import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
 
-/** The policy numbers a payer follows (from config and profile). */
+/** The policy numbers a payer follows (from the profile and the payment method). */
 export interface PayerPolicy {
-  /** Most packs in one order (the store caps it at 5). */
+  /** Most packs in one order (the store caps it). */
   readonly maxPerOrder: number;
   readonly toleranceBps: number;
   readonly expiryMarginMs: number;
-  /** Failed order attempts in a row before the payer gives up. */
+  /** Budget held per order on top of its amount for the network fee; the actual fee is what is consumed. */
+  readonly feeAllowance: Units;
+  /** Failed attempts in a row before the payer gives up. */
   readonly maxFailures: number;
   readonly retryDelayMs: number;
 }
@@ -33,7 +35,8 @@ export interface PayerInput {
   /** Packs still to buy for the target, shared with every other payer of it. */
   readonly quota: TargetQuota;
   readonly ledger: Ledger;
-  readonly budget: { readonly total: Units; readonly perAccount?: Units; readonly perTarget?: Units };
+  /** Most this ledger may spend in the method's currency. */
+  readonly budget: Units;
   readonly policy: PayerPolicy;
   readonly metrics: RunMetrics;
   readonly log: Logger;
@@ -44,7 +47,12 @@ export interface PayerInput {
 }
 
 /** Store refusals that mean "no stock for this order": wait for the watcher instead of retrying. */
-const OUT_OF_STOCK = /sold_?out|not_enough|out_of_stock|no_stock|stock/i;
+const OUT_OF_STOCK_CODES = new Set(['sold_out', 'not_enough_stock', 'out_of_stock', 'no_stock']);
+
+/** True when the store refused an order for lack of stock. */
+export function isOutOfStock(e: unknown): boolean {
+  return e instanceof StoreRejected && OUT_OF_STOCK_CODES.has(e.errorCode.toLowerCase());
+}
 
 export class BudgetExhausted extends AutomintError {
   constructor(details: { currency: Currency; reason: string; committed: string; limit: string }) {
@@ -55,29 +63,37 @@ export class BudgetExhausted extends AutomintError {
 export type Plan = { kind: 'order'; count: number } | { kind: 'wait' } | { kind: 'done'; reason: string };
 
 /** Decides the next order's size from the target's shared quota and the stock seen; the packs are claimed here. */
-export function plan(input: PayerInput, left: number): Plan {
+export function plan(input: PayerInput, left: number, soldOut: boolean): Plan {
   if (input.quota.reached) return { kind: 'done', reason: 'target reached' };
+  if (soldOut) return { kind: 'done', reason: 'sold out' };
   if (left <= 0) return { kind: 'wait' };
   const count = input.quota.claim(Math.min(input.policy.maxPerOrder, left));
   return count > 0 ? { kind: 'order', count } : { kind: 'wait' };
 }
 
 /** The planning step as an actor, so each plan shows as a state in the trace. */
-export const planStep = fromPromise<Plan, { input: PayerInput; left: number }>(async ({ input: { input, left } }) => plan(input, left));
+export const planStep = fromPromise<Plan, { input: PayerInput; left: number; soldOut: boolean }>(
+  async ({ input: { input, left, soldOut } }) => plan(input, left, soldOut),
+);
 
 export const quoteStep = fromPromise<Units, { input: PayerInput }>(({ input: { input }, signal }) =>
   input.steps.quote(input.target, signal));
 
-/** Holds budget for `count` packs in one transaction: at the quote plus tolerance, capped by the per-pack maximum;
- *  at the maximum alone when the quote is not known yet (it is then fetched alongside the order). */
-export const reserveStep = fromPromise<{ reservationId: string | number; held: Units }, { input: PayerInput; count: number; quote: Units | null }>(
+/** What to hold for `count` packs: the quote plus tolerance, capped by the per-pack maximum (the maximum alone when
+ *  the quote is not known yet), plus the fee allowance. */
+export function amountToHold(input: PayerInput, count: number, quote: Units | null): Units {
+  const cap = input.target.maxPricePerPack === null ? null : input.target.maxPricePerPack * BigInt(count);
+  const atQuote = quote === null ? null : withTolerance(quote * BigInt(count), input.policy.toleranceBps);
+  const price = atQuote === null ? cap! : cap === null ? atQuote : minAmount(atQuote, cap);
+  return price + input.policy.feeAllowance;
+}
+
+/** Holds budget for the order in one transaction. */
+export const reserveStep = fromPromise<{ reservationId: number; held: Units }, { input: PayerInput; count: number; quote: Units | null }>(
   async ({ input: { input, count, quote } }) => {
-    const cap = input.target.maxPricePerPack === null ? null : input.target.maxPricePerPack * BigInt(count);
-    const atQuote = quote === null ? null : (quote * BigInt(count) * BigInt(10_000 + input.policy.toleranceBps)) / 10_000n;
-    const amount = atQuote === null ? cap! : cap === null || atQuote < cap ? atQuote : cap;
+    const amount = amountToHold(input, count, quote);
     const r = await input.ledger.budget.reserve({
-      currency: input.currency, amount, account: input.account, target: input.target.key,
-      limits: { total: input.budget.total, perAccount: input.budget.perAccount, perTarget: input.budget.perTarget },
+      currency: input.currency, amount, account: input.account, target: input.target.key, limits: { total: input.budget },
     });
     if (!r.ok) {
       throw new BudgetExhausted({ currency: input.currency, reason: r.reason, committed: r.committed.toString(), limit: r.limit.toString() });
@@ -93,11 +109,13 @@ export interface OrderPlaced {
   readonly quote: Units;
 }
 
-/** Creates the order at the store and records it; releases the budget when no usable order came back. When the
- *  quote is not known yet it is fetched in parallel, so the price lookup never delays the order request. */
-export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: number; quote: Units | null; reservationId: string | number; observedAt: number }>(
+/** Creates the order at the store and records it; frees the budget when no usable order came back. When the quote
+ *  is not known yet it is fetched in parallel, so the price lookup never delays the order request. */
+export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: number; quote: Units | null; reservationId: number; observedAt: number }>(
   async ({ input: { input, count, quote: known, reservationId, observedAt }, signal }) => {
     const quoting = known === null ? input.steps.quote(input.target, signal) : Promise.resolve(known);
+    // Handled now so a failing price lookup is never an unhandled rejection while the order is in flight.
+    quoting.catch(() => undefined);
     let order: StoreOrder;
     try {
       order = await input.steps.createOrder(input.target, count, {
@@ -105,98 +123,94 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
         onSent: () => input.metrics.record('detectToOrder', performance.now() - observedAt),
       });
     } catch (e) {
-      quoting.catch(() => undefined);
       await input.ledger.budget.release(reservationId);
       throw e;
     }
     const respondedAt = performance.now();
-    await input.ledger.orders.insert({
-      orderId: order.orderId, purchaseId: input.purchaseId, method: input.method, account: input.account,
-      collection: input.target.collection, character: input.target.character, count: order.count,
-      currency: order.currency, amount: order.amount, destination: order.destination, expiresAt: order.expiresAt ?? 0,
-    });
-    await input.ledger.budget.attach(reservationId, order.orderId);
-    let quote: Units;
     try {
-      quote = await quoting;
+      await input.ledger.orders.insert({
+        orderId: order.orderId, purchaseId: input.purchaseId, method: input.method, account: input.account,
+        collection: input.target.collection, character: input.target.character, count: order.count,
+        currency: order.currency, amount: order.amount, destination: order.destination, expiresAt: order.expiresAt ?? 0,
+      });
     } catch (e) {
-      // Without a quote the order cannot be checked, so it is not paid; the store lets it expire.
-      await input.ledger.orders.setState(order.orderId, 'refused', `no quote: ${(e as Error).message}`);
+      // Not our order to settle (e.g. the store repeated an order id already in the ledger): only free our budget.
       await input.ledger.budget.release(reservationId);
       throw e;
     }
-    input.log.info({ orderId: order.orderId, count: order.count, amount: order.amount.toString() }, 'order created');
-    return { order, respondedAt, quote };
+    try {
+      await input.ledger.budget.attach(reservationId, order.orderId);
+      const quote = await quoting;
+      input.log.info({ orderId: order.orderId, count: order.count, amount: order.amount.toString() }, 'order created');
+      return { order, respondedAt, quote };
+    } catch (e) {
+      // Without a quote the order cannot be checked, so it is not paid; the store lets it expire.
+      await input.ledger.abandonOrder(order.orderId, 'refused', `not verifiable: ${(e as Error).message}`, reservationId);
+      throw e;
+    }
   },
 );
 
-/** True when the store refused an order for lack of stock. */
-export function isOutOfStock(e: unknown): boolean {
-  return e instanceof StoreRejected && OUT_OF_STOCK.test(e.errorCode);
-}
-
 /** Verifies the order before any money moves; a refusal is recorded and frees the budget. */
-export const verifyStep = fromPromise<void, { input: PayerInput; order: StoreOrder; count: number; quote: Units; held: Units; reservationId: string | number }>(
+export const verifyStep = fromPromise<void, { input: PayerInput; order: StoreOrder; count: number; quote: Units; held: Units; reservationId: number }>(
   async ({ input: { input, order, count, quote, held, reservationId }, signal }) => {
     try {
       verifyOrder(order, {
         count, quotePerPack: quote, toleranceBps: input.policy.toleranceBps, maxPricePerPack: input.target.maxPricePerPack,
-        budgetHeld: held, expiryMarginMs: input.policy.expiryMarginMs, now: Date.now(),
+        budgetHeld: held - input.policy.feeAllowance, expiryMarginMs: input.policy.expiryMarginMs, now: Date.now(),
       });
       const refusal = await input.steps.check(order, signal);
       if (refusal) throw new OrderRefused('METHOD_REFUSED', `order ${order.orderId} refused by ${input.method}: ${refusal}`, { orderId: order.orderId });
-      await input.ledger.budget.resize(reservationId, order.amount);
+      // Hold exactly what this order may cost now that its amount is known.
+      await input.ledger.budget.resize(reservationId, order.amount + input.policy.feeAllowance);
     } catch (e) {
-      await input.ledger.orders.setState(order.orderId, 'refused', (e as Error).message);
-      await input.ledger.budget.release(reservationId);
+      await input.ledger.abandonOrder(order.orderId, e instanceof OrderRefused ? 'refused' : 'failed', (e as Error).message, reservationId);
       throw e;
     }
   },
 );
 
-/** Builds and signs the payment; on failure nothing was sent, so the order fails and the budget is freed. */
-export const prepareStep = fromPromise<PaymentAttempt, { input: PayerInput; order: StoreOrder; reservationId: string | number }>(
+/** Builds and signs the payment; on failure nothing was sent, so the order fails and its budget is freed. */
+export const prepareStep = fromPromise<PaymentAttempt, { input: PayerInput; order: StoreOrder; reservationId: number }>(
   async ({ input: { input, order, reservationId }, signal }) => {
     try {
       return await input.steps.prepare(order, signal);
     } catch (e) {
-      await input.ledger.orders.setState(order.orderId, 'failed', (e as Error).message);
-      await input.ledger.budget.release(reservationId);
+      await input.ledger.abandonOrder(order.orderId, 'failed', (e as Error).message, reservationId);
       throw e;
     }
   },
 );
 
-/** Writes the intent BEFORE any money moves: after a crash, the ledger knows what may have been sent. */
+/** Writes the intent (and moves the order to paying) BEFORE any money moves: after a crash, the ledger knows what
+ *  may have been sent. */
 export const recordStep = fromPromise<void, { input: PayerInput; order: StoreOrder; attempt: PaymentAttempt }>(
   async ({ input: { input, order, attempt } }) => {
-    await input.ledger.intents.record({
+    await input.ledger.recordIntent({
       idempotencyKey: attempt.idempotencyKey, orderId: order.orderId, method: input.method, currency: order.currency,
       amount: order.amount, destination: order.destination, payload: { ...attempt.payload },
     });
-    await input.ledger.orders.setState(order.orderId, 'paying');
   },
 );
 
-/** Sends the payment. A failure here is not "not paid": the confirm step finds out. */
-export const sendStep = fromPromise<{ sent: boolean; error?: string }, { input: PayerInput; attempt: PaymentAttempt; respondedAt: number }>(
+/** Sends the payment. A failure here is not "not paid": the confirm step finds out what happened. */
+export const sendStep = fromPromise<void, { input: PayerInput; attempt: PaymentAttempt; respondedAt: number }>(
   async ({ input: { input, attempt, respondedAt }, signal }) => {
+    const before = performance.now();
     try {
-      const before = performance.now();
       await attempt.send(signal);
       input.metrics.record('orderToBroadcast', before - respondedAt);
       input.metrics.firstPaymentSentAt ??= before;
       await input.ledger.intents.setState(attempt.idempotencyKey, 'sent');
-      return { sent: true };
     } catch (e) {
       input.log.warn({ err: e, key: attempt.idempotencyKey }, 'send failed; outcome unknown until confirmed');
-      return { sent: false, error: (e as Error).message };
     }
   },
 );
 
-/** Waits for the outcome and settles the ledger: paid consumes the budget, not-paid frees it, unknown keeps it held. */
-export const confirmStep = fromPromise<Settlement, { input: PayerInput; order: StoreOrder; attempt: PaymentAttempt; reservationId: string | number }>(
+/** Waits for the outcome and settles intent, order and budget in one transaction: paid consumes amount + fee,
+ *  not-paid frees the budget, unknown keeps it held until reconciliation. */
+export const confirmStep = fromPromise<Settlement, { input: PayerInput; order: StoreOrder; attempt: PaymentAttempt; reservationId: number }>(
   async ({ input: { input, order, attempt, reservationId }, signal }) => {
     const started = performance.now();
     let settlement: Settlement;
@@ -207,27 +221,15 @@ export const confirmStep = fromPromise<Settlement, { input: PayerInput; order: S
     } finally {
       attempt.dispose();
     }
-    const { ledger } = input;
-    switch (settlement.outcome) {
-      case 'paid':
-        input.metrics.record('broadcastToConfirm', performance.now() - started);
-        await ledger.intents.setState(attempt.idempotencyKey, 'confirmed', { txHash: settlement.txHash, fee: settlement.fee });
-        await ledger.orders.setState(order.orderId, 'paid');
-        await ledger.budget.consume(reservationId, order.amount);
-        input.log.info({ orderId: order.orderId, txHash: settlement.txHash, fee: settlement.fee.toString() }, 'order paid');
-        break;
-      case 'not-paid':
-        await ledger.intents.setState(attempt.idempotencyKey, 'failed', { reason: settlement.reason });
-        await ledger.orders.setState(order.orderId, 'failed', settlement.reason);
-        await ledger.budget.release(reservationId);
-        input.log.warn({ orderId: order.orderId, reason: settlement.reason }, 'payment did not happen');
-        break;
-      case 'unknown':
-        // Money may have moved: keep the budget held and the order counted until reconciliation settles it.
-        await ledger.intents.setState(attempt.idempotencyKey, 'unknown', { reason: settlement.reason });
-        await ledger.orders.setState(order.orderId, 'unknown', settlement.reason);
-        input.log.error({ orderId: order.orderId, reason: settlement.reason }, 'payment outcome unknown; reconcile before retrying');
-        break;
+    const base = { idempotencyKey: attempt.idempotencyKey, orderId: order.orderId, reservationId };
+    if (settlement.outcome === 'paid') {
+      input.metrics.record('broadcastToConfirm', performance.now() - started);
+      await input.ledger.settle({ ...base, outcome: 'paid', txHash: settlement.txHash, fee: settlement.fee, spent: order.amount + settlement.fee });
+      input.log.info({ orderId: order.orderId, txHash: settlement.txHash, fee: settlement.fee.toString() }, 'order paid');
+    } else {
+      await input.ledger.settle({ ...base, outcome: settlement.outcome, reason: settlement.reason });
+      if (settlement.outcome === 'not-paid') input.log.warn({ orderId: order.orderId, reason: settlement.reason }, 'payment did not happen');
+      else input.log.error({ orderId: order.orderId, reason: settlement.reason }, 'payment outcome unknown; it is reconciled at the next start');
     }
     return settlement;
   },

@@ -1,9 +1,11 @@
 /** The payer: one payment method's loop for one purchase. While stock and budget last it plans an order, quotes,
  *  reserves budget, orders, verifies, prepares (signs), records the intent, sends and confirms; then plans again.
- *  Talks to: its purchase (STOCK/SOLD_OUT/STOP in; PAYER.PAID/PAYER.DONE out), the ledger, the plugin's steps. */
+ *  Talks to: its purchase (STOCK/SOLD_OUT/STOP in; PAYER.PAID and PAYER.OUT_OF_STOCK out; its output when it ends),
+ *  the ledger, and the payment plugin's steps. */
 import { assign, sendParent, setup } from 'xstate';
 import type { Units } from '../money.js';
 import type { PaymentAttempt, Settlement, StoreOrder } from '../plugins/payment.js';
+import { OrderRefused } from './order-verification.js';
 import {
   BudgetExhausted,
   confirmStep,
@@ -16,6 +18,7 @@ import {
   reserveStep,
   sendStep,
   verifyStep,
+  type OrderPlaced,
   type PayerInput,
   type Plan,
 } from './payer-steps.js';
@@ -27,12 +30,15 @@ export type PayerEvent =
   | { type: 'STOCK'; left: number; observedAt: number }
   /** From the purchase, when the watcher sees the character sold out. */
   | { type: 'SOLD_OUT' }
-  /** From the purchase, when the run stops. */
+  /** From the purchase, when the run stops. A payment being sent or confirmed is finished first. */
   | { type: 'STOP' };
 
 /** What a payer tells its purchase while it runs. When it ends, its output (PayerOutput) arrives as xstate's
  *  `xstate.done.actor.<id>` event. */
-export type PayerReport = { type: 'PAYER.PAID'; method: string; orderId: string; count: number; amount: Units };
+export type PayerReport =
+  | { type: 'PAYER.PAID'; method: string; orderId: string; count: number; amount: Units }
+  /** The store refused an order for lack of stock: a fresh look at the stock is wanted now. */
+  | { type: 'PAYER.OUT_OF_STOCK'; method: string };
 
 /** Why a payer ended. */
 export type PayerOutput = { method: string; reason: string };
@@ -40,18 +46,26 @@ export type PayerOutput = { method: string; reason: string };
 interface PayerContext {
   readonly input: PayerInput;
   left: number;
+  soldOut: boolean;
   observedAt: number;
   count: number;
   /** Price per pack; null until fetched (alongside the order when a per-pack maximum bounds the reservation). */
   quote: Units | null;
-  reservationId: string | number;
+  reservationId: number;
   held: Units;
   order: StoreOrder | null;
   respondedAt: number;
   attempt: PaymentAttempt | null;
   failures: number;
+  stopRequested: boolean;
   reason: string;
 }
+
+/** The output of the invoked step whose done event is being handled. */
+const outputOf = <T>(event: unknown): T => (event as { output: T }).output;
+/** The error of the invoked step whose error event is being handled. */
+const errorOf = (event: unknown): unknown => (event as { error: unknown }).error;
+const messageOf = (event: unknown): string => String((errorOf(event) as { message?: unknown } | null)?.message ?? errorOf(event));
 
 export const payerMachine = setup({
   types: {
@@ -65,41 +79,58 @@ export const payerMachine = setup({
     prepare: prepareStep, record: recordStep, send: sendStep, confirm: confirmStep,
   },
   guards: {
-    shouldOrder: ({ event }) => (event as unknown as { output: Plan }).output.kind === 'order',
-    shouldOrderAtMaxPrice: ({ context, event }) =>
-      (event as unknown as { output: Plan }).output.kind === 'order' && context.input.target.maxPricePerPack !== null && !context.input.dryRun,
-    shouldWait: ({ event }) => (event as unknown as { output: Plan }).output.kind === 'wait',
+    planIsOrder: ({ event }) => outputOf<Plan>(event).kind === 'order',
+    /** With a per-pack maximum the budget can be held before the price is known: the quote rides along with the order. */
+    planIsOrderAtMaxPrice: ({ context, event }) =>
+      outputOf<Plan>(event).kind === 'order' && context.input.target.maxPricePerPack !== null && !context.input.dryRun,
+    planIsWait: ({ event }) => outputOf<Plan>(event).kind === 'wait',
     dryRun: ({ context }) => context.input.dryRun,
     hasStock: ({ event }) => event.type === 'STOCK' && event.left > 0,
-    budgetExhausted: ({ event }) => (event as unknown as { error: unknown }).error instanceof BudgetExhausted,
-    outOfStock: ({ event }) => isOutOfStock((event as unknown as { error: unknown }).error),
+    budgetExhausted: ({ event }) => errorOf(event) instanceof BudgetExhausted,
+    outOfStock: ({ event }) => isOutOfStock(errorOf(event)),
+    orderRefused: ({ event }) => errorOf(event) instanceof OrderRefused,
     tooManyFailures: ({ context }) => context.failures >= context.input.policy.maxFailures,
-    wasPaid: ({ event }) => (event as unknown as { output: Settlement }).output.outcome === 'paid',
-    wasNotPaid: ({ event }) => (event as unknown as { output: Settlement }).output.outcome === 'not-paid',
+    stopRequested: ({ context }) => context.stopRequested,
+    soldOut: ({ context }) => context.soldOut,
+    paid: ({ event }) => outputOf<Settlement>(event).outcome === 'paid',
+    notPaid: ({ event }) => outputOf<Settlement>(event).outcome === 'not-paid',
   },
   delays: {
     retryDelay: ({ context }) => context.input.policy.retryDelayMs,
   },
   actions: {
-    takePlan: assign({ count: ({ event }) => (event as unknown as { output: Extract<Plan, { kind: 'order' }> }).output.count, quote: null }),
-    noteStock: assign(({ context, event }) =>
-      event.type === 'STOCK' ? { left: event.left, observedAt: event.observedAt } : event.type === 'SOLD_OUT' ? { left: 0 } : {},
+    takePlan: assign({ count: ({ event }) => (outputOf<Plan>(event) as Extract<Plan, { kind: 'order' }>).count, quote: null }),
+    endWithPlan: assign({ reason: ({ event }) => (outputOf<Plan>(event) as Extract<Plan, { kind: 'done' }>).reason }),
+    noteStock: assign(({ event }) =>
+      event.type === 'STOCK' ? { left: event.left, observedAt: event.observedAt, soldOut: event.left === 0 } : event.type === 'SOLD_OUT' ? { left: 0, soldOut: true } : {},
     ),
-    noteFailure: assign(({ context, event }) => ({
-      failures: context.failures + 1,
-      reason: String((event as unknown as { error?: { message?: string } }).error?.message ?? 'failed'),
-    })),
-    logFailure: ({ context, event }) =>
-      context.input.log.warn({ err: (event as unknown as { error?: unknown }).error, method: context.input.method }, 'payer step failed'),
+    noteQuote: assign({ quote: ({ event }) => outputOf<Units>(event) }),
+    noteReservation: assign(({ event }) => {
+      const r = outputOf<{ reservationId: number; held: Units }>(event);
+      return { reservationId: r.reservationId, held: r.held };
+    }),
+    noteOrder: assign(({ event }) => {
+      const placed = outputOf<OrderPlaced>(event);
+      return { order: placed.order, respondedAt: placed.respondedAt, quote: placed.quote };
+    }),
+    noteAttempt: assign({ attempt: ({ event }) => outputOf<PaymentAttempt>(event) }),
+    noteFailure: assign(({ context, event }) => ({ failures: context.failures + 1, reason: messageOf(event) })),
+    noteStopRequest: assign({ stopRequested: true }),
+    logFailure: ({ context, event }) => context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed'),
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
     releaseClaim: ({ context }) => context.input.quota.release(context.count),
     settleClaim: ({ context }) => context.input.quota.settle(context.count),
+    forgetOrder: assign({ order: null, attempt: null }),
+    askForStock: sendParent(({ context }) => ({ type: 'PAYER.OUT_OF_STOCK', method: context.input.method }) satisfies PayerReport),
+    reportPaid: sendParent(({ context }) => ({
+      type: 'PAYER.PAID', method: context.input.method, orderId: context.order!.orderId, count: context.order!.count, amount: context.order!.amount,
+    }) satisfies PayerReport),
   },
 }).createMachine({
   id: 'payer',
   context: ({ input }) => ({
-    input, left: input.left, observedAt: input.observedAt, count: 0, quote: null, reservationId: 0, held: 0n,
-    order: null, respondedAt: 0, attempt: null, failures: 0, reason: '',
+    input, left: input.left, soldOut: false, observedAt: input.observedAt, count: 0, quote: null, reservationId: 0, held: 0n,
+    order: null, respondedAt: 0, attempt: null, failures: 0, stopRequested: false, reason: '',
   }),
   initial: 'planning',
   on: {
@@ -111,18 +142,18 @@ export const payerMachine = setup({
     planning: {
       invoke: {
         src: 'plan',
-        input: ({ context }) => ({ input: context.input, left: context.left }),
+        input: ({ context }) => ({ input: context.input, left: context.left, soldOut: context.soldOut }),
         onDone: [
-          // With a per-pack maximum the budget can be held before the price is known: the quote rides along with the order.
-          { guard: 'shouldOrderAtMaxPrice', target: 'reserving', actions: 'takePlan' },
-          { guard: 'shouldOrder', target: 'quoting', actions: 'takePlan' },
-          { guard: 'shouldWait', target: 'waiting' },
-          { target: 'done', actions: assign({ reason: ({ event }) => (event.output as Extract<Plan, { kind: 'done' }>).reason }) },
+          { guard: 'planIsOrderAtMaxPrice', target: 'reserving', actions: 'takePlan' },
+          { guard: 'planIsOrder', target: 'quoting', actions: 'takePlan' },
+          { guard: 'planIsWait', target: 'waiting' },
+          { target: 'done', actions: 'endWithPlan' },
         ],
-        onError: { target: 'retrying', actions: ['logFailure', 'noteFailure'] },
       },
     },
     waiting: {
+      // A SOLD_OUT that came while an order was in flight is remembered: no point waiting for stock then.
+      always: { guard: 'soldOut', target: 'done', actions: assign({ reason: 'sold out' }) },
       on: {
         STOCK: { guard: 'hasStock', target: 'planning', actions: 'noteStock' },
         SOLD_OUT: { target: 'done', actions: ['noteStock', assign({ reason: 'sold out' })] },
@@ -133,12 +164,15 @@ export const payerMachine = setup({
         src: 'quote',
         input: ({ context }) => ({ input: context.input }),
         onDone: [
-          { guard: 'dryRun', target: 'done', actions: [
-            'releaseClaim',
-            assign({ quote: ({ event }) => event.output, reason: ({ context, event }) => `dry run: would order ${context.count} packs at ${event.output} per pack` }),
-            ({ context, event }) => context.input.log.info({ count: context.count, quotePerPack: event.output.toString() }, 'dry run: order not created'),
-          ] },
-          { target: 'reserving', actions: assign({ quote: ({ event }) => event.output }) },
+          {
+            guard: 'dryRun', target: 'done',
+            actions: [
+              'releaseClaim', 'noteQuote',
+              assign({ reason: ({ context, event }) => `dry run: would order ${context.count} packs at ${event.output} per pack` }),
+              ({ context, event }) => context.input.log.info({ count: context.count, quotePerPack: event.output.toString() }, 'dry run: order not created'),
+            ],
+          },
+          { target: 'reserving', actions: 'noteQuote' },
         ],
         onError: { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
       },
@@ -147,7 +181,7 @@ export const payerMachine = setup({
       invoke: {
         src: 'reserve',
         input: ({ context }) => ({ input: context.input, count: context.count, quote: context.quote }),
-        onDone: { target: 'ordering', actions: assign({ reservationId: ({ event }) => event.output.reservationId, held: ({ event }) => event.output.held }) },
+        onDone: { target: 'ordering', actions: 'noteReservation' },
         onError: [
           { guard: 'budgetExhausted', target: 'done', actions: ['releaseClaim', assign({ reason: 'budget exhausted' })] },
           { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
@@ -158,9 +192,9 @@ export const payerMachine = setup({
       invoke: {
         src: 'order',
         input: ({ context }) => ({ input: context.input, count: context.count, quote: context.quote, reservationId: context.reservationId, observedAt: context.observedAt }),
-        onDone: { target: 'verifying', actions: assign({ order: ({ event }) => event.output.order, respondedAt: ({ event }) => event.output.respondedAt, quote: ({ event }) => event.output.quote }) },
+        onDone: { target: 'verifying', actions: 'noteOrder' },
         onError: [
-          { guard: 'outOfStock', target: 'waiting', actions: ['releaseClaim', assign({ left: 0 })] },
+          { guard: 'outOfStock', target: 'waiting', actions: ['releaseClaim', assign({ left: 0 }), 'askForStock'] },
           { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
         ],
       },
@@ -172,16 +206,19 @@ export const payerMachine = setup({
           input: context.input, order: context.order!, count: context.count, quote: context.quote!, held: context.held, reservationId: context.reservationId,
         }),
         onDone: { target: 'preparing' },
-        // A store that asks for more than it quoted is not paid again by this method in this run.
-        onError: { target: 'done', actions: ['logFailure', 'releaseClaim', assign({ reason: ({ event }) => `refused: ${(event.error as Error).message}` })] },
+        onError: [
+          // A store that asks for more than it quoted is not paid again by this method in this run.
+          { guard: 'orderRefused', target: 'done', actions: ['logFailure', 'releaseClaim', assign({ reason: ({ event }) => `refused: ${messageOf(event)}` })] },
+          { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim', 'forgetOrder'] },
+        ],
       },
     },
     preparing: {
       invoke: {
         src: 'prepare',
         input: ({ context }) => ({ input: context.input, order: context.order!, reservationId: context.reservationId }),
-        onDone: { target: 'recording', actions: assign({ attempt: ({ event }) => event.output }) },
-        onError: { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
+        onDone: { target: 'recording', actions: 'noteAttempt' },
+        onError: { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim', 'forgetOrder'] },
       },
     },
     recording: {
@@ -189,11 +226,16 @@ export const payerMachine = setup({
         src: 'record',
         input: ({ context }) => ({ input: context.input, order: context.order!, attempt: context.attempt! }),
         onDone: { target: 'sending' },
-        // Without an intent on record no money may move: stop this payer.
-        onError: { target: 'done', actions: ['logFailure', ({ context }) => context.attempt?.dispose(), assign({ reason: ({ event }) => `ledger write failed: ${(event.error as Error).message}` })] },
+        // Without an intent on record no money may move: stop this payer; the start-of-run sweep frees the order's budget.
+        onError: {
+          target: 'done',
+          actions: ['logFailure', ({ context }) => context.attempt?.dispose(), assign({ reason: ({ event }) => `ledger write failed: ${messageOf(event)}` })],
+        },
       },
     },
     sending: {
+      // Money may be moving: a STOP waits for the outcome instead of abandoning it.
+      on: { STOP: { actions: 'noteStopRequest' } },
       invoke: {
         src: 'send',
         input: ({ context }) => ({ input: context.input, attempt: context.attempt!, respondedAt: context.respondedAt }),
@@ -201,28 +243,34 @@ export const payerMachine = setup({
       },
     },
     confirming: {
+      on: { STOP: { actions: 'noteStopRequest' } },
       invoke: {
         src: 'confirm',
         input: ({ context }) => ({ input: context.input, order: context.order!, attempt: context.attempt!, reservationId: context.reservationId }),
         onDone: [
+          { guard: 'paid', target: 'settled', actions: ['settleClaim', assign({ failures: 0 }), 'reportPaid', 'forgetOrder'] },
+          { guard: 'notPaid', target: 'retrying', actions: ['releaseClaim', 'forgetOrder', assign(({ context }) => ({ failures: context.failures + 1, reason: 'payment did not happen' }))] },
+          // Unknown: money may have moved. This method stops buying; the packs stay claimed and the budget held until
+          // reconciliation at the next start settles the payment.
           {
-            guard: 'wasPaid', target: 'planning',
-            actions: [
-              'settleClaim',
-              assign({ failures: 0 }),
-              sendParent(({ context }) => ({ type: 'PAYER.PAID', method: context.input.method, orderId: context.order!.orderId, count: context.order!.count, amount: context.order!.amount }) satisfies PayerReport),
-              assign({ order: null, attempt: null }),
-            ],
+            target: 'done',
+            actions: ['forgetOrder', assign({ reason: ({ event }) => `payment outcome unknown (${(outputOf<Settlement>(event) as { reason?: string }).reason}); reconciled at the next start` })],
           },
-          { guard: 'wasNotPaid', target: 'planning', actions: ['releaseClaim', assign({ order: null, attempt: null, failures: ({ context }) => context.failures + 1 })] },
-          // Unknown: the packs stay claimed until reconciliation says what happened.
-          { target: 'planning', actions: assign({ order: null, attempt: null, failures: ({ context }) => context.failures + 1 }) },
         ],
-        onError: { target: 'done', actions: ['logFailure', assign({ reason: ({ event }) => `ledger write failed: ${(event.error as Error).message}` })] },
+        onError: { target: 'done', actions: ['logFailure', assign({ reason: ({ event }) => `ledger write failed: ${messageOf(event)}` })] },
       },
     },
+    settled: {
+      always: [
+        { guard: 'stopRequested', target: 'done', actions: assign({ reason: 'stopped' }) },
+        { target: 'planning' },
+      ],
+    },
     retrying: {
-      always: { guard: 'tooManyFailures', target: 'done' },
+      always: [
+        { guard: 'stopRequested', target: 'done', actions: assign({ reason: 'stopped' }) },
+        { guard: 'tooManyFailures', target: 'done' },
+      ],
       after: { retryDelay: 'planning' },
     },
     done: { type: 'final' },

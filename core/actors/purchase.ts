@@ -1,18 +1,18 @@
 /** The purchase lifecycle for one target and one account: arms (ledger row, each method's prewarm), waits for
  *  stock, then buys through one payer per enabled payment method, in parallel, until the target count is reached,
- *  stock or budget runs out, or the run stops. Talks to: watcher (STOCK/SOLD_OUT in), payers (PAYER.* in; STOCK,
- *  SOLD_OUT, STOP out), sniper (PURCHASE.DONE out), ledger. */
+ *  stock or budget runs out, or the run stops. Talks to: watcher (STOCK/SOLD_OUT in, POLL_NOW out), payers (PAYER.*
+ *  and their outputs in; STOCK, SOLD_OUT, STOP out), the ledger; its output reaches the sniper when it ends. */
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Logger } from 'pino';
 import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentAccount, PaymentMethod, TargetSpec } from '../plugins/payment.js';
 import { payerMachine, type PayerOutput, type PayerPolicy, type PayerReport } from './payer.js';
-
-/** The payer policy fields that do not depend on the payment method. */
-export type RetryPolicy = Omit<PayerPolicy, 'toleranceBps' | 'expiryMarginMs'>;
 import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
+
+/** The payer policy fields that do not depend on the payment method. */
+export type RetryPolicy = Omit<PayerPolicy, 'toleranceBps' | 'expiryMarginMs' | 'feeAllowance'>;
 
 export interface PurchaseInput {
   /** `purchase:<collection>:<character>:<account>`. */
@@ -25,8 +25,10 @@ export interface PurchaseInput {
   readonly ledger: Ledger;
   /** Budget limits per currency; a currency without one cannot be spent. */
   readonly budget: Partial<Record<Currency, Units>>;
-  /** Retry policy; each method's own order policy (tolerance, expiry margin) is added per payer. */
+  /** Retry policy; each method's own order policy (tolerance, expiry margin, fee allowance) is added per payer. */
   readonly policy: RetryPolicy;
+  /** systemId of the target's watcher, asked for a fresh look when an order is refused for stock. */
+  readonly watcherId: string;
   readonly metrics: RunMetrics;
   readonly log: Logger;
   readonly dryRun: boolean;
@@ -44,11 +46,13 @@ export type PurchaseEvent =
   | { type: `xstate.done.actor.${string}`; output: PayerOutput };
 
 /** How a purchase ended: its output, which the sniper receives as `xstate.done.actor.<purchaseId>`. */
-export type PurchaseOutput = { purchaseId: string; outcome: 'done' | 'failed'; reason: string };
+export type PurchaseOutput = { purchaseId: string; outcome: 'done' | 'failed' | 'stopped'; reason: string };
 
 interface PurchaseContext {
   readonly input: PurchaseInput;
   left: number;
+  soldOut: boolean;
+  stopped: boolean;
   observedAt: number;
   payersRunning: number;
   reasons: string[];
@@ -74,14 +78,20 @@ export const purchaseMachine = setup({
     context: {} as PurchaseContext,
     events: {} as PurchaseEvent,
     input: {} as PurchaseInput,
+    output: {} as PurchaseOutput,
   },
   actors: { arm: armLogic, payer: payerMachine },
   guards: {
-    hasStock: ({ event }) => event.type === 'STOCK' && event.left > 0,
     lastPayer: ({ context }) => context.payersRunning <= 1,
+    stockSeen: ({ context }) => context.left > 0,
+    soldOut: ({ context }) => context.soldOut,
+    stopped: ({ context }) => context.stopped,
   },
   actions: {
-    noteStock: assign(({ event }) => (event.type === 'STOCK' ? { left: event.left, observedAt: event.observedAt } : {})),
+    noteStock: assign(({ event }) =>
+      event.type === 'STOCK' ? { left: event.left, observedAt: event.observedAt, soldOut: event.left === 0 } : event.type === 'SOLD_OUT' ? { left: 0, soldOut: true } : {},
+    ),
+    noteStop: assign({ stopped: true }),
     spawnPayers: enqueueActions(({ context, enqueue }) => {
       const { input } = context;
       for (const method of input.methods) {
@@ -90,9 +100,9 @@ export const purchaseMachine = setup({
           id, systemId: id,
           input: {
             purchaseId: input.purchaseId, account: input.account.name, method: method.id, currency: method.currency,
-            target: { ...input.target, maxPricePerPack: input.target.maxPricePerPack[method.currency] ?? null },
+            target: { key: input.target.key, collection: input.target.collection, character: input.target.character, maxPricePerPack: input.target.maxPricePerPack[method.currency] ?? null },
             steps: method.steps(input.account), quota: input.quota, ledger: input.ledger,
-            budget: { total: input.budget[method.currency] ?? 0n },
+            budget: input.budget[method.currency] ?? 0n,
             policy: { ...input.policy, ...method.orderPolicy }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
             left: context.left, observedAt: context.observedAt,
           },
@@ -103,6 +113,10 @@ export const purchaseMachine = setup({
     forwardToPayers: enqueueActions(({ context, event, enqueue }) => {
       for (const method of context.input.methods) enqueue.sendTo(payerId(method.id, context.input.purchaseId), event);
     }),
+    askWatcher: ({ context, system }) => system.get(context.input.watcherId)?.send({ type: 'POLL_NOW' }),
+    logPaid: ({ context, event }) => {
+      if (event.type === 'PAYER.PAID') context.input.log.info({ method: event.method, orderId: event.orderId, count: event.count }, 'payer paid an order');
+    },
     notePayerDone: assign(({ context, event }) => {
       const output = (event as { output?: PayerOutput }).output;
       return {
@@ -110,51 +124,56 @@ export const purchaseMachine = setup({
         reasons: output ? [...context.reasons, `${output.method}: ${output.reason}`] : context.reasons,
       };
     }),
-    setLedgerState: ({ context }, params: { state: 'buying' | 'done' | 'failed' }) => {
-      void context.input.ledger.purchases.setState(context.input.purchaseId, params.state).catch((e: unknown) =>
-        context.input.log.error({ err: e }, 'could not record purchase state'));
+    noteArmingFailure: assign({ failure: ({ event }) => `arming failed: ${String((event as { error?: { message?: string } }).error?.message)}` }),
+    logArmingFailure: ({ context, event }) => context.input.log.error({ err: (event as { error?: unknown }).error }, 'arming failed'),
+    recordEnd: ({ context }) => {
+      void context.input.ledger.purchases.setState(context.input.purchaseId, context.failure ? 'failed' : 'done').catch((e: unknown) =>
+        context.input.log.error({ err: e }, 'could not record the end of the purchase'));
+    },
+    recordBuying: ({ context }) => {
+      void context.input.ledger.purchases.setState(context.input.purchaseId, 'buying').catch((e: unknown) =>
+        context.input.log.error({ err: e }, 'could not record that the purchase is buying'));
     },
   },
 }).createMachine({
   id: 'purchase',
-  context: ({ input }) => ({ input, left: 0, observedAt: 0, payersRunning: 0, reasons: [], failure: null }),
+  context: ({ input }) => ({ input, left: 0, soldOut: false, stopped: false, observedAt: 0, payersRunning: 0, reasons: [], failure: null }),
   initial: 'arming',
-  on: {
-    STOP: '.done',
-  },
   states: {
     arming: {
       invoke: {
         src: 'arm',
         input: ({ context }) => context.input,
         onDone: 'armed',
-        onError: {
-          target: 'done',
-          actions: [
-            assign({ failure: ({ event }) => `arming failed: ${(event.error as Error).message}` }),
-            ({ context, event }) => context.input.log.error({ err: event.error }, 'arming failed'),
-          ],
-        },
+        onError: { target: 'done', actions: ['noteArmingFailure', 'logArmingFailure'] },
       },
-      // Stock seen while arming is kept so buying starts the moment arming ends.
-      on: { STOCK: { actions: 'noteStock' } },
-    },
-    armed: {
-      always: { guard: ({ context }) => context.left > 0, target: 'buying' },
+      // What the watcher sees while arming is kept, so buying starts the moment arming ends.
       on: {
         STOCK: { actions: 'noteStock' },
-        SOLD_OUT: { target: 'done', actions: assign({ reasons: ['sold out before buying'] }) },
+        SOLD_OUT: { actions: 'noteStock' },
+        STOP: { target: 'done', actions: 'noteStop' },
+      },
+    },
+    armed: {
+      always: [
+        { guard: 'soldOut', target: 'done', actions: assign({ reasons: ['sold out before buying'] }) },
+        { guard: 'stockSeen', target: 'buying' },
+      ],
+      on: {
+        STOCK: { actions: 'noteStock' },
+        SOLD_OUT: { actions: 'noteStock' },
+        STOP: { target: 'done', actions: 'noteStop' },
       },
     },
     buying: {
-      entry: ['spawnPayers', { type: 'setLedgerState', params: { state: 'buying' } }],
+      entry: ['spawnPayers', 'recordBuying'],
       on: {
         STOCK: { actions: ['noteStock', 'forwardToPayers'] },
-        SOLD_OUT: { actions: 'forwardToPayers' },
-        STOP: { target: 'done', actions: 'forwardToPayers' },
-        'PAYER.PAID': {
-          actions: ({ context, event }) => context.input.log.info({ method: event.method, orderId: event.orderId, count: event.count }, 'payer paid an order'),
-        },
+        SOLD_OUT: { actions: ['noteStock', 'forwardToPayers'] },
+        // Payers finish a payment in flight before they end; the purchase ends when they have.
+        STOP: { actions: ['noteStop', 'forwardToPayers'] },
+        'PAYER.PAID': { actions: 'logPaid' },
+        'PAYER.OUT_OF_STOCK': { actions: 'askWatcher' },
         'xstate.done.actor.*': [
           { guard: 'lastPayer', target: 'done', actions: 'notePayerDone' },
           { actions: 'notePayerDone' },
@@ -163,12 +182,12 @@ export const purchaseMachine = setup({
     },
     done: {
       type: 'final',
-      entry: ({ context }) => {
-        void context.input.ledger.purchases.setState(context.input.purchaseId, context.failure ? 'failed' : 'done').catch(() => undefined);
-      },
+      entry: 'recordEnd',
     },
   },
   output: ({ context }): PurchaseOutput => ({
-    purchaseId: context.input.purchaseId, outcome: context.failure ? 'failed' : 'done', reason: context.failure ?? context.reasons.join('; '),
+    purchaseId: context.input.purchaseId,
+    outcome: context.failure ? 'failed' : context.stopped ? 'stopped' : 'done',
+    reason: context.failure ?? (context.reasons.join('; ') || (context.stopped ? 'stopped' : '')),
   }),
 });

@@ -1,6 +1,6 @@
 /** The sniper, root of one run: spawns the limiter and endpoints singletons, one store client per account, one
- *  watcher per target and one purchase per target × account; ends when every purchase has ended or on STOP.
- *  Talks to: everything below it (STOP out; PURCHASE.DONE in). */
+ *  watcher per target and one purchase per target × account; ends when every purchase has ended, or on STOP once
+ *  the payments in flight have settled (bounded by STOP_GRACE_MS). Talks to: purchases (STOP out; their outputs in). */
 import { assign, enqueueActions, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
@@ -57,12 +57,8 @@ export type SniperEvent =
   /** From xstate when a child ends; for a purchase its output says how. */
   | { type: `xstate.done.actor.${string}`; output: unknown };
 
-/** How one purchase ended. */
-export interface PurchaseOutcome {
-  readonly purchaseId: string;
-  readonly outcome: 'done' | 'failed' | 'stopped';
-  readonly reason: string;
-}
+/** How one purchase ended (its output). */
+export type PurchaseOutcome = PurchaseOutput;
 
 interface SniperContext {
   readonly input: SniperInput;
@@ -71,6 +67,9 @@ interface SniperContext {
   stopReason: string | null;
   children: AnyActorRef[];
 }
+
+/** How long a stopping run waits for payments in flight to settle. */
+export const STOP_GRACE_MS = 30_000;
 
 /** `collection:character`, the stable key of a target. */
 export const targetKey = (t: { collection: number; character: number }): string => `${t.collection}:${t.character}`;
@@ -106,6 +105,7 @@ export const sniperMachine = setup({
         const quota = new TargetQuota(t.packs, t.seed);
         const methods = input.payments.filter((m) => t.methods.includes(m.id));
         const ids: string[] = [];
+        const watcherId = `watcher:${key}`;
         for (const accountName of t.accounts) {
           const account = input.accounts.find((a) => a.name === accountName)!;
           const id = purchaseId(t, accountName);
@@ -115,12 +115,11 @@ export const sniperMachine = setup({
             input: {
               purchaseId: id, account: { name: account.name, wallet: account.wallet, store: clients.get(account.name)! },
               target: { key, collection: t.collection, character: t.character, packsWanted: t.packs, maxPricePerPack: t.maxPricePerPack },
-              methods, quota, ledger: input.ledger, budget: input.budget, policy: input.policy, metrics: input.metrics,
+              methods, quota, ledger: input.ledger, budget: input.budget, policy: input.policy, watcherId, metrics: input.metrics,
               log: input.log.child({ purchase: id, account: account.name }), dryRun: input.dryRun,
             },
           }));
         }
-        const watcherId = `watcher:${key}`;
         children.push(spawn('watcher', {
           id: watcherId, systemId: watcherId,
           input: {
@@ -141,6 +140,8 @@ export const sniperMachine = setup({
   },
   guards: {
     isPurchase: ({ event }) => typeof (event as { output?: PurchaseOutput }).output?.purchaseId === 'string',
+    allReported: ({ context }) => context.outcomes.length >= context.purchaseIds.length,
+    noPurchases: ({ context }) => context.purchaseIds.length === 0,
     lastPurchase: ({ context, event }) =>
       typeof (event as { output?: PurchaseOutput }).output?.purchaseId === 'string' && context.outcomes.length + 1 >= context.purchaseIds.length,
   },
@@ -157,7 +158,7 @@ export const sniperMachine = setup({
   states: {
     running: {
       entry: 'spawnRun',
-      always: { guard: ({ context }) => context.purchaseIds.length === 0, target: 'finished' },
+      always: { guard: 'noPurchases', target: 'finished' },
       on: {
         'xstate.done.actor.*': [
           { guard: 'lastPurchase', target: 'finished', actions: 'noteOutcome' },
@@ -166,11 +167,12 @@ export const sniperMachine = setup({
         STOP: { target: 'stopping', actions: [assign({ stopReason: ({ event }) => event.reason }), 'stopPurchases'] },
       },
     },
-    /** Purchases finish their in-flight step bookkeeping and report; the deadline keeps a stuck one from holding the run. */
+    /** Payers finish a payment being sent or confirmed before they end; the grace keeps a stuck one from holding the
+     *  run (its intent stays open in the ledger and is reconciled at the next start). */
     stopping: {
-      always: { guard: ({ context }) => context.outcomes.length >= context.purchaseIds.length, target: 'finished' },
+      always: { guard: 'allReported', target: 'finished' },
       on: { 'xstate.done.actor.*': { guard: 'isPurchase', actions: 'noteOutcome' } },
-      after: { 2000: 'finished' },
+      after: { [STOP_GRACE_MS]: 'finished' },
     },
     finished: { type: 'final' },
   },

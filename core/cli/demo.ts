@@ -9,7 +9,7 @@ import type { AutomintConfig } from '../config/schema.js';
 import type { World } from '../../sim/world.js';
 import { runBot } from '../run/run-bot.js';
 import { renderSummary, type RunSummary } from '../run/summary.js';
-import { registerSecret } from '../telemetry/secret-registry.js';
+import { registerSecrets } from '../telemetry/secret-registry.js';
 import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
 import { packageRoot } from './package-root.js';
 import { openSession, protectSecrets } from './session.js';
@@ -41,7 +41,7 @@ export function demoJson(s: RunSummary, v: WorldVerdict): string {
 
 /** The embedded default config (config/demo.yaml) filled with a running world's endpoints and its buyers' secrets. */
 export async function loadDemoConfig(world: World, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<AutomintConfig> {
-  for (const b of world.buyers) registerSecret([b.token, b.mnemonic]);
+  for (const b of world.buyers) registerSecrets([b.token, b.mnemonic]);
   const vars: Record<string, string | undefined> = {
     ...env,
     AUTOMINT_DEMO_STORE_URL: world.store.url,

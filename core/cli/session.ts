@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AutomintConfig } from '../config/schema.js';
 import { secretValues } from '../config/redact.js';
 import { createLogger } from '../telemetry/logger.js';
-import { knownSecrets, registerSecret } from '../telemetry/secret-registry.js';
+import { knownSecrets, registerSecrets } from '../telemetry/secret-registry.js';
 import { installSignalFlush, startTracing, type Tracing } from '../telemetry/tracing.js';
 import { packageVersion } from './package-root.js';
 
@@ -41,5 +41,5 @@ export async function openSession(opts: { serviceName: string; logLevel?: Automi
 
 /** Registers every secret of a config with the scrubber before anything can log it. */
 export function protectSecrets(config: AutomintConfig): void {
-  registerSecret(secretValues(config));
+  registerSecrets(secretValues(config));
 }

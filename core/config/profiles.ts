@@ -21,6 +21,8 @@ export type ProfileSettings = {
   readonly safetyMarginPct: number;
   /** Longest single wait the limiter accepts (Retry-After, reset, backoff) before it gives up on a request. */
   readonly maxWaitMs: number;
+  /** Pause before a payer tries again after a failed step (never after one whose outcome is unknown). */
+  readonly retryDelayMs: number;
 };
 
 /** One line per profile, so the reference table in docs/configuration.md can say what it is for. */
@@ -41,6 +43,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     breakerCooldownMs: 600_000,
     safetyMarginPct: 30,
     maxWaitMs: 600_000,
+    retryDelayMs: 5_000,
   },
   balanced: {
     pollIntervalMs: 5_000,
@@ -50,6 +53,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     breakerCooldownMs: 300_000,
     safetyMarginPct: 20,
     maxWaitMs: 300_000,
+    retryDelayMs: 2_000,
   },
   fast: {
     pollIntervalMs: 2_000,
@@ -59,6 +63,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     breakerCooldownMs: 120_000,
     safetyMarginPct: 10,
     maxWaitMs: 60_000,
+    retryDelayMs: 1_000,
   },
   aggressive: {
     pollIntervalMs: 1_000,
@@ -68,6 +73,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     breakerCooldownMs: 60_000,
     safetyMarginPct: 5,
     maxWaitMs: 30_000,
+    retryDelayMs: 500,
   },
   extreme: {
     pollIntervalMs: 500,
@@ -77,6 +83,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     breakerCooldownMs: 30_000,
     safetyMarginPct: 0,
     maxWaitMs: 15_000,
+    retryDelayMs: 250,
   },
 };
 

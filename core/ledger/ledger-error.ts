@@ -11,6 +11,7 @@ export type LedgerErrorCode =
   | 'INTENT_MISMATCH' // the intent disagrees with its order (method, currency, or more money than the order asks)
   | 'ORDER_NOT_PAYABLE' // the order is final, or another intent for it may still move money
   | 'BUDGET_EXCEEDED' // growing a reservation would take a budget scope past its limit
+  | 'PAYMENT_IN_FLIGHT' // the order has an intent that may have moved money: settle it, do not abandon the order
   | 'BUSY' // another process held the write lock past busy_timeout; nothing was written, the call may be retried
   | 'STORAGE_FAILED' // SQLite failed the statement (disk full, I/O error, closed database); nothing was written
   | 'OPEN_FAILED' // the database file could not be opened or prepared

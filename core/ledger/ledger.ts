@@ -1,12 +1,24 @@
 /** The ledger: the source of truth for money. Nothing is paid twice (intents are written before money moves, one live
- *  intent per order) and nothing paid is forgotten (states only move forward). Open it with `openLedger`. */
+ *  intent per order) and nothing paid is forgotten (states only move forward). Steps that touch several tables run in
+ *  one transaction each (see settlement.ts). Open it with `openLedger`. */
 import type { Kysely } from 'kysely';
 import { Budget } from './budget.js';
 import type { LedgerConnection } from './connection.js';
 import { Orders } from './orders.js';
-import { PaymentIntents } from './payment-intents.js';
+import { PaymentIntents, type IntentRow, type NewIntent } from './payment-intents.js';
 import { Purchases } from './purchases.js';
 import type { LedgerSchema } from './schema.js';
+import {
+  abandonOrderIn,
+  recordIntentIn,
+  settleIn,
+  sweepAbandonedIn,
+  type AbandonedOrderState,
+  type SettleRequest,
+  type SweepResult,
+} from './settlement.js';
+
+export type { AbandonedOrderState, SettleRequest, SweepResult } from './settlement.js';
 
 export class Ledger {
   readonly db: Kysely<LedgerSchema>;
@@ -14,14 +26,56 @@ export class Ledger {
   readonly orders: Orders;
   readonly intents: PaymentIntents;
   readonly budget: Budget;
+  readonly #conn: LedgerConnection;
   #closed = false;
 
   constructor(connection: LedgerConnection) {
+    this.#conn = connection;
     this.db = connection.db;
     this.purchases = new Purchases(connection);
     this.orders = new Orders(connection);
     this.intents = new PaymentIntents(connection);
     this.budget = new Budget(connection);
+  }
+
+  /** Records the intent (state 'recorded') and moves its order to 'paying', in one transaction. Same refusals as intents.record. */
+  async recordIntent(intent: NewIntent): Promise<IntentRow> {
+    const now = this.#conn.now();
+    return this.#conn.immediate((tx) => recordIntentIn(this, tx, intent, now));
+  }
+
+  /**
+   * Settles one payment in one transaction:
+   *  paid     → intent 'confirmed' (txHash, fee), order 'paid', reservation consumed at `spent` (amount + fee), else at
+   *             the order amount;
+   *  not-paid → intent 'failed' (reason), order 'failed' (reason), reservation released;
+   *  unknown  → intent 'unknown' (reason), order 'unknown' (reason), reservation left held.
+   * reservationId null = the reservation attached to the order (held or released), if any. A repeat of an
+   * already-applied settlement is a no-op (replay after a crash); any refusal leaves all three tables as they were.
+   */
+  async settle(s: SettleRequest): Promise<void> {
+    const now = this.#conn.now();
+    await this.#conn.immediate((tx) => settleIn(this, tx, s, now));
+  }
+
+  /**
+   * An order that will not be paid (refused by verification, failed before any intent): order → `state` with reason,
+   * its reservation (given, or the held ones attached to it) released, in one transaction. Refuses with
+   * PAYMENT_IN_FLIGHT when the order has an intent that is not failed: that one must be settled instead.
+   */
+  async abandonOrder(orderId: string, state: AbandonedOrderState, reason: string, reservationId: number | null): Promise<void> {
+    const now = this.#conn.now();
+    await this.#conn.immediate((tx) => abandonOrderIn(this, tx, orderId, state, reason, reservationId, now));
+  }
+
+  /**
+   * Start-of-run cleanup, one transaction: orders in 'created' or 'paying' with no intent in a non-failed state become
+   * 'failed' (reason 'abandoned before payment: <previous state>') and their held reservations are released; held
+   * reservations with no order attached and created before `olderThan` (epoch ms) are released. Returns what it did.
+   */
+  async sweepAbandoned(olderThan: number): Promise<SweepResult> {
+    const now = this.#conn.now();
+    return this.#conn.immediate((tx) => sweepAbandonedIn(this, tx, olderThan, now));
   }
 
   /** Closes the database; calling it again does nothing. */

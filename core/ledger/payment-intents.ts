@@ -3,7 +3,7 @@
 import type { Selectable } from 'kysely';
 import type { Currency, Units } from '../money.js';
 import { amountFromColumn, amountToColumn } from './amount-column.js';
-import type { LedgerConnection } from './connection.js';
+import type { ImmediateTx, LedgerConnection } from './connection.js';
 import { LedgerError } from './ledger-error.js';
 import type { IntentState, OrderState, PaymentIntentsTable } from './schema.js';
 import { checkTransition, INTENT_TRANSITIONS } from './transitions.js';
@@ -84,76 +84,70 @@ export class PaymentIntents {
    * an order that is final or already has an intent that may still move money (ORDER_NOT_PAYABLE).
    */
   async record(intent: NewIntent): Promise<IntentRow> {
+    const now = this.conn.now();
+    return this.conn.immediate((tx) => this.recordIn(tx, intent, now));
+  }
+
+  /** record(), inside a transaction the caller holds. */
+  recordIn(tx: ImmediateTx, intent: NewIntent, now: number): IntentRow {
     const facts = { idempotencyKey: intent.idempotencyKey, orderId: intent.orderId };
     const amount = amountToColumn(intent.amount, 'amount', facts);
     const payload = payloadText(intent);
     const { db } = this.conn;
-    const now = this.conn.now();
-    const row = await this.conn.immediate((tx) => {
-      const existing = tx.first(
-        db
-          .selectFrom('payment_intents')
-          .select(['order_id', 'state'])
-          .where('idempotency_key', '=', intent.idempotencyKey),
-      );
-      if (existing) {
-        throw new LedgerError('DUPLICATE_INTENT', `intent ${intent.idempotencyKey} is already recorded`, {
-          idempotencyKey: intent.idempotencyKey,
-          recordedOrderId: existing.order_id,
-          state: existing.state,
-        });
-      }
-      const order = tx.first(db.selectFrom('orders').selectAll().where('order_id', '=', intent.orderId));
-      if (!order) throw new LedgerError('NOT_FOUND', `intent names no recorded order ${intent.orderId}`, { ...facts, entity: 'order' });
-      const orderAmount = amountFromColumn(order.amount);
-      if (order.method !== intent.method || order.currency !== intent.currency || intent.amount > orderAmount) {
-        throw new LedgerError('INTENT_MISMATCH', `intent ${intent.idempotencyKey} does not match order ${intent.orderId}`, {
-          ...facts,
-          order: { method: order.method, currency: order.currency, amount: order.amount },
-          intent: { method: intent.method, currency: intent.currency, amount },
-        });
-      }
-      if (!PAYABLE_ORDER_STATES.includes(order.state)) {
-        throw new LedgerError('ORDER_NOT_PAYABLE', `order ${intent.orderId} is ${order.state}; no payment may be recorded`, {
-          ...facts,
-          orderState: order.state,
-        });
-      }
-      const live = tx.first(
-        db
-          .selectFrom('payment_intents')
-          .select(['idempotency_key', 'state'])
-          .where('order_id', '=', intent.orderId)
-          .where('state', '<>', 'failed'),
-      );
-      if (live) {
-        throw new LedgerError('ORDER_NOT_PAYABLE', `order ${intent.orderId} already has intent ${live.idempotency_key} (${live.state})`, {
-          ...facts,
-          liveIntent: live.idempotency_key,
-          liveIntentState: live.state,
-        });
-      }
-      return tx.first(
-        db
-          .insertInto('payment_intents')
-          .values({
-            idempotency_key: intent.idempotencyKey,
-            order_id: intent.orderId,
-            method: intent.method,
-            currency: intent.currency,
-            amount,
-            destination: intent.destination,
-            payload,
-            state: 'recorded',
-            tx_hash: null,
-            fee: null,
-            reason: null,
-            created_at: now,
-            updated_at: now,
-          })
-          .returningAll(),
-      )!;
-    });
+    const existing = tx.first(
+      db.selectFrom('payment_intents').select(['order_id', 'state']).where('idempotency_key', '=', intent.idempotencyKey),
+    );
+    if (existing) {
+      throw new LedgerError('DUPLICATE_INTENT', `intent ${intent.idempotencyKey} is already recorded`, {
+        idempotencyKey: intent.idempotencyKey,
+        recordedOrderId: existing.order_id,
+        state: existing.state,
+      });
+    }
+    const order = tx.first(db.selectFrom('orders').selectAll().where('order_id', '=', intent.orderId));
+    if (!order) throw new LedgerError('NOT_FOUND', `intent names no recorded order ${intent.orderId}`, { ...facts, entity: 'order' });
+    const orderAmount = amountFromColumn(order.amount);
+    if (order.method !== intent.method || order.currency !== intent.currency || intent.amount > orderAmount) {
+      throw new LedgerError('INTENT_MISMATCH', `intent ${intent.idempotencyKey} does not match order ${intent.orderId}`, {
+        ...facts,
+        order: { method: order.method, currency: order.currency, amount: order.amount },
+        intent: { method: intent.method, currency: intent.currency, amount },
+      });
+    }
+    if (!PAYABLE_ORDER_STATES.includes(order.state)) {
+      throw new LedgerError('ORDER_NOT_PAYABLE', `order ${intent.orderId} is ${order.state}; no payment may be recorded`, {
+        ...facts,
+        orderState: order.state,
+      });
+    }
+    const live = this.liveIn(tx, intent.orderId);
+    if (live) {
+      throw new LedgerError('ORDER_NOT_PAYABLE', `order ${intent.orderId} already has intent ${live.idempotencyKey} (${live.state})`, {
+        ...facts,
+        liveIntent: live.idempotencyKey,
+        liveIntentState: live.state,
+      });
+    }
+    const row = tx.first(
+      db
+        .insertInto('payment_intents')
+        .values({
+          idempotency_key: intent.idempotencyKey,
+          order_id: intent.orderId,
+          method: intent.method,
+          currency: intent.currency,
+          amount,
+          destination: intent.destination,
+          payload,
+          state: 'recorded',
+          tx_hash: null,
+          fee: null,
+          reason: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll(),
+    )!;
     return toRow(row);
   }
 
@@ -162,34 +156,51 @@ export class PaymentIntents {
    * current state only fills in a tx hash or fee not known before.
    */
   async setState(idempotencyKey: string, state: IntentState, facts: IntentFacts = {}): Promise<IntentRow> {
+    const now = this.conn.now();
+    return this.conn.immediate((tx) => this.setStateIn(tx, idempotencyKey, state, facts, now));
+  }
+
+  /** setState(), inside a transaction the caller holds. */
+  setStateIn(tx: ImmediateTx, idempotencyKey: string, state: IntentState, facts: IntentFacts, now: number): IntentRow {
     const fee = facts.fee === undefined ? undefined : amountToColumn(facts.fee, 'fee', { idempotencyKey });
     const { db } = this.conn;
-    const now = this.conn.now();
-    const row = await this.conn.immediate((tx) => {
-      const current = tx.first(db.selectFrom('payment_intents').selectAll().where('idempotency_key', '=', idempotencyKey));
-      if (!current) throw new LedgerError('NOT_FOUND', `no intent ${idempotencyKey}`, { entity: 'intent', idempotencyKey });
-      const update = db.updateTable('payment_intents').where('idempotency_key', '=', idempotencyKey);
-      if (!checkTransition('intent', INTENT_TRANSITIONS, idempotencyKey, current.state, state)) {
-        const fill = {
-          tx_hash: current.tx_hash ?? facts.txHash ?? null,
-          fee: current.fee ?? fee ?? null,
-        };
-        if (fill.tx_hash === current.tx_hash && fill.fee === current.fee) return current;
-        return tx.first(update.set({ ...fill, updated_at: now }).returningAll())!;
-      }
-      return tx.first(
-        update
-          .set({
-            state,
-            tx_hash: facts.txHash ?? current.tx_hash,
-            fee: fee ?? current.fee,
-            reason: facts.reason ?? null,
-            updated_at: now,
-          })
-          .returningAll(),
-      )!;
-    });
+    const current = tx.first(db.selectFrom('payment_intents').selectAll().where('idempotency_key', '=', idempotencyKey));
+    if (!current) throw new LedgerError('NOT_FOUND', `no intent ${idempotencyKey}`, { entity: 'intent', idempotencyKey });
+    const update = db.updateTable('payment_intents').where('idempotency_key', '=', idempotencyKey);
+    if (!checkTransition('intent', INTENT_TRANSITIONS, idempotencyKey, current.state, state)) {
+      const fill = {
+        tx_hash: current.tx_hash ?? facts.txHash ?? null,
+        fee: current.fee ?? fee ?? null,
+      };
+      if (fill.tx_hash === current.tx_hash && fill.fee === current.fee) return toRow(current);
+      return toRow(tx.first(update.set({ ...fill, updated_at: now }).returningAll())!);
+    }
+    const row = tx.first(
+      update
+        .set({
+          state,
+          tx_hash: facts.txHash ?? current.tx_hash,
+          fee: fee ?? current.fee,
+          reason: facts.reason ?? null,
+          updated_at: now,
+        })
+        .returningAll(),
+    )!;
     return toRow(row);
+  }
+
+  /** get(), inside a transaction the caller holds. */
+  getIn(tx: ImmediateTx, idempotencyKey: string): IntentRow | undefined {
+    const row = tx.first(this.conn.db.selectFrom('payment_intents').selectAll().where('idempotency_key', '=', idempotencyKey));
+    return row && toRow(row);
+  }
+
+  /** The order's intent that may still move money or has moved it (any state but failed; at most one), if any. */
+  liveIn(tx: ImmediateTx, orderId: string): IntentRow | undefined {
+    const row = tx.first(
+      this.conn.db.selectFrom('payment_intents').selectAll().where('order_id', '=', orderId).where('state', '<>', 'failed'),
+    );
+    return row && toRow(row);
   }
 
   /** The intent, or undefined when there is none: check this before any spending step. */

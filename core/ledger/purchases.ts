@@ -1,6 +1,6 @@
 /** Purchases: one row per target × account, carrying the lifecycle state the purchase actor last reached. */
 import type { Selectable } from 'kysely';
-import type { LedgerConnection } from './connection.js';
+import type { ImmediateTx, LedgerConnection } from './connection.js';
 import { LedgerError } from './ledger-error.js';
 import type { PurchaseState, PurchasesTable } from './schema.js';
 import { checkTransition, PURCHASE_TRANSITIONS } from './transitions.js';
@@ -49,6 +49,12 @@ export class Purchases {
    * is refused with PURCHASE_MISMATCH.
    */
   async ensure(input: NewPurchase): Promise<PurchaseRow> {
+    const now = this.conn.now();
+    return this.conn.immediate((tx) => this.ensureIn(tx, input, now));
+  }
+
+  /** ensure(), inside a transaction the caller holds. */
+  ensureIn(tx: ImmediateTx, input: NewPurchase, now: number): PurchaseRow {
     for (const field of ['collection', 'character', 'packsWanted'] as const) {
       const value = input[field];
       if (!Number.isSafeInteger(value) || value < 0) {
@@ -60,77 +66,75 @@ export class Purchases {
       }
     }
     const { db } = this.conn;
-    const now = this.conn.now();
-    const row = await this.conn.immediate((tx) => {
-      const byId = tx.first(db.selectFrom('purchases').selectAll().where('id', '=', input.id));
-      const byTarget = tx.first(
-        db
-          .selectFrom('purchases')
-          .selectAll()
-          .where('collection', '=', input.collection)
-          .where('character', '=', input.character)
-          .where('account', '=', input.account),
-      );
-      const existing = byId ?? byTarget;
-      if (existing) {
-        const same =
-          existing.id === input.id &&
-          existing.collection === input.collection &&
-          existing.character === input.character &&
-          existing.account === input.account;
-        if (!same) {
-          throw new LedgerError('PURCHASE_MISMATCH', `purchase ${input.id} does not match the recorded one`, {
-            purchaseId: input.id,
-            recordedId: existing.id,
-            recorded: { collection: existing.collection, character: existing.character, account: existing.account },
-            given: { collection: input.collection, character: input.character, account: input.account },
-          });
-        }
-        if (existing.packs_wanted === input.packsWanted) return existing;
-        return tx.first(
+    const byId = tx.first(db.selectFrom('purchases').selectAll().where('id', '=', input.id));
+    const byTarget = tx.first(
+      db
+        .selectFrom('purchases')
+        .selectAll()
+        .where('collection', '=', input.collection)
+        .where('character', '=', input.character)
+        .where('account', '=', input.account),
+    );
+    const existing = byId ?? byTarget;
+    if (existing) {
+      const same =
+        existing.id === input.id &&
+        existing.collection === input.collection &&
+        existing.character === input.character &&
+        existing.account === input.account;
+      if (!same) {
+        throw new LedgerError('PURCHASE_MISMATCH', `purchase ${input.id} does not match the recorded one`, {
+          purchaseId: input.id,
+          recordedId: existing.id,
+          recorded: { collection: existing.collection, character: existing.character, account: existing.account },
+          given: { collection: input.collection, character: input.character, account: input.account },
+        });
+      }
+      if (existing.packs_wanted === input.packsWanted) return toRow(existing);
+      return toRow(
+        tx.first(
           db
             .updateTable('purchases')
             .set({ packs_wanted: input.packsWanted, updated_at: now })
             .where('id', '=', input.id)
             .returningAll(),
-        )!;
-      }
-      return tx.first(
-        db
-          .insertInto('purchases')
-          .values({
-            id: input.id,
-            collection: input.collection,
-            character: input.character,
-            account: input.account,
-            packs_wanted: input.packsWanted,
-            state: 'idle',
-            reason: null,
-            created_at: now,
-            updated_at: now,
-          })
-          .returningAll(),
-      )!;
-    });
+        )!,
+      );
+    }
+    const row = tx.first(
+      db
+        .insertInto('purchases')
+        .values({
+          id: input.id,
+          collection: input.collection,
+          character: input.character,
+          account: input.account,
+          packs_wanted: input.packsWanted,
+          state: 'idle',
+          reason: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll(),
+    )!;
     return toRow(row);
   }
 
   /** Moves the purchase to `state` (forward only, see PURCHASE_TRANSITIONS); a repeat of the current state is a no-op. */
   async setState(id: string, state: PurchaseState, reason?: string): Promise<PurchaseRow> {
-    const { db } = this.conn;
     const now = this.conn.now();
-    const row = await this.conn.immediate((tx) => {
-      const current = tx.first(db.selectFrom('purchases').selectAll().where('id', '=', id));
-      if (!current) throw new LedgerError('NOT_FOUND', `no purchase ${id}`, { entity: 'purchase', id });
-      if (!checkTransition('purchase', PURCHASE_TRANSITIONS, id, current.state, state)) return current;
-      return tx.first(
-        db
-          .updateTable('purchases')
-          .set({ state, reason: reason ?? null, updated_at: now })
-          .where('id', '=', id)
-          .returningAll(),
-      )!;
-    });
+    return this.conn.immediate((tx) => this.setStateIn(tx, id, state, reason, now));
+  }
+
+  /** setState(), inside a transaction the caller holds. */
+  setStateIn(tx: ImmediateTx, id: string, state: PurchaseState, reason: string | undefined, now: number): PurchaseRow {
+    const { db } = this.conn;
+    const current = tx.first(db.selectFrom('purchases').selectAll().where('id', '=', id));
+    if (!current) throw new LedgerError('NOT_FOUND', `no purchase ${id}`, { entity: 'purchase', id });
+    if (!checkTransition('purchase', PURCHASE_TRANSITIONS, id, current.state, state)) return toRow(current);
+    const row = tx.first(
+      db.updateTable('purchases').set({ state, reason: reason ?? null, updated_at: now }).where('id', '=', id).returningAll(),
+    )!;
     return toRow(row);
   }
 

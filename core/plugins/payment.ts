@@ -81,9 +81,10 @@ export interface OpenIntent {
 export interface PaymentMethod {
   readonly id: string;
   readonly currency: Currency;
-  /** How this method's orders are checked: allowed excess over quote × count (basis points), and the shortest
-   *  remaining life an order may have to be worth paying (a TON transfer needs blocks; a Stars payment does not). */
-  readonly orderPolicy: { readonly toleranceBps: number; readonly expiryMarginMs: number };
+  /** How this method's orders are checked and budgeted: allowed excess over quote × count (basis points), the
+   *  shortest remaining life an order may have to be worth paying (a TON transfer needs blocks; a Stars payment does
+   *  not), and the budget held per order on top of its amount for the network fee (the actual fee is consumed). */
+  readonly orderPolicy: { readonly toleranceBps: number; readonly expiryMarginMs: number; readonly feeAllowance: Units };
   /** Prewarm for an account (keys, balances, seqno, connections) while arming; throws a typed error when unusable. */
   prepare(account: PaymentAccount, signal: AbortSignal): Promise<void>;
   /** Spendable balance after reserves, in the smallest unit. */

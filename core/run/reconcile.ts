@@ -1,5 +1,5 @@
-/** Settles every intent that is not final against the chain or Telegram, keyed by our own ids, before a run starts
- *  (and on demand). The ledger then tells the truth again: nothing paid twice, no payment forgotten. */
+/** Settles every intent that is not final against the chain or Telegram, keyed by our own ids, before a run starts.
+ *  The ledger then tells the truth again: nothing paid twice, no payment forgotten. */
 import type { Logger } from 'pino';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentMethod, Settlement } from '../plugins/payment.js';
@@ -13,32 +13,31 @@ export interface Reconciled {
   readonly reason?: string;
 }
 
-/** Settles open intents; unknown ones stay open (their budget stays held, their packs counted). */
-export async function reconcileOpenIntents(ledger: Ledger, methods: readonly PaymentMethod[], log: Logger, signal: AbortSignal): Promise<Reconciled[]> {
-  const results: Reconciled[] = [];
-  for (const intent of await ledger.intents.open()) {
+/** Longest reconciliation may hold up a start; what is still open then stays open (and held) for the next one. */
+export const RECONCILE_TIME_LIMIT_MS = 60_000;
+
+/** Settles open intents, all at once, within the time limit; unknown ones stay open (budget held, packs counted). */
+export async function reconcileOpenIntents(
+  ledger: Ledger, methods: readonly PaymentMethod[], log: Logger, signal: AbortSignal, timeLimitMs = RECONCILE_TIME_LIMIT_MS,
+): Promise<Reconciled[]> {
+  const open = await ledger.intents.open();
+  if (open.length === 0) return [];
+  const bounded = AbortSignal.any([signal, AbortSignal.timeout(timeLimitMs)]);
+  return Promise.all(open.map(async (intent): Promise<Reconciled> => {
+    const facts = { idempotencyKey: intent.idempotencyKey, orderId: intent.orderId, method: intent.method };
     const method = methods.find((m) => m.id === intent.method);
     if (!method) {
-      results.push({ idempotencyKey: intent.idempotencyKey, orderId: intent.orderId, method: intent.method, outcome: 'no-plugin' });
-      continue;
+      log.warn(facts, 'open intent of a payment method that is not enabled: enable it to settle this payment');
+      return { ...facts, outcome: 'no-plugin' };
     }
-    const settlement = await method.reconcile(intent, signal).catch((e: unknown): Settlement => ({ outcome: 'unknown', reason: (e as Error).message }));
-    const reservation = (await ledger.budget.list({ orderId: intent.orderId })).find((r) => r.state === 'held');
+    const settlement = await method.reconcile(intent, bounded).catch((e: unknown): Settlement => ({ outcome: 'unknown', reason: (e as Error).message }));
+    const base = { idempotencyKey: intent.idempotencyKey, orderId: intent.orderId, reservationId: null };
     if (settlement.outcome === 'paid') {
-      await ledger.intents.setState(intent.idempotencyKey, 'confirmed', { txHash: settlement.txHash, fee: settlement.fee });
-      await ledger.orders.setState(intent.orderId, 'paid');
-      if (reservation) await ledger.budget.consume(reservation.id, intent.amount);
-    } else if (settlement.outcome === 'not-paid') {
-      await ledger.intents.setState(intent.idempotencyKey, 'failed', { reason: settlement.reason });
-      await ledger.orders.setState(intent.orderId, 'failed', settlement.reason);
-      if (reservation) await ledger.budget.release(reservation.id);
-    } else if (intent.state !== 'unknown') {
-      await ledger.intents.setState(intent.idempotencyKey, 'unknown', { reason: settlement.reason });
-      await ledger.orders.setState(intent.orderId, 'unknown', settlement.reason);
+      await ledger.settle({ ...base, outcome: 'paid', txHash: settlement.txHash, fee: settlement.fee, spent: intent.amount + settlement.fee });
+    } else {
+      await ledger.settle({ ...base, outcome: settlement.outcome, reason: settlement.reason });
     }
-    log.info({ key: intent.idempotencyKey, orderId: intent.orderId, outcome: settlement.outcome }, 'reconciled intent');
-    results.push({ idempotencyKey: intent.idempotencyKey, orderId: intent.orderId, method: intent.method, outcome: settlement.outcome,
-      reason: settlement.outcome === 'paid' ? undefined : settlement.reason });
-  }
-  return results;
+    log.info({ ...facts, outcome: settlement.outcome }, 'reconciled intent');
+    return { ...facts, outcome: settlement.outcome, reason: settlement.outcome === 'paid' ? undefined : settlement.reason };
+  }));
 }

@@ -14,12 +14,13 @@ import { secretValues } from '../config/redact.js';
 import { openLedger } from '../ledger/database.js';
 import { discoverPlugins, registerPlugins } from '../plugins/host.js';
 import { CONFIG, LEDGER, LOGGER } from '../plugins/tokens.js';
-import { registerSecret } from '../telemetry/secret-registry.js';
+import { registerSecrets } from '../telemetry/secret-registry.js';
 import { createActorInspector } from '../telemetry/actor-spans.js';
 import { Attr } from '../telemetry/attributes.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { RunMetrics } from '../actors/run-metrics.js';
 import { purchaseId, sniperMachine, targetKey, type RunTarget } from '../actors/sniper.js';
+import { MAX_PACKS_PER_ORDER } from '../store/rate-pools.js';
 import { AutomintError } from '../errors.js';
 import { reconcileOpenIntents } from './reconcile.js';
 import { summarize, type RunSummary } from './summary.js';
@@ -45,7 +46,7 @@ export function ledgerPath(config: AutomintConfig): string {
 /** Runs the bot to the end and returns its summary. */
 export async function runBot(opts: RunOptions): Promise<RunSummary> {
   const { config, log } = opts;
-  registerSecret(secretValues(config));
+  registerSecrets(secretValues(config));
   const profile = profileSettings(config.profile);
   const ledger = await openLedger(ledgerPath(config));
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
@@ -56,6 +57,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
   const rootSpan = opts.tracing?.rootSpan(undefined, { [Attr.runCommand]: opts.command, [Attr.runMode]: config.dryRun ? 'dry-run' : 'live' });
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
+  if (opts.signal?.aborted) stop.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const wanted = new Set(config.targets.flatMap((t) => t.methods));
@@ -64,6 +66,9 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
     try {
       const reconciled = await reconcileOpenIntents(ledger, payments, log, stop.signal);
       if (reconciled.length > 0) log.info({ count: reconciled.length }, 'reconciled open intents from an earlier run');
+      // Orders that ended before any intent (a crash while verifying or signing) keep no budget or packs held.
+      const swept = await ledger.sweepAbandoned(Date.now());
+      if (swept.orders.length + swept.reservations.length > 0) log.info({ orders: swept.orders, reservations: swept.reservations }, 'released orders abandoned before payment');
 
       const targets: RunTarget[] = [];
       for (const t of config.targets) {
@@ -96,10 +101,12 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           limits: { maxWaitMs: profile.maxWaitMs, safetyMarginPct: profile.safetyMarginPct, pollIntervalMs: profile.pollIntervalMs },
-          policy: { maxPerOrder: 5, maxFailures: profile.retries, retryDelayMs: 1000 },
+          policy: { maxPerOrder: MAX_PACKS_PER_ORDER, maxFailures: profile.retries, retryDelayMs: profile.retryDelayMs },
           ledger, metrics, log, dispatcher, dryRun: config.dryRun,
         },
       });
+      // A stop asked for during setup must not be lost: abort fires once, so check before starting.
+      if (stop.signal.aborted) return await summarize(ledger, metrics, [], 'stopped before the run started');
       const onStop = (): void => sniper.send({ type: 'STOP', reason: 'signal' });
       stop.signal.addEventListener('abort', onStop, { once: true });
       // Started inside the root span's context: every async continuation of the run, and so every log line, carries its trace id.

@@ -18,7 +18,7 @@ export interface OrderLine {
 }
 
 export interface RunSummary {
-  /** True when every purchase ended without failure and no payment outcome is unknown. */
+  /** True when every purchase ended on its own without failure and no payment is unsettled. */
   readonly ok: boolean;
   readonly orders: readonly OrderLine[];
   /** Paid orders per payment method. */
@@ -26,6 +26,7 @@ export interface RunSummary {
   readonly packs: number;
   readonly spent: Readonly<Record<Currency, Units>>;
   readonly fees: Readonly<Record<Currency, Units>>;
+  /** Orders whose payment is not settled (paying or unknown): reconciled at the next start. */
   readonly unknown: number;
   readonly latencyMs: Readonly<Record<'detectToOrder' | 'orderToBroadcast' | 'broadcastToConfirm', { p50: number; p99: number; n: number }>>;
   readonly outcomes: readonly PurchaseOutcome[];
@@ -52,9 +53,10 @@ export async function summarize(ledger: Ledger, metrics: RunMetrics, outcomes: r
     spent[o.currency] += o.amount;
     fees[o.currency] += o.fee ?? 0n;
   }
-  const unknown = orders.filter((o) => o.state === 'unknown').length;
+  // Orders still paying or unknown may have moved money: the run is not a success until they are settled.
+  const unknown = orders.filter((o) => o.state === 'unknown' || o.state === 'paying').length;
   return {
-    ok: unknown === 0 && outcomes.every((o) => o.outcome !== 'failed'),
+    ok: unknown === 0 && stopReason === null && outcomes.every((o) => o.outcome === 'done'),
     orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown,
     latencyMs: {
       detectToOrder: metrics.percentiles('detectToOrder'),
@@ -82,7 +84,7 @@ export function renderSummary(s: RunSummary): string {
   const l = s.latencyMs;
   lines.push(`latency ms (p50 / p99): detect→order ${l.detectToOrder.p50} / ${l.detectToOrder.p99}, order→broadcast ${l.orderToBroadcast.p50} / ${l.orderToBroadcast.p99}, broadcast→confirmed ${l.broadcastToConfirm.p50} / ${l.broadcastToConfirm.p99}`);
   for (const o of s.outcomes) lines.push(`${o.purchaseId}: ${o.outcome} (${o.reason || 'no reason'})`);
-  if (s.unknown > 0) lines.push(`WARNING: ${s.unknown} payment(s) with unknown outcome; run \`automint reconcile\``);
+  if (s.unknown > 0) lines.push(`WARNING: ${s.unknown} payment(s) not settled yet; the next \`automint run\` on this ledger reconciles them first`);
   if (s.stopReason) lines.push(`stopped: ${s.stopReason}`);
   return lines.join('\n');
 }

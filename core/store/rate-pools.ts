@@ -14,6 +14,9 @@ export interface PoolLimit {
 /** Per-account (per JWT) pool. */
 export const ACCOUNT_POOL: PoolLimit = { capacity: 10, refillPerSec: 8, reservedForSpend: 2 };
 
+/** Most packs one order may ask for: the store refuses larger counts (every bot in the field caps at 5). */
+export const MAX_PACKS_PER_ORDER = 5;
+
 /** What each operation costs its pool. */
 export const OPERATION_WEIGHT: Readonly<Record<StoreOperation, number>> = {
   auth: 1, settings: 1, collections: 1, collection: 1, priceTon: 1, buyTon: 1, buyStars: 1,

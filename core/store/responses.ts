@@ -43,13 +43,14 @@ const characterSchema = z
 
 export const collectionSchema = z
   .object({
-    collection: z.object({ id, title: z.string().max(500).optional(), status: z.string().max(50).optional() }).loose(),
+    // No default for status: a collection whose state is unknown must not be taken for buyable.
+    collection: z.object({ id, title: z.string().max(500).optional(), status: z.string().min(1).max(50) }).loose(),
     characters: z.array(characterSchema).max(10_000),
   })
   .transform((c) => ({
     id: c.collection.id,
     title: c.collection.title ?? `collection ${c.collection.id}`,
-    status: c.collection.status ?? 'active',
+    status: c.collection.status,
     characters: c.characters,
   }));
 export type Collection = z.output<typeof collectionSchema>;
@@ -70,14 +71,15 @@ export const tonPriceSchema = z
     return readAmount(ctx, [i, 'price'], () => amountFromJson('TON', rows[i]!.price)) as Nano;
   });
 
-/** A TON order as the store created it. `amount` is what must be sent, in nanotons. */
+/** A TON order as the store created it. `amount` is what must be sent, in nanotons; `expiresAt` is epoch ms and
+ *  always present (an order without a readable expiry cannot be checked, so it is refused, not paid blindly). */
 export const tonOrderSchema = z
   .object({
     order_id: z.union([z.string().min(1).max(120), z.number().int().nonnegative()]),
     total_amount: z.union([z.number(), z.string()]),
     wallet: z.string().min(1).max(200),
     currency: z.string().max(20).optional(),
-    expires_at: z.union([z.number(), z.string()]).optional(),
+    expires_at: z.union([z.number(), z.string().max(100)]),
   })
   .loose()
   .transform((o, ctx) => {
@@ -91,11 +93,16 @@ export const tonOrderSchema = z
       ctx.addIssue({ code: 'custom', path: ['currency'], message: `currency ${o.currency} is not TON` });
       return z.NEVER;
     }
+    const expiresAt = parseExpiry(o.expires_at);
+    if (expiresAt === null) {
+      ctx.addIssue({ code: 'custom', path: ['expires_at'], message: `expires_at ${JSON.stringify(o.expires_at)} is not a time` });
+      return z.NEVER;
+    }
     return {
       orderId,
       amount: readAmount(ctx, ['total_amount'], () => unitsFromJson('TON', o.total_amount)) as Nano,
       destination: o.wallet,
-      expiresAt: parseExpiry(o.expires_at),
+      expiresAt,
     };
   });
 export type TonOrder = z.output<typeof tonOrderSchema>;
@@ -112,13 +119,19 @@ function readAmount(ctx: z.core.$RefinementCtx, path: PropertyKey[], read: () =>
   }
 }
 
-/** `expires_at` as epoch ms: unix seconds, unix ms or an ISO string; null when absent or unreadable. */
-function parseExpiry(v: number | string | undefined): number | null {
-  if (v === undefined) return null;
+/** An ISO 8601 date-time with an explicit zone: `Date.parse` alone also takes text like "-5" or "May 1" as a date,
+ *  and a time without a zone would be read in the local one. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** `expires_at` as whole epoch ms (rounded down, so never later than the store meant): unix seconds, unix ms or an
+ *  ISO date-time; null when unreadable or not a plausible moment. */
+function parseExpiry(v: number | string): number | null {
+  let ms: number;
   if (typeof v === 'number' || /^\d+$/.test(v)) {
     const n = Number(v);
-    return n < 1e11 ? n * 1000 : n;
+    ms = Math.floor(n < 1e11 ? n * 1000 : n);
+  } else {
+    ms = ISO_DATE_TIME.test(v) ? Date.parse(v) : NaN;
   }
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? null : t;
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : null;
 }

@@ -38,18 +38,30 @@ export const SECRET_KEYS = [
   'cookie',
   'phone',
   'phoneNumber',
+  // toncenter's API key header, as axios errors carry it in `config.headers` (header names keep the sender's case).
+  'x-api-key',
+  'X-API-Key',
 ] as const;
 
 /** pino's redaction matches fixed paths, so each key is listed at the depths logged objects reach. */
 const REDACT_DEPTH = 4;
 
-/** The pino `redact` paths built from SECRET_KEYS, plus request headers. */
+/** The pino `redact` paths built from SECRET_KEYS, plus request headers and the whole `config.headers` of an HTTP
+ *  client error (axios keeps the request's headers, API keys included, on every error it throws). */
 export function redactPaths(): string[] {
   const paths = ['headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie'];
-  for (const key of SECRET_KEYS) {
-    for (let depth = 0; depth < REDACT_DEPTH; depth += 1) paths.push([...Array<string>(depth).fill('*'), key].join('.'));
+  for (let depth = 0; depth < REDACT_DEPTH; depth += 1) {
+    const prefix = Array<string>(depth).fill('*').join('.');
+    for (const key of SECRET_KEYS) paths.push(joinPath(prefix, key));
+    paths.push(joinPath(prefix, 'config.headers'));
   }
   return paths;
+}
+
+/** `prefix.key`, with a key that is not a plain identifier (`x-api-key`) in the bracket form redaction paths need. */
+function joinPath(prefix: string, key: string): string {
+  if (/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(key)) return prefix === '' ? key : `${prefix}.${key}`;
+  return `${prefix}[${JSON.stringify(key)}]`;
 }
 
 /** Creates the run's logger. */

@@ -16,11 +16,21 @@ const registry = new Set<string>();
 const phrasePatterns = new Map<string, RegExp>();
 const MAX_CACHED_PATTERNS = 256;
 
-/** Registers a secret so it is scrubbed from every log line and formatted error from now on. A word list (a
- *  mnemonic from `mnemonicNew()`) is registered as its whole phrase, matched whatever separates the words. */
-export function registerSecret(value: string | readonly string[]): void {
+/** Registers one secret so it is scrubbed from every log line and formatted error from now on. A value with
+ *  spaces (a mnemonic) is a phrase, matched whatever separates its words. */
+export function registerSecret(value: string): void {
   const normalized = normalizeSecret(value);
   if (normalized.length >= MIN_SECRET_LENGTH) registry.add(normalized);
+}
+
+/** Registers several independent secrets (a config's token and mnemonic are two secrets, not one phrase). */
+export function registerSecrets(values: Iterable<string>): void {
+  for (const value of values) registerSecret(value);
+}
+
+/** Registers a word list (a mnemonic from `mnemonicNew()`) as one phrase. */
+export function registerPhrase(words: readonly string[]): void {
+  registerSecret(words.join(' '));
 }
 
 /** Every registered secret, for the logger's `secrets` option. */
@@ -50,8 +60,8 @@ export function scrubWith(text: string, secrets: Iterable<string>): string {
   return out;
 }
 
-function normalizeSecret(value: string | readonly string[]): string {
-  const text = typeof value === 'string' ? value.trim() : value.join(' ');
+function normalizeSecret(value: string): string {
+  const text = value.trim();
   const words = phraseWords(text);
   return words.length > 1 ? words.join(' ') : text;
 }

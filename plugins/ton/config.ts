@@ -1,6 +1,22 @@
 /** The TON plugin's config block (`plugins.ton`). */
+import { Address } from '@ton/core';
 import { z } from 'zod';
 import { parseAmount, type Nano } from '../../core/money.js';
+
+/** A TON amount key: decimal text in, nanotons out. */
+function tonAmount(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return parseAmount('TON', text) as Nano;
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    });
+}
 
 export const tonConfigSchema = z
   .object({
@@ -21,20 +37,21 @@ export const tonConfigSchema = z
       .number().int().min(10).max(600)
       .default(60)
       .describe('Lifetime of a signed transfer (its valid_until); after it, an unsent transfer can never execute.'),
-    gasReserve: z
-      .string()
-      .default('0.1')
-      .transform((text, ctx) => {
-        try {
-          return parseAmount('TON', text) as Nano;
-        } catch (e) {
-          ctx.addIssue({ code: 'custom', message: (e as Error).message });
-          return z.NEVER;
-        }
-      })
-      .describe('TON kept aside for fees: the wallet must hold the order amount plus this (decimal string).'),
+    gasReserve: tonAmount('0.1').describe('TON kept aside for fees: the wallet must hold the order amount plus this (decimal string).'),
+    feeAllowance: tonAmount('0.02').describe(
+      'Budget held per order on top of its amount for the network fee, until the actual fee (about 0.003-0.006 TON for a V5R1 transfer) is known and consumed instead (decimal string).',
+    ),
     confirmPollMs: z.number().int().min(50).max(10_000).default(300).describe('How often the wallet seqno is read while confirming.'),
     confirmTimeoutSec: z.number().int().min(5).max(3_600).default(120).describe('Longest wait for a confirmation before the outcome is called unknown; at least validForSec + 30.'),
+    storeWallets: z
+      .array(z.string().max(200).refine(isTonAddress, { message: 'is not a TON address' }))
+      .max(100)
+      .default([])
+      .describe("The store's TON wallets (any address form). When set, an order paying anywhere else is refused; when empty, the first destination seen in a run is pinned and a later, different one is handled by onDestinationChange."),
+    onDestinationChange: z
+      .enum(['refuse', 'warn'])
+      .default('refuse')
+      .describe('With no storeWallets: what to do with an order whose destination differs from the one pinned first in this run (refuse it, or only log a warning and pay).'),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -45,3 +62,12 @@ export const tonConfigSchema = z
   });
 
 export type TonConfig = z.output<typeof tonConfigSchema>;
+
+function isTonAddress(text: string): boolean {
+  try {
+    Address.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -47,6 +47,7 @@ export class TonAttempt implements PaymentAttempt {
     const settlement = await confirmTransfer(this.wallet, {
       destination: this.destination, amount: this.order.amount as Nano, comment: this.order.orderId,
       seqno: this.transfer.seqno, validUntil: this.transfer.validUntil, boc: this.transfer.boc,
+      since: this.transfer.signedAt - CLOCK_SLACK_SEC,
     }, this.config, signal);
     if (settlement.outcome === 'paid') {
       this.wallet.advance(this.transfer.seqno);
@@ -74,7 +75,12 @@ export interface PendingTransfer {
   readonly seqno: number;
   readonly validUntil: number;
   readonly boc: string;
+  /** Unix seconds before which no transaction can be this transfer: the search for it stops there. */
+  readonly since: number;
 }
+
+/** How far the local clock (which dated the signing) may be ahead of the chain's clock (which dates transactions). */
+export const CLOCK_SLACK_SEC = 60;
 
 /** How far the chain's clock must be past valid_until before "not paid" is certain: the block that carries the
  *  message may be built before valid_until yet become visible in the state a little later (shard blocks reach the
@@ -101,7 +107,7 @@ export async function confirmTransfer(
     // A failed read says nothing; try again at the next tick.
     const state = await wallet.chainState().catch(() => null);
     if (state && state.seqno > t.seqno) {
-      const found = await wallet.findOutgoing(t.destination, t.amount, t.comment).catch(() => undefined);
+      const found = await wallet.findOutgoing(t.destination, t.amount, t.comment, t.since).catch(() => undefined);
       if (found) return { outcome: 'paid', txHash: found.txHash, fee: found.fee };
       movedAt ??= Date.now();
       if (found === null && Date.now() - movedAt > LISTING_GRACE_MS) {

@@ -1,8 +1,10 @@
 /** One WalletV5R1 as automint uses it: keys derived once, a TonClient (toncenter v2) to read and send, the next
- *  seqno tracked locally, and a lock so only one external message is in flight at a time. */
+ *  seqno tracked locally, and a lock so only one external message is in flight at a time. Every failed toncenter
+ *  call surfaces as a TonPaymentError that cannot carry the API key (see ton-payment-error.ts). */
 import { Address, beginCell, Cell, external, internal, SendMode, storeMessage, type Transaction } from '@ton/core';
 import { TonClient, WalletContractV5R1 } from '@ton/ton';
 import type { Nano } from '../../core/money.js';
+import { toncenterFailure, type ToncenterOperation } from './ton-payment-error.js';
 import type { WalletKeys } from './wallet-keys.js';
 import { WalletLock } from './wallet-lock.js';
 
@@ -15,6 +17,8 @@ export interface SignedTransfer {
   readonly boc: string;
   /** Hash of the external message cell, hex. */
   readonly bocHash: string;
+  /** Unix seconds (local clock) when it was signed: nothing before it can be this transfer. */
+  readonly signedAt: number;
 }
 
 /** The wallet as of one block. */
@@ -33,6 +37,12 @@ export interface FoundTransfer {
   readonly lt: bigint;
 }
 
+/** The outgoing-transfer search reads the newest transactions first, in a small page (live confirmation finds its
+ *  transfer there), then pages further back in larger ones, never more than MAX_PAGES pages. */
+const FIRST_PAGE_SIZE = 10;
+const PAGE_SIZE = 50;
+const MAX_PAGES = 20;
+
 export class TonWallet {
   readonly contract: WalletContractV5R1;
   readonly lock = new WalletLock();
@@ -41,7 +51,7 @@ export class TonWallet {
   /** Last balance read from the chain minus what was paid since: the check before paying needs no round trip. */
   private knownBalance: Nano | null = null;
 
-  constructor(readonly name: string, private readonly keys: WalletKeys, readonly client: TonClient) {
+  constructor(readonly name: string, private readonly keys: WalletKeys, private readonly client: TonClient) {
     this.contract = WalletContractV5R1.create({ workchain: 0, publicKey: keys.publicKey });
   }
 
@@ -64,20 +74,15 @@ export class TonWallet {
    * whether a message's valid_until has passed on the chain.
    */
   async chainState(): Promise<ChainState> {
-    const state = await this.client.getContractState(this.address);
+    const state = await this.rpc('getContractState', () => this.client.getContractState(this.address));
     const deployed = state.state === 'active';
     const seqno = deployed && state.data ? seqnoOf(state.data) : 0;
     return { seqno, balance: state.balance as Nano, deployed, utime: state.timestampt };
   }
 
-  /** The seqno as the chain has it now. */
-  async readSeqno(): Promise<number> {
-    const r = await this.client.runMethod(this.address, 'seqno');
-    return r.stack.readNumber();
-  }
-
+  /** The balance as the chain has it now; also resets the local estimate. */
   async balance(): Promise<Nano> {
-    this.knownBalance = (await this.client.getBalance(this.address)) as Nano;
+    this.knownBalance = (await this.rpc('getBalance', () => this.client.getBalance(this.address))) as Nano;
     return this.knownBalance;
   }
 
@@ -97,6 +102,7 @@ export class TonWallet {
   async sign(to: Address, amount: Nano, comment: string, validUntil: number): Promise<SignedTransfer> {
     if (this.nextSeqno === null) await this.refresh();
     const seqno = this.nextSeqno!;
+    const signedAt = Math.floor(Date.now() / 1000);
     const body = await this.contract.createTransfer({
       seqno,
       timeout: validUntil,
@@ -108,12 +114,12 @@ export class TonWallet {
     // The first transfer of a fresh wallet deploys it, so it carries the StateInit.
     const message = external({ to: this.address, init: this.deployed ? undefined : this.contract.init, body });
     const cell = beginCell().store(storeMessage(message)).endCell();
-    return { seqno, validUntil, boc: cell.toBoc().toString('base64'), bocHash: cell.hash().toString('hex') };
+    return { seqno, validUntil, boc: cell.toBoc().toString('base64'), bocHash: cell.hash().toString('hex'), signedAt };
   }
 
   /** Broadcasts a signed transfer. Re-sending the same one is safe: the seqno lets it execute at most once. */
   async broadcast(boc: string): Promise<void> {
-    await this.client.sendFile(Buffer.from(boc, 'base64'));
+    await this.rpc('sendFile', () => this.client.sendFile(Buffer.from(boc, 'base64')));
   }
 
   /** The chain executed our message at `seqno`: the next transfer uses the one after it. */
@@ -127,17 +133,44 @@ export class TonWallet {
     this.nextSeqno = null;
   }
 
-  /** Looks in the wallet's recent transactions for the outgoing transfer with this comment, destination and amount. */
-  async findOutgoing(to: Address, amount: Nano, comment: string, limit = 30): Promise<FoundTransfer | null> {
-    const txs = await this.client.getTransactions(this.address, { limit, archival: true });
-    for (const tx of txs) {
-      const forwardFee = carried(tx, to, amount, comment);
-      // What the transfer cost the wallet beyond the amount: the transaction's fees plus the forwarding fee the
-      // message carries (paid by the sender, collected later by validators), so balance = before − amount − fee.
-      if (forwardFee !== null) return { txHash: tx.hash().toString('hex'), fee: (tx.totalFees.coins + forwardFee) as Nano, lt: tx.lt };
+  /**
+   * Looks back through the wallet's transactions, newest first, for the outgoing transfer with this comment,
+   * destination and amount. Stops at the first transaction older than `since` (unix seconds: nothing before it can
+   * be the transfer), at the start of the history, or after MAX_PAGES pages; null when not found by then.
+   */
+  async findOutgoing(to: Address, amount: Nano, comment: string, since: number): Promise<FoundTransfer | null> {
+    let from: { lt: string; hash: string; inclusive: true } | undefined;
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const limit = page === 0 ? FIRST_PAGE_SIZE : PAGE_SIZE;
+      const txs = await this.rpc('getTransactions', () => this.client.getTransactions(this.address, { limit, archival: true, ...from }));
+      for (const tx of txs) {
+        if (tx.now < since) return null;
+        const forwardFee = carried(tx, to, amount, comment);
+        // What the transfer cost the wallet beyond the amount: the transaction's fees plus the forwarding fee the
+        // message carries (paid by the sender, collected later by validators), so balance = before − amount − fee.
+        if (forwardFee !== null) return { txHash: tx.hash().toString('hex'), fee: (tx.totalFees.coins + forwardFee) as Nano, lt: tx.lt };
+      }
+      const oldest = txs[txs.length - 1];
+      if (oldest === undefined || txs.length < limit || oldest.prevTransactionLt === 0n) return null;
+      // The next page starts at the transaction before the oldest one seen (toncenter lists from lt/hash inclusive).
+      from = { lt: oldest.prevTransactionLt.toString(), hash: uint256Base64(oldest.prevTransactionHash), inclusive: true };
     }
     return null;
   }
+
+  /** Runs one toncenter call, turning its failure into a TonPaymentError that holds no request data. */
+  private async rpc<T>(operation: ToncenterOperation, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      throw toncenterFailure(operation, e);
+    }
+  }
+}
+
+/** A 256-bit hash held as a bigint (as @ton/core keeps transaction hashes) in the base64 TonClient expects. */
+function uint256Base64(hash: bigint): string {
+  return Buffer.from(hash.toString(16).padStart(64, '0'), 'hex').toString('base64');
 }
 
 /** The seqno in WalletV5R1 data: a signature-allowed bit, then 32 bits of seqno. */

@@ -11,11 +11,14 @@ import type { OpenIntent, PaymentAccount, PaymentAttempt, PaymentMethod, Settlem
 import { PluginError } from '../../../core/plugins/plugin-error.js';
 import { CONFIG, LOGGER } from '../../../core/plugins/tokens.js';
 import type { StoreClient } from '../../../core/store/store-client.js';
+import { TonPaymentError } from '../../../plugins/ton/ton-payment-error.js';
 import { startChain, type SimChain } from '../../../sim/chain/index.js';
 
 /** Blocks come on their own, often enough that confirmation is quick and rare enough that it is not instant. */
 const BLOCK_INTERVAL_MS = 100;
 const VALID_FOR_SEC = 10;
+/** Short, so a test can let it run out while an order waits for the wallet. */
+const EXPIRY_MARGIN_SEC = 3;
 const GAS_RESERVE = toNano('0.1');
 const FUNDED = toNano('3');
 
@@ -55,6 +58,15 @@ async function pluginErrorOf(fn: () => Promise<unknown>): Promise<PluginError> {
   return expect.fail('expected a PluginError, but the plugins registered');
 }
 
+/** Polls `probe` until it holds (a state, not a fixed sleep), failing after `timeoutMs`. */
+async function waitFor(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** What the ledger would hand back to reconciliation: the payload went through JSON on its way into SQLite. */
 function openIntent(order: StoreOrder, attempt: PaymentAttempt): OpenIntent {
   return {
@@ -69,6 +81,7 @@ describe('TON payment plugin through the host, against the simulated chain', () 
   let walletAddress: string;
   let storeAddress: string;
   let config: AutomintConfig;
+  let tonBlock: Record<string, unknown>;
   let discovered: DiscoveredPlugin[];
   let run: Run;
   let account: PaymentAccount;
@@ -88,13 +101,8 @@ describe('TON payment plugin through the host, against the simulated chain', () 
     const { publicKey } = await mnemonicToPrivateKey(words);
     walletAddress = (await chain.fundWalletV5R1(publicKey, FUNDED)).toRawString();
     storeAddress = (await chain.treasury('stickerdom')).toString({ bounceable: false });
-    config = AutomintConfigSchema.parse({
-      accounts: [{ name: 'main', wallet: 'main' }],
-      wallets: [{ name: 'main', method: 'ton', mnemonic: words.join(' ') }],
-      targets: [{ collection: 19, character: 2, packs: 3, methods: ['ton'] }],
-      budget: { TON: '10' },
-      plugins: { ton: { endpoint: chain.endpoint, toleranceBps: 150, validForSec: VALID_FOR_SEC, gasReserve: '0.1', confirmPollMs: 50 } },
-    });
+    tonBlock = { endpoint: chain.endpoint, toleranceBps: 150, validForSec: VALID_FOR_SEC, expiryMarginSec: EXPIRY_MARGIN_SEC, gasReserve: '0.1', confirmPollMs: 50 };
+    config = configWith({});
     discovered = await discoverPlugins();
     run = await startRun(config, discovered);
     account = { name: 'main', wallet: 'main', store: NO_STORE };
@@ -105,9 +113,21 @@ describe('TON payment plugin through the host, against the simulated chain', () 
     await chain?.close();
   });
 
+  /** The run's config with these keys added to (or changed in) the TON block. */
+  function configWith(ton: Record<string, unknown>): AutomintConfig {
+    return AutomintConfigSchema.parse({
+      accounts: [{ name: 'main', wallet: 'main' }],
+      wallets: [{ name: 'main', method: 'ton', mnemonic: words.join(' ') }],
+      targets: [{ collection: 19, character: 2, packs: 3, methods: ['ton'] }],
+      budget: { TON: '10' },
+      plugins: { ton: { ...tonBlock, ...ton } },
+    });
+  }
+
   it('registers as the TON method with the order policy of its config block', () => {
     expect(run.ton.currency).toBe('TON');
-    expect(run.ton.orderPolicy).toEqual({ toleranceBps: 150, expiryMarginMs: 15_000 });
+    // The fee allowance defaults to 0.02 TON, independent of the gas reserve the wallet keeps.
+    expect(run.ton.orderPolicy).toEqual({ toleranceBps: 150, expiryMarginMs: EXPIRY_MARGIN_SEC * 1000, feeAllowance: toNano('0.02') });
   });
 
   it('logs the wallet ready on prepare, with its address, balance and seqno, and never the mnemonic', async () => {
@@ -174,6 +194,31 @@ describe('TON payment plugin through the host, against the simulated chain', () 
     const balance = await chain.balance(walletAddress);
     expect(await steps.check(order(balance - GAS_RESERVE + 1n), signal)).toContain('below');
     expect(await steps.check(order(balance - GAS_RESERVE), signal)).toBeNull();
+  });
+
+  it('refuses an order that names no expiry', async () => {
+    expect(await run.ton.steps(account).check({ ...order(toNano('0.1')), expiresAt: null }, signal)).toContain('has no expiry');
+  });
+
+  it('refuses to sign, and frees the wallet, when the wait for the wallet used up the expiry margin', async () => {
+    const steps = run.ton.steps(account);
+    const holder = await steps.prepare(order(toNano('0.1')), signal);
+    // Worth paying when it arrived (more than the margin left), but the wallet is busy with another order.
+    const expiring = order(toNano('0.1'), EXPIRY_MARGIN_SEC * 1000 + 400);
+    const outcome = steps.prepare(expiring, signal).then((a) => {
+      a.dispose();
+      return 'prepared';
+    }, (e: unknown) => e);
+    await waitFor(() => expiring.expiresAt! - Date.now() < EXPIRY_MARGIN_SEC * 1000 - 50, 'the margin to run out');
+    holder.dispose();
+
+    const refused = await outcome;
+    expect(refused).toBeInstanceOf(TonPaymentError);
+    expect(refused).toMatchObject({ code: 'TON_ORDER_EXPIRING', details: { orderId: expiring.orderId, marginMs: EXPIRY_MARGIN_SEC * 1000 } });
+    // The wallet is free again: the next order is signed without waiting for anything.
+    const next = await steps.prepare(order(toNano('0.1')), signal);
+    next.dispose();
+    expect(received(expiring.orderId)).toEqual([]);
   });
 
   it('keeps a transfer from outliving its order', async () => {
@@ -269,6 +314,64 @@ describe('TON payment plugin through the host, against the simulated chain', () 
     expect(received(foreign.orderId)).toEqual([]);
   });
 
+  describe('the store destination', () => {
+    const runs: Run[] = [];
+    let elsewhere: string;
+
+    beforeAll(async () => {
+      elsewhere = (await chain.treasury('not-the-store')).toString();
+    });
+
+    afterAll(async () => {
+      for (const r of runs) await r.ton.close();
+    });
+
+    async function runWith(ton: Record<string, unknown>): Promise<Run> {
+      const r = await startRun(configWith(ton), discovered);
+      runs.push(r);
+      return r;
+    }
+
+    function orderTo(destination: string): StoreOrder {
+      return { ...order(toNano('0.1')), destination };
+    }
+
+    it('pays only the configured store wallets, whatever address form config and order use', async () => {
+      const r = await runWith({ storeWallets: [Address.parse(storeAddress).toRawString()] });
+      const steps = r.ton.steps(account);
+      expect(await steps.check(orderTo(elsewhere), signal)).toBe(`destination ${elsewhere} is not an allowed store wallet`);
+      expect(await steps.check(orderTo(storeAddress), signal)).toBeNull();
+      expect(await steps.check(orderTo(Address.parse(storeAddress).toString()), signal)).toBeNull();
+      expect(await steps.check(orderTo(elsewhere), signal)).toContain('is not an allowed store wallet');
+    });
+
+    it('pins the first destination of a run and refuses a different one later', async () => {
+      const r = await runWith({});
+      const steps = r.ton.steps(account);
+      expect(await steps.check(orderTo(storeAddress), signal)).toBeNull();
+      const refusal = await steps.check(orderTo(elsewhere), signal);
+      expect(refusal).toContain(`destination ${elsewhere} differs from the store wallet ${storeAddress}`);
+      expect(await steps.check(orderTo(Address.parse(storeAddress).toRawString()), signal)).toBeNull();
+      expect(r.logs.filter((l) => l.msg === 'ton store wallet pinned for this run')).toMatchObject([{ destination: storeAddress }]);
+    });
+
+    it('pins per plugin instance: another run pins the first destination it sees', async () => {
+      const steps = (await runWith({})).ton.steps(account);
+      expect(await steps.check(orderTo(elsewhere), signal)).toBeNull();
+      expect(await steps.check(orderTo(storeAddress), signal)).toContain('differs from the store wallet');
+    });
+
+    it('only logs a warning about a different destination when onDestinationChange is warn', async () => {
+      const r = await runWith({ onDestinationChange: 'warn' });
+      const steps = r.ton.steps(account);
+      expect(await steps.check(orderTo(storeAddress), signal)).toBeNull();
+      const changed = orderTo(elsewhere);
+      expect(await steps.check(changed, signal)).toBeNull();
+      const warnings = r.logs.filter((l) => l.msg === 'ton store wallet differs from the one pinned for this run');
+      expect(warnings).toMatchObject([{ level: 40, orderId: changed.orderId, pinned: storeAddress, destination: Address.parse(elsewhere).toString({ bounceable: false }) }]);
+    });
+  });
+
   describe('an invalid config block', () => {
     function blocksWith(ton: Record<string, unknown>): Record<string, unknown> {
       return { ton: { endpoint: chain.endpoint, ...ton } };
@@ -287,6 +390,15 @@ describe('TON payment plugin through the host, against the simulated chain', () 
       expect(err.message).toContain('plugins.ton.toleranceBps');
       expect(err.details).toMatchObject({ plugin: 'ton', path: 'plugins.ton.toleranceBps' });
       expect(err.isConfigFault).toBe(true);
+    });
+
+    it('names the store wallet that is not a TON address, and a destination policy it does not know', async () => {
+      const err = await register(blocksWith({ storeWallets: [storeAddress, 'not-an-address'], onDestinationChange: 'ignore' }));
+      expect(err.code).toBe('PLUGIN_CONFIG_INVALID');
+      expect(err.message).toContain('plugins.ton.storeWallets.1');
+      expect(err.message).toContain('is not a TON address');
+      expect(err.message).toContain('plugins.ton.onDestinationChange');
+      expect(err.message).not.toContain('plugins.ton.storeWallets.0');
     });
 
     it('names an unknown key and every bad key at once', async () => {

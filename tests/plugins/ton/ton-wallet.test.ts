@@ -9,6 +9,7 @@ import { toNano, type Nano } from '../../../core/money.js';
 import type { Settlement } from '../../../core/plugins/payment.js';
 import { tonConfigSchema } from '../../../plugins/ton/config.js';
 import { confirmTransfer, type PendingTransfer } from '../../../plugins/ton/ton-attempt.js';
+import { TonPaymentError } from '../../../plugins/ton/ton-payment-error.js';
 import { TonWallet } from '../../../plugins/ton/ton-wallet.js';
 import { deriveWalletKeys, type WalletKeys } from '../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../sim/chain/index.js';
@@ -20,13 +21,12 @@ function inSeconds(seconds: number): number {
   return Math.floor(Date.now() / 1000) + seconds;
 }
 
-/** The toncenter error text of a refused call (TonClient's axios puts the body on `response.data`). */
+/** The toncenter error text of a refused call, as the wallet's TonPaymentError carries it. */
 async function refusal(call: Promise<unknown>): Promise<string> {
   try {
     await call;
   } catch (e) {
-    const data = (e as { response?: { data?: { error?: unknown } } }).response?.data;
-    if (typeof data?.error === 'string') return data.error;
+    if (e instanceof TonPaymentError && typeof e.details.toncenterError === 'string') return e.details.toncenterError;
     throw e;
   }
   return expect.fail('expected the chain to refuse the call');
@@ -87,6 +87,9 @@ describe('TON wallet against the simulated chain', () => {
   let store: Address;
   const funded = toNano('5');
   const first = { amount: toNano('1.5'), comment: 'order-1001' };
+  /** Before anything in this suite happened: every transfer searched for is newer. */
+  const since = inSeconds(-60);
+  const seqnoOnChain = async (): Promise<number> => (await wallet.chainState()).seqno;
 
   beforeAll(async () => {
     chain = await startChain({ blockIntervalMs: MANUAL_BLOCKS_MS });
@@ -114,6 +117,8 @@ describe('TON wallet against the simulated chain', () => {
     expect(signed.seqno).toBe(0);
     expect(loadMessage(Cell.fromBase64(signed.boc).beginParse()).init).toBeTruthy();
 
+    expect(signed.signedAt).toBeGreaterThanOrEqual(since + 60);
+    expect(signed.signedAt).toBeLessThanOrEqual(inSeconds(0));
     await wallet.broadcast(signed.boc);
     expect(transfersWith(first.comment)).toEqual([]);
     await chain.produceBlock();
@@ -122,13 +127,13 @@ describe('TON wallet against the simulated chain', () => {
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ from: wallet.address.toRawString(), amount: first.amount, success: true });
     expect((await client.getContractState(wallet.address)).state).toBe('active');
-    expect(await wallet.readSeqno()).toBe(1);
+    expect(await seqnoOnChain()).toBe(1);
     const [walletTx] = await client.getTransactions(wallet.address, { limit: 1 });
     expect(inboundHash(walletTx!)).toBe(signed.bocHash);
   });
 
   it('finds its outgoing transfer with the fee the wallet paid on top of the amount', async () => {
-    const found = await wallet.findOutgoing(store, first.amount, first.comment);
+    const found = await wallet.findOutgoing(store, first.amount, first.comment, since);
     expect(found).not.toBeNull();
     const [walletTx] = await client.getTransactions(wallet.address, { limit: 1 });
     expect(found!.txHash).toBe(walletTx!.hash().toString('hex'));
@@ -138,9 +143,9 @@ describe('TON wallet against the simulated chain', () => {
   });
 
   it('does not take a transfer with another comment or amount for its own', async () => {
-    expect(await wallet.findOutgoing(store, first.amount, 'order-9999')).toBeNull();
-    expect(await wallet.findOutgoing(store, (first.amount + 1n) as Nano, first.comment)).toBeNull();
-    expect(await wallet.findOutgoing(await chain.treasury('elsewhere'), first.amount, first.comment)).toBeNull();
+    expect(await wallet.findOutgoing(store, first.amount, 'order-9999', since)).toBeNull();
+    expect(await wallet.findOutgoing(store, (first.amount + 1n) as Nano, first.comment, since)).toBeNull();
+    expect(await wallet.findOutgoing(await chain.treasury('elsewhere'), first.amount, first.comment, since)).toBeNull();
   });
 
   it('signs the next transfer at seqno 1, without the deploy StateInit', async () => {
@@ -154,8 +159,8 @@ describe('TON wallet against the simulated chain', () => {
     await chain.produceBlock();
 
     expect(transfersWith('order-1002')).toMatchObject([{ amount: toNano('0.25'), success: true }]);
-    expect(await wallet.readSeqno()).toBe(2);
-    const found = await wallet.findOutgoing(store, toNano('0.25'), 'order-1002');
+    expect(await seqnoOnChain()).toBe(2);
+    const found = await wallet.findOutgoing(store, toNano('0.25'), 'order-1002', since);
     expect(found).not.toBeNull();
     expect(await client.getBalance(wallet.address)).toBe(before - toNano('0.25') - found!.fee);
   });
@@ -180,7 +185,7 @@ describe('TON wallet against the simulated chain', () => {
     expect(transfersWith('order-1004')).toHaveLength(1);
     expect(await client.getBalance(wallet.address)).toBe(walletBalance);
     expect(await chain.balance(store)).toBe(storeBalance);
-    expect(await wallet.readSeqno()).toBe(signed.seqno + 1);
+    expect(await seqnoOnChain()).toBe(signed.seqno + 1);
   });
 
   describe('confirming a transfer', () => {
@@ -190,7 +195,7 @@ describe('TON wallet against the simulated chain', () => {
     async function pending(amount: Nano, comment: string, validUntil: number): Promise<PendingTransfer> {
       await wallet.refresh();
       const signed = await wallet.sign(store, amount, comment, validUntil);
-      return { destination: store, amount, comment, seqno: signed.seqno, validUntil, boc: signed.boc };
+      return { destination: store, amount, comment, seqno: signed.seqno, validUntil, boc: signed.boc, since: signed.signedAt - 60 };
     }
 
     it('says paid even when the transaction list cannot be read at first', async () => {
@@ -204,7 +209,7 @@ describe('TON wallet against the simulated chain', () => {
         const settlement = await confirmTransfer(new TonWallet('main', keys, new TonClient({ endpoint: flaky.endpoint })), t, config, signal);
 
         expect(flaky.failuresLeft('getTransactions')).toBe(0);
-        expect(settlement).toMatchObject({ outcome: 'paid', txHash: (await wallet.findOutgoing(store, t.amount, t.comment))!.txHash });
+        expect(settlement).toMatchObject({ outcome: 'paid', txHash: (await wallet.findOutgoing(store, t.amount, t.comment, since))!.txHash });
       } finally {
         await flaky.close();
       }
@@ -229,7 +234,7 @@ describe('TON wallet against the simulated chain', () => {
       await confirming;
       expect(settlement?.outcome).toBe('not-paid');
       expect(transfersWith('order-1006')).toEqual([]);
-      expect(await wallet.readSeqno()).toBe(t.seqno);
+      expect(await seqnoOnChain()).toBe(t.seqno);
     });
   });
 });

@@ -24,6 +24,8 @@ import { STORE_WALLET_RAW, storeScenario } from '../../../support/store-scenario
 
 const USER_AGENT = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36';
 const MAX_WAIT_MS = 5_000;
+/** A readable expiry for hand-made orders whose other fields are under test. */
+const EXPIRES_AT = 1_735_734_000;
 
 /** The rejection of `p`, or a failure of the test if `p` resolves. */
 async function failure(p: Promise<unknown>): Promise<unknown> {
@@ -273,7 +275,7 @@ describe('StoreClient against the simulated store', () => {
     it('throws StoreMalformed for data of the wrong shape', async () => {
       fault = onPath('/api/v1/shop/price/crypto', () => data({ token_symbol: 'TON', price: '2.5' }));
       expectMalformed(await failure(client().priceTon(10, 1)), /priceTon/);
-      fault = onPath('/api/v1/collection/10', () => data({ collection: { id: 10 }, characters: [{ id: 1, left: -3 }] }));
+      fault = onPath('/api/v1/collection/10', () => data({ collection: { id: 10, status: 'active' }, characters: [{ id: 1, left: -3 }] }));
       expectMalformed(await failure(client().collection(10)), /characters\.0\.left/);
     });
 
@@ -287,10 +289,19 @@ describe('StoreClient against the simulated store', () => {
     });
 
     it('throws StoreMalformed for an order in another currency or with a control character in its id', async () => {
-      fault = onPath('/api/v1/shop/buy/crypto', () => data({ order_id: 'a1', total_amount: 5, wallet: STORE_WALLET_RAW, currency: 'USDT' }));
+      fault = onPath('/api/v1/shop/buy/crypto', () => data({ order_id: 'a1', total_amount: 5, wallet: STORE_WALLET_RAW, currency: 'USDT', expires_at: EXPIRES_AT }));
       expectMalformed(await failure(client().buyTon({ collection: 10, character: 1, count: 1 })), /currency/);
-      fault = onPath('/api/v1/shop/buy/crypto', () => data({ order_id: 'a1\nb2', total_amount: 5, wallet: STORE_WALLET_RAW }));
+      fault = onPath('/api/v1/shop/buy/crypto', () => data({ order_id: 'a1\nb2', total_amount: 5, wallet: STORE_WALLET_RAW, expires_at: EXPIRES_AT }));
       expectMalformed(await failure(client().buyTon({ collection: 10, character: 1, count: 1 })), /order_id/);
+    });
+
+    it('throws StoreMalformed for an order without a readable expiry, and for a collection without a status', async () => {
+      fault = onPath('/api/v1/shop/buy/crypto', () => data({ order_id: 'a1', total_amount: 5, wallet: STORE_WALLET_RAW, currency: 'TON' }));
+      expectMalformed(await failure(client().buyTon({ collection: 10, character: 1, count: 1 })), /expires_at/);
+      fault = onPath('/api/v1/shop/buy/crypto', () => data({ order_id: 'a1', total_amount: 5, wallet: STORE_WALLET_RAW, expires_at: 'later' }));
+      expectMalformed(await failure(client().buyTon({ collection: 10, character: 1, count: 1 })), /expires_at/);
+      fault = onPath('/api/v1/collection/10', () => data({ collection: { id: 10 }, characters: [{ id: 1, left: 3 }] }));
+      expectMalformed(await failure(client().collection(10)), /collection\.status/);
     });
 
     it('throws StoreMalformed for a body over maxBodyBytes, and the next call still works', async () => {

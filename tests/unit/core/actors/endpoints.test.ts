@@ -3,6 +3,7 @@ import { createActor, type Actor } from 'xstate';
 import {
   endpointResolver,
   endpointsLogic,
+  EndpointsStopped,
   FAILOVER_AFTER,
   RECOVERY_PROBE_MS,
   type EndpointStats,
@@ -169,6 +170,18 @@ describe('endpoints actor', () => {
     outcome('https://elsewhere.example', null, 2 * FAILOVER_AFTER);
     expect(await resolver.resolve('collection')).toBe(PRIMARY);
     expect((await report()).map((s) => s.baseUrl)).toEqual([PRIMARY, MIRROR]);
+  });
+
+  it('rejects a resolve once the actor has stopped instead of leaving the call waiting forever', async () => {
+    start();
+    actor!.stop();
+    // A stopped actor drops events: without the status check this promise would never settle.
+    const settled = await Promise.race([
+      resolver.resolve('buyTon').then(() => 'resolved', (e: unknown) => e),
+      Promise.resolve().then(() => 'pending'),
+    ]);
+    expect(settled).toBeInstanceOf(EndpointsStopped);
+    expect(settled).toMatchObject({ code: 'ENDPOINTS_STOPPED', details: { op: 'buyTon' } });
   });
 
   it('hands out copies of its stats, not its own records', async () => {

@@ -65,7 +65,8 @@ function parentOf(input: PayerInput) {
     context: { reports: [], output: undefined },
     invoke: { src: 'payer', id: 'payer', input, onDone: { actions: assign({ output: ({ event }) => event.output }) } },
     on: {
-      'PAYER.PAID': { actions: assign({ reports: ({ context, event }) => [...context.reports, event as PayerReport] }) },
+        'PAYER.PAID': { actions: assign({ reports: ({ context, event }) => [...context.reports, event as PayerReport] }) },
+      'PAYER.OUT_OF_STOCK': { actions: assign({ reports: ({ context, event }) => [...context.reports, event as PayerReport] }) },
     },
   });
 }
@@ -83,8 +84,8 @@ function start(method: ScriptedMethod, over: Partial<PayerInput> = {}) {
   const input: PayerInput = {
     purchaseId: 'p1', account: 'alice', method: 'ton', currency: 'TON',
     target: { key: '1:1', collection: 1, character: 1, maxPricePerPack: toNano('3') },
-    steps: method, quota: new TargetQuota(10), ledger, budget: { total: toNano('100') },
-    policy: { maxPerOrder: 5, toleranceBps: 100, expiryMarginMs: 15_000, maxFailures: 2, retryDelayMs: 10 },
+    steps: method, quota: new TargetQuota(10), ledger, budget: toNano('100'),
+    policy: { maxPerOrder: 5, toleranceBps: 100, expiryMarginMs: 15_000, feeAllowance: 10n, maxFailures: 2, retryDelayMs: 10 },
     metrics: new RunMetrics(), log: pino({ level: 'silent' }), dryRun: false, left: 50, observedAt: performance.now(),
     ...over,
   };
@@ -102,13 +103,14 @@ describe('payer', () => {
     const { actor } = start(m);
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect(done(actor)?.reason).toBe('target reached');
-    expect(actor.getSnapshot().context.reports.map((r) => r.orderId)).toEqual(['o1', 'o2']);
+    expect(actor.getSnapshot().context.reports.map((r) => (r.type === 'PAYER.PAID' ? r.orderId : r.type))).toEqual(['o1', 'o2']);
     expect(m.sent).toEqual(['o1', 'o2']);
     expect(m.intentOnRecordWhenSent).toEqual([true, true]);
     const orders = await ledger.orders.list();
     expect(orders.map((o) => o.state)).toEqual(['paid', 'paid']);
-    expect(await ledger.budget.spent('TON')).toBe(toNano('25'));
-    expect(await ledger.budget.committed('TON')).toBe(toNano('25'));
+    // Spent is what the orders cost plus their fees (5 nanotons each here).
+    expect(await ledger.budget.spent('TON')).toBe(toNano('25') + 10n);
+    expect(await ledger.budget.committed('TON')).toBe(toNano('25') + 10n);
     expect((await ledger.intents.forOrder('o1'))[0]).toMatchObject({ state: 'confirmed', txHash: 'tx-k-o1', fee: 5n });
   });
 
@@ -136,7 +138,7 @@ describe('payer', () => {
 
   it('stops with "budget exhausted" and creates no order when the budget cannot hold one', async () => {
     const m = new ScriptedMethod(() => ledger);
-    const { actor } = start(m, { budget: { total: toNano('10') } });
+    const { actor } = start(m, { budget: toNano('10') });
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect(done(actor)?.reason).toBe('budget exhausted');
     expect(m.orders).toEqual([]);
@@ -144,7 +146,7 @@ describe('payer', () => {
 
   it('never spends more than the budget across orders', async () => {
     const m = new ScriptedMethod(() => ledger);
-    const { actor } = start(m, { budget: { total: toNano('16') } });
+    const { actor } = start(m, { budget: toNano('16') });
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect(done(actor)?.reason).toBe('budget exhausted');
     expect(m.sent).toEqual(['o1']);
@@ -163,12 +165,13 @@ describe('payer', () => {
     expect(m.sent).toEqual(['o1', 'o2']);
   });
 
-  it('keeps the budget held and the packs claimed when a payment outcome is unknown', async () => {
+  it('stops buying and keeps the budget held and the packs claimed when a payment outcome is unknown', async () => {
     const m = new ScriptedMethod(() => ledger);
     m.settlement = () => ({ outcome: 'unknown', reason: 'chain unreachable' });
     const quota = new TargetQuota(5);
-    const { payer } = start(m, { quota });
-    await waitFor(payer, (s) => s.value === 'waiting', { timeout: 5000 });
+    const { actor } = start(m, { quota });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toMatch(/outcome unknown \(chain unreachable\)/);
     expect((await ledger.orders.get('o1'))?.state).toBe('unknown');
     expect((await ledger.intents.forOrder('o1'))[0]?.state).toBe('unknown');
     expect(await ledger.budget.committed('TON')).toBeGreaterThan(0n);
@@ -190,7 +193,7 @@ describe('payer', () => {
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect((await ledger.orders.get('o1'))?.state).toBe('failed');
     expect((await ledger.orders.list({ state: 'paid' })).length).toBe(2);
-    expect(await ledger.budget.spent('TON')).toBe(toNano('25'));
+    expect(await ledger.budget.spent('TON')).toBe(toNano('25') + 2n);
   });
 
   it('creates no order in a dry run', async () => {
@@ -199,5 +202,51 @@ describe('payer', () => {
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect(done(actor)?.reason).toMatch(/^dry run/);
     expect(m.orders).toEqual([]);
+  });
+
+  it('ends instead of waiting forever when the character sells out while an order is in flight', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.outOfStock = true;
+    const { actor, payer } = start(m);
+    payer.send({ type: 'SOLD_OUT' });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('sold out');
+  });
+
+  it('asks for a fresh look at the stock when an order is refused for lack of it', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.outOfStock = true;
+    const { actor, payer } = start(m);
+    await waitFor(payer, (s) => s.value === 'waiting', { timeout: 5000 });
+    expect(actor.getSnapshot().context.reports).toContainEqual({ type: 'PAYER.OUT_OF_STOCK', method: 'ton' });
+  });
+
+  it('gives up after the allowed number of payments that did not happen, without ordering in a tight loop', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.settlement = () => ({ outcome: 'not-paid', reason: 'expired unsent' });
+    const { actor } = start(m);
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(m.orders.length).toBe(2);
+    expect(await ledger.budget.committed('TON')).toBe(0n);
+  });
+
+  it('finishes a payment being confirmed before it stops', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    let confirm!: (s: Settlement) => void;
+    m.settlement = () => ({ outcome: 'paid', txHash: 'tx', fee: 1n });
+    const original = m.prepare.bind(m);
+    m.prepare = async (order) => {
+      const attempt = await original(order);
+      return { ...attempt, confirm: () => new Promise<Settlement>((r) => (confirm = r)) };
+    };
+    const { actor, payer } = start(m);
+    await waitFor(payer, (s) => s.value === 'confirming', { timeout: 5000 });
+    payer.send({ type: 'STOP' });
+    expect(payer.getSnapshot().value).toBe('confirming');
+    confirm({ outcome: 'paid', txHash: 'tx-1', fee: 1n });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('stopped');
+    expect((await ledger.orders.get('o1'))?.state).toBe('paid');
+    expect(m.orders).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@ const FIELDS: readonly (keyof ProfileSettings)[] = [
   'breakerCooldownMs',
   'safetyMarginPct',
   'maxWaitMs',
+  'retryDelayMs',
 ];
 
 describe('profiles', () => {

@@ -129,7 +129,7 @@ describe('budget', () => {
     await ledger.orders.insert(tonOrder('o-1'));
     await ledger.orders.insert(tonOrder('o-2'));
     const id = held(await reserve(TON('4'), { total: TON('10') }));
-    await expect(ledger.budget.attach(String(id), 'o-1')).resolves.toMatchObject({ id, orderId: 'o-1' });
+    await expect(ledger.budget.attach(id, 'o-1')).resolves.toMatchObject({ id, orderId: 'o-1' });
     await expect(ledger.budget.attach(id, 'o-1')).resolves.toMatchObject({ orderId: 'o-1' });
     expect(codeOf(await ledger.budget.attach(id, 'o-2').catch((e: unknown) => e))).toBe('ILLEGAL_TRANSITION');
     expect((await ledger.budget.list({ orderId: 'o-1' })).map((r) => r.id)).toEqual([id]);
@@ -140,8 +140,8 @@ describe('budget', () => {
     expect(codeOf(await ledger.budget.attach(stars, 'o-2').catch((e: unknown) => e))).toBe('INVALID_INPUT');
   });
 
-  it('reports an unknown reservation id as NOT_FOUND', async () => {
-    for (const id of [999, 'abc', '-1']) {
+  it('reports an unknown or malformed reservation id as NOT_FOUND', async () => {
+    for (const id of [999, -1, 0, 1.5, Number.NaN]) {
       expect(codeOf(await ledger.budget.release(id).catch((e: unknown) => e))).toBe('NOT_FOUND');
     }
     expect(await ledger.budget.get(999)).toBeUndefined();

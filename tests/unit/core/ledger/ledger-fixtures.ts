@@ -51,3 +51,29 @@ export function tonIntent(idempotencyKey: string, orderId: string, overrides: Pa
     ...overrides,
   };
 }
+
+/** Every row of the three money tables exactly as stored, to prove that a refused step changed nothing. */
+export async function moneyTables(ledger: Ledger) {
+  return {
+    orders: await ledger.db.selectFrom('orders').selectAll().orderBy('order_id').execute(),
+    intents: await ledger.db.selectFrom('payment_intents').selectAll().orderBy('idempotency_key').execute(),
+    reservations: await ledger.db.selectFrom('budget_reservations').selectAll().orderBy('id').execute(),
+  };
+}
+
+/** Reserves `held` for the standard purchase, records `orderId` (3.5 TON unless overridden) and attaches the
+ *  reservation to it, the way a payer does; returns the reservation id. */
+export async function reservedOrder(
+  ledger: Ledger,
+  orderId: string,
+  held: bigint = toNano('4'),
+  overrides: Partial<NewOrder> = {},
+): Promise<number> {
+  const result = await ledger.budget.reserve({
+    currency: 'TON', amount: held, account: PURCHASE.account, target: '19:2', limits: { total: toNano('1000') },
+  });
+  if (!result.ok) throw new Error(`fixture reservation refused by the ${result.reason} limit`);
+  await ledger.orders.insert(tonOrder(orderId, overrides));
+  await ledger.budget.attach(result.reservation.id, orderId);
+  return result.reservation.id;
+}

@@ -186,14 +186,21 @@ describe('tonOrderSchema', () => {
     expect(tonOrderSchema.parse(wire(orderJson({ expires_at: '"2025-01-01T14:20:00+02:00"' }))).expiresAt).toBe(at);
   });
 
-  it('leaves expiresAt null when expires_at is absent or unreadable, for the verifier to judge', () => {
-    expect(tonOrderSchema.parse(wire(orderJson({ expires_at: 'OMIT' }))).expiresAt).toBeNull();
-    expect(tonOrderSchema.parse(wire(orderJson({ expires_at: '"soon"' }))).expiresAt).toBeNull();
+  it('rounds an expiry with a fraction of a millisecond down, never later than the store meant', () => {
+    expect(tonOrderSchema.parse(wire(orderJson({ expires_at: '1735734000.0005' }))).expiresAt).toBe(1_735_734_000_000);
   });
 
-  it('refuses an expires_at that is neither a number nor text', () => {
-    refusal(tonOrderSchema, wire(orderJson({ expires_at: '{"s":1}' })));
-    refusal(tonOrderSchema, wire(orderJson({ expires_at: 'true' })));
+  it('refuses an order without expires_at, since no expiry check could be made', () => {
+    expect(refusal(tonOrderSchema, wire(orderJson({ expires_at: 'OMIT' })))).toMatch(/^expires_at: /);
+    expect(refusal(tonOrderSchema, wire(orderJson({ expires_at: 'null' })))).toMatch(/^expires_at: /);
+  });
+
+  it('refuses an expires_at it cannot read as a moment', () => {
+    // Date.parse alone would take "-5" and "May 1" for dates, and read a time without a zone in the local one.
+    const unreadable = ['"soon"', '""', '"-5"', '"May 1"', '"2025-01-01T12:20:00"', '"2025-13-45T99:00:00Z"', '" 1735734000"'];
+    for (const bad of [...unreadable, '0', '-5', '1e300', '{"s":1}', 'true', `"${'1'.repeat(101)}"`]) {
+      expect(refusal(tonOrderSchema, wire(orderJson({ expires_at: bad }))), bad).toMatch(/^expires_at: /);
+    }
   });
 });
 
@@ -218,39 +225,45 @@ describe('collectionSchema', () => {
     });
   });
 
-  it('gives a collection without title or status a name and treats it as active', () => {
-    const c = collectionSchema.parse(wire('{"collection":{"id":7},"characters":[]}'));
-    expect(c).toEqual({ id: 7, title: 'collection 7', status: 'active', characters: [] });
+  it('gives a collection without a title a name', () => {
+    const c = collectionSchema.parse(wire('{"collection":{"id":7,"status":"inactive"},"characters":[]}'));
+    expect(c).toEqual({ id: 7, title: 'collection 7', status: 'inactive', characters: [] });
+  });
+
+  it('refuses a collection without a status instead of taking it for active', () => {
+    expect(refusal(collectionSchema, wire('{"collection":{"id":7},"characters":[]}'))).toMatch(/^collection\.status: /);
+    expect(refusal(collectionSchema, wire('{"collection":{"id":7,"status":""},"characters":[]}'))).toMatch(/^collection\.status: /);
+    expect(refusal(collectionSchema, wire('{"collection":{"id":7,"status":null},"characters":[]}'))).toMatch(/^collection\.status: /);
   });
 
   it('keeps a character without a price as having no stars price', () => {
-    const c = collectionSchema.parse(wire('{"collection":{"id":7},"characters":[{"id":3,"left":5}]}'));
+    const c = collectionSchema.parse(wire('{"collection":{"id":7,"status":"active"},"characters":[{"id":3,"left":5}]}'));
     expect(c.characters[0]?.priceStars).toBeNull();
   });
 
   it('refuses a negative or fractional left', () => {
-    expect(refusal(collectionSchema, wire('{"collection":{"id":7},"characters":[{"id":3,"left":-1}]}'))).toMatch(/characters\.0\.left/);
-    refusal(collectionSchema, wire('{"collection":{"id":7},"characters":[{"id":3,"left":1.5}]}'));
-    refusal(collectionSchema, wire('{"collection":{"id":7},"characters":[{"id":3,"left":"5"}]}'));
+    expect(refusal(collectionSchema, wire('{"collection":{"id":7,"status":"active"},"characters":[{"id":3,"left":-1}]}'))).toMatch(/characters\.0\.left/);
+    refusal(collectionSchema, wire('{"collection":{"id":7,"status":"active"},"characters":[{"id":3,"left":1.5}]}'));
+    refusal(collectionSchema, wire('{"collection":{"id":7,"status":"active"},"characters":[{"id":3,"left":"5"}]}'));
   });
 
   it('refuses a stars price with decimals or in exponent form', () => {
-    expect(refusal(collectionSchema, wire('{"collection":{"id":7},"characters":[{"id":3,"left":5,"price":2.5}]}'))).toMatch(
+    expect(refusal(collectionSchema, wire('{"collection":{"id":7,"status":"active"},"characters":[{"id":3,"left":5,"price":2.5}]}'))).toMatch(
       /characters\.0\.price/,
     );
-    refusal(collectionSchema, wire('{"collection":{"id":7},"characters":[{"id":3,"left":5,"price":1e21}]}'));
-    refusal(collectionSchema, wire('{"collection":{"id":7},"characters":[{"id":3,"left":5,"price":"-3"}]}'));
+    refusal(collectionSchema, wire('{"collection":{"id":7,"status":"active"},"characters":[{"id":3,"left":5,"price":1e21}]}'));
+    refusal(collectionSchema, wire('{"collection":{"id":7,"status":"active"},"characters":[{"id":3,"left":5,"price":"-3"}]}'));
   });
 
   it('refuses ids that are not positive integers', () => {
-    refusal(collectionSchema, wire('{"collection":{"id":0},"characters":[]}'));
-    refusal(collectionSchema, wire('{"collection":{"id":"7"},"characters":[]}'));
-    refusal(collectionSchema, wire('{"collection":{"id":7},"characters":[{"id":-3,"left":5}]}'));
+    refusal(collectionSchema, wire('{"collection":{"id":0,"status":"active"},"characters":[]}'));
+    refusal(collectionSchema, wire('{"collection":{"id":"7","status":"active"},"characters":[]}'));
+    refusal(collectionSchema, wire('{"collection":{"id":7,"status":"active"},"characters":[{"id":-3,"left":5}]}'));
     refusal(collectionSchema, wire('{"characters":[]}'));
   });
 
   it('caps the characters array so a hostile store cannot make it huge', () => {
-    const many = (n: number) => ({ collection: { id: 7 }, characters: Array.from({ length: n }, (_, i) => ({ id: i + 1, left: 1 })) });
+    const many = (n: number) => ({ collection: { id: 7, status: 'active' }, characters: Array.from({ length: n }, (_, i) => ({ id: i + 1, left: 1 })) });
     refusal(collectionSchema, many(10_001));
     expect(collectionSchema.parse(many(10_000)).characters).toHaveLength(10_000);
   });

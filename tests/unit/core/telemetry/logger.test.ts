@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { AutomintError } from '../../../../core/errors.js';
 import { createLogger, type LoggerOptions } from '../../../../core/telemetry/logger.js';
-import { knownSecrets, registerSecret } from '../../../../core/telemetry/secret-registry.js';
+import { knownSecrets, registerPhrase, registerSecret } from '../../../../core/telemetry/secret-registry.js';
 import { startTracing, type Tracing } from '../../../../core/telemetry/tracing.js';
 
 /** A logger writing JSON lines into memory. */
@@ -42,6 +42,26 @@ describe('createLogger', () => {
       msg: 'logged in',
       level: 'info',
     });
+  });
+
+  it('redacts an API key header by path, in either case, and the request headers an HTTP client error carries', () => {
+    const key = 'toncenter-key-0123456789abcdef';
+    // The shape axios gives its errors: the request config, headers included, rides on the error object.
+    const httpError = (): Error => Object.assign(new Error('Request failed with status code 500'), {
+      config: { url: 'https://toncenter.com/api/v2/jsonRPC', headers: { 'Content-Type': 'application/json', 'X-API-Key': key } },
+      response: { status: 500, data: { ok: false, error: 'internal' } },
+    });
+    const { log, text, parsed } = capture();
+    log.error(httpError(), 'toncenter failed');
+    log.error({ err: httpError() }, 'toncenter failed');
+    log.error({ call: { attempt: { error: httpError() } } }, 'toncenter failed');
+    log.info({ 'x-api-key': key, request: { headers: { 'x-api-key': key, 'X-API-Key': key, accept: 'json' } } }, 'request');
+    expect(text()).not.toContain(key);
+    const [first, second, third, fourth] = parsed() as [{ err: unknown }, { err: unknown }, { call: { attempt: { error: unknown } } }, unknown];
+    expect(first.err).toMatchObject({ config: { headers: '[redacted]', url: 'https://toncenter.com/api/v2/jsonRPC' }, response: { status: 500 } });
+    expect(second.err).toMatchObject({ config: { headers: '[redacted]' } });
+    expect(third.call.attempt.error).toMatchObject({ config: { headers: '[redacted]' } });
+    expect(fourth).toMatchObject({ 'x-api-key': '[redacted]', request: { headers: { 'x-api-key': '[redacted]', 'X-API-Key': '[redacted]', accept: 'json' } } });
   });
 
   it('scrubs known secret values from the message, nested objects and error messages and stacks', () => {
@@ -84,7 +104,7 @@ describe('createLogger', () => {
 
   it('scrubs a registered mnemonic even when it is logged as a word list', () => {
     const words = ['abandon', 'ability', 'able', 'about', 'above', 'absent', 'absorb', 'abstract', 'absurd', 'abuse', 'access', 'accident'];
-    registerSecret(words);
+    registerPhrase(words);
     const { log, text } = capture({ secrets: knownSecrets });
     log.warn({ wallet: { words } }, 'wallet words: %s', words.join('\n'));
     expect(text()).not.toContain('abandon');

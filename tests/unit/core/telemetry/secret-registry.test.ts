@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { knownSecrets, registerSecret, scrub, scrubWith } from '../../../../core/telemetry/secret-registry.js';
+import { knownSecrets, registerPhrase, registerSecret, registerSecrets, scrub, scrubWith } from '../../../../core/telemetry/secret-registry.js';
 
 describe('secret registry', () => {
   it('scrubs a registered value everywhere it appears in a text', () => {
@@ -19,7 +19,7 @@ describe('secret registry', () => {
 
   it('registers a word list as its phrase and matches it whatever separates the words', () => {
     const words = ['zebra', 'yellow', 'xylophone', 'winter', 'violet', 'umbrella'];
-    registerSecret(words);
+    registerPhrase(words);
     expect(knownSecrets()).toContain(words.join(' '));
     expect(scrub(`mnemonic: ${words.join('  ')}`)).toBe('mnemonic: [redacted]');
     expect(scrub(JSON.stringify(words))).toBe('["[redacted]"]');
@@ -37,5 +37,12 @@ describe('secret registry', () => {
     const inner = 'inner-secret-1';
     const outer = `outer:${inner}:tail`;
     expect(scrubWith(`x ${outer} y ${inner}`, [inner, outer])).toBe('x [redacted] y [redacted]');
+  });
+
+  it('scrubs each of several secrets registered together, not only their concatenation', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.separatelyRegistered';
+    const phrase = 'apple banana cherry delta echo foxtrot';
+    registerSecrets([jwt, phrase]);
+    expect(scrub(`token=${jwt} words=${phrase}`)).toBe('token=[redacted] words=[redacted]');
   });
 });

@@ -1,0 +1,126 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Address } from '@ton/core';
+import { mnemonicNew } from '@ton/crypto';
+import { TonClient } from '@ton/ton';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { toNano, type Nano } from '../../../core/money.js';
+import { TonWallet } from '../../../plugins/ton/ton-wallet.js';
+import { deriveWalletKeys, type WalletKeys } from '../../../plugins/ton/wallet-keys.js';
+import { startChain, type SimChain } from '../../../sim/chain/index.js';
+
+/** Long enough that no block is produced on its own: each test produces the blocks it needs. */
+const MANUAL_BLOCKS_MS = 3_600_000;
+
+function inSeconds(seconds: number): number {
+  return Math.floor(Date.now() / 1000) + seconds;
+}
+
+/** A toncenter in front of the chain that records the params of every getTransactions call it passes on. */
+async function startRecordingToncenter(upstream: string) {
+  const listings: Record<string, unknown>[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      const call = JSON.parse(body) as { method?: string; params?: Record<string, unknown> };
+      if (call.method === 'getTransactions') listings.push(call.params ?? {});
+      fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jsonRPC`,
+    listings,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('TON wallet looking back through its history for a transfer', () => {
+  let chain: SimChain;
+  let toncenter: Awaited<ReturnType<typeof startRecordingToncenter>>;
+  let keys: WalletKeys;
+  let wallet: TonWallet;
+  let store: Address;
+  const old = { amount: toNano('0.7'), comment: 'order-old' };
+  /** Transactions that land on the wallet after the old transfer (incoming top-ups), pushing it back in the listing. */
+  const LATER_TOP_UPS = 75;
+  let since: number;
+  let oldTxHash: string;
+
+  async function pay(amount: Nano, comment: string): Promise<void> {
+    await wallet.refresh();
+    const signed = await wallet.sign(store, amount, comment, inSeconds(60));
+    await wallet.broadcast(signed.boc);
+    await chain.produceBlock();
+  }
+
+  beforeAll(async () => {
+    chain = await startChain({ blockIntervalMs: MANUAL_BLOCKS_MS });
+    toncenter = await startRecordingToncenter(chain.endpoint);
+    keys = await deriveWalletKeys('main', (await mnemonicNew()).join(' '));
+    wallet = new TonWallet('main', keys, new TonClient({ endpoint: toncenter.endpoint }));
+    store = await chain.treasury('store');
+    since = inSeconds(-60);
+    await chain.fundWalletV5R1(keys.publicKey, toNano('10'));
+    await pay(old.amount, old.comment);
+    const [paid] = chain.transfersTo(store.toString()).filter((t) => t.comment === old.comment);
+    expect(paid).toMatchObject({ success: true });
+    for (let i = 0; i < LATER_TOP_UPS; i++) await chain.fundWalletV5R1(keys.publicKey, toNano('0.01'));
+    // The reference answer, read in one listing long enough to hold the whole history.
+    const all = await new TonClient({ endpoint: chain.endpoint }).getTransactions(wallet.address, { limit: 200 });
+    expect(all).toHaveLength(LATER_TOP_UPS + 2);
+    oldTxHash = all[LATER_TOP_UPS]!.hash().toString('hex');
+  }, 60_000);
+
+  afterAll(async () => {
+    await toncenter?.close();
+    await chain?.close();
+  });
+
+  beforeEach(() => {
+    toncenter.listings.length = 0;
+  });
+
+  it('finds a transfer that is older than the first pages of the listing by paging back', async () => {
+    const found = await wallet.findOutgoing(store, old.amount, old.comment, since);
+    expect(found?.txHash).toBe(oldTxHash);
+    // 10 newest, then 50, then the page that holds the transfer (the 76th newest).
+    expect(toncenter.listings.map((p) => p.limit)).toEqual([10, 50, 50]);
+    expect(toncenter.listings[0]).not.toHaveProperty('lt');
+    for (const page of toncenter.listings.slice(1)) expect(page).toMatchObject({ lt: expect.any(String), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('reads the whole history once and answers null for a transfer that is not in it', async () => {
+    expect(await wallet.findOutgoing(store, old.amount, 'order-never', since)).toBeNull();
+    // 77 transactions: 10 + 50 + the last 17, a short page that ends the history.
+    expect(toncenter.listings.map((p) => p.limit)).toEqual([10, 50, 50]);
+  });
+
+  it('stops at the first transaction older than since, without paging further', async () => {
+    expect(await wallet.findOutgoing(store, old.amount, old.comment, inSeconds(3_600))).toBeNull();
+    expect(toncenter.listings).toHaveLength(1);
+  });
+
+  it('finds a fresh transfer, as live confirmation looks for it, in one small listing', async () => {
+    await pay(toNano('0.2'), 'order-new');
+    toncenter.listings.length = 0;
+    const found = await wallet.findOutgoing(store, toNano('0.2'), 'order-new', inSeconds(-60));
+    expect(found).not.toBeNull();
+    expect(toncenter.listings.map((p) => p.limit)).toEqual([10]);
+  });
+
+  it('gives up after 20 pages however long the history is', async () => {
+    // 20 pages reach back 10 + 19 × 50 = 960 transactions; a transfer behind them is not looked for.
+    for (let i = 0; i < 960; i++) await chain.fundWalletV5R1(keys.publicKey, toNano('0.001'));
+    toncenter.listings.length = 0;
+    expect(await wallet.findOutgoing(store, old.amount, old.comment, since)).toBeNull();
+    expect(toncenter.listings).toHaveLength(20);
+  }, 120_000);
+});
