@@ -41,6 +41,8 @@ export interface OrderExpectations {
 /** Throws OrderRefused when the order must not be paid. */
 export function verifyOrder(order: StoreOrder, exp: OrderExpectations): void {
   const facts = { orderId: order.orderId, currency: order.currency, amount: formatAmount(order.currency, order.amount) };
+  // Only as strong as the plugin's reading of the store's answer: a plugin whose store echoes the count passes it
+  // through, so a store that silently changes the count is caught here.
   if (order.count !== exp.count) {
     throw new OrderRefused('COUNT_MISMATCH', `order ${order.orderId} is for ${order.count} packs, ${exp.count} were asked`, { ...facts, count: order.count, asked: exp.count });
   }

@@ -55,8 +55,12 @@ export function isOutOfStock(e: unknown): boolean {
 }
 
 export class BudgetExhausted extends AutomintError {
-  constructor(details: { currency: Currency; reason: string; committed: string; limit: string }) {
-    super('BUDGET_EXHAUSTED', `${details.currency} budget (${details.reason}) has no room: ${details.committed} of ${details.limit} committed`, details);
+  constructor(
+    details: { currency: Currency; reason: string; committed: string; limit: string },
+    /** True when even with every hold released the order would not fit: what is already spent leaves no room. */
+    readonly final: boolean,
+  ) {
+    super('BUDGET_EXHAUSTED', `${details.currency} budget (${details.reason}) has no room: ${details.committed} of ${details.limit} committed`, { ...details, final });
   }
 }
 
@@ -96,7 +100,9 @@ export const reserveStep = fromPromise<{ reservationId: number; held: Units }, {
       currency: input.currency, amount, account: input.account, target: input.target.key, limits: { total: input.budget },
     });
     if (!r.ok) {
-      throw new BudgetExhausted({ currency: input.currency, reason: r.reason, committed: r.committed.toString(), limit: r.limit.toString() });
+      // Holds of other orders in flight shrink or free when those settle; only spent money makes it final.
+      const spent = await input.ledger.budget.spent(input.currency);
+      throw new BudgetExhausted({ currency: input.currency, reason: r.reason, committed: r.committed.toString(), limit: r.limit.toString() }, spent + amount > r.limit);
     }
     return { reservationId: r.reservation.id, held: amount };
   },

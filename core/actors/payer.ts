@@ -86,7 +86,8 @@ export const payerMachine = setup({
     planIsWait: ({ event }) => outputOf<Plan>(event).kind === 'wait',
     dryRun: ({ context }) => context.input.dryRun,
     hasStock: ({ event }) => event.type === 'STOCK' && event.left > 0,
-    budgetExhausted: ({ event }) => errorOf(event) instanceof BudgetExhausted,
+    budgetExhausted: ({ event }) => errorOf(event) instanceof BudgetExhausted && (errorOf(event) as BudgetExhausted).final,
+    budgetBusy: ({ event }) => errorOf(event) instanceof BudgetExhausted,
     outOfStock: ({ event }) => isOutOfStock(errorOf(event)),
     orderRefused: ({ event }) => errorOf(event) instanceof OrderRefused,
     tooManyFailures: ({ context }) => context.failures >= context.input.policy.maxFailures,
@@ -184,6 +185,8 @@ export const payerMachine = setup({
         onDone: { target: 'ordering', actions: 'noteReservation' },
         onError: [
           { guard: 'budgetExhausted', target: 'done', actions: ['releaseClaim', assign({ reason: 'budget exhausted' })] },
+          // The budget is held by orders in flight: try again at the next stock report, once some have settled.
+          { guard: 'budgetBusy', target: 'waiting', actions: ['releaseClaim', ({ context }) => context.input.log.info({ method: context.input.method }, 'budget held by orders in flight; waiting')] },
           { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
         ],
       },

@@ -249,4 +249,17 @@ describe('payer', () => {
     expect((await ledger.orders.get('o1'))?.state).toBe('paid');
     expect(m.orders).toHaveLength(1);
   });
+
+  it('waits, instead of giving up, while the budget is only held by other orders in flight', async () => {
+    const other = await ledger.budget.reserve({ currency: 'TON', amount: toNano('90'), account: 'bob', target: '1:1', limits: { total: toNano('100') } });
+    if (!other.ok) throw new Error('setup: reservation refused');
+    const m = new ScriptedMethod(() => ledger);
+    const { actor, payer } = start(m);
+    await waitFor(payer, (s) => s.value === 'waiting', { timeout: 5000 });
+    expect(m.orders).toEqual([]);
+    await ledger.budget.release(other.reservation.id);
+    payer.send({ type: 'STOCK', left: 50, observedAt: performance.now() });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('target reached');
+  });
 });
