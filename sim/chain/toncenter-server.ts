@@ -87,6 +87,10 @@ export async function startToncenterServer(opts: ToncenterServerOptions): Promis
     return send(res, outcome.ok ? 200 : outcome.code, outcome, id);
   }
 
+  // Idle keep-alive sockets outlive the clients' own idle timeouts (Node's agent: 5 s), so a client never sends a
+  // request on a socket the server is closing at that instant (an ECONNRESET no real toncenter would cause).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -17,6 +17,9 @@ export async function listen(endpoint: Endpoint, host: string, port: number): Pr
   const server = createServer((req, res) => {
     void answer(endpoint, req, res);
   });
+  // Idle keep-alive sockets outlive the clients' idle timeouts, so no client reuses a socket as the server closes it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
