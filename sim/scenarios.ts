@@ -1,4 +1,7 @@
-/** Named scenarios of the simulated world, selectable from tests, benchmarks and `automint demo`. */
+/** Named scenarios of the simulated world, selectable from tests, benchmarks, `automint demo` and `automint world`:
+ *  the demo drop, and the same drop behind a store at its worst (tight limits, errors, broken bodies, slow answers,
+ *  dropped connections, 429 storms, short-lived tokens), plus a fixed published limit for the limiter benchmark. */
+import { AutomintError } from '../core/errors.js';
 import type { StoreScenario } from './store/index.js';
 
 /** A buyer the world creates: a store user with a token and a funded TON wallet. */
@@ -10,6 +13,8 @@ export interface BuyerSpec {
 
 export interface WorldScenario {
   readonly name: string;
+  /** One line saying what the scenario tests, for listings. */
+  readonly description: string;
   /** Builds the store scenario; `now` is the world's start time (epoch ms). */
   readonly store: (now: number) => StoreScenario;
   readonly buyers: readonly BuyerSpec[];
@@ -20,6 +25,7 @@ export interface WorldScenario {
 /** The embedded default: a collection drops three seconds after start; two buyers with funded wallets. */
 export const DEMO_SCENARIO: WorldScenario = {
   name: 'demo',
+  description: 'a collection drops 3 s after start, competitors drain it, two funded buyers; a well-behaved store',
   blockIntervalMs: 1000,
   buyers: [
     { name: 'alice', fundTon: '100' },
@@ -45,11 +51,96 @@ export const DEMO_SCENARIO: WorldScenario = {
   }),
 };
 
-export const SCENARIOS: Readonly<Record<string, WorldScenario>> = { demo: DEMO_SCENARIO };
+/** Seed of the hostile scenarios' fault generator, fixed so a run can be replayed. */
+const HOSTILE_SEED = 7;
 
-/** A scenario by name; throws a clear error naming the known ones. */
+/** The demo drop with `hostility` added to its store. */
+function hostileDemo(name: string, description: string, hostility: Partial<StoreScenario>): WorldScenario {
+  return { ...DEMO_SCENARIO, name, description, store: (now) => ({ ...DEMO_SCENARIO.store(now), seed: HOSTILE_SEED, ...hostility }) };
+}
+
+/** Tight windows per token and per IP (both buyers share the IP), and a ban for callers that ignore 429s. */
+const TIGHT_LIMITS = {
+  perToken: { requests: 3, windowMs: 1000 },
+  perIp: { requests: 10, windowMs: 1000 },
+  ban: { after: 10, withinMs: 10_000, banMs: 30_000 },
+} as const;
+
+/** The published limit of the limiter benchmark: L requests per second per token. */
+export const LIMITER_BENCH_LIMIT = { requests: 20, windowMs: 1000 } as const;
+
+const LIMITER_BENCH: WorldScenario = {
+  name: 'limiter-bench',
+  description: `a published limit of ${LIMITER_BENCH_LIMIT.requests} requests/s per token, drop already published, stock that never runs out`,
+  blockIntervalMs: 1000,
+  buyers: [
+    { name: 'alice', fundTon: '1000' },
+    { name: 'bob', fundTon: '1000' },
+  ],
+  store: (now) => ({
+    collections: [
+      {
+        id: 1,
+        title: 'Bench Drop',
+        dropAt: Math.max(0, now - 1000),
+        characters: [
+          { id: 1, name: 'Bench Cat', supply: 1_000_000, priceStars: 1n, priceTon: '0.01', rarity: 'common' },
+          { id: 2, name: 'Bench Dog', supply: 1_000_000, priceStars: 2n, priceTon: '0.02', rarity: 'rare' },
+        ],
+      },
+    ],
+    orderTtlSec: 300,
+    cryptoOrdersLimit: 3,
+    maxCountPerOrder: 5,
+    tokenTtlSec: 3600,
+    rateLimits: { perToken: { ...LIMITER_BENCH_LIMIT }, resetStyle: 'epoch' },
+  }),
+};
+
+const ALL: readonly WorldScenario[] = [
+  DEMO_SCENARIO,
+  hostileDemo('hostile-429', 'the demo behind tight rate limits (3/s per token, 10/s per IP, bans), x-ratelimit-reset in epoch seconds', {
+    rateLimits: { ...TIGHT_LIMITS, resetStyle: 'epoch' },
+  }),
+  hostileDemo('hostile-relative-reset', 'the tight limits of hostile-429, but x-ratelimit-reset in seconds from now', {
+    rateLimits: { ...TIGHT_LIMITS, resetStyle: 'relative' },
+  }),
+  hostileDemo('hostile-5xx-burst', 'the first 5 API requests answer 503, then 5% of them do', {
+    faults: { status5xx: { burst: 5, rate: 0.05, status: 503 } },
+  }),
+  hostileDemo('hostile-malformed', '20% of API answers are cut in half after the store acted: JSON that does not parse', {
+    faults: { malformedJson: { rate: 0.2 } },
+  }),
+  hostileDemo('hostile-html', 'the first 3 API requests, then 10%, get a proxy 502 HTML page instead of JSON', {
+    faults: { htmlErrorPage: { burst: 3, rate: 0.1 } },
+  }),
+  hostileDemo('hostile-slow', '25% of API requests wait 2.5 s before the store looks at them', {
+    faults: { slowMs: { ms: 2500, rate: 0.25 } },
+  }),
+  hostileDemo('hostile-reset', '10% of API requests are acted on, then the connection is dropped without an answer', {
+    faults: { connectionReset: { rate: 0.1 } },
+  }),
+  hostileDemo('retry-after-storm', 'the first 20 API requests answer 429 with Retry-After: 2, whatever the limits', {
+    faults: { retryAfterStorm: { burst: 20, retryAfterSec: 2 } },
+  }),
+  hostileDemo('token-expiry', 'store tokens live 5 s, so every account must refresh its token during the run', { tokenTtlSec: 5 }),
+  LIMITER_BENCH,
+];
+
+/** Every scenario by name. */
+export const SCENARIOS: Readonly<Record<string, WorldScenario>> = Object.fromEntries(ALL.map((s) => [s.name, s]));
+
+/** A scenario name the world does not know. */
+export class UnknownScenario extends AutomintError {
+  constructor(name: string) {
+    const known = Object.keys(SCENARIOS);
+    super('UNKNOWN_SCENARIO', `unknown scenario "${name}" (known: ${known.join(', ')})`, { name, known });
+  }
+}
+
+/** A scenario by name; throws UnknownScenario naming the known ones. */
 export function scenarioByName(name: string): WorldScenario {
-  const s = SCENARIOS[name];
-  if (!s) throw new RangeError(`unknown scenario "${name}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
+  const s = Object.hasOwn(SCENARIOS, name) ? SCENARIOS[name] : undefined;
+  if (!s) throw new UnknownScenario(name);
   return s;
 }

@@ -1,23 +1,47 @@
-/** The admin API under `/admin` for tests, the demo and benchmarks (loopback only, no token): read orders and stock,
- *  move a drop, mint a token. Amounts go out as decimal strings of nanotons, never as JSON numbers. */
+/** The admin API under `/admin` for tests, the demo and benchmarks (loopback only, no token, never rate limited or
+ *  faulted): read orders, stock and traffic counts, move a drop, mint a token, set and clear faults. Amounts go out as
+ *  decimal strings of nanotons, never as JSON numbers. */
 import type { ChainTransfer } from '../chain/transfer.js';
 import type { Catalog } from './catalog.js';
+import { FaultPlanInvalid, parseFaultPlan, type FaultPlan } from './fault-plan.js';
+import type { Faults } from './faults.js';
 import type { TokenIssuer } from './jwt.js';
 import type { OrderBook, OrderPayment, StoreOrder } from './orders.js';
 import { idParam, integerParam } from './params.js';
 import { ok } from './pipeline.js';
 import { NotInScenario, StoreRefusal } from './refusal.js';
 import type { Route } from './router.js';
+import type { TrafficStats } from './traffic.js';
 
 export interface AdminDeps {
   readonly catalog: Catalog;
   readonly orders: OrderBook;
   readonly tokens: TokenIssuer;
+  readonly faults: Faults;
+  readonly traffic: TrafficStats;
 }
 
 /** The `/admin` routes. */
-export function adminRoutes({ catalog, orders, tokens }: AdminDeps): Route[] {
+export function adminRoutes({ catalog, orders, tokens, faults, traffic }: AdminDeps): Route[] {
   return [
+    { method: 'GET', path: '/admin/stats', handle: () => ok(traffic.snapshot()) },
+    { method: 'GET', path: '/admin/faults', handle: () => ok(faults.state()) },
+    {
+      method: 'POST',
+      path: '/admin/faults',
+      handle: (ctx) => {
+        faults.set(faultPlanFrom(ctx.request.body));
+        return ok(faults.state());
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/admin/faults',
+      handle: () => {
+        faults.set(null);
+        return ok(faults.state());
+      },
+    },
     { method: 'GET', path: '/admin/orders', handle: () => ok(orders.list().map(orderJson)) },
     { method: 'GET', path: '/admin/unmatched', handle: () => ok(orders.unmatched().map(transferJson)) },
     { method: 'GET', path: '/admin/stock', handle: () => ok(catalog.stockLines()) },
@@ -47,6 +71,22 @@ export function adminRoutes({ catalog, orders, tokens }: AdminDeps): Route[] {
       },
     },
   ];
+}
+
+/** The fault plan in a request body (JSON); anything else is invalid_params. */
+function faultPlanFrom(body: string): FaultPlan {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new StoreRefusal('invalid_params', 'the fault plan must be JSON');
+  }
+  try {
+    return parseFaultPlan(value);
+  } catch (error) {
+    if (error instanceof FaultPlanInvalid) throw new StoreRefusal('invalid_params', error.message, { issues: error.details['issues'] });
+    throw error;
+  }
 }
 
 function orderJson(o: StoreOrder): Record<string, unknown> {

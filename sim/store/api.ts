@@ -16,6 +16,9 @@ export interface ApiDeps {
   readonly cryptoOrdersLimit: number;
 }
 
+/** The reads bots poll; they answer with an ETag and honour `If-None-Match`. */
+export const CACHEABLE_READS: readonly string[] = ['/api/v1/collection/:id', '/api/v1/collections', '/api/v1/shop/price/crypto'];
+
 /** The `/api/v1` routes. Authentication happens before them in the chain. */
 export function apiRoutes({ catalog, orders, cryptoOrdersLimit }: ApiDeps): Route[] {
   return [

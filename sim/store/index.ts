@@ -1,18 +1,24 @@
 /** The simulated Stickerdom store: an HTTP server built from a StoreScenario that sells packs for TON orders, confirms
- *  them from the simulated chain's transfers, drains stock with competing buyers, and lets tests steer it. */
+ *  them from the simulated chain's transfers, drains stock with competing buyers, and lets tests steer it. It can be
+ *  as hostile as the worst real one: enforced rate limits with bans, ETags, and faults injected at start or run time. */
 import { Catalog } from './catalog.js';
-import { systemClock, type Clock } from './clock.js';
+import { sleepUntil, systemClock, type Clock } from './clock.js';
 import { Competitors } from './competitors.js';
+import { conditionalGets } from './etags.js';
+import { injectFaults } from './fault-injection.js';
+import type { FaultPlan } from './fault-plan.js';
+import { Faults, type FaultState } from './faults.js';
 import { TokenIssuer } from './jwt.js';
 import { adminRoutes } from './admin.js';
-import { apiRoutes } from './api.js';
-import { authenticate, loopbackOnly, rateLimitHeaders, refusalsToReplies, settleFirst } from './middleware.js';
+import { apiRoutes, CACHEABLE_READS } from './api.js';
+import { authenticate, loopbackOnly, refusalsToReplies, settleFirst } from './middleware.js';
 import { OrderBook, type StoreOrder } from './orders.js';
 import { compose, under, type Middleware } from './pipeline.js';
-import { FixedWindowCounter } from './rate-window.js';
-import { router } from './router.js';
+import { RateLimits } from './rate-limits.js';
+import { routeNamer, router } from './router.js';
 import { validateScenario, type StoreScenario } from './scenario.js';
 import { listen } from './server.js';
+import { countTraffic, TrafficStats, type StoreStats } from './traffic.js';
 import { StoreWallet } from './wallet.js';
 import type { ChainTransfer, TransferFeed } from '../chain/transfer.js';
 
@@ -22,6 +28,11 @@ export type { StockLine } from './catalog.js';
 export type { Middleware, RequestContext, Reply } from './pipeline.js';
 export { StoreRefusal, StoreSetupInvalid, NotInScenario, type RefusalCode } from './refusal.js';
 export { TOKEN_ISSUER } from './jwt.js';
+export type { RateLimitPolicy, WindowLimit, BanRule, ResetStyle } from './rate-policy.js';
+export { FaultPlanInvalid, type FaultPlan, type FaultTrigger } from './fault-plan.js';
+export type { FaultState, FaultName } from './faults.js';
+export type { StoreStats, TrafficCounts } from './traffic.js';
+export { ADVERTISED_LIMIT } from './rate-limits.js';
 
 export interface StoreOptions {
   /** 0 (the default) picks a free port. */
@@ -37,7 +48,7 @@ export interface StoreOptions {
   jwtSecret?: Buffer;
   /** Epoch-ms clock; the wall clock when omitted. */
   clock?: Clock;
-  /** Middlewares run after auth and before the routes (rate limits, injected faults). */
+  /** Middlewares run after auth and the rate limits, before ETags and the routes (tests' own faults). */
   extraMiddlewares?: readonly Middleware[];
   /** Told about errors that are not refusals (bugs); they answer 500 `internal_error`. Defaults to stderr. */
   onUnexpectedError?: (error: unknown) => void;
@@ -56,13 +67,19 @@ export interface SimStore {
   stock(collectionId: number, characterId: number): number;
   /** Moves a collection's drop to `atMs` (epoch ms). */
   scheduleDrop(collectionId: number, atMs: number): void;
+  /** Requests answered outside `/admin`, 429s, by status and by route. */
+  stats(): StoreStats;
+  /** Replaces the faults in force (null clears them); throws FaultPlanInvalid for a plan that cannot be applied. */
+  setFaults(plan: FaultPlan | null): void;
+  /** The faults in force, bursts left and faults injected since they were set. */
+  faultState(): FaultState;
   close(): Promise<void>;
 }
 
 /** How often expiries and competitors advance without requests; reads also settle first, so this is only liveness. */
 const TICK_MS = 100;
-/** Advertised in `x-ratelimit-*`; not enforced yet. */
-const ADVERTISED_LIMIT = { requests: 120, windowMs: 60_000 };
+/** Seed of the fault generator when the scenario names none. */
+const DEFAULT_SEED = 1;
 
 /** Starts a simulated store and resolves once it is listening. */
 export async function startStore(opts: StoreOptions): Promise<SimStore> {
@@ -86,16 +103,32 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
   for (const transfer of opts.payments.transfersTo(wallet.address.toRawString())) orders.receive(transfer);
   const unsubscribe = opts.payments.onTransfer((transfer) => orders.receive(transfer));
 
+  const faults = new Faults(scenario.faults ?? null, scenario.seed ?? DEFAULT_SEED);
+  const traffic = new TrafficStats();
+  const limits = new RateLimits(scenario.rateLimits, clock);
+  const shutdown = new AbortController();
+  const routes = [
+    ...apiRoutes({ catalog, orders, cryptoOrdersLimit: scenario.cryptoOrdersLimit }),
+    ...adminRoutes({ catalog, orders, tokens, faults, traffic }),
+  ];
+
+  // Outside in: counts see every answer; faults act like a proxy in front of the store; the limits' headers wrap
+  // every API reply, the per-IP window is charged before the token is checked and the per-token one after.
   const endpoint = compose(
     [
-      rateLimitHeaders(new FixedWindowCounter(ADVERTISED_LIMIT.requests, ADVERTISED_LIMIT.windowMs), clock),
+      countTraffic(traffic, routeNamer(routes)),
+      injectFaults(faults, sleepUntil(shutdown.signal)),
+      under('/api', limits.headers()),
       refusalsToReplies(opts.onUnexpectedError ?? reportToStderr),
       settleFirst(settle),
       under('/admin', loopbackOnly()),
+      under('/api', limits.perIp()),
       under('/api/v1', authenticate(tokens, ['/api/v1/auth'])),
+      under('/api', limits.perToken()),
       ...(opts.extraMiddlewares ?? []),
+      conditionalGets(CACHEABLE_READS),
     ],
-    router([...apiRoutes({ catalog, orders, cryptoOrdersLimit: scenario.cryptoOrdersLimit }), ...adminRoutes({ catalog, orders, tokens })]),
+    router(routes),
   );
 
   let listener: Awaited<ReturnType<typeof listen>>;
@@ -122,9 +155,13 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
       return catalog.stock(collectionId, characterId);
     },
     scheduleDrop: (collectionId, atMs) => catalog.scheduleDrop(collectionId, atMs),
+    stats: () => traffic.snapshot(),
+    setFaults: (plan) => faults.set(plan),
+    faultState: () => faults.state(),
     close: () => {
       closing ??= (async () => {
         clearInterval(timer);
+        shutdown.abort();
         unsubscribe();
         await listener.close();
       })();

@@ -1,10 +1,8 @@
-/** The store's middlewares: world settling, error replies, bearer-token authentication, loopback-only admin and
- *  rate-limit headers. Order matters; `startStore` assembles the chain. */
+/** The store's middlewares: world settling, error replies, bearer-token authentication and loopback-only admin (rate
+ *  limits, faults, ETags and traffic counts have their own files). Order matters; `startStore` assembles the chain. */
 import { StoreRefusal } from './refusal.js';
 import { TokenInvalid, type TokenIssuer } from './jwt.js';
 import { refusalReply, refuse, type Middleware } from './pipeline.js';
-import type { FixedWindowCounter } from './rate-window.js';
-import type { Clock } from './clock.js';
 
 /** Brings time-driven state (expiries, competitors) up to now before each request is answered. */
 export function settleFirst(settle: () => void): Middleware {
@@ -54,24 +52,6 @@ export function loopbackOnly(): Middleware {
       throw new StoreRefusal('forbidden', 'the admin API answers loopback peers only', { peer: ctx.request.remoteAddress });
     }
     return next();
-  };
-}
-
-/** Adds `x-ratelimit-remaining` and `x-ratelimit-reset` (epoch seconds) counted per user, or per IP before auth. */
-export function rateLimitHeaders(counter: FixedWindowCounter, clock: Clock): Middleware {
-  return async (ctx, next) => {
-    const reply = await next();
-    const key = ctx.caller ? `user:${ctx.caller.userId}` : `ip:${ctx.request.remoteAddress}`;
-    const { remaining, resetAt } = counter.hit(key, clock());
-    return {
-      ...reply,
-      headers: {
-        ...reply.headers,
-        'x-ratelimit-limit': String(counter.limit),
-        'x-ratelimit-remaining': String(remaining),
-        'x-ratelimit-reset': String(resetAt),
-      },
-    };
   };
 }
 

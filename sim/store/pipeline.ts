@@ -1,6 +1,6 @@
-/** How a request travels through the store: a context built from the HTTP request, a chain of middlewares (auth,
- *  rate-limit headers, and later limits and injected faults) and an endpoint that answers with a Reply. Each
- *  middleware may answer itself, change the reply of the ones after it, or add headers. */
+/** How a request travels through the store: a context built from the HTTP request, a chain of middlewares (traffic
+ *  counts, injected faults, rate limits, auth, ETags) and an endpoint that answers with a Reply. Each middleware may
+ *  answer itself, change the reply of the ones after it, or add headers. */
 import type { IncomingHttpHeaders } from 'node:http';
 import { encodeEnvelope, type Envelope } from './envelope.js';
 import { StoreRefusal, type RefusalCode } from './refusal.js';
@@ -32,12 +32,16 @@ export interface RequestContext {
   caller: Caller | null;
 }
 
-/** What goes back: an envelope, or (for injected faults) raw text. */
+/** What goes back: an envelope, raw text (injected faults), nothing (304), or no answer at all: `drop` closes the
+ *  connection without a status line (an injected connection reset). */
 export type ReplyBody =
   | { readonly kind: 'envelope'; readonly envelope: Envelope }
-  | { readonly kind: 'raw'; readonly text: string; readonly contentType: string };
+  | { readonly kind: 'raw'; readonly text: string; readonly contentType: string }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'drop' };
 
 export interface Reply {
+  /** The HTTP status; 0 for a dropped connection, which has none. */
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: ReplyBody;
@@ -81,9 +85,20 @@ export function refuse(errorCode: RefusalCode, message: string): Reply {
   return refusalReply(new StoreRefusal(errorCode, message));
 }
 
-/** The bytes and content type a reply goes out with. */
-export function replyText(reply: Reply): { text: string; contentType: string } {
-  return reply.body.kind === 'envelope'
-    ? { text: encodeEnvelope(reply.body.envelope), contentType: 'application/json; charset=utf-8' }
-    : { text: reply.body.text, contentType: reply.body.contentType };
+/** A reply that closes the connection without answering. */
+export function dropConnection(): Reply {
+  return { status: 0, headers: {}, body: { kind: 'drop' } };
+}
+
+/** The bytes and content type a reply goes out with; null for a reply without a body (304, dropped). */
+export function replyText(reply: Reply): { text: string; contentType: string } | null {
+  switch (reply.body.kind) {
+    case 'envelope':
+      return { text: encodeEnvelope(reply.body.envelope), contentType: 'application/json; charset=utf-8' };
+    case 'raw':
+      return { text: reply.body.text, contentType: reply.body.contentType };
+    case 'none':
+    case 'drop':
+      return null;
+  }
 }

@@ -17,7 +17,10 @@ export const REFUSALS = {
   not_enough_stock: 409,
   too_many_unpaid_orders: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   internal_error: 500,
+  bad_gateway: 502,
+  service_unavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type RefusalCode = keyof typeof REFUSALS;

@@ -1,8 +1,9 @@
 /** Matches a request's method and path to a route (`/api/v1/collection/:id` style patterns); unknown paths answer
  *  404 `not_found`, a known path with another method 405 `method_not_allowed` with an `allow` header. */
 import { refuse, type Endpoint, type Reply, type RequestContext } from './pipeline.js';
+import { compilePattern, matchPattern, pathSegments } from './route-pattern.js';
 
-export type Method = 'GET' | 'POST';
+export type Method = 'GET' | 'POST' | 'DELETE';
 
 export interface Route {
   readonly method: Method;
@@ -13,12 +14,12 @@ export interface Route {
 
 /** An endpoint that dispatches to `routes`. */
 export function router(routes: readonly Route[]): Endpoint {
-  const compiled = routes.map((route) => ({ route, segments: split(route.path) }));
+  const compiled = routes.map((route) => ({ route, pattern: compilePattern(route.path) }));
   return async (ctx) => {
-    const segments = split(ctx.request.path);
+    const segments = pathSegments(ctx.request.path);
     const allowed: Method[] = [];
-    for (const { route, segments: pattern } of compiled) {
-      const params = match(pattern, segments);
+    for (const { route, pattern } of compiled) {
+      const params = matchPattern(pattern, segments);
       if (!params) continue;
       if (route.method === ctx.request.method) return route.handle(ctx, params);
       allowed.push(route.method);
@@ -29,25 +30,13 @@ export function router(routes: readonly Route[]): Endpoint {
   };
 }
 
-function split(path: string): string[] {
-  return path.split('/').filter((s) => s.length > 0);
-}
-
-function match(pattern: readonly string[], segments: readonly string[]): Record<string, string> | null {
-  if (pattern.length !== segments.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i++) {
-    const want = pattern[i]!;
-    const got = segments[i]!;
-    if (want.startsWith(':')) {
-      try {
-        params[want.slice(1)] = decodeURIComponent(got);
-      } catch {
-        return null;
-      }
-    } else if (want !== got) {
-      return null;
-    }
-  }
-  return params;
+/** Names requests after the route they reach (`GET /api/v1/collection/:id`), so counts do not grow with ids; a
+ *  path no route knows is `<METHOD> (no route)`. */
+export function routeNamer(routes: readonly Route[]): (method: string, path: string) => string {
+  const patterns = [...new Set(routes.map((r) => r.path))].map(compilePattern);
+  return (method, path) => {
+    const segments = pathSegments(path);
+    const pattern = patterns.find((p) => matchPattern(p, segments));
+    return `${method} ${pattern ? pattern.text : '(no route)'}`;
+  };
 }

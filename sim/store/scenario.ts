@@ -1,7 +1,10 @@
 /** The typed scenario a simulated store is built from: its collections and characters, when each drops, stock and
- *  prices, and the shop rules (order expiry, unpaid-order limit, count cap, token lifetime, competing buyers). */
+ *  prices, the shop rules (order expiry, unpaid-order limit, count cap, token lifetime, competing buyers) and how
+ *  hostile it is (enforced rate limits, injected faults and the seed they are drawn from). */
 import { z } from 'zod';
 import { toNano } from '../../core/money.js';
+import { faultPlanSchema, type FaultPlan } from './fault-plan.js';
+import { rateLimitPolicySchema, type RateLimitPolicy } from './rate-policy.js';
 import { StoreSetupInvalid } from './refusal.js';
 
 export interface CharacterScenario {
@@ -41,6 +44,12 @@ export interface StoreScenario {
   competitors?: { packsPerSecond: number; startDelayMs?: number };
   /** JWT lifetime in seconds (60 minutes at the real store). */
   tokenTtlSec: number;
+  /** Enforced rate limits; absent: nothing is enforced and `x-ratelimit-*` only advertise a generous window. */
+  rateLimits?: RateLimitPolicy;
+  /** Faults in force from the start; they can be changed at run time. */
+  faults?: FaultPlan;
+  /** Seed of the generator that decides which requests meet a fault with a `rate` (default 1). */
+  seed?: number;
 }
 
 const tonPrice = z.string().refine(
@@ -87,6 +96,9 @@ const scenarioSchema = z
       .object({ packsPerSecond: z.number().positive().finite(), startDelayMs: z.number().int().nonnegative().optional() })
       .optional(),
     tokenTtlSec: z.number().int().positive(),
+    rateLimits: rateLimitPolicySchema.optional(),
+    faults: faultPlanSchema.optional(),
+    seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<number>();

@@ -57,13 +57,23 @@ async function answer(endpoint: Endpoint, req: IncomingMessage, res: ServerRespo
     reply = refuse('invalid_params', 'unreadable request');
   }
   if (res.destroyed) return;
-  const { text, contentType } = replyText(reply);
+  if (reply.body.kind === 'drop') {
+    // An injected connection reset: the client gets no status line, only a closed socket.
+    req.socket.destroy();
+    return;
+  }
+  const content = replyText(reply);
+  if (!content) {
+    res.writeHead(reply.status, reply.headers);
+    res.end();
+    return;
+  }
   res.writeHead(reply.status, {
     ...reply.headers,
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(text),
+    'content-type': content.contentType,
+    'content-length': Buffer.byteLength(content.text),
   });
-  res.end(text);
+  res.end(content.text);
 }
 
 /** The body as UTF-8 text, or null when it is longer than MAX_BODY_BYTES (the rest is read and dropped). */

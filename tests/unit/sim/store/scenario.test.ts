@@ -44,4 +44,19 @@ describe('store scenario', () => {
       ['collections.0.characters.1.id', 'collections.0.characters.1.priceStars'].sort(),
     );
   });
+
+  it('checks rate limits, faults and the seed with the rest, naming their keys', () => {
+    const s = storeScenario(0, {
+      rateLimits: { perToken: { requests: 0, windowMs: 1000 }, resetStyle: 'epoch' },
+      faults: { status5xx: { rate: 2 }, routes: ['/admin/*'] },
+      seed: 0.5,
+    });
+    expect(issuesOf(() => validateScenario(s)).sort()).toEqual(['faults.routes.0', 'faults.status5xx.rate', 'rateLimits.perToken.requests', 'seed']);
+    const fine = storeScenario(0, {
+      rateLimits: { perToken: { requests: 20, windowMs: 1000 }, perIp: { requests: 50, windowMs: 1000 }, ban: { after: 5, withinMs: 1000, banMs: 60_000 } },
+      faults: { slowMs: { ms: 100, rate: 0.1 }, retryAfterStorm: { burst: 3, retryAfterSec: 2 } },
+      seed: 42,
+    });
+    expect(validateScenario(fine)).toBe(fine);
+  });
 });

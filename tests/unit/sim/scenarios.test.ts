@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_SCENARIO, LIMITER_BENCH_LIMIT, scenarioByName, SCENARIOS, UnknownScenario } from '../../../sim/scenarios.js';
+import { validateScenario } from '../../../sim/store/scenario.js';
+
+const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
+
+describe('world scenarios', () => {
+  it('lists every named scenario the brief asks for, each under its own name with a one-line description', () => {
+    expect(Object.keys(SCENARIOS).sort()).toEqual(
+      [
+        'demo',
+        'hostile-429',
+        'hostile-relative-reset',
+        'hostile-5xx-burst',
+        'hostile-malformed',
+        'hostile-html',
+        'hostile-slow',
+        'hostile-reset',
+        'retry-after-storm',
+        'token-expiry',
+        'limiter-bench',
+      ].sort(),
+    );
+    for (const [name, s] of Object.entries(SCENARIOS)) {
+      expect(s.name).toBe(name);
+      expect(s.description.length).toBeGreaterThan(10);
+      expect(s.description).not.toContain('\n');
+    }
+  });
+
+  it('builds a valid store from every scenario', () => {
+    for (const s of Object.values(SCENARIOS)) {
+      const store = s.store(NOW);
+      expect(validateScenario(store)).toBe(store);
+      expect(s.buyers.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps the demo a well-behaved store whose drop comes 3 s after start', () => {
+    const store = DEMO_SCENARIO.store(NOW);
+    expect(store.collections[0]!.dropAt).toBe(NOW + 3000);
+    expect([store.rateLimits, store.faults, store.tokenTtlSec]).toEqual([undefined, undefined, 3600]);
+    expect(scenarioByName('demo')).toBe(DEMO_SCENARIO);
+  });
+
+  it('makes each hostile scenario hostile in its own way', () => {
+    const store = (name: string) => scenarioByName(name).store(NOW);
+    expect(store('hostile-429').rateLimits).toMatchObject({ resetStyle: 'epoch', perToken: {}, perIp: {}, ban: {} });
+    expect(store('hostile-relative-reset').rateLimits?.resetStyle).toBe('relative');
+    expect(store('hostile-5xx-burst').faults?.status5xx?.burst).toBeGreaterThan(0);
+    expect(store('hostile-malformed').faults?.malformedJson).toBeDefined();
+    expect(store('hostile-html').faults?.htmlErrorPage).toBeDefined();
+    expect(store('hostile-slow').faults?.slowMs?.ms).toBeGreaterThan(0);
+    expect(store('hostile-reset').faults?.connectionReset).toBeDefined();
+    expect(store('retry-after-storm').faults?.retryAfterStorm?.burst).toBeGreaterThan(0);
+    expect(store('token-expiry').tokenTtlSec).toBeLessThanOrEqual(10);
+  });
+
+  it('publishes a limit of 20 requests/s per token for the limiter benchmark, with the drop already out and deep stock', () => {
+    const store = scenarioByName('limiter-bench').store(NOW);
+    expect(LIMITER_BENCH_LIMIT).toEqual({ requests: 20, windowMs: 1000 });
+    expect(store.rateLimits?.perToken).toEqual({ requests: 20, windowMs: 1000 });
+    expect(store.collections.every((c) => c.dropAt <= NOW)).toBe(true);
+    expect(store.collections.flatMap((c) => c.characters).every((ch) => ch.supply >= 100_000)).toBe(true);
+  });
+
+  it('refuses an unknown name, naming the known ones', () => {
+    expect(() => scenarioByName('nope')).toThrow(UnknownScenario);
+    expect(() => scenarioByName('toString')).toThrow(/known: demo, hostile-429/);
+  });
+});
