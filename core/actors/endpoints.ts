@@ -1,15 +1,29 @@
-/** The endpoints actor: which base URL serves each store operation, with success and latency stats per URL.
- *  Fails over to a mirror only on transport failures or a run of 5xx, never on 4xx/401/429 (those are answers, and a
- *  429 is the limiter's business); a URL that lost its turn gets one call every RECOVERY_PROBE_MS to show it is back.
- *  Talks to: every store call, through `endpointResolver`. */
+/** The endpoints actor: which base URL serves each store operation, with success and latency stats per URL, and the
+ *  run's response caches. Fails over to a mirror only on transport failures or a run of 5xx, never on 4xx/401/429
+ *  (those are answers, and a 429 is the limiter's business); a URL that lost its turn gets one call every
+ *  RECOVERY_PROBE_MS to show it is back. Reads are served from the caches (a time-to-live per operation, ETag
+ *  revalidation, one request for concurrent identical reads). Stats are loaded from the ledger when it starts and
+ *  saved at most once per SAVE_EVERY_MS and when it stops. Talks to: every store call, through `endpointResolver`
+ *  and `responseReader`; the ledger's endpoint stats. */
 import { fromCallback, type ActorRef, type EventObject, type Snapshot } from 'xstate';
+import type { Logger } from 'pino';
 import { AutomintError } from '../errors.js';
+import type { EndpointStatsRepository, SavedEndpointStats } from '../ledger/endpoint-stats.js';
 import type { CallOutcome, EndpointResolver } from '../store/request-gate.js';
+import { RESPONSE_TTL_MS, ResponseCache, type Fetcher, type ResponseKey, type ResponseReader } from '../store/response-cache.js';
 import type { StoreOperation } from '../store/store-error.js';
 
 export interface EndpointsInput {
   readonly primary: string;
   readonly mirrors: readonly string[];
+  /** How long answers are served from the cache, per operation (ms); RESPONSE_TTL_MS when omitted. */
+  readonly responseTtlMs?: Readonly<Record<string, number>>;
+  /** Where stats persist across runs (the ledger's `endpointStats`); kept in memory only when omitted. */
+  readonly saved?: Pick<EndpointStatsRepository, 'load' | 'save'>;
+  /** Shortest time between two saves, ms; SAVE_EVERY_MS when omitted. */
+  readonly saveEveryMs?: number;
+  /** Told when loading or saving stats fails (the run goes on without them). */
+  readonly log?: Logger;
 }
 
 /** Health of one base URL. */
@@ -31,18 +45,24 @@ export type EndpointsEvent =
   /** From a store call that finished. */
   | { type: 'OUTCOME'; op: StoreOperation; baseUrl: string; status: number | null; ms: number }
   /** From the sniper at the end of a run: a copy of the stats. */
-  | { type: 'REPORT'; reply: (stats: EndpointStats[]) => void };
+  | { type: 'REPORT'; reply: (stats: EndpointStats[]) => void }
+  /** From a store read: the answer, from the cache, from a request in flight, or from `fetch`. */
+  | { type: 'READ'; key: ResponseKey; fetch: Fetcher<unknown>; signal?: AbortSignal; reply: (answer: Promise<unknown>) => void };
 
 /** How many bad outcomes in a row make a URL lose its turn. */
 export const FAILOVER_AFTER = 5;
 /** How long a URL that lost its turn waits before one call is sent to it again. */
 export const RECOVERY_PROBE_MS = 30_000;
+/** Stats are written at most this often (and once more when the actor stops). */
+export const SAVE_EVERY_MS = 1_000;
 
 export const endpointsLogic = fromCallback<EndpointsEvent, EndpointsInput>(({ input, receive }) => {
   const stats = new Map<string, EndpointStats>();
   for (const baseUrl of [input.primary, ...input.mirrors]) {
     stats.set(baseUrl, { baseUrl, ok: 0, failed: 0, badRun: 0, latencyMs: null, lastBadAt: null });
   }
+  const responses = new ResponseCache({ ttlMs: input.responseTtlMs ?? RESPONSE_TTL_MS });
+  const persistence = persistStats(stats, input);
   const choose = (now: number): string => {
     for (const s of stats.values()) {
       if (s.badRun < FAILOVER_AFTER) return s.baseUrl;
@@ -73,18 +93,88 @@ export const endpointsLogic = fromCallback<EndpointsEvent, EndpointsInput>(({ in
           s.badRun = 0;
           s.latencyMs = s.latencyMs === null ? event.ms : s.latencyMs * 0.8 + event.ms * 0.2;
         }
+        persistence.changed();
         return;
       }
       case 'REPORT':
         event.reply([...stats.values()].map((s) => ({ ...s })));
         return;
+      case 'READ':
+        event.reply(responses.read(event.key, event.fetch, event.signal));
+        return;
     }
   });
+  return () => persistence.stop();
 });
 
-/** A store call asked for a base URL after the endpoints actor stopped (the run is ending): nothing was sent. */
+/** Loads saved stats into `stats` at once and saves them, throttled, after changes; `stop` saves what is left. */
+function persistStats(stats: Map<string, EndpointStats>, input: EndpointsInput): { changed(): void; stop(): void } {
+  const saved = input.saved;
+  if (!saved) return { changed: () => undefined, stop: () => undefined };
+  const everyMs = input.saveEveryMs ?? SAVE_EVERY_MS;
+  // Nothing is saved until the load is in: a save first would overwrite what the last run left.
+  let loaded = false;
+  let stopped = false;
+  let dirty = false;
+  let lastSaveAt = Number.NEGATIVE_INFINITY;
+  let timer: NodeJS.Timeout | undefined;
+
+  const save = (): void => {
+    timer = undefined;
+    if (!dirty) return;
+    dirty = false;
+    lastSaveAt = Date.now();
+    const rows: SavedEndpointStats[] = [...stats.values()].map((s) => ({ ...s }));
+    saved.save(rows).catch((err: unknown) => input.log?.warn({ err }, 'endpoint stats not saved'));
+  };
+  const schedule = (): void => {
+    if (!loaded || stopped || timer !== undefined || !dirty) return;
+    timer = setTimeout(save, Math.max(0, lastSaveAt + everyMs - Date.now()));
+  };
+  saved.load([...stats.keys()]).then(
+    (rows) => {
+      if (stopped) return;
+      for (const row of rows) restore(stats.get(row.baseUrl), row);
+      loaded = true;
+      schedule();
+    },
+    (err: unknown) => {
+      input.log?.warn({ err }, 'endpoint stats not loaded; starting from none');
+      loaded = true;
+      schedule();
+    },
+  );
+  return {
+    changed() {
+      dirty = true;
+      schedule();
+    },
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      if (loaded) save();
+    },
+  };
+}
+
+/** Adds a saved record to the live one. What this run has already seen about the URL's current run of failures
+ *  wins over the saved run. */
+function restore(live: EndpointStats | undefined, row: SavedEndpointStats): void {
+  if (!live) return;
+  const seenThisRun = live.ok + live.failed > 0;
+  live.ok += row.ok;
+  live.failed += row.failed;
+  live.latencyMs ??= row.latencyMs;
+  if (!seenThisRun) {
+    live.badRun = row.badRun;
+    live.lastBadAt = row.lastBadAt;
+  }
+}
+
+/** A store call asked for a base URL or a cached answer after the endpoints actor stopped (the run is ending):
+ *  nothing was sent. */
 export class EndpointsStopped extends AutomintError {
-  constructor(op: StoreOperation) {
+  constructor(op: string) {
     super('ENDPOINTS_STOPPED', `no endpoint for ${op}: the endpoints actor has stopped`, { op });
   }
 }
@@ -101,5 +191,19 @@ export function endpointResolver(endpoints: EndpointsRef): EndpointResolver {
     }),
     report: ({ op, baseUrl, outcome }: { op: StoreOperation; baseUrl: string; outcome: CallOutcome }) =>
       endpoints.send({ type: 'OUTCOME', op, baseUrl, status: outcome.status, ms: outcome.ms }),
+  };
+}
+
+/** The ResponseReader port over a running endpoints actor: store reads go through its caches. */
+export function responseReader(endpoints: EndpointsRef): ResponseReader {
+  return {
+    read: <T>(key: ResponseKey, fetch: Fetcher<T>, signal?: AbortSignal) => new Promise<T>((resolve, reject) => {
+      if (endpoints.getSnapshot().status !== 'active') return reject(new EndpointsStopped(key.op));
+      endpoints.send({
+        type: 'READ', key, fetch, signal,
+        // The cache hands back the value `fetch` produced for this key, so it is a T.
+        reply: (answer) => (answer as Promise<T>).then(resolve, reject),
+      });
+    }),
   };
 }

@@ -1,85 +1,168 @@
-/** One token bucket with a priority queue: the limiter actor's state for one pool. Pure, clock passed in. */
-import { PRIORITY_RANK, type Priority } from '../store/request-gate.js';
-import type { PoolLimit } from '../store/rate-pools.js';
+/** One rate-limit pool as the limiter keeps it: a token bucket (the declared limit, or the one learned from the store's
+ *  headers, less the profile's safety margin), the store's own window count, a block until a 429's Retry-After has
+ *  passed, and the calls in flight with the instant each lease expires. It answers one question — may this weight at
+ *  this priority go now, and if not, from when — and never queues anybody: the scheduler does. Pure: clock passed in. */
+import { marginFraction, type PoolLimit } from '../store/rate-pools.js';
+import type { Priority } from '../store/request-gate.js';
+import type { RateHeaders } from './limiter-headers.js';
+import { ServerWindow, type LearnedLimit } from './limiter-window.js';
 
-export interface Waiter {
-  readonly requestId: number;
-  readonly priority: Priority;
-  readonly weight: number;
-  readonly since: number;
+/** Why a pool holds a call back. */
+export type HoldReason = 'retry-after' | 'rate-window' | 'pool exhausted' | 'in flight';
+
+/** A pool holding a call back until at least `until` (epoch ms). */
+export interface PoolHold {
+  readonly until: number;
+  readonly reason: HoldReason;
 }
+
+/** The part of a pool that outlives a restart. */
+export interface PoolState {
+  readonly tokens: number;
+  readonly blockedUntil: number;
+  readonly learned: LearnedLimit | null;
+  readonly at: number;
+}
+
+/** Float slack: a bucket refilled to exactly what a call needs must grant it. */
+const EPSILON = 1e-9;
 
 export class LimiterPool {
   private tokens: number;
   private refilledAt: number;
   /** No request goes out before this instant (a 429's Retry-After). */
   blockedUntil = 0;
-  private readonly queue: Waiter[] = [];
+  readonly window: ServerWindow;
+  /** Calls out now: request id → its weight and when its lease expires. */
+  private readonly leases = new Map<number, { readonly weight: number; readonly expiresAt: number }>();
 
-  constructor(readonly name: string, readonly limit: PoolLimit, now: number) {
-    this.tokens = limit.capacity;
-    this.refilledAt = now;
+  constructor(
+    readonly name: string,
+    readonly declared: PoolLimit,
+    private readonly marginPct: number,
+    now: number,
+    restored?: PoolState,
+  ) {
+    this.window = new ServerWindow(restored?.learned ?? null);
+    this.refilledAt = restored ? Math.min(restored.at, now) : now;
+    this.tokens = Math.min(restored ? Math.max(0, restored.tokens) : Number.POSITIVE_INFINITY, this.limit.capacity);
+    this.blockedUntil = restored?.blockedUntil ?? 0;
   }
 
-  get waiting(): number {
-    return this.queue.length;
+  /** The limit in force: the learned one when the store has told it, else the declared one; less the margin. */
+  get limit(): PoolLimit {
+    const f = marginFraction(this.marginPct);
+    const learned = this.window.learned;
+    const base = learned
+      ? { capacity: learned.limit, refillPerSec: (learned.limit * 1000) / learned.windowMs }
+      : { capacity: this.declared.capacity, refillPerSec: this.declared.refillPerSec };
+    const capacity = Math.max(1, Math.floor(base.capacity * (1 - f)));
+    return {
+      capacity,
+      refillPerSec: base.refillPerSec * (1 - f),
+      reservedForSpend: Math.max(0, Math.min(this.declared.reservedForSpend, capacity - 1)),
+      ...(this.declared.maxInFlight === undefined ? {} : { maxInFlight: this.declared.maxInFlight }),
+    };
   }
 
-  /** Queues a waiter in priority order (stable within a priority). */
-  enqueue(w: Waiter): void {
-    const i = this.queue.findIndex((q) => PRIORITY_RANK[q.priority] > PRIORITY_RANK[w.priority]);
-    if (i < 0) this.queue.push(w);
-    else this.queue.splice(i, 0, w);
+  /** Calls out now. */
+  get inFlight(): number {
+    return this.leases.size;
   }
 
-  remove(requestId: number): Waiter | undefined {
-    const i = this.queue.findIndex((q) => q.requestId === requestId);
-    return i < 0 ? undefined : this.queue.splice(i, 1)[0];
-  }
-
-  /** Grants as many queued waiters as tokens allow, highest priority first; returns them. */
-  drain(now: number): Waiter[] {
+  /** Why `weight` at `priority` cannot go at `now`, or null when it can. With `ahead` (weight queued before it, served
+   *  first) it estimates a waiter's turn instead, leaving out in-flight slots: calls end long before their leases. */
+  hold(weight: number, priority: Priority, now: number, ahead?: number): PoolHold | null {
     this.refill(now);
-    const granted: Waiter[] = [];
-    if (now < this.blockedUntil) return granted;
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      if (this.tokens - head.weight < this.floorFor(head)) break;
-      this.tokens -= head.weight;
-      granted.push(this.queue.shift()!);
+    const limit = this.limit;
+    const spend = priority === 'spend';
+    const floor = spend ? 0 : limit.reservedForSpend;
+    const need = weight + (ahead ?? 0);
+    const holds: PoolHold[] = [];
+    const blocked = now < this.blockedUntil;
+    if (blocked) holds.push({ until: this.blockedUntil, reason: 'retry-after' });
+    if (this.tokens + EPSILON < need + floor) holds.push({ until: this.whenHolding(need + floor, now), reason: 'pool exhausted' });
+    const windowHold = this.windowHold(need, spend, now);
+    if (windowHold) holds.push(windowHold);
+    const maxInFlight = limit.maxInFlight;
+    if (ahead === undefined && maxInFlight !== undefined && this.leases.size + 1 > maxInFlight - (spend ? 0 : Math.min(floor, maxInFlight - 1))) {
+      holds.push({ until: Math.max(now, this.nextExpiry() ?? now), reason: 'in flight' });
     }
-    return granted;
+    if (holds.length === 0) return null;
+    const until = Math.max(...holds.map((h) => h.until));
+    // A ban is the cause of whatever else it makes wait (the bucket refills only after it).
+    return { until, reason: blocked ? 'retry-after' : holds.find((h) => h.until === until)!.reason };
   }
 
-  /** When the head of the queue can next be served (ms epoch), or null when nobody waits. */
-  nextReadyAt(now: number): number | null {
-    if (this.queue.length === 0) return null;
+  /** Charges a granted call: its tokens, the store's window, and an in-flight slot until it ends or `expiresAt`. */
+  take(requestId: number, weight: number, expiresAt: number, now: number): void {
     this.refill(now);
-    const head = this.queue[0]!;
-    return this.whenHolding(head.weight + this.floorFor(head), now);
+    this.tokens -= weight;
+    this.window.charge(weight, now);
+    this.leases.set(requestId, { weight, expiresAt });
   }
 
-  /** When a queued waiter will be served if nobody overtakes it (ms epoch): everyone ahead is served first. Null when
-   *  it is not queued. */
-  readyAt(requestId: number, now: number): number | null {
+  /** A call ended (or its lease was given up): frees its in-flight slot. False when it was not out. */
+  finish(requestId: number): boolean {
+    return this.leases.delete(requestId);
+  }
+
+  /** Request ids whose leases have expired at `now`. */
+  expired(now: number): number[] {
+    return [...this.leases].filter(([, l]) => l.expiresAt <= now).map(([id]) => id);
+  }
+
+  /** The earliest lease expiry, or null with nothing in flight. */
+  nextExpiry(): number | null {
+    let next: number | null = null;
+    for (const l of this.leases.values()) if (next === null || l.expiresAt < next) next = l.expiresAt;
+    return next;
+  }
+
+  /** A 429: nothing goes out until `until`, the bucket starts empty after it, and the store's window is spent. */
+  block(until: number, now: number): void {
     this.refill(now);
-    let ahead = 0;
-    for (const w of this.queue) {
-      ahead += w.weight;
-      if (w.requestId === requestId) return this.whenHolding(ahead + this.floorFor(w), now);
-    }
-    return null;
-  }
-
-  /** A 429 or Retry-After: nothing goes out until `until`, and the bucket starts empty after it. */
-  block(until: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, until);
     this.tokens = 0;
+    this.window.exhaust(now);
   }
 
-  /** Polls and reads leave the reserved tokens to spending calls. */
-  private floorFor(w: Waiter): number {
-    return w.priority === 'spend' ? 0 : this.limit.reservedForSpend;
+  /** Takes in what an answer's headers say; the answering call must already be finished. No window is believed to
+   *  end after `latestEnd`. */
+  learn(h: RateHeaders, now: number, latestEnd: number): void {
+    this.refill(now);
+    let out = 0;
+    for (const l of this.leases.values()) out += l.weight;
+    this.window.learn(h, out, now, latestEnd);
+    this.tokens = Math.min(this.tokens, this.limit.capacity);
+  }
+
+  /** What outlives a restart. */
+  state(now: number): PoolState {
+    this.refill(now);
+    return { tokens: this.tokens, blockedUntil: this.blockedUntil, learned: this.window.learned, at: now };
+  }
+
+  /** The store's window as a hold: non-spending calls leave the reserve to purchases until the window's last slot,
+   *  when it could serve nobody else before the store refills it; the margin is kept from everyone. */
+  private windowHold(need: number, spend: boolean, now: number): PoolHold | null {
+    const left = this.window.remaining(now);
+    const endsAt = this.window.endsAt(now);
+    const learned = this.window.learned;
+    if (left === null || endsAt === null) return null;
+    const f = marginFraction(this.marginPct);
+    const keep = learned ? learned.limit - Math.max(1, Math.floor(learned.limit * (1 - f))) : 0;
+    const lastSlot = now >= endsAt - this.window.slotMs();
+    const floor = spend || lastSlot ? 0 : this.limit.reservedForSpend;
+    if (left - keep - need + EPSILON >= floor) return null;
+    if (!learned) return { until: endsAt, reason: 'rate-window' };
+    // Held only by the reserve: it is released at the start of the window's last slot.
+    if (left - keep - need + EPSILON >= 0) return { until: Math.max(now, endsAt - this.window.slotMs()), reason: 'rate-window' };
+    // Beyond this window, each later one serves its usable part.
+    const perWindow = Math.max(1, learned.limit - keep - floor);
+    const deficit = need + floor - Math.max(0, left - keep);
+    const windows = Math.max(0, Math.ceil(deficit / perWindow) - 1);
+    return { until: endsAt + windows * learned.windowMs, reason: 'rate-window' };
   }
 
   /** When what the bucket holds plus what it refills covers `needed` tokens; refilling only starts once a block ends. */
@@ -91,7 +174,8 @@ export class LimiterPool {
 
   private refill(now: number): void {
     const from = Math.max(this.refilledAt, Math.min(now, this.blockedUntil));
-    if (now > from) this.tokens = Math.min(this.limit.capacity, this.tokens + ((now - from) / 1000) * this.limit.refillPerSec);
-    this.refilledAt = now;
+    const limit = this.limit;
+    if (now > from) this.tokens = Math.min(limit.capacity, this.tokens + ((now - from) / 1000) * limit.refillPerSec);
+    this.refilledAt = Math.max(this.refilledAt, now);
   }
 }

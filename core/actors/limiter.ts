@@ -1,97 +1,200 @@
-/** The limiter: owns the request pools (one token bucket per account token), serves waiters by priority so a
- *  spending call never waits behind a poll, and honours a 429's Retry-After for the whole pool. Talks to: every store
- *  call, through `limiterGate` (ACQUIRE → reply GRANTED/DENIED; RESPONSE after the call). */
+/** The limiter: owns the request pools (one per account token, one per outgoing IP; each call charges its route's
+ *  pools atomically), serves waiters by priority so a spending call never waits behind a read or a poll and polls
+ *  never take the share reserved for purchases, learns the store's real limit from `x-ratelimit-*`, honours a 429's
+ *  Retry-After, opens a circuit breaker per pool after consecutive 429s or transport failures, takes back leases of
+ *  calls that never ended, and keeps its state in the ledger across restarts. Talks to: every store call, through
+ *  `limiterGate` (ACQUIRE → reply GRANTED/DENIED; RESPONSE or RELEASE when the call ends). */
 import { fromCallback, type ActorRef, type EventObject, type Snapshot } from 'xstate';
-import { StoreRateLimited } from '../store/store-error.js';
-import { retryAfterMs } from '../store/store-client.js';
-import { OPERATION_WEIGHT, type PoolLimit } from '../store/rate-pools.js';
+import { AutomintError } from '../errors.js';
+import type { PoolSnapshot } from '../ledger/limiter-state.js';
+import { accountPool, STORE_POOLS, type PoolCatalog } from '../store/rate-pools.js';
 import type { CallOutcome, Lease, Priority, RateGate } from '../store/request-gate.js';
-import type { StoreOperation } from '../store/store-error.js';
-import { LimiterPool } from './limiter-pool.js';
+import { StoreRateLimited, type StoreOperation } from '../store/store-error.js';
+import { LimiterScheduler, type Answer, type DenyReason, type LimiterSettings } from './limiter-scheduler.js';
 
-export interface LimiterInput {
-  /** The declared limit of a pool, by name (`account:<name>`). */
-  readonly limitFor: (pool: string) => PoolLimit;
-  /** The longest a caller may be made to wait; beyond it the call is denied with a retry time. */
-  readonly maxWaitMs: number;
+export { LEASE_MARGIN_MS, type DenyReason, type LimiterSettings } from './limiter-scheduler.js';
+
+/** Where the limiter keeps pool state across runs (the ledger's `limiter` repository). */
+export interface LimiterStore {
+  load(): Promise<PoolSnapshot[]>;
+  save(snapshots: PoolSnapshot[]): Promise<void>;
+}
+
+/** The profile's limiter fields, plus where the pools come from and where their state is kept. */
+export interface LimiterInput extends LimiterSettings {
+  /** The pools: declared limits and what each operation charges. Default: the store's (`STORE_POOLS`). */
+  readonly pools?: PoolCatalog;
+  /** Restored on start (a ban window survives a restart); saved at most once a second and on stop. */
+  readonly store?: LimiterStore;
+  /** Where a failed load or save is reported (the run goes on without persistence). */
+  readonly log?: { warn(facts: object, message: string): void };
 }
 
 /** The limiter's answer to one ACQUIRE. */
-export type LimiterReply =
-  | { type: 'GRANTED'; requestId: number }
-  | { type: 'DENIED'; requestId: number; retryAt: number; reason: string };
+export type LimiterReply = Answer;
 
 export type LimiterEvent =
   /** From a store call about to go out. `reply` carries the answer back: store calls are promises, not actors. */
-  | { type: 'ACQUIRE'; requestId: number; op: StoreOperation; pool: string; priority: Priority; reply: (r: LimiterReply) => void }
+  | {
+      type: 'ACQUIRE'; requestId: number; op: StoreOperation; account: string; proxy?: string; priority: Priority;
+      reply: (r: LimiterReply) => void;
+    }
   /** From a store call whose caller gave up (its signal aborted) before being granted. */
-  | { type: 'CANCEL'; requestId: number; pool: string }
-  /** From a store call that finished: the status and headers teach the pool. */
-  | { type: 'RESPONSE'; pool: string; status: number | null; retryAfterMs?: number; ms: number };
+  | { type: 'CANCEL'; requestId: number }
+  /** From a granted call that ended: the status and headers teach its pools and breakers. */
+  | { type: 'RESPONSE'; requestId: number; op: StoreOperation; account: string; proxy?: string } & CallOutcome
+  /** From a granted call its caller abandoned: frees its slots, teaches nothing. */
+  | { type: 'RELEASE'; requestId: number };
+
+/** Saves are at most this often. */
+export const SAVE_INTERVAL_MS = 1_000;
+/** A store that has not loaded by then is given up on: the limiter starts fresh rather than hold every call. */
+export const RESTORE_TIMEOUT_MS = 2_000;
+
+/** The limiter's input is unusable (a profile field missing or out of range). */
+export class LimiterSettingsInvalid extends AutomintError {
+  constructor(field: string, value: unknown) {
+    super('LIMITER_SETTINGS_INVALID', `limiter setting ${field} must be a finite number${field === 'breakerThreshold' ? ' ≥ 1' : ' ≥ 0'}, got ${String(value)}`, {
+      field,
+    });
+  }
+}
+
+/** A caller gave up waiting for the limiter (its signal aborted without a reason of its own). */
+export class LimiterWaitAborted extends AutomintError {
+  constructor(op: StoreOperation, account: string) {
+    super('LIMITER_WAIT_ABORTED', `${op} for ${account} stopped waiting for the limiter`, { op, account });
+  }
+}
 
 export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, receive }) => {
-  const pools = new Map<string, LimiterPool>();
-  const replies = new Map<number, (r: LimiterReply) => void>();
+  const settings = checkSettings(input);
+  const store = input.store;
+  const replies = new Map<number, { reply: (r: LimiterReply) => void; pool: string }>();
+  let stopped = false;
+  let restoring = store !== undefined;
   let timer: NodeJS.Timeout | undefined;
+  let saveTimer: NodeJS.Timeout | undefined;
+  let dirty = false;
+  let saving = false;
+  let lastSaveAt = 0;
 
-  const pool = (name: string): LimiterPool => {
-    let p = pools.get(name);
-    if (!p) pools.set(name, (p = new LimiterPool(name, input.limitFor(name), Date.now())));
-    return p;
+  const scheduler = new LimiterScheduler(settings, input.pools ?? STORE_POOLS, () => {
+    dirty = true;
+    pump();
+  });
+
+  const answer = (a: Answer): void => {
+    const waiting = replies.get(a.requestId);
+    replies.delete(a.requestId);
+    waiting?.reply(a);
+  };
+
+  const save = (): void => {
+    saveTimer = undefined;
+    if (!store || stopped || saving) return;
+    dirty = false;
+    saving = true;
+    lastSaveAt = Date.now();
+    store
+      .save(scheduler.snapshots(lastSaveAt))
+      .catch((e: unknown) => {
+        dirty = true;
+        input.log?.warn({ err: describe(e) }, 'limiter state not saved');
+      })
+      .finally(() => {
+        saving = false;
+        scheduleSave();
+      });
+  };
+
+  const scheduleSave = (): void => {
+    if (!store || stopped || restoring || !dirty || saving || saveTimer) return;
+    saveTimer = setTimeout(save, Math.max(0, lastSaveAt + SAVE_INTERVAL_MS - Date.now()));
   };
 
   const pump = (): void => {
+    if (stopped) return;
     const now = Date.now();
-    let next: number | null = null;
-    for (const p of pools.values()) {
-      for (const w of p.drain(now)) {
-        replies.get(w.requestId)?.({ type: 'GRANTED', requestId: w.requestId });
-        replies.delete(w.requestId);
+    if (scheduler.expire(now).length > 0) dirty = true;
+    if (!restoring) {
+      for (const a of scheduler.pump(now)) {
+        if (a.type === 'GRANTED') dirty = true;
+        answer(a);
       }
-      const at = p.nextReadyAt(now);
-      if (at !== null && (next === null || at < next)) next = at;
     }
     if (timer) clearTimeout(timer);
+    const next = scheduler.nextWakeAt();
     timer = next === null ? undefined : setTimeout(pump, Math.max(1, Math.ceil(next - now)));
+    scheduleSave();
   };
+
+  let giveUp: NodeJS.Timeout | undefined;
+  if (store) {
+    const finish = (snapshots: PoolSnapshot[]): void => {
+      if (!restoring || stopped) return;
+      restoring = false;
+      scheduler.restore(snapshots, Date.now());
+      pump();
+    };
+    giveUp = setTimeout(() => {
+      input.log?.warn({ timeoutMs: RESTORE_TIMEOUT_MS }, 'limiter state not loaded in time; starting fresh');
+      finish([]);
+    }, RESTORE_TIMEOUT_MS);
+    store
+      .load()
+      .then(finish, (e: unknown) => {
+        input.log?.warn({ err: describe(e) }, 'limiter state not loaded; starting fresh');
+        finish([]);
+      })
+      .finally(() => clearTimeout(giveUp));
+  }
 
   receive((event) => {
     switch (event.type) {
       case 'ACQUIRE': {
-        const p = pool(event.pool);
         const now = Date.now();
-        const weight = OPERATION_WEIGHT[event.op];
-        p.enqueue({ requestId: event.requestId, priority: event.priority, weight, since: now });
-        // Judged by this waiter's own place in the queue, not the head's: a caller deep in a queue waits longer.
-        const readyAt = p.readyAt(event.requestId, now) ?? now;
-        if (readyAt - now > input.maxWaitMs) {
-          p.remove(event.requestId);
-          event.reply({ type: 'DENIED', requestId: event.requestId, retryAt: readyAt, reason: now < p.blockedUntil ? 'retry-after' : 'pool exhausted' });
-          return;
-        }
-        replies.set(event.requestId, event.reply);
+        const route = { account: event.account, ...(event.proxy === undefined ? {} : { proxy: event.proxy }) };
+        const at = scheduler.ask({ requestId: event.requestId, op: event.op, route, priority: event.priority }, now);
+        if (at) return event.reply(at);
+        replies.set(event.requestId, { reply: event.reply, pool: accountPool(event.account) });
         pump();
         return;
       }
       case 'CANCEL':
-        pools.get(event.pool)?.remove(event.requestId);
+        scheduler.cancel(event.requestId);
         replies.delete(event.requestId);
         pump();
         return;
-      case 'RESPONSE':
-        if (event.status === 429) {
-          // A 429 without Retry-After still means "slow down": back off one second, capped by the profile.
-          const wait = Math.min(event.retryAfterMs ?? 1000, input.maxWaitMs);
-          pool(event.pool).block(Date.now() + wait);
-        }
+      case 'RESPONSE': {
+        const route = { account: event.account, ...(event.proxy === undefined ? {} : { proxy: event.proxy }) };
+        scheduler.settle(event.requestId, event.op, route, event, Date.now());
+        dirty = true;
+        pump();
+        return;
+      }
+      case 'RELEASE':
+        scheduler.release(event.requestId);
+        dirty = true;
         pump();
         return;
     }
   });
+
   return () => {
+    stopped = true;
     if (timer) clearTimeout(timer);
-    for (const [requestId, reply] of replies) reply({ type: 'DENIED', requestId, retryAt: Date.now(), reason: 'limiter stopped' });
+    if (saveTimer) clearTimeout(saveTimer);
+    if (giveUp) clearTimeout(giveUp);
+    const now = Date.now();
+    for (const [requestId, { reply, pool }] of replies) {
+      reply({ type: 'DENIED', requestId, retryAt: now, pool, reason: 'limiter stopped' satisfies DenyReason });
+    }
     replies.clear();
+    // The last word on stop; a state never restored is not written over the saved one.
+    if (store && !restoring) {
+      store.save(scheduler.snapshots(now)).catch((e: unknown) => input.log?.warn({ err: describe(e) }, 'limiter state not saved on stop'));
+    }
   };
 });
 
@@ -101,36 +204,53 @@ let nextRequestId = 1;
 
 /** The RateGate port over a running limiter actor. */
 export function limiterGate(limiter: LimiterRef): RateGate {
+  const active = (): boolean => limiter.getSnapshot().status === 'active';
   return {
-    acquire({ op, pool, priority, signal }) {
+    acquire({ op, account, proxy, priority, signal }) {
       const requestId = nextRequestId++;
+      const route = { account, ...(proxy === undefined ? {} : { proxy }) };
       return new Promise<Lease>((resolve, reject) => {
         // A stopped actor drops events silently: without this the caller would wait for a reply that never comes.
-        if (limiter.getSnapshot().status !== 'active') {
-          return reject(new StoreRateLimited(Date.now(), { op, pool, reason: 'limiter stopped' }));
-        }
+        if (!active()) return reject(new StoreRateLimited(Date.now(), { op, pool: accountPool(account), reason: 'limiter stopped' }));
         const onAbort = (): void => {
-          limiter.send({ type: 'CANCEL', requestId, pool });
-          reject(signal?.reason ?? new Error('aborted'));
+          limiter.send({ type: 'CANCEL', requestId });
+          reject(signal?.reason ?? new LimiterWaitAborted(op, account));
         };
         if (signal?.aborted) return onAbort();
         signal?.addEventListener('abort', onAbort, { once: true });
         limiter.send({
-          type: 'ACQUIRE', requestId, op, pool, priority,
+          type: 'ACQUIRE', requestId, op, ...route, priority,
           reply: (r) => {
             signal?.removeEventListener('abort', onAbort);
-            if (r.type === 'DENIED') return reject(new StoreRateLimited(r.retryAt, { op, pool, reason: r.reason }));
-            let settled = false;
+            if (r.type === 'DENIED') return reject(new StoreRateLimited(r.retryAt, { op, pool: r.pool, reason: r.reason }));
+            let ended = false;
+            const end = (e: LimiterEvent): void => {
+              if (ended) return;
+              ended = true;
+              if (active()) limiter.send(e);
+            };
             resolve({
-              settle(outcome: CallOutcome) {
-                if (settled) return;
-                settled = true;
-                limiter.send({ type: 'RESPONSE', pool, status: outcome.status, retryAfterMs: retryAfterMs(outcome.headers['retry-after']), ms: outcome.ms });
-              },
+              settle: (o: CallOutcome) => end({ type: 'RESPONSE', requestId, op, ...route, status: o.status, headers: o.headers, ms: o.ms }),
+              release: () => end({ type: 'RELEASE', requestId }),
             });
           },
         });
       });
     },
   };
+}
+
+function checkSettings(input: LimiterInput): LimiterSettings {
+  const fields = ['maxWaitMs', 'safetyMarginPct', 'breakerThreshold', 'breakerCooldownMs', 'requestTimeoutMs'] as const;
+  for (const f of fields) {
+    const v: unknown = input[f];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < (f === 'breakerThreshold' ? 1 : 0)) throw new LimiterSettingsInvalid(f, v);
+  }
+  const { maxWaitMs, safetyMarginPct, breakerThreshold, breakerCooldownMs, requestTimeoutMs } = input;
+  return { maxWaitMs, safetyMarginPct, breakerThreshold, breakerCooldownMs, requestTimeoutMs };
+}
+
+/** An error as log facts, without its cause (which may carry secrets). */
+function describe(e: unknown): object {
+  return e instanceof AutomintError ? e.toJSON() : { message: e instanceof Error ? e.message : String(e) };
 }

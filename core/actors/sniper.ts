@@ -8,9 +8,9 @@ import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentMethod } from '../plugins/payment.js';
 import { StoreClient } from '../store/store-client.js';
-import { ACCOUNT_POOL, withMargin } from '../store/rate-pools.js';
-import { endpointResolver, endpointsLogic } from './endpoints.js';
-import { limiterGate, limiterLogic } from './limiter.js';
+import { authId, authMachine, tokenProvider, type TokenSource } from './auth.js';
+import { endpointResolver, endpointsLogic, responseReader } from './endpoints.js';
+import { limiterGate, limiterLogic, type LimiterSettings } from './limiter.js';
 import { purchaseMachine, type PurchaseOutput } from './purchase.js';
 import type { RetryPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
@@ -25,6 +25,8 @@ export interface RunTarget {
   readonly maxPricePerPack: Partial<Record<Currency, Units>>;
   readonly methods: readonly string[];
   readonly accounts: readonly string[];
+  /** When the drop is expected (epoch ms): the watcher polls slowly before the window around it. */
+  readonly dropAt?: number;
   /** Packs already paid / in flight for this target in the ledger (a restarted run goes on from there). */
   readonly seed: { paid: number; inFlight: number };
 }
@@ -32,8 +34,8 @@ export interface RunTarget {
 export interface RunAccount {
   readonly name: string;
   readonly wallet: string | undefined;
-  /** The account's current store JWT. */
-  readonly token: () => Promise<string>;
+  /** Where the account's store JWT comes from (its auth actor keeps it fresh). */
+  readonly tokenSource: TokenSource;
 }
 
 export interface SniperInput {
@@ -42,7 +44,8 @@ export interface SniperInput {
   readonly payments: readonly PaymentMethod[];
   readonly budget: Partial<Record<Currency, Units>>;
   readonly store: { readonly baseUrl: string; readonly mirrors: readonly string[]; readonly userAgent: string; readonly timeoutMs: number };
-  readonly limits: { readonly maxWaitMs: number; readonly safetyMarginPct: number; readonly pollIntervalMs: number };
+  /** The profile's limiter settings, and the poll interval of the watchers. */
+  readonly limits: LimiterSettings & { readonly pollIntervalMs: number };
   readonly policy: RetryPolicy;
   readonly ledger: Ledger;
   readonly metrics: RunMetrics;
@@ -83,23 +86,32 @@ export const sniperMachine = setup({
     input: {} as SniperInput,
     output: {} as { outcomes: PurchaseOutcome[]; stopReason: string | null },
   },
-  actors: { limiter: limiterLogic, endpoints: endpointsLogic, watcher: watcherLogic, purchase: purchaseMachine },
+  actors: { limiter: limiterLogic, endpoints: endpointsLogic, auth: authMachine, watcher: watcherLogic, purchase: purchaseMachine },
   actions: {
     /** Spawns the singletons first: store clients are built on them, then the purchases and watchers that use the clients. */
     spawnRun: assign(({ context, spawn }) => {
       const { input } = context;
       const limiter = spawn('limiter', {
         id: 'limiter', systemId: 'limiter',
-        input: { limitFor: () => withMargin(ACCOUNT_POOL, input.limits.safetyMarginPct), maxWaitMs: input.limits.maxWaitMs },
+        input: { ...input.limits, store: input.ledger.limiter, log: input.log.child({ actor: 'limiter' }) },
       });
-      const endpoints = spawn('endpoints', { id: 'endpoints', systemId: 'endpoints', input: { primary: input.store.baseUrl, mirrors: input.store.mirrors } });
+      const endpoints = spawn('endpoints', {
+        id: 'endpoints', systemId: 'endpoints',
+        input: { primary: input.store.baseUrl, mirrors: input.store.mirrors, saved: input.ledger.endpointStats, log: input.log.child({ actor: 'endpoints' }) },
+      });
       const gate = limiterGate(limiter);
       const resolver = endpointResolver(endpoints);
-      const clients = new Map(input.accounts.map((a) => [a.name, new StoreClient({
-        account: a.name, token: a.token, gate, endpoints: resolver, dispatcher: input.dispatcher,
-        userAgent: input.store.userAgent, timeoutMs: input.store.timeoutMs,
-      })]));
+      const responses = responseReader(endpoints);
       const children: AnyActorRef[] = [limiter, endpoints];
+      const clients = new Map<string, StoreClient>();
+      for (const a of input.accounts) {
+        const auth = spawn('auth', { id: authId(a.name), systemId: authId(a.name), input: { account: a.name, source: a.tokenSource, log: input.log.child({ actor: 'auth', account: a.name }) } });
+        children.push(auth);
+        clients.set(a.name, new StoreClient({
+          account: a.name, token: tokenProvider(auth), gate, endpoints: resolver, responses, dispatcher: input.dispatcher,
+          userAgent: input.store.userAgent, timeoutMs: input.store.timeoutMs,
+        }));
+      }
       for (const t of input.targets) {
         const key = targetKey(t);
         const quota = new TargetQuota(t.packs, t.seed);
@@ -124,7 +136,7 @@ export const sniperMachine = setup({
           id: watcherId, systemId: watcherId,
           input: {
             target: { key, collection: t.collection, character: t.character }, store: clients.get(t.accounts[0]!)!,
-            purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, metrics: input.metrics, log: input.log.child({ watcher: key }),
+            purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, dropAt: t.dropAt, metrics: input.metrics, log: input.log.child({ watcher: key }),
           },
         }));
       }

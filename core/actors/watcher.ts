@@ -1,20 +1,29 @@
 /** The watcher: polls one target's collection (`404` = not published yet; then `status` and `left`) and tells every
  *  purchase of that target what it saw: STOCK after each poll that shows the character on sale, SOLD_OUT when it is
- *  gone. Keeps polling while stock falls, so purchases keep buying. Talks to: purchases (by systemId), the store. */
+ *  gone. Keeps polling while stock falls, so purchases keep buying. With a known drop time it polls slowly until a
+ *  window around the drop and fast inside it. A 304 reads as the cached collection (the store client's caches), a
+ *  refused token is renewed by the store client, a 429 waits for the limiter's retry time, and 5xx or transport
+ *  failures change nothing: it keeps polling. Talks to: purchases (by systemId), the store. */
 import { fromCallback } from 'xstate';
 import type { Logger } from 'pino';
 import type { StoreClient } from '../store/store-client.js';
-import { StoreRateLimited } from '../store/store-error.js';
+import { StoreAuthError, StoreHttpError, StoreRateLimited } from '../store/store-error.js';
 import type { TargetSpec } from '../plugins/payment.js';
 import type { RunMetrics } from './run-metrics.js';
 
 export interface WatcherInput {
   readonly target: TargetSpec;
   /** The client of one of the target's accounts (polls spend that account's pool at poll priority). */
-  readonly store: StoreClient;
+  readonly store: Pick<StoreClient, 'collection'>;
   /** systemIds of the purchases to tell. */
   readonly purchases: readonly string[];
+  /** The profile's time between two polls. */
   readonly pollIntervalMs: number;
+  /** Time between polls inside the drop window (pollIntervalMs / 2 when omitted). Polls go at 'poll' priority, so
+   *  the limiter decides how close to this they come. */
+  readonly fastPollMs?: number;
+  /** When the drop is expected (epoch ms), if the target says. */
+  readonly dropAt?: number;
   readonly metrics: RunMetrics;
   readonly log: Logger;
 }
@@ -26,12 +35,56 @@ export type WatcherEvent =
   /** From a purchase whose order was refused for stock: look again now instead of at the next tick. */
   { type: 'POLL_NOW' };
 
+/** The drop window opens this long before `dropAt`... */
+export const DROP_WINDOW_BEFORE_MS = 60_000;
+/** ...and closes this long after it. */
+export const DROP_WINDOW_AFTER_MS = 600_000;
+/** Before the window, polls are this many times slower than the profile's interval... */
+export const SLOW_POLL_FACTOR = 4;
+/** ...but never further apart than this. */
+export const SLOW_POLL_CAP_MS = 30_000;
+
+/** `waiting`: before the drop window; `drop`: inside it; `watching`: no known drop time, or the window has passed. */
+export type PollPhase = 'waiting' | 'drop' | 'watching';
+
+export interface PollCadence {
+  readonly pollIntervalMs: number;
+  readonly fastPollMs: number;
+  readonly dropAt?: number;
+}
+
+/** Which phase `now` is in and how long to wait before the next poll. A wait before the window never runs past its
+ *  opening. */
+export function nextPoll(now: number, cadence: PollCadence): { phase: PollPhase; delayMs: number } {
+  const { pollIntervalMs, fastPollMs, dropAt } = cadence;
+  if (dropAt === undefined) return { phase: 'watching', delayMs: pollIntervalMs };
+  const opens = dropAt - DROP_WINDOW_BEFORE_MS;
+  if (now < opens) {
+    const slow = Math.max(pollIntervalMs, Math.min(pollIntervalMs * SLOW_POLL_FACTOR, SLOW_POLL_CAP_MS));
+    return { phase: 'waiting', delayMs: Math.min(slow, opens - now) };
+  }
+  if (now <= dropAt + DROP_WINDOW_AFTER_MS) return { phase: 'drop', delayMs: fastPollMs };
+  return { phase: 'watching', delayMs: pollIntervalMs };
+}
+
 export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, system, receive }) => {
   const abort = new AbortController();
+  const log = input.log;
+  const fastPollMs = input.fastPollMs ?? Math.max(1, Math.floor(input.pollIntervalMs / 2));
+  // A drop seen earlier than announced moves the window: the fast polls belong to the drop, not to the clock.
+  let dropAt = input.dropAt;
   let wake: (() => void) | null = null;
-  receive(() => wake?.());
+  /** Set while waiting out a rate limit: a POLL_NOW then would only be refused again. */
+  let holdingBack = false;
+  receive(() => {
+    if (!holdingBack) wake?.();
+  });
   let published = false;
   let soldOut = false;
+  let missingWarned = false;
+  let phase: PollPhase | null = null;
+  let problem: string | null = null;
+
   const tell = (report: WatcherReport): void => {
     for (const id of input.purchases) system.get(id)?.send(report);
   };
@@ -48,35 +101,72 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
       abort.signal.addEventListener('abort', done, { once: true });
     });
 
+  const poll = async (): Promise<void> => {
+    const view = await input.store.collection(input.target.collection, { signal: abort.signal, priority: 'poll' });
+    const observedAt = performance.now();
+    if (!view.published) return;
+    if (!published) log.info({ collection: view.id, title: view.title, status: view.status }, 'collection published');
+    published = true;
+    const character = view.characters.find((c) => c.id === input.target.character);
+    if (!character) {
+      if (!missingWarned) log.warn({ character: input.target.character }, 'character not in the collection');
+      missingWarned = true;
+      return;
+    }
+    if (view.status === 'active' && character.left > 0) {
+      if (dropAt !== undefined && Date.now() < dropAt) dropAt = Date.now();
+      input.metrics.firstStockSeenAt ??= observedAt;
+      soldOut = false;
+      tell({ type: 'STOCK', left: character.left, observedAt });
+    } else if (character.left === 0 && !soldOut) {
+      soldOut = true;
+      log.info({ character: character.id }, 'sold out');
+      tell({ type: 'SOLD_OUT' });
+    }
+  };
+
+  /** How long a failed poll makes the next one wait, beyond the cadence. */
+  const backoffFor = (e: unknown, cadenceMs: number): number => {
+    if (e instanceof StoreRateLimited) return Math.max(cadenceMs, e.retryAt - Date.now());
+    if (e instanceof StoreHttpError && e.status === 429) return Math.max(cadenceMs, e.retryAfterMs ?? cadenceMs);
+    // The store client already renewed the token once; asking again at full speed would only repeat the refusal.
+    if (e instanceof StoreAuthError) return Math.max(cadenceMs, Math.min(input.pollIntervalMs * SLOW_POLL_FACTOR, SLOW_POLL_CAP_MS));
+    return cadenceMs;
+  };
+
+  const noteProblem = (e: unknown): void => {
+    const code = (e as { code?: unknown } | null)?.code;
+    const key = typeof code === 'string' ? code : e instanceof Error ? e.name : 'unknown';
+    // One line per kind of trouble, not one per poll: a fast poller would flood the log.
+    if (key !== problem) log.warn({ err: e }, 'poll failed');
+    problem = key;
+  };
+
   const loop = async (): Promise<void> => {
     while (!abort.signal.aborted) {
       const started = Date.now();
-      let waitMs = input.pollIntervalMs;
+      let failure: unknown = null;
       try {
-        const view = await input.store.collection(input.target.collection, { signal: abort.signal });
-        const observedAt = performance.now();
-        if (view.published) {
-          if (!published) input.log.info({ collection: view.id, title: view.title, status: view.status }, 'collection published');
-          published = true;
-          const character = view.characters.find((c) => c.id === input.target.character);
-          if (!character) {
-            input.log.warn({ character: input.target.character }, 'character not in the collection');
-          } else if (view.status === 'active' && character.left > 0) {
-            input.metrics.firstStockSeenAt ??= observedAt;
-            soldOut = false;
-            tell({ type: 'STOCK', left: character.left, observedAt });
-          } else if (character.left === 0 && !soldOut) {
-            soldOut = true;
-            input.log.info({ character: character.id }, 'sold out');
-            tell({ type: 'SOLD_OUT' });
-          }
-        }
+        await poll();
       } catch (e) {
         if (abort.signal.aborted) return;
-        if (e instanceof StoreRateLimited) waitMs = Math.max(waitMs, e.retryAt - Date.now());
-        input.log.warn({ err: e }, 'poll failed');
+        failure = e;
       }
+      // Planned after the poll: what it saw (an early drop) may have changed the cadence.
+      const plan = nextPoll(started, { pollIntervalMs: input.pollIntervalMs, fastPollMs, dropAt });
+      if (plan.phase !== phase) log.info({ phase: plan.phase, dropAt: dropAt ?? null, everyMs: plan.delayMs }, 'poll cadence');
+      phase = plan.phase;
+      let waitMs = plan.delayMs;
+      if (failure !== null) {
+        noteProblem(failure);
+        waitMs = backoffFor(failure, waitMs);
+      } else if (problem !== null) {
+        log.info({ after: problem }, 'polling again');
+        problem = null;
+      }
+      holdingBack = waitMs > plan.delayMs;
       await sleep(Math.max(0, waitMs - (Date.now() - started)));
+      holdingBack = false;
     }
   };
   void loop();

@@ -42,6 +42,13 @@ export function buildProgram(): Command {
       .addOption(configOption().makeOptionMandatory()),
   ).action(async (opts) => (await import('./config-show.js')).configShowCommand(opts));
 
+  withOverrides(
+    program
+      .command('doctor')
+      .description('check config, ledger, rate-limit pools, store reachability and auth, and wallet balances; exit 0 only when all pass')
+      .addOption(configOption().makeOptionMandatory()),
+  ).action(async (opts) => (await import('./doctor.js')).doctorCommand(opts));
+
   program
     .command('plugins')
     .description('list the plugins found, and which a configuration enables')

@@ -4,6 +4,8 @@
 import type { Kysely } from 'kysely';
 import { Budget } from './budget.js';
 import type { LedgerConnection } from './connection.js';
+import { EndpointStatsRepository } from './endpoint-stats.js';
+import { LimiterStateRepository } from './limiter-state.js';
 import { Orders } from './orders.js';
 import { PaymentIntents, type IntentRow, type NewIntent } from './payment-intents.js';
 import { Purchases } from './purchases.js';
@@ -26,6 +28,8 @@ export class Ledger {
   readonly orders: Orders;
   readonly intents: PaymentIntents;
   readonly budget: Budget;
+  readonly endpointStats: EndpointStatsRepository;
+  readonly limiter: LimiterStateRepository;
   readonly #conn: LedgerConnection;
   #closed = false;
 
@@ -36,6 +40,8 @@ export class Ledger {
     this.orders = new Orders(connection);
     this.intents = new PaymentIntents(connection);
     this.budget = new Budget(connection);
+    this.endpointStats = new EndpointStatsRepository(connection);
+    this.limiter = new LimiterStateRepository(connection);
   }
 
   /** Records the intent (state 'recorded') and moves its order to 'paying', in one transaction. Same refusals as intents.record. */

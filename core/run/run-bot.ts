@@ -19,6 +19,7 @@ import { createActorInspector } from '../telemetry/actor-spans.js';
 import { Attr } from '../telemetry/attributes.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { RunMetrics } from '../actors/run-metrics.js';
+import { configuredToken } from '../actors/auth.js';
 import { purchaseId, sniperMachine, targetKey, type RunTarget } from '../actors/sniper.js';
 import { MAX_PACKS_PER_ORDER } from '../store/rate-pools.js';
 import { AutomintError } from '../errors.js';
@@ -47,6 +48,10 @@ export function ledgerPath(config: AutomintConfig): string {
 export async function runBot(opts: RunOptions): Promise<RunSummary> {
   const { config, log } = opts;
   registerSecrets(secretValues(config));
+  for (const a of config.accounts) {
+    // Until Telegram login exists, a store token is the only way in.
+    if (!a.storeToken) throw new RunSetupError('NO_STORE_TOKEN', `account ${a.name} has no store token: set accounts[].storeToken`, { account: a.name });
+  }
   const profile = profileSettings(config.profile);
   const ledger = await openLedger(ledgerPath(config));
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
@@ -80,7 +85,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
           inFlight += await ledger.orders.inFlightPacks(purchaseId(t, a));
         }
         targets.push({ collection: t.collection, character: t.character, packs: t.packs, maxPricePerPack: t.maxPricePerPack,
-          methods: t.methods, accounts, seed: { paid, inFlight } });
+          methods: t.methods, accounts, seed: { paid, inFlight }, dropAt: t.dropAt === undefined ? undefined : Date.parse(t.dropAt) });
         log.info({ target: targetKey(t), packs: t.packs, paid, inFlight, methods: t.methods, accounts }, 'target armed');
       }
       const metrics = new RunMetrics();
@@ -91,16 +96,13 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
         systemId: 'sniper',
         inspect: inspector,
         input: {
-          accounts: config.accounts.map((a) => ({
-            name: a.name, wallet: a.wallet,
-            token: async () => {
-              if (!a.storeToken) throw new RunSetupError('NO_STORE_TOKEN', `account ${a.name} has no store token (accounts[].storeToken)`, { account: a.name });
-              return a.storeToken;
-            },
-          })),
+          accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, tokenSource: configuredToken(a.storeToken!) })),
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
-          limits: { maxWaitMs: profile.maxWaitMs, safetyMarginPct: profile.safetyMarginPct, pollIntervalMs: profile.pollIntervalMs },
+          limits: {
+            maxWaitMs: profile.maxWaitMs, safetyMarginPct: profile.safetyMarginPct, breakerThreshold: profile.breakerThreshold,
+            breakerCooldownMs: profile.breakerCooldownMs, requestTimeoutMs: profile.requestTimeoutMs, pollIntervalMs: profile.pollIntervalMs,
+          },
           policy: { maxPerOrder: MAX_PACKS_PER_ORDER, maxFailures: profile.retries, retryDelayMs: profile.retryDelayMs },
           ledger, metrics, log, dispatcher, dryRun: config.dryRun,
         },

@@ -1,33 +1,98 @@
-/** The store's rate limits as data, beside the client that knows the API. The real limits are unpublished; these are
- *  conservative guesses that the limiter learns from (later: from `x-ratelimit-*` headers). */
+/** The store's rate limits as data, beside the client that knows the API (hummingbot's throttler: limits plus
+ *  linked weight pairs). Every call charges a weight to one pool per account token (`account:<name>`) and one per
+ *  outgoing IP (`ip:<proxy>` or `ip:direct`). The real limits are unpublished: these are conservative guesses that the
+ *  limiter replaces with what the store's `x-ratelimit-*` headers teach it. */
 import type { StoreOperation } from './store-error.js';
 
 export interface PoolLimit {
-  /** Most requests in a burst. */
+  /** Most weight in a burst. */
   readonly capacity: number;
-  /** Sustained requests per second. */
+  /** Sustained weight per second. */
   readonly refillPerSec: number;
-  /** Tokens only spending calls may take, so polling can never starve a purchase. */
+  /** Tokens (and in-flight slots) only spending calls may take, so polling can never starve a purchase. */
   readonly reservedForSpend: number;
+  /** Most calls out at once; none when absent. */
+  readonly maxInFlight?: number;
 }
 
 /** Per-account (per JWT) pool. */
-export const ACCOUNT_POOL: PoolLimit = { capacity: 10, refillPerSec: 8, reservedForSpend: 2 };
+export const ACCOUNT_POOL: PoolLimit = { capacity: 10, refillPerSec: 8, reservedForSpend: 2, maxInFlight: 8 };
+
+/** Per outgoing IP: every account behind the same address shares it, so it is wider than one account's pool. */
+export const IP_POOL: PoolLimit = { capacity: 60, refillPerSec: 40, reservedForSpend: 4, maxInFlight: 32 };
 
 /** Most packs one order may ask for: the store refuses larger counts (every bot in the field caps at 5). */
 export const MAX_PACKS_PER_ORDER = 5;
 
-/** What each operation costs its pool. */
-export const OPERATION_WEIGHT: Readonly<Record<StoreOperation, number>> = {
-  auth: 1, settings: 1, collections: 1, collection: 1, priceTon: 1, buyTon: 1, buyStars: 1,
+/** Where a call goes out from: the account whose token it carries and the proxy it leaves through (none: direct). */
+export interface PoolRoute {
+  readonly account: string;
+  readonly proxy?: string;
+}
+
+/** One pool a call charges and how much (hummingbot's LinkedLimitWeightPair). */
+export interface PoolCharge {
+  readonly pool: string;
+  readonly weight: number;
+}
+
+/** What one operation costs, per kind of pool; `counter` says which of our pools the store's own counting matches
+ *  (its `x-ratelimit-*` headers and a 429 speak about that one). */
+export interface OperationCost {
+  readonly account: number;
+  readonly ip: number;
+  /** Auth carries no token yet, so the store counts it per IP; everything else per token. */
+  readonly counter: 'account' | 'ip';
+}
+
+/** What each operation costs. Unknown at the real store, so all weigh one; the table is where to change that. */
+export const OPERATION_COSTS: Readonly<Record<StoreOperation, OperationCost>> = {
+  auth: { account: 1, ip: 1, counter: 'ip' },
+  settings: { account: 1, ip: 1, counter: 'account' },
+  collections: { account: 1, ip: 1, counter: 'account' },
+  collection: { account: 1, ip: 1, counter: 'account' },
+  priceTon: { account: 1, ip: 1, counter: 'account' },
+  buyTon: { account: 1, ip: 1, counter: 'account' },
+  buyStars: { account: 1, ip: 1, counter: 'account' },
 };
 
-/** Applies a safety margin (percent of the limit left unused). */
-export function withMargin(limit: PoolLimit, marginPct: number): PoolLimit {
-  const f = Math.max(0, Math.min(90, marginPct)) / 100;
-  return {
-    capacity: Math.max(1, Math.floor(limit.capacity * (1 - f))),
-    refillPerSec: limit.refillPerSec * (1 - f),
-    reservedForSpend: limit.reservedForSpend,
-  };
+/** `account:<name>`, the pool of one account's token. */
+export const accountPool = (account: string): string => `account:${account}`;
+
+/** `ip:<proxy>`, or `ip:direct` for calls that use no proxy. */
+export const ipPool = (proxy: string | undefined): string => `ip:${proxy ?? 'direct'}`;
+
+/** The pools a call charges, with their weights (zero-weight charges are left out). */
+export function chargesFor(op: StoreOperation, route: PoolRoute): PoolCharge[] {
+  const cost = OPERATION_COSTS[op];
+  const charges: PoolCharge[] = [
+    { pool: accountPool(route.account), weight: cost.account },
+    { pool: ipPool(route.proxy), weight: cost.ip },
+  ];
+  return charges.filter((c) => c.weight > 0);
+}
+
+/** The pool whose budget the store's headers and 429s describe for this call. */
+export function counterPool(op: StoreOperation, route: PoolRoute): string {
+  return OPERATION_COSTS[op].counter === 'account' ? accountPool(route.account) : ipPool(route.proxy);
+}
+
+/** The declared limit of a pool, by its name's kind. */
+export function declaredLimit(pool: string): PoolLimit {
+  return pool.startsWith('ip:') ? IP_POOL : ACCOUNT_POOL;
+}
+
+/** Where the limiter gets its pools from: limits, charges and which pool the store's counting matches. */
+export interface PoolCatalog {
+  limitFor(pool: string): PoolLimit;
+  chargesFor(op: StoreOperation, route: PoolRoute): readonly PoolCharge[];
+  counterPool(op: StoreOperation, route: PoolRoute): string;
+}
+
+/** The store's pools as declared here. */
+export const STORE_POOLS: PoolCatalog = { limitFor: declaredLimit, chargesFor, counterPool };
+
+/** A margin percentage as a fraction, clamped to 0–0.9 so a limit never vanishes. */
+export function marginFraction(marginPct: number): number {
+  return Number.isFinite(marginPct) ? Math.max(0, Math.min(90, marginPct)) / 100 : 0;
 }

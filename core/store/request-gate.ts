@@ -2,7 +2,7 @@
  *  (the limiter actor). The store client depends on these ports only; the actors implement them. */
 import type { StoreOperation } from './store-error.js';
 
-/** Who waits for whom: a spending call never queues behind a poll. */
+/** Who waits for whom: a spending call never queues behind a read, a read never behind a poll. */
 export type Priority = 'spend' | 'read' | 'poll';
 export const PRIORITY_RANK: Readonly<Record<Priority, number>> = { spend: 0, read: 1, poll: 2 };
 
@@ -14,14 +14,29 @@ export interface CallOutcome {
   readonly ms: number;
 }
 
-/** Permission for one call; settle it exactly once when the call ends, whatever happened. */
+/** Permission for one call; end it exactly once: `settle` when the call ended (answered or failed), `release` when
+ *  its caller abandoned it and it says nothing about the store. Either frees its in-flight slot; a lease never ended
+ *  expires after the profile's request timeout and a margin. */
 export interface Lease {
   settle(outcome: CallOutcome): void;
+  release(): void;
 }
 
-/** The limiter's port. Rejects with StoreRateLimited when the wait would exceed the profile's maximum. */
+/** What a call asks the limiter for: the pools are derived from the operation and the route. */
+export interface AcquireRequest {
+  readonly op: StoreOperation;
+  /** The account whose token the call carries (its `account:<name>` pool). */
+  readonly account: string;
+  /** The proxy the call leaves through (its `ip:<proxy>` pool); absent: direct. */
+  readonly proxy?: string;
+  readonly priority: Priority;
+  readonly signal?: AbortSignal;
+}
+
+/** The limiter's port. Rejects with StoreRateLimited when the wait would exceed the profile's maximum, or while a
+ *  pool's circuit breaker is open. */
 export interface RateGate {
-  acquire(req: { op: StoreOperation; pool: string; priority: Priority; signal?: AbortSignal }): Promise<Lease>;
+  acquire(req: AcquireRequest): Promise<Lease>;
 }
 
 /** The endpoints actor's port. */

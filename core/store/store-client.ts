@@ -1,10 +1,13 @@
 /** The Stickerdom API client for one account, over undici with keep-alive. Every call goes through the endpoints
- *  actor (which base URL) and the limiter (may it go now), carries the browser-like headers the store expects, is
- *  bounded in time and size, and turns every answer into a parsed value or a typed error. */
+ *  actor (which base URL, and its response caches for reads) and the limiter (may it go now), carries the account's
+ *  JWT and the browser-like headers the store expects, is bounded in time and size, and turns every answer into a
+ *  parsed value or a typed error. A refused token is replaced and the call repeated once. */
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
+import { AutomintError } from '../errors.js';
 import type { Nano } from '../money.js';
 import type { EndpointResolver, Priority, RateGate } from './request-gate.js';
+import type { Fetched, ResponseReader } from './response-cache.js';
 import {
   collectionSchema,
   envelopeSchema,
@@ -26,13 +29,26 @@ import {
 
 export const STORE_ORIGIN = 'https://stickerdom.store';
 
+/** Where calls get the account's JWT, and where they report one the store refused (the auth actor's
+ *  `tokenProvider`). */
+export interface TokenProvider {
+  /** A token believed valid; rejects with a StoreAuthError when there is none to be had. */
+  current(signal?: AbortSignal): Promise<string>;
+  /** The store refused `token`: do not hand it out again. */
+  invalidate(token: string): void;
+}
+
 export interface StoreClientOptions {
-  /** Account name: the limiter pool and the log field. */
+  /** Account name: the limiter pool, the cache scope and the log field. */
   readonly account: string;
-  /** The account's current JWT (from config now, from the auth actor later). */
-  readonly token: () => Promise<string>;
+  /** The account's JWT: a TokenProvider (refreshed and replaced when refused), or a bare function (a fixed token:
+   *  nothing to replace it with, so a refusal is final). */
+  readonly token: TokenProvider | (() => Promise<string>);
   readonly gate: RateGate;
   readonly endpoints: EndpointResolver;
+  /** The endpoints actor's response caches (`responseReader`): reads are cached per operation, revalidated with
+   *  ETags and coalesced. Without it every read goes to the store. */
+  readonly responses?: ResponseReader;
   readonly dispatcher: Dispatcher;
   readonly userAgent: string;
   readonly timeoutMs: number;
@@ -56,11 +72,16 @@ interface CallSpec<T extends z.ZodType> {
 
 const AUTH_CODES = /auth|token|unauthori[sz]ed|forbidden|jwt/i;
 
+type Answer<T extends z.ZodType> = z.output<T> | typeof NOT_FOUND;
+
 export class StoreClient {
   private readonly maxBodyBytes: number;
+  private readonly tokens: TokenProvider;
 
   constructor(private readonly opts: StoreClientOptions) {
     this.maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
+    const token = opts.token;
+    this.tokens = typeof token === 'function' ? { current: () => token(), invalidate: () => undefined } : token;
   }
 
   get account(): string {
@@ -91,7 +112,8 @@ export class StoreClient {
     return r as Nano;
   }
 
-  /** `POST /api/v1/shop/buy/crypto`: creates a TON order. Never retried here: a timeout may have created it. */
+  /** `POST /api/v1/shop/buy/crypto`: creates a TON order. Never repeated after a failure that may have created it (a
+   *  timeout); repeated once only when the store refused the token, which creates nothing. Never cached. */
   async buyTon(
     req: { collection: number; character: number; count: number },
     opts: { signal?: AbortSignal; onSent?: () => void } = {},
@@ -104,20 +126,59 @@ export class StoreClient {
     return r as TonOrder;
   }
 
-  private async call<T extends z.ZodType>(spec: CallSpec<T>): Promise<z.output<T> | typeof NOT_FOUND> {
+  private async call<T extends z.ZodType>(spec: CallSpec<T>): Promise<Answer<T>> {
+    const responses = this.opts.responses;
+    // Never cache a call that spends: every order request must reach the store.
+    if (!responses || spec.method !== 'GET' || spec.priority === 'spend') {
+      const answer = await this.authorized(spec, null, spec.signal);
+      // Unreachable: without a validator sent, a 304 is already a StoreMalformed. Narrows the type.
+      if (answer.kind === 'unchanged') throw new StoreMalformed('304 to an unconditional request', { op: spec.op, url: spec.path, status: 304 });
+      return answer.value;
+    }
+    const url = withQuery(new URL(spec.path, 'http://relative.invalid'), spec.query);
+    const key = { op: spec.op, scope: this.opts.account, url: url.pathname + url.search };
+    try {
+      return await responses.read<Answer<T>>(key, ({ etag, signal }) => this.authorized(spec, etag, signal), spec.signal);
+    } catch (e) {
+      // A caller that gave up while sharing another caller's request learns it the same way as with its own.
+      if (spec.signal?.aborted && !(e instanceof AutomintError)) {
+        throw new StoreTransportError('aborted', false, { op: spec.op, url: spec.path }, e);
+      }
+      throw e;
+    }
+  }
+
+  /** One exchange with the account's token; when the store refuses the token, a fresh one and one repeat. */
+  private async authorized<T extends z.ZodType>(spec: CallSpec<T>, etag: string | null, signal: AbortSignal | undefined): Promise<Fetched<Answer<T>>> {
+    const token = await this.tokens.current(signal);
+    try {
+      return await this.exchange(spec, token, etag, signal);
+    } catch (e) {
+      if (!(e instanceof StoreAuthError)) throw e;
+      this.tokens.invalidate(token);
+      const fresh = await this.tokens.current(signal);
+      if (fresh === token) throw e;
+      // The store refused the token before acting on the request (401/403 or an auth errorCode), so the refused call
+      // did nothing; repeating it once with the fresh token is safe, even a create-order: no order was created.
+      return await this.exchange(spec, fresh, etag, signal);
+    }
+  }
+
+  private async exchange<T extends z.ZodType>(
+    spec: CallSpec<T>, token: string, etag: string | null, callerSignal: AbortSignal | undefined,
+  ): Promise<Fetched<Answer<T>>> {
     const spending = spec.priority === 'spend';
     const baseUrl = await this.opts.endpoints.resolve(spec.op);
-    const url = new URL(spec.path, baseUrl);
-    for (const [k, v] of Object.entries(spec.query ?? {})) url.searchParams.set(k, String(v));
+    const url = withQuery(new URL(spec.path, baseUrl), spec.query);
     const facts = { op: spec.op, url: url.origin + url.pathname };
-    const lease = await this.opts.gate.acquire({ op: spec.op, pool: `account:${this.opts.account}`, priority: spec.priority, signal: spec.signal });
-    const token = await this.opts.token();
+    const lease = await this.opts.gate.acquire({ op: spec.op, account: this.opts.account, priority: spec.priority, signal: callerSignal });
     const started = performance.now();
     let status: number | null = null;
     let headers: Record<string, string | string[] | undefined> = {};
     let text: string;
     try {
-      const signal = spec.signal ? AbortSignal.any([spec.signal, AbortSignal.timeout(this.opts.timeoutMs)]) : AbortSignal.timeout(this.opts.timeoutMs);
+      const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+      const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
       spec.onSent?.();
       const res = await request(url, {
         method: spec.method,
@@ -129,15 +190,18 @@ export class StoreClient {
           origin: STORE_ORIGIN,
           referer: `${STORE_ORIGIN}/`,
           'user-agent': this.opts.userAgent,
+          ...(etag === null ? {} : { 'if-none-match': etag }),
         },
       });
       status = res.statusCode;
       headers = res.headers;
       text = await readCapped(res.body, this.maxBodyBytes, () => new StoreMalformed(`body larger than ${this.maxBodyBytes} bytes`, { ...facts, status: res.statusCode }));
     } catch (e) {
-      const aborted = spec.signal?.aborted === true;
+      const aborted = callerSignal?.aborted === true;
       // A call its caller abandoned says nothing about the store (and the run may be shutting its actors down).
-      if (!aborted) {
+      if (aborted) {
+        lease.release();
+      } else {
         const outcome = { status, headers, ms: performance.now() - started };
         lease.settle(outcome);
         this.opts.endpoints.report({ op: spec.op, baseUrl, outcome });
@@ -150,13 +214,20 @@ export class StoreClient {
     const outcome = { status, headers, ms: performance.now() - started };
     lease.settle(outcome);
     this.opts.endpoints.report({ op: spec.op, baseUrl, outcome });
-    return this.interpret(spec, status, headers, text, facts);
+    if (status === 304) {
+      // "Unchanged" is only an answer to a conditional read; it never means "missing".
+      if (etag === null) throw new StoreMalformed('304 Not Modified to a read that sent no validator', { ...facts, status });
+      return { kind: 'unchanged' };
+    }
+    const value = this.interpret(spec, status, headers, text, facts);
+    const sentTag = status >= 200 && status < 300 ? headerValue(headers['etag']) : undefined;
+    return { kind: 'fresh', value, etag: sentTag ?? null };
   }
 
   private interpret<T extends z.ZodType>(
     spec: CallSpec<T>, status: number, headers: Record<string, string | string[] | undefined>, text: string,
     facts: { op: StoreOperation; url: string },
-  ): z.output<T> | typeof NOT_FOUND {
+  ): Answer<T> {
     if (status === 401 || status === 403) throw new StoreAuthError(status, facts);
     const envelope = parseEnvelope(text);
     // Checked before the 404: a refused token must never read as "not published yet".
@@ -181,6 +252,16 @@ export class StoreClient {
 }
 
 const NOT_FOUND = Symbol('not-found');
+
+function withQuery(url: URL, query: Record<string, string | number> | undefined): URL {
+  for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, String(v));
+  return url;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v === undefined || v.length === 0 || v.length > 512 ? undefined : v;
+}
 
 function parseEnvelope(text: string): z.output<typeof envelopeSchema> | null {
   let json: unknown;

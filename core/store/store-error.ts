@@ -25,10 +25,68 @@ export class StoreHttpError extends AutomintError {
   readonly retryAfterMs: number | undefined;
 }
 
-/** The token was refused (401/403 or an auth error code): re-authenticate; never read as "not found". */
+type AuthFacts = {
+  readonly op?: StoreOperation;
+  readonly url?: string;
+  readonly errorCode?: string;
+  readonly account?: string;
+};
+
+/** The token was refused (401/403 or an auth error code): re-authenticate; never read as "not found". `status` is
+ *  null when no call was made (no usable token to send). */
 export class StoreAuthError extends AutomintError {
-  constructor(readonly status: number, facts: CallFacts & { errorCode?: string }) {
-    super('STORE_AUTH', `store refused the account's token for ${facts.op} (HTTP ${status})`, { ...facts, status });
+  constructor(
+    readonly status: number | null,
+    facts: AuthFacts,
+    described?: { readonly code: string; readonly message: string; readonly cause?: unknown },
+  ) {
+    super(
+      described?.code ?? 'STORE_AUTH',
+      described?.message ?? `store refused the account's token for ${facts.op ?? 'a call'} (HTTP ${status ?? '-'})`,
+      { ...facts, status },
+      described?.cause === undefined ? undefined : { cause: described.cause },
+    );
+  }
+}
+
+/** Why an account has no token to send. */
+export type TokenUnavailableReason = 'expired' | 'refused' | 'failed' | 'stopped';
+
+/** No usable token for an account: the configured one expired or was refused and there is nothing to make a new one
+ *  from, the token source failed, or the auth actor has stopped. Code `STORE_TOKEN_<REASON>`. */
+export class StoreTokenUnavailable extends StoreAuthError {
+  constructor(
+    readonly reason: TokenUnavailableReason,
+    readonly facts: { readonly account?: string; readonly source: string; readonly expiredAt?: number },
+    cause?: unknown,
+  ) {
+    super(null, { account: facts.account }, {
+      code: `STORE_TOKEN_${reason.toUpperCase()}`,
+      message: tokenUnavailableMessage(reason, facts),
+      cause,
+    });
+  }
+
+  /** The same error naming the account (a token source does not know which account it serves). */
+  forAccount(account: string): StoreTokenUnavailable {
+    return new StoreTokenUnavailable(this.reason, { ...this.facts, account }, this.cause);
+  }
+}
+
+function tokenUnavailableMessage(reason: TokenUnavailableReason, f: { account?: string; source: string; expiredAt?: number }): string {
+  const who = f.account === undefined ? 'the account' : `account ${f.account}`;
+  const paste = f.source === 'configured' ? '; paste a fresh token into accounts[].storeToken' : '';
+  switch (reason) {
+    case 'expired': {
+      const at = f.expiredAt === undefined ? '' : ` at ${new Date(f.expiredAt).toISOString()}`;
+      return `the store token of ${who} expired${at} and its ${f.source} source has no newer one${paste}`;
+    }
+    case 'refused':
+      return `the store refused the token of ${who} and its ${f.source} source has no other one${paste}`;
+    case 'failed':
+      return `could not obtain a store token for ${who} from its ${f.source} source`;
+    case 'stopped':
+      return `no store token for ${who}: its auth actor has stopped`;
   }
 }
 

@@ -2,9 +2,13 @@
  *  add a new `NNN-name.ts` here and never edit one that has shipped. */
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './001-initial.js';
+import { limiterState } from './002-limiter-state.js';
+import { endpointStats } from './003-endpoint-stats.js';
 
 export const LEDGER_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
+  '002-limiter-state': limiterState,
+  '003-endpoint-stats': endpointStats,
 };
 
 /** kysely's Migrator reads the migrations from here. */

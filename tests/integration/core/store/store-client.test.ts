@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createActor, type Actor } from 'xstate';
 import { endpointResolver, endpointsLogic, FAILOVER_AFTER, type EndpointStats } from '../../../../core/actors/endpoints.js';
 import { limiterGate, limiterLogic } from '../../../../core/actors/limiter.js';
-import { ACCOUNT_POOL } from '../../../../core/store/rate-pools.js';
+import { PROFILES } from '../../../../core/config/profiles.js';
 import type { EndpointResolver } from '../../../../core/store/request-gate.js';
 import { StoreClient, STORE_ORIGIN } from '../../../../core/store/store-client.js';
 import {
@@ -98,7 +98,8 @@ describe('StoreClient against the simulated store', () => {
       clock: clock.now,
       extraMiddlewares: [faults],
     });
-    limiter = createActor(limiterLogic, { input: { limitFor: () => ACCOUNT_POOL, maxWaitMs: MAX_WAIT_MS } });
+    // Every client here shares the ip:direct pool: a high breaker threshold keeps the transport-fault tests independent.
+    limiter = createActor(limiterLogic, { input: { ...PROFILES.fast, maxWaitMs: MAX_WAIT_MS, breakerThreshold: 1_000 } });
     limiter.start();
     endpoints = createActor(endpointsLogic, { input: { primary: store.url, mirrors: [] } });
     endpoints.start();

@@ -6,9 +6,17 @@ import {
   EndpointsStopped,
   FAILOVER_AFTER,
   RECOVERY_PROBE_MS,
+  responseReader,
+  SAVE_EVERY_MS,
+  type EndpointsInput,
   type EndpointStats,
 } from '../../../../core/actors/endpoints.js';
+import { openLedger } from '../../../../core/ledger/database.js';
+import type { SavedEndpointStats } from '../../../../core/ledger/endpoint-stats.js';
+import type { Ledger } from '../../../../core/ledger/ledger.js';
+import { LedgerError } from '../../../../core/ledger/ledger-error.js';
 import type { EndpointResolver } from '../../../../core/store/request-gate.js';
+import { RESPONSE_TTL_MS, type Fetched, type Fetcher, type ResponseKey, type ResponseReader } from '../../../../core/store/response-cache.js';
 
 const PRIMARY = 'https://api.stickerdom.store';
 const MIRROR = 'https://mirror-1.example';
@@ -190,5 +198,300 @@ describe('endpoints actor', () => {
     first[0]!.badRun = 99;
     expect(await resolver.resolve('collection')).toBe(PRIMARY);
     expect((await statsOf(PRIMARY)).badRun).toBe(0);
+  });
+});
+
+describe('endpoints actor: response caches', () => {
+  let actor: EndpointsActor | undefined;
+  let reader: ResponseReader;
+
+  const start = (input: Partial<EndpointsInput> = {}): void => {
+    actor = createActor(endpointsLogic, { input: { primary: PRIMARY, mirrors: [], ...input } });
+    actor.start();
+    reader = responseReader(actor);
+  };
+  const key = (op: string, url = '/api/v1/x', scope = 'alice'): ResponseKey => ({ op, scope, url });
+  /** A fetch answering `answers` in turn (the last one repeats), recording the validator each call was given. */
+  const scripted = <T>(...answers: Fetched<T>[]) => {
+    const seen: (string | null)[] = [];
+    const fetch: Fetcher<T> = async ({ etag }) => {
+      seen.push(etag);
+      return answers[Math.min(seen.length - 1, answers.length - 1)]!;
+    };
+    return { fetch, seen };
+  };
+  const fresh = <T>(value: T, etag: string | null = null): Fetched<T> => ({ kind: 'fresh', value, etag });
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    actor?.stop();
+    actor = undefined;
+    vi.useRealTimers();
+  });
+
+  it(`serves a TON price from the cache for ${RESPONSE_TTL_MS['priceTon']! / 1000} s, then asks the store again`, async () => {
+    start();
+    const { fetch, seen } = scripted(fresh(2_500_000_000n), fresh(2_600_000_000n));
+    expect(await reader.read(key('priceTon'), fetch)).toBe(2_500_000_000n);
+    vi.advanceTimersByTime(RESPONSE_TTL_MS['priceTon']! - 1);
+    expect(await reader.read(key('priceTon'), fetch)).toBe(2_500_000_000n);
+    expect(seen).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(await reader.read(key('priceTon'), fetch)).toBe(2_600_000_000n);
+    expect(seen).toHaveLength(2);
+  });
+
+  it(`keeps a balance for ${RESPONSE_TTL_MS['balance']! / 1000} s, by the generic table of times`, async () => {
+    start();
+    const { fetch, seen } = scripted(fresh(10n), fresh(7n));
+    expect(await reader.read(key('balance', 'wallet:alice'), fetch)).toBe(10n);
+    vi.advanceTimersByTime(RESPONSE_TTL_MS['balance']! - 1);
+    expect(await reader.read(key('balance', 'wallet:alice'), fetch)).toBe(10n);
+    vi.advanceTimersByTime(1);
+    expect(await reader.read(key('balance', 'wallet:alice'), fetch)).toBe(7n);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('takes its times from its input', async () => {
+    start({ responseTtlMs: { collection: 1_000 } });
+    const { fetch, seen } = scripted(fresh('a'), fresh('b'));
+    await reader.read(key('collection'), fetch);
+    expect(await reader.read(key('collection'), fetch)).toBe('a');
+    expect(await reader.read(key('priceTon'), fetch)).toBe('b');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('revalidates an answer that carried an ETag and serves the kept body on "unchanged"', async () => {
+    start();
+    const view = { published: true, characters: [{ id: 1, left: 7 }] };
+    const { fetch, seen } = scripted<typeof view>(fresh(view, '"v1"'), { kind: 'unchanged' }, fresh({ ...view, characters: [] }, '"v2"'));
+    expect(await reader.read(key('collection'), fetch)).toBe(view);
+    expect(await reader.read(key('collection'), fetch)).toBe(view);
+    expect((await reader.read(key('collection'), fetch)).characters).toEqual([]);
+    await reader.read(key('collection'), fetch);
+    // Nothing is cached by time for a collection: every read asks, with the last ETag it was given.
+    expect(seen).toEqual([null, '"v1"', '"v1"', '"v2"']);
+  });
+
+  it('asks unconditionally when the answer carried no ETag, and never serves an unconditional "unchanged"', async () => {
+    start();
+    const { fetch, seen } = scripted(fresh('a'), { kind: 'unchanged' });
+    await reader.read(key('collection'), fetch);
+    const e = await reader.read(key('collection'), fetch).then(() => null, (err: unknown) => err);
+    expect(e).toMatchObject({ code: 'CACHED_COPY_MISSING' });
+    expect(seen).toEqual([null, null]);
+  });
+
+  it('shares one request among concurrent identical reads, and not among other accounts', async () => {
+    start();
+    let calls = 0;
+    let release!: (v: Fetched<string>) => void;
+    const fetch: Fetcher<string> = () => {
+      calls++;
+      return new Promise((r) => (release = r));
+    };
+    const reads = [reader.read(key('collection'), fetch), reader.read(key('collection'), fetch), reader.read(key('collection'), fetch)];
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toBe(1);
+    const firstRelease = release;
+    const other = reader.read(key('collection', '/api/v1/x', 'bob'), fetch);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toBe(2);
+    release(fresh('for bob'));
+    firstRelease(fresh('for alice'));
+    expect(await Promise.all(reads)).toEqual(['for alice', 'for alice', 'for alice']);
+    expect(await other).toBe('for bob');
+  });
+
+  it('caches no failure: every waiter gets it and the next read asks again', async () => {
+    start();
+    let calls = 0;
+    const fetch: Fetcher<number> = async () => {
+      calls++;
+      if (calls === 1) throw new Error('store answered 502');
+      return fresh(5);
+    };
+    const both = await Promise.allSettled([reader.read(key('priceTon'), fetch), reader.read(key('priceTon'), fetch)]);
+    expect(both.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await reader.read(key('priceTon'), fetch)).toBe(5);
+    expect(calls).toBe(2);
+  });
+
+  it('keeps a shared request going while one waiter is left, and cancels it when the last one gives up', async () => {
+    start();
+    const signals: AbortSignal[] = [];
+    let release!: (v: Fetched<string>) => void;
+    const fetch: Fetcher<string> = ({ signal }) => {
+      signals.push(signal);
+      return new Promise((r) => (release = r));
+    };
+    const a = new AbortController();
+    const b = new AbortController();
+    const first = reader.read(key('collection'), fetch, a.signal).catch((e: unknown) => e);
+    const second = reader.read(key('collection'), fetch, b.signal);
+    await vi.advanceTimersByTimeAsync(0);
+    a.abort(new Error('a gave up'));
+    expect(await first).toMatchObject({ message: 'a gave up' });
+    expect(signals[0]!.aborted).toBe(false);
+    release(fresh('view'));
+    expect(await second).toBe('view');
+
+    const c = new AbortController();
+    const third = reader.read(key('collection', '/api/v1/y'), fetch, c.signal).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    c.abort(new Error('c gave up'));
+    expect(await third).toMatchObject({ message: 'c gave up' });
+    expect(signals[1]!.aborted).toBe(true);
+    // A read after the cancellation starts its own request instead of joining the cancelled one.
+    const fourth = reader.read(key('collection', '/api/v1/y'), fetch);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(signals).toHaveLength(3);
+    release(fresh('again'));
+    expect(await fourth).toBe('again');
+  });
+
+  it('rejects a read once the actor has stopped', async () => {
+    start();
+    actor!.stop();
+    const e = await reader.read(key('priceTon'), scripted(fresh(1)).fetch).then(() => null, (err: unknown) => err);
+    expect(e).toBeInstanceOf(EndpointsStopped);
+  });
+});
+
+describe('endpoints actor: persisted stats', () => {
+  let ledger: Ledger;
+  const actors: EndpointsActor[] = [];
+
+  const start = (saved: EndpointsInput['saved'], mirrors: string[] = [MIRROR]): { actor: EndpointsActor; resolver: EndpointResolver } => {
+    const actor = createActor(endpointsLogic, { input: { primary: PRIMARY, mirrors, saved } });
+    actors.push(actor);
+    actor.start();
+    return { actor, resolver: endpointResolver(actor) };
+  };
+  const outcome = (resolver: EndpointResolver, baseUrl: string, status: number | null, n = 1, ms = 40): void => {
+    for (let i = 0; i < n; i++) resolver.report({ op: 'collection', baseUrl, outcome: { status, headers: {}, ms } });
+  };
+  /** The repository, counting saves. */
+  const counting = () => {
+    const saves: SavedEndpointStats[][] = [];
+    return {
+      saves,
+      saved: {
+        load: (urls?: readonly string[]) => ledger.endpointStats.load(urls),
+        save: async (rows: readonly SavedEndpointStats[]) => {
+          saves.push([...rows]);
+          await ledger.endpointStats.save(rows);
+        },
+      },
+    };
+  };
+  const row = async (baseUrl: string): Promise<SavedEndpointStats | undefined> =>
+    (await ledger.endpointStats.load([baseUrl]))[0];
+
+  beforeEach(async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+    ledger = await openLedger(':memory:');
+  });
+  afterEach(async () => {
+    for (const a of actors.splice(0)) a.stop();
+    vi.useRealTimers();
+    await ledger.close();
+  });
+
+  it('saves at most once a second however many calls finish, and once more when it stops', async () => {
+    const { saves, saved } = counting();
+    const { actor, resolver } = start(saved);
+    await vi.advanceTimersByTimeAsync(0);
+    outcome(resolver, PRIMARY, 200, 50);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(saves).toHaveLength(1);
+    outcome(resolver, PRIMARY, 200, 50);
+    await vi.advanceTimersByTimeAsync(SAVE_EVERY_MS - 1);
+    expect(saves).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(saves).toHaveLength(2);
+    expect(await row(PRIMARY)).toMatchObject({ ok: 100, failed: 0 });
+    outcome(resolver, PRIMARY, null, 2);
+    actor.stop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(saves).toHaveLength(3);
+    expect(await row(PRIMARY)).toMatchObject({ ok: 100, failed: 2, badRun: 2, lastBadAt: T0 + SAVE_EVERY_MS });
+  });
+
+  it('starts from the stats the last run saved: a primary that was failing stays benched until its probe time', async () => {
+    const first = start(ledger.endpointStats);
+    await vi.advanceTimersByTimeAsync(0);
+    outcome(first.resolver, PRIMARY, 200, 3, 80);
+    outcome(first.resolver, PRIMARY, null, FAILOVER_AFTER);
+    outcome(first.resolver, MIRROR, 200, 4, 20);
+    first.actor.stop();
+    await vi.advanceTimersByTimeAsync(0);
+
+    vi.advanceTimersByTime(1_000);
+    const second = start(ledger.endpointStats);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await second.resolver.resolve('collection')).toBe(MIRROR);
+    const stats = await new Promise<EndpointStats[]>((reply) => second.actor.send({ type: 'REPORT', reply }));
+    expect(stats.find((s) => s.baseUrl === PRIMARY)).toMatchObject({ ok: 3, failed: FAILOVER_AFTER, badRun: FAILOVER_AFTER, latencyMs: 80 });
+    expect(stats.find((s) => s.baseUrl === MIRROR)).toMatchObject({ ok: 4, latencyMs: 20 });
+    vi.advanceTimersByTime(RECOVERY_PROBE_MS);
+    expect(await second.resolver.resolve('collection')).toBe(PRIMARY);
+  });
+
+  it('adds the saved counts to what this run saw before they loaded, and keeps this run\'s failure run', async () => {
+    await ledger.endpointStats.save([{ baseUrl: PRIMARY, ok: 10, failed: 9, badRun: FAILOVER_AFTER, latencyMs: 300, lastBadAt: T0 - 5_000 }]);
+    let releaseLoad!: () => void;
+    const gate = new Promise<void>((r) => (releaseLoad = r));
+    const { saves, saved } = counting();
+    const { actor, resolver } = start({ load: async (urls) => { await gate; return saved.load(urls); }, save: saved.save });
+    outcome(resolver, PRIMARY, 200, 2, 50);
+    await vi.advanceTimersByTimeAsync(SAVE_EVERY_MS * 3);
+    // Nothing is written before the load is in: it would overwrite the last run's record.
+    expect(saves).toHaveLength(0);
+    releaseLoad();
+    await vi.advanceTimersByTimeAsync(0);
+    const stats = await new Promise<EndpointStats[]>((reply) => actor.send({ type: 'REPORT', reply }));
+    expect(stats[0]).toMatchObject({ ok: 12, failed: 9, badRun: 0, latencyMs: 50 });
+    expect(await resolver.resolve('collection')).toBe(PRIMARY);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await row(PRIMARY)).toMatchObject({ ok: 12, failed: 9, badRun: 0 });
+  });
+
+  it('ignores saved URLs it is not configured with', async () => {
+    await ledger.endpointStats.save([{ baseUrl: 'https://old-mirror.example', ok: 1, failed: 50, badRun: 50, latencyMs: null, lastBadAt: T0 }]);
+    const { actor } = start(ledger.endpointStats, []);
+    await vi.advanceTimersByTimeAsync(0);
+    const stats = await new Promise<EndpointStats[]>((reply) => actor.send({ type: 'REPORT', reply }));
+    expect(stats.map((s) => s.baseUrl)).toEqual([PRIMARY]);
+  });
+
+  it('runs on when the ledger cannot be read or written', async () => {
+    const { actor, resolver } = start({
+      load: async () => {
+        throw new Error('disk gone');
+      },
+      save: async () => {
+        throw new Error('disk gone');
+      },
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    outcome(resolver, PRIMARY, 200, 3);
+    await vi.advanceTimersByTimeAsync(SAVE_EVERY_MS);
+    expect(await resolver.resolve('collection')).toBe(PRIMARY);
+    expect(actor.getSnapshot().status).toBe('active');
+  });
+
+  it('refuses stats it cannot store faithfully, saving nothing', async () => {
+    const good = { baseUrl: PRIMARY, ok: 1, failed: 0, badRun: 0, latencyMs: 10, lastBadAt: null };
+    for (const bad of [{ ok: -1 }, { failed: 1.5 }, { latencyMs: Number.NaN }, { lastBadAt: Number.POSITIVE_INFINITY }]) {
+      const e = await ledger.endpointStats.save([good, { ...good, baseUrl: MIRROR, ...bad }]).then(() => null, (err: unknown) => err);
+      expect(e).toBeInstanceOf(LedgerError);
+      expect(e).toMatchObject({ code: 'INVALID_INPUT' });
+    }
+    expect(await ledger.endpointStats.load()).toEqual([]);
   });
 });

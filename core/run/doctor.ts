@@ -1,0 +1,168 @@
+/** `automint doctor`'s checks: is everything a run needs in place, and if not, what to do about it. Each check ends in
+ *  a verdict with the fix for a failure; nothing here creates an order or moves money. */
+import 'reflect-metadata';
+import path from 'node:path';
+import { container as rootContainer } from 'tsyringe';
+import { Agent } from 'undici';
+import { createActor } from 'xstate';
+import type { Logger } from 'pino';
+import type { AutomintConfig } from '../config/schema.js';
+import { pluginBlocks, targetAccounts } from '../config/schema.js';
+import { profileSettings } from '../config/profiles.js';
+import { openLedger } from '../ledger/database.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { formatAmount } from '../money.js';
+import { discoverPlugins, registerPlugins } from '../plugins/host.js';
+import type { PaymentMethod } from '../plugins/payment.js';
+import { CONFIG, LEDGER, LOGGER } from '../plugins/tokens.js';
+import { StoreClient } from '../store/store-client.js';
+import { authMachine, configuredToken, jwtExpiry, tokenProvider } from '../actors/auth.js';
+import { endpointResolver, endpointsLogic, responseReader } from '../actors/endpoints.js';
+import { limiterGate, limiterLogic } from '../actors/limiter.js';
+import { ledgerPath } from './run-bot.js';
+
+/** One check's verdict. */
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  /** What was found. */
+  readonly detail: string;
+  /** What to do when it failed. */
+  readonly fix?: string;
+}
+
+/** A token that expires within this is reported: it will not last through a drop. */
+const TOKEN_MIN_LIFE_MS = 10 * 60_000;
+
+/** Runs every check against a loaded config; never throws for a failed check. */
+export async function runDoctor(config: AutomintConfig, log: Logger): Promise<CheckResult[]> {
+  const results: CheckResult[] = [{ name: 'config', ok: true, detail: `valid (profile ${config.profile}${config.dryRun ? ', dry run' : ''})` }];
+  const ledger = await openLedger(ledgerPath(config)).catch((e: unknown) => e as Error);
+  if (ledger instanceof Error) {
+    results.push({ name: 'ledger', ok: false, detail: ledger.message, fix: `make ${path.resolve(config.dataDir)} writable, or set dataDir` });
+    return results;
+  }
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
+  try {
+    results.push(await ledgerCheck(ledger));
+    results.push(...(await poolChecks(ledger)));
+    const payments = await loadPayments(config, ledger, log).catch((e: unknown) => e as Error);
+    if (payments instanceof Error) {
+      results.push({ name: 'plugins', ok: false, detail: payments.message, fix: 'fix the plugins section of the config (docs/configuration.md)' });
+      return results;
+    }
+    results.push({ name: 'plugins', ok: true, detail: payments.map((p) => p.id).join(', ') || 'no payment method enabled' });
+    for (const account of config.accounts) results.push(...(await accountChecks(config, account, ledger, dispatcher, payments)));
+    return results;
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+    await ledger.close();
+  }
+}
+
+async function ledgerCheck(ledger: Ledger): Promise<CheckResult> {
+  const open = await ledger.intents.open();
+  return open.length === 0
+    ? { name: 'ledger', ok: true, detail: 'no unsettled payment' }
+    : { name: 'ledger', ok: false, detail: `${open.length} payment(s) not settled (${open.map((i) => i.orderId).join(', ')})`,
+        fix: 'run `automint run` on this config: it reconciles them against the chain before buying' };
+}
+
+/** The limiter's persisted view of each pool: a ban or an open breaker survives restarts and would hold a run back. */
+async function poolChecks(ledger: Ledger): Promise<CheckResult[]> {
+  const now = Date.now();
+  return (await ledger.limiter.load()).map((p) => {
+    if (p.blockedUntil > now) {
+      return { name: `pool ${p.pool}`, ok: false, detail: `held back by the store until ${new Date(p.blockedUntil).toISOString()}`,
+        fix: 'wait until then, or use a slower profile (--profile safe) so the store stops answering 429' };
+    }
+    if (p.breakerState === 'open') {
+      return { name: `pool ${p.pool}`, ok: false, detail: `circuit breaker open since ${new Date(p.breakerOpenedAt ?? now).toISOString()}`,
+        fix: 'the store kept failing for this pool; check its reachability below, then retry after the profile\'s breaker cooldown' };
+    }
+    const learned = p.learnedLimit !== null && p.learnedWindowMs !== null ? `, learned ${p.learnedLimit} per ${p.learnedWindowMs} ms` : '';
+    return { name: `pool ${p.pool}`, ok: true, detail: `open${learned}` };
+  });
+}
+
+async function loadPayments(config: AutomintConfig, ledger: Ledger, log: Logger): Promise<PaymentMethod[]> {
+  const scope = rootContainer.createChildContainer();
+  scope.register(CONFIG, { useValue: config });
+  scope.register(LOGGER, { useValue: log });
+  scope.register(LEDGER, { useValue: ledger });
+  const discovered = await discoverPlugins(config.plugins.paths);
+  return (await registerPlugins(scope, discovered, pluginBlocks(config), new Set(config.targets.flatMap((t) => t.methods)))).payments;
+}
+
+async function accountChecks(
+  config: AutomintConfig, account: AutomintConfig['accounts'][number], ledger: Ledger, dispatcher: Agent, payments: readonly PaymentMethod[],
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const name = `account ${account.name}`;
+  if (!account.storeToken) {
+    return [{ name: `${name} auth`, ok: false, detail: 'no store token', fix: 'set accounts[].storeToken (a JWT from the store web app) via ${STORE_TOKEN}' }];
+  }
+  const exp = jwtExpiry(account.storeToken);
+  if (exp !== null && exp - Date.now() < TOKEN_MIN_LIFE_MS) {
+    results.push({ name: `${name} token`, ok: false, detail: exp <= Date.now() ? `expired at ${new Date(exp).toISOString()}` : `expires at ${new Date(exp).toISOString()}`,
+      fix: 'paste a fresh token from the store web app (it lives about 60 minutes)' });
+  } else {
+    results.push({ name: `${name} token`, ok: true, detail: exp === null ? 'no expiry in the token' : `valid until ${new Date(exp).toISOString()}` });
+  }
+  const profile = profileSettings(config.profile);
+  const limiter = createActor(limiterLogic, { input: { maxWaitMs: 5_000, safetyMarginPct: profile.safetyMarginPct, breakerThreshold: profile.breakerThreshold,
+    breakerCooldownMs: profile.breakerCooldownMs, requestTimeoutMs: profile.requestTimeoutMs, store: ledger.limiter } }).start();
+  const endpoints = createActor(endpointsLogic, { input: { primary: config.store.baseUrl, mirrors: config.store.mirrors } }).start();
+  const auth = createActor(authMachine, { input: { account: account.name, source: configuredToken(account.storeToken) } }).start();
+  const store = new StoreClient({
+    account: account.name, token: tokenProvider(auth), gate: limiterGate(limiter), endpoints: endpointResolver(endpoints),
+    responses: responseReader(endpoints), dispatcher, userAgent: config.store.userAgent, timeoutMs: Math.min(profile.requestTimeoutMs, 10_000),
+  });
+  try {
+    const signal = AbortSignal.timeout(15_000);
+    try {
+      const settings = await store.settings(signal);
+      results.push({ name: `${name} store`, ok: true, detail: `${config.store.baseUrl} answered; crypto payments ${settings.cryptoPaymentEnabled ? 'enabled' : 'DISABLED'}` });
+      const wantsTon = config.targets.some((t) => t.methods.includes('ton') && targetAccounts(config, t).some((a) => a.name === account.name));
+      if (wantsTon && !settings.cryptoPaymentEnabled) {
+        results.push({ name: `${name} crypto`, ok: false, detail: 'the store has crypto payments switched off', fix: 'buy with another method, or wait until the store enables them' });
+      }
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      const auth = err.code?.startsWith('STORE_AUTH') || err.code?.startsWith('STORE_TOKEN');
+      results.push({ name: `${name} store`, ok: false, detail: `${err.code ?? err.name}: ${err.message}`,
+        fix: auth ? 'the store refused the token: paste a fresh one' : `check that ${config.store.baseUrl} is reachable from here (proxy, DNS, firewall)` });
+    }
+    for (const method of payments) {
+      const uses = config.targets.some((t) => t.methods.includes(method.id) && targetAccounts(config, t).some((a) => a.name === account.name));
+      if (!uses) continue;
+      const paymentAccount = { name: account.name, wallet: account.wallet, store };
+      try {
+        await method.prepare(paymentAccount, signal);
+        const capacity = await method.capacity(paymentAccount, signal);
+        const ok = capacity > 0n;
+        results.push({ name: `${name} ${method.id} balance`, ok, detail: `${formatAmount(method.currency, capacity)} ${method.currency} spendable after reserves`,
+          fix: ok ? undefined : `fund the ${method.id} wallet of ${account.name}` });
+      } catch (e) {
+        results.push({ name: `${name} ${method.id} wallet`, ok: false, detail: (e as Error).message, fix: `check accounts[].wallet and the ${method.id} plugin settings` });
+      }
+    }
+  } finally {
+    auth.stop();
+    endpoints.stop();
+    limiter.stop();
+  }
+  return results;
+}
+
+/** The verdicts as lines for a person. */
+export function renderDoctor(results: readonly CheckResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name}: ${r.detail}`);
+    if (!r.ok && r.fix) lines.push(`      fix: ${r.fix}`);
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  lines.push(failed === 0 ? `all ${results.length} checks passed` : `${failed} of ${results.length} checks failed`);
+  return lines.join('\n');
+}

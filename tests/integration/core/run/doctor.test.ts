@@ -1,0 +1,59 @@
+/** `automint doctor`'s checks against the simulated world. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { loadDemoConfig } from '../../../../core/cli/demo.js';
+import type { AutomintConfig } from '../../../../core/config/schema.js';
+import { renderDoctor, runDoctor } from '../../../../core/run/doctor.js';
+import { startWorld, type World } from '../../../../sim/world.js';
+
+let world: World;
+let dataDir: string;
+let config: AutomintConfig;
+const log = pino({ level: 'silent' });
+
+beforeAll(async () => {
+  world = await startWorld({ blockIntervalMs: 200 });
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-doctor-'));
+  config = await loadDemoConfig(world, dataDir);
+}, 60_000);
+
+afterAll(async () => {
+  await world?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+const failed = (results: Awaited<ReturnType<typeof runDoctor>>) => results.filter((r) => !r.ok).map((r) => r.name);
+
+describe('automint doctor', () => {
+  it('passes every check when config, store, tokens and wallets are in order', async () => {
+    const results = await runDoctor(config, log);
+    expect(failed(results)).toEqual([]);
+    const names = results.map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['config', 'ledger', 'plugins', 'account alice token', 'account alice store', 'account alice ton balance', 'account bob ton balance']));
+    expect(renderDoctor(results)).toMatch(/all \d+ checks passed$/);
+  });
+
+  it('names an expired token and says to paste a fresh one', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: '1000', exp: Math.floor(Date.now() / 1000) - 60 })).toString('base64url');
+    const expired = `${header}.${payload}.c2lnbmF0dXJl`;
+    const cfg = { ...config, accounts: config.accounts.map((a, i) => (i === 0 ? { ...a, storeToken: expired } : a)) };
+    const results = await runDoctor(cfg, log);
+    const token = results.find((r) => r.name === 'account alice token')!;
+    expect(token.ok).toBe(false);
+    expect(token.fix).toMatch(/fresh token/);
+    expect(failed(results)).not.toContain('account bob token');
+    expect(renderDoctor(results)).not.toContain(expired);
+  });
+
+  it('says the store is unreachable, with the fix, instead of hanging', async () => {
+    const cfg = { ...config, store: { ...config.store, baseUrl: 'http://127.0.0.1:9' } };
+    const results = await runDoctor(cfg, log);
+    const store = results.find((r) => r.name === 'account alice store')!;
+    expect(store.ok).toBe(false);
+    expect(store.fix).toMatch(/reachable/);
+  });
+});

@@ -1,0 +1,201 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createActor, type Actor } from 'xstate';
+import { limiterLogic, RESTORE_TIMEOUT_MS, SAVE_INTERVAL_MS, type LimiterReply, type LimiterStore } from '../../../../core/actors/limiter.js';
+import { openLedger } from '../../../../core/ledger/database.js';
+import type { Ledger } from '../../../../core/ledger/ledger.js';
+import type { PoolSnapshot } from '../../../../core/ledger/limiter-state.js';
+import { accountPool, type PoolCatalog, type PoolLimit } from '../../../../core/store/rate-pools.js';
+import type { Priority } from '../../../../core/store/request-gate.js';
+
+const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+const LIMIT: PoolLimit = { capacity: 10, refillPerSec: 8, reservedForSpend: 2 };
+const POOLS: PoolCatalog = {
+  limitFor: () => LIMIT,
+  chargesFor: (_op, r) => [{ pool: accountPool(r.account), weight: 1 }],
+  counterPool: (_op, r) => accountPool(r.account),
+};
+const SETTINGS = { maxWaitMs: 120_000, safetyMarginPct: 0, breakerThreshold: 3, breakerCooldownMs: 30_000, requestTimeoutMs: 10_000 };
+
+/** A store in memory that records every save. */
+class MemoryStore implements LimiterStore {
+  readonly saves: { at: number; snapshots: PoolSnapshot[] }[] = [];
+  constructor(private rows: PoolSnapshot[] = [], private readonly failLoad = false) {}
+  async load(): Promise<PoolSnapshot[]> {
+    if (this.failLoad) throw new Error('disk on fire');
+    return this.rows;
+  }
+  async save(snapshots: PoolSnapshot[]): Promise<void> {
+    this.saves.push({ at: Date.now(), snapshots });
+    this.rows = snapshots;
+  }
+}
+
+const saved = (pool: string, overrides: Partial<PoolSnapshot> = {}): PoolSnapshot => ({
+  pool, tokens: 10, blockedUntil: 0, breakerState: 'closed', breakerOpenedAt: null, breakerFailures: 0, learnedLimit: null,
+  learnedWindowMs: null, updatedAt: T0, ...overrides,
+});
+
+class Harness {
+  readonly actor: Actor<typeof limiterLogic>;
+  readonly replies = new Map<number, LimiterReply & { at: number }>();
+  private nextId = 1;
+
+  constructor(store: LimiterStore, settings: Partial<typeof SETTINGS> = {}) {
+    this.actor = createActor(limiterLogic, { input: { ...SETTINGS, ...settings, pools: POOLS, store } });
+    this.actor.start();
+  }
+
+  acquire(priority: Priority = 'spend'): number {
+    const requestId = this.nextId++;
+    this.actor.send({
+      type: 'ACQUIRE', requestId, op: 'collection', account: 'alice', priority,
+      reply: (r) => this.replies.set(r.requestId, { ...r, at: Date.now() }),
+    });
+    return requestId;
+  }
+
+  respond(id: number, status: number | null, headers: Record<string, string> = {}): void {
+    this.actor.send({ type: 'RESPONSE', requestId: id, op: 'collection', account: 'alice', status, headers, ms: 2 });
+  }
+}
+
+describe('limiter persistence', () => {
+  let harnesses: Harness[] = [];
+  const start = (store: LimiterStore, settings?: Partial<typeof SETTINGS>): Harness => {
+    const h = new Harness(store, settings);
+    harnesses.push(h);
+    return h;
+  };
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    for (const h of harnesses) h.actor.stop();
+    harnesses = [];
+    vi.useRealTimers();
+  });
+
+  it('holds calls until the saved state is loaded, then keeps a saved ban', async () => {
+    const h = start(new MemoryStore([saved('account:alice', { blockedUntil: T0 + 5_000, tokens: 0 })]));
+    const spend = h.acquire();
+    expect(h.replies.has(spend)).toBe(false);
+    await vi.advanceTimersByTimeAsync(5_124);
+    expect(h.replies.has(spend)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.replies.get(spend)).toMatchObject({ type: 'GRANTED', at: T0 + 5_125 });
+  });
+
+  it('keeps an open circuit open across a restart, until its cooldown from when it opened', async () => {
+    const h = start(new MemoryStore([saved('account:alice', { breakerState: 'open', breakerOpenedAt: T0 - 10_000, breakerFailures: 3 })]));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.replies.get(h.acquire())).toMatchObject({ type: 'DENIED', reason: 'circuit open', retryAt: T0 + 20_000 });
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(h.replies.get(h.acquire())?.type).toBe('GRANTED');
+  });
+
+  it('refills the saved bucket for the time it was stopped', async () => {
+    const h = start(new MemoryStore([saved('account:alice', { tokens: 0, updatedAt: T0 - 500 })]));
+    await vi.advanceTimersByTimeAsync(0);
+    // Half a second at 8 a second: 4 tokens, all spendable.
+    const spends = Array.from({ length: 5 }, () => h.acquire());
+    expect(spends.filter((id) => h.replies.get(id)?.type === 'GRANTED')).toHaveLength(4);
+  });
+
+  it('takes back the limit the store taught in an earlier run', async () => {
+    const h = start(new MemoryStore([saved('account:alice', { tokens: 20, learnedLimit: 20, learnedWindowMs: 1_000 })]));
+    await vi.advanceTimersByTimeAsync(0);
+    const spends = Array.from({ length: 25 }, () => h.acquire());
+    expect(spends.filter((id) => h.replies.get(id)?.type === 'GRANTED')).toHaveLength(20);
+  });
+
+  it('starts fresh when loading fails or takes too long, instead of holding calls', async () => {
+    const failing = start(new MemoryStore([], true));
+    const never: LimiterStore = { load: () => new Promise(() => undefined), save: async () => undefined };
+    const stuck = start(never);
+    const a = failing.acquire();
+    const b = stuck.acquire();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(failing.replies.get(a)?.type).toBe('GRANTED');
+    expect(stuck.replies.has(b)).toBe(false);
+    await vi.advanceTimersByTimeAsync(RESTORE_TIMEOUT_MS);
+    expect(stuck.replies.get(b)?.type).toBe('GRANTED');
+  });
+
+  it('saves at most once a second however busy it is, and once more when it stops', async () => {
+    const store = new MemoryStore();
+    const h = start(store);
+    await vi.advanceTimersByTimeAsync(0);
+    for (let t = 0; t < 3_500; t += 50) {
+      const id = h.acquire('poll');
+      if (h.replies.get(id)?.type === 'GRANTED') h.respond(id, 200);
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    const times = store.saves.map((s) => s.at);
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(SAVE_INTERVAL_MS);
+    const before = store.saves.length;
+    h.actor.stop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.saves).toHaveLength(before + 1);
+    expect(store.saves.at(-1)!.snapshots).toEqual([expect.objectContaining({ pool: 'account:alice', breakerState: 'closed' })]);
+  });
+
+  it('does not write over the saved state when it stops before loading it', async () => {
+    const never: LimiterStore & { saved: number } = { saved: 0, load: () => new Promise(() => undefined), save: async () => void never.saved++ };
+    const h = start(never);
+    h.actor.stop();
+    await vi.advanceTimersByTimeAsync(RESTORE_TIMEOUT_MS);
+    expect(never.saved).toBe(0);
+  });
+});
+
+describe('limiter persistence in the ledger', () => {
+  let ledger: Ledger;
+  let actors: Actor<typeof limiterLogic>[] = [];
+
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(T0);
+    ledger = await openLedger(':memory:');
+  });
+  afterEach(async () => {
+    for (const a of actors) a.stop();
+    actors = [];
+    vi.useRealTimers();
+    await ledger.close();
+  });
+
+  it('keeps a ban window across a restart of the limiter', async () => {
+    const first = createActor(limiterLogic, { input: { ...SETTINGS, pools: POOLS, store: ledger.limiter } });
+    actors.push(first);
+    first.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const replies = new Map<number, LimiterReply>();
+    const reply = (r: LimiterReply): void => void replies.set(r.requestId, r);
+    first.send({ type: 'ACQUIRE', requestId: 1, op: 'collection', account: 'alice', priority: 'poll', reply });
+    first.send({ type: 'RESPONSE', requestId: 1, op: 'collection', account: 'alice', status: 429, headers: { 'retry-after': '60' }, ms: 3 });
+    first.stop();
+    await waitForRow(ledger, (rows) => rows.some((r) => r.blockedUntil === T0 + 60_000));
+
+    const second = createActor(limiterLogic, { input: { ...SETTINGS, pools: POOLS, store: ledger.limiter } });
+    actors.push(second);
+    second.start();
+    await vi.advanceTimersByTimeAsync(0);
+    second.send({ type: 'ACQUIRE', requestId: 2, op: 'buyTon', account: 'alice', priority: 'spend', reply });
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(replies.has(2)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_125);
+    expect(replies.get(2)?.type).toBe('GRANTED');
+  });
+});
+
+/** Polls the ledger until its limiter rows satisfy `done`, or fails after a few seconds. */
+async function waitForRow(ledger: Ledger, done: (rows: PoolSnapshot[]) => boolean): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (done(await ledger.limiter.load())) return;
+    await vi.advanceTimersByTimeAsync(10);
+  }
+  throw new Error('limiter state never reached the ledger');
+}

@@ -1,0 +1,226 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createActor, fromCallback, setup, spawnChild, type Actor, type AnyStateMachine } from 'xstate';
+import { RunMetrics } from '../../../../core/actors/run-metrics.js';
+import {
+  DROP_WINDOW_AFTER_MS,
+  DROP_WINDOW_BEFORE_MS,
+  nextPoll,
+  SLOW_POLL_CAP_MS,
+  watcherLogic,
+  type WatcherInput,
+  type WatcherReport,
+} from '../../../../core/actors/watcher.js';
+import type { CollectionView } from '../../../../core/store/responses.js';
+import {
+  StoreHttpError,
+  StoreRateLimited,
+  StoreTokenUnavailable,
+  StoreTransportError,
+} from '../../../../core/store/store-error.js';
+import type { Stars } from '../../../../core/money.js';
+
+const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+const TARGET = { key: '10:1', collection: 10, character: 1 };
+
+const notPublished: CollectionView = { published: false };
+const withStock = (left: number, status = 'active'): CollectionView => ({
+  published: true, id: 10, title: 'Blue Cats', status,
+  characters: [{ id: 1, name: 'Tom', left, priceStars: 250n as Stars, supply: 20 }],
+});
+
+/** A store whose collection answers follow `script` (the last one repeats), recording when each poll came. */
+function scriptedStore(script: readonly (CollectionView | Error)[]) {
+  const at: number[] = [];
+  const priorities: (string | undefined)[] = [];
+  return {
+    at,
+    priorities,
+    collection: async (_id: number, opts: { signal?: AbortSignal; priority?: string } = {}): Promise<CollectionView> => {
+      at.push(Date.now() - T0);
+      priorities.push(opts.priority);
+      const answer = script[Math.min(at.length - 1, script.length - 1)]!;
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  };
+}
+
+const gaps = (at: readonly number[]): number[] => at.slice(1).map((t, i) => t - at[i]!);
+
+describe('nextPoll', () => {
+  const cadence = { pollIntervalMs: 2_000, fastPollMs: 1_000 };
+  const dropAt = T0 + 3_600_000;
+
+  it('polls at the profile interval without a drop time', () => {
+    expect(nextPoll(T0, cadence)).toEqual({ phase: 'watching', delayMs: 2_000 });
+  });
+
+  it('polls four times slower before the drop window, capped, and never past the window opening', () => {
+    expect(nextPoll(T0, { ...cadence, dropAt })).toEqual({ phase: 'waiting', delayMs: 8_000 });
+    expect(nextPoll(T0, { pollIntervalMs: 10_000, fastPollMs: 5_000, dropAt })).toEqual({ phase: 'waiting', delayMs: SLOW_POLL_CAP_MS });
+    expect(nextPoll(T0, { pollIntervalMs: 60_000, fastPollMs: 30_000, dropAt }).delayMs).toBe(60_000);
+    expect(nextPoll(dropAt - DROP_WINDOW_BEFORE_MS - 3_000, { ...cadence, dropAt })).toEqual({ phase: 'waiting', delayMs: 3_000 });
+  });
+
+  it('polls fast from a minute before the drop to ten minutes after it, then at the interval again', () => {
+    expect(nextPoll(dropAt - DROP_WINDOW_BEFORE_MS, { ...cadence, dropAt })).toEqual({ phase: 'drop', delayMs: 1_000 });
+    expect(nextPoll(dropAt + DROP_WINDOW_AFTER_MS, { ...cadence, dropAt })).toEqual({ phase: 'drop', delayMs: 1_000 });
+    expect(nextPoll(dropAt + DROP_WINDOW_AFTER_MS + 1, { ...cadence, dropAt })).toEqual({ phase: 'watching', delayMs: 2_000 });
+  });
+});
+
+describe('watcher actor', () => {
+  let actor: Actor<AnyStateMachine> | undefined;
+  let reports: WatcherReport[];
+  let logLines: { msg: string; phase?: string }[];
+
+  /** Runs a watcher beside one purchase stand-in (systemId `purchase:1`) that records what it is told. */
+  const run = (store: WatcherInput['store'], extra: Partial<WatcherInput> = {}): void => {
+    reports = [];
+    logLines = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line) as { msg: string }) });
+    const input: WatcherInput = {
+      target: TARGET, store, purchases: ['purchase:1'], pollIntervalMs: 1_000, metrics: new RunMetrics(), log, ...extra,
+    };
+    const machine = setup({
+      actors: {
+        watcher: watcherLogic,
+        purchase: fromCallback<WatcherReport>(({ receive }) => receive((r) => reports.push(r))),
+      },
+    }).createMachine({
+      entry: [spawnChild('purchase', { systemId: 'purchase:1' }), spawnChild('watcher', { id: 'watcher', input })],
+    });
+    actor = createActor(machine);
+    actor.start();
+  };
+  const pollNow = (): void => (actor!.getSnapshot().children as Record<string, { send: (e: { type: 'POLL_NOW' }) => void }>)['watcher']!.send({ type: 'POLL_NOW' });
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    actor?.stop();
+    actor = undefined;
+    vi.useRealTimers();
+  });
+
+  it('tells nothing before the collection is published, then STOCK after every poll while stock falls, and SOLD_OUT once', async () => {
+    const store = scriptedStore([notPublished, notPublished, withStock(5), withStock(3), withStock(1), withStock(0)]);
+    run(store);
+    await vi.advanceTimersByTimeAsync(6_500);
+    expect(reports.map((r) => (r.type === 'STOCK' ? r.left : r.type))).toEqual([5, 3, 1, 'SOLD_OUT']);
+    expect(store.at).toHaveLength(7);
+    expect(new Set(store.priorities)).toEqual(new Set(['poll']));
+  });
+
+  it('tells nothing while the collection is published but not active', async () => {
+    const store = scriptedStore([withStock(5, 'upcoming'), withStock(5)]);
+    run(store);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reports).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(reports).toMatchObject([{ type: 'STOCK', left: 5 }]);
+  });
+
+  it('polls slowly before the drop window, fast inside it, and at the profile interval after it', async () => {
+    const dropAt = T0 + 140_000;
+    const store = scriptedStore([notPublished]);
+    run(store, { pollIntervalMs: 2_000, dropAt });
+    const opens = dropAt - DROP_WINDOW_BEFORE_MS - T0;
+    const closes = dropAt + DROP_WINDOW_AFTER_MS - T0;
+    await vi.advanceTimersByTimeAsync(closes + 10_000);
+    const before = store.at.filter((t) => t <= opens);
+    const inside = store.at.filter((t) => t >= opens && t <= closes);
+    const after = store.at.filter((t) => t >= inside.at(-1)!);
+    expect(new Set(gaps(before))).toEqual(new Set([8_000]));
+    expect(before.at(-1)).toBe(opens);
+    // Half the profile interval by default.
+    expect(new Set(gaps(inside))).toEqual(new Set([1_000]));
+    expect(new Set(gaps(after).slice(1))).toEqual(new Set([2_000]));
+  });
+
+  it('takes its fast cadence from fastPollMs', async () => {
+    const dropAt = T0 + 30_000;
+    const store = scriptedStore([notPublished]);
+    run(store, { pollIntervalMs: 2_000, fastPollMs: 250, dropAt });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(new Set(gaps(store.at))).toEqual(new Set([250]));
+  });
+
+  it('polls fast as soon as stock shows, when the drop comes earlier than announced', async () => {
+    const store = scriptedStore([notPublished, notPublished, withStock(9)]);
+    run(store, { pollIntervalMs: 2_000, dropAt: T0 + 3_600_000 });
+    await vi.advanceTimersByTimeAsync(16_000 + 5_000);
+    expect(store.at.slice(0, 3)).toEqual([0, 8_000, 16_000]);
+    expect(new Set(gaps(store.at.slice(2)))).toEqual(new Set([1_000]));
+  });
+
+  it("waits for the limiter's retry time after a 429, and for Retry-After when the store sent one", async () => {
+    const limited = new StoreRateLimited(T0 + 7_000, { op: 'collection', pool: 'account:alice', reason: 'retry-after' });
+    const http429 = new StoreHttpError(429, { op: 'collection', url: 'http://store/api/v1/collection/10', retryAfterMs: 5_000 });
+    const store = scriptedStore([limited, http429, withStock(4)]);
+    run(store);
+    await vi.advanceTimersByTimeAsync(12_500);
+    expect(store.at).toEqual([0, 7_000, 12_000]);
+    expect(reports).toMatchObject([{ type: 'STOCK', left: 4 }]);
+  });
+
+  it('keeps polling at its cadence through 5xx answers and transport failures', async () => {
+    const store = scriptedStore([
+      new StoreHttpError(502, { op: 'collection', url: 'u' }),
+      new StoreTransportError('timeout', false, { op: 'collection', url: 'u' }),
+      new StoreHttpError(503, { op: 'collection', url: 'u' }),
+      withStock(2),
+    ]);
+    run(store);
+    await vi.advanceTimersByTimeAsync(3_500);
+    expect(store.at).toEqual([0, 1_000, 2_000, 3_000]);
+    expect(reports).toMatchObject([{ type: 'STOCK', left: 2 }]);
+  });
+
+  it('slows down after an auth failure the store client could not mend, and goes on polling', async () => {
+    const store = scriptedStore([new StoreTokenUnavailable('expired', { account: 'alice', source: 'configured' }), withStock(1)]);
+    run(store);
+    await vi.advanceTimersByTimeAsync(4_500);
+    expect(store.at).toEqual([0, 4_000]);
+    expect(reports).toHaveLength(1);
+  });
+
+  it('looks again at once on POLL_NOW, but not while it waits out a rate limit', async () => {
+    const limited = new StoreRateLimited(T0 + 15_500, { op: 'collection', pool: 'account:alice', reason: 'pool exhausted' });
+    const store = scriptedStore([withStock(3), withStock(2), limited, withStock(1)]);
+    run(store, { pollIntervalMs: 5_000 });
+    await vi.advanceTimersByTimeAsync(1_500);
+    pollNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.at).toEqual([0, 1_500]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(store.at).toEqual([0, 1_500, 6_500]);
+    pollNow();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(store.at).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect(store.at).toEqual([0, 1_500, 6_500, 15_500]);
+  });
+
+  it('logs one line per kind of trouble, not one per poll, and one when polling works again', async () => {
+    const e502 = new StoreHttpError(502, { op: 'collection', url: 'u' });
+    const store = scriptedStore([e502, e502, e502, new StoreTransportError('connection', false, { op: 'collection', url: 'u' }), withStock(1)]);
+    run(store);
+    await vi.advanceTimersByTimeAsync(4_500);
+    expect(logLines.filter((l) => l.msg === 'poll failed')).toHaveLength(2);
+    expect(logLines.filter((l) => l.msg === 'polling again')).toHaveLength(1);
+  });
+
+  it('stops polling when it is stopped', async () => {
+    const store = scriptedStore([notPublished]);
+    run(store);
+    await vi.advanceTimersByTimeAsync(2_500);
+    actor!.stop();
+    const polls = store.at.length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(store.at).toHaveLength(polls);
+  });
+});
