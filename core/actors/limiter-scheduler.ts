@@ -123,10 +123,13 @@ export class LimiterScheduler {
 
   /** A granted call ended: frees its slots, tells the breakers, and lets the counting pool learn from the answer. */
   settle(requestId: number, op: StoreOperation, route: PoolRoute, outcome: CallOutcome, now: number): void {
-    const failed = outcome.status === 429 || outcome.status === null;
-    this.end(requestId, failed ? 'failure' : 'success');
-    const pool = this.pool(this.catalog.counterPool(op, route), now);
     const h = readRateHeaders(outcome.headers, now);
+    // A 429 that says when to come back (within the longest wait we accept) is guidance the pool obeys, not a failure
+    // of the store: a Retry-After storm is waited out as asked instead of opening the breaker for its whole cooldown.
+    const guided = outcome.status === 429 && h.retryAfterMs !== undefined && h.retryAfterMs > 0 && h.retryAfterMs <= this.settings.maxWaitMs;
+    const failed = (outcome.status === 429 && !guided) || outcome.status === null;
+    this.end(requestId, failed ? 'failure' : guided ? 'neutral' : 'success');
+    const pool = this.pool(this.catalog.counterPool(op, route), now);
     pool.learn(h, now, now + this.settings.maxWaitMs);
     if (outcome.status === 429) {
       const windowEnd = pool.window.endsAt(now);

@@ -103,12 +103,12 @@ function seconds(ms: number): string {
 /** The markdown table of the five profiles and every value each sets. */
 export function renderProfileTable(): string {
   const lines = [
-    '| Profile | Poll every | Request timeout | Retries | Breaker opens after | Breaker cooldown | Rate-limit headroom | Longest wait | Use |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| Profile | Poll every | Request timeout | Retries | Retry after | Breaker opens after | Breaker cooldown | Rate-limit headroom | Longest wait | Use |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...PROFILE_NAMES.map((name) => {
       const p = PROFILES[name];
       return (
-        `| \`${name}\` | ${seconds(p.pollIntervalMs)} | ${seconds(p.requestTimeoutMs)} | ${p.retries} | ${p.breakerThreshold} failures | ` +
+        `| \`${name}\` | ${seconds(p.pollIntervalMs)} | ${seconds(p.requestTimeoutMs)} | ${p.retries} | ${seconds(p.retryDelayMs)} | ${p.breakerThreshold} failures | ` +
         `${seconds(p.breakerCooldownMs)} | ${p.safetyMarginPct} % | ${seconds(p.maxWaitMs)} | ${cell(PROFILE_SUMMARIES[name])} |`
       );
     }),

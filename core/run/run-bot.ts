@@ -9,7 +9,7 @@ import { context as otelContext, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AutomintConfig } from '../config/schema.js';
 import { pluginBlocks, targetAccounts } from '../config/schema.js';
-import { profileSettings } from '../config/profiles.js';
+import { profileSettings, type ProfileSettings } from '../config/profiles.js';
 import { secretValues } from '../config/redact.js';
 import { openLedger } from '../ledger/database.js';
 import { discoverPlugins, registerPlugins } from '../plugins/host.js';
@@ -20,7 +20,7 @@ import { Attr } from '../telemetry/attributes.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { RunMetrics } from '../actors/run-metrics.js';
 import { configuredToken } from '../actors/auth.js';
-import { purchaseId, sniperMachine, targetKey, type RunTarget } from '../actors/sniper.js';
+import { purchaseId, sniperMachine, targetKey, type RunTarget, type SniperInput } from '../actors/sniper.js';
 import { MAX_PACKS_PER_ORDER } from '../store/rate-pools.js';
 import { AutomintError } from '../errors.js';
 import { reconcileOpenIntents } from './reconcile.js';
@@ -99,11 +99,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
           accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, tokenSource: configuredToken(a.storeToken!) })),
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
-          limits: {
-            maxWaitMs: profile.maxWaitMs, safetyMarginPct: profile.safetyMarginPct, breakerThreshold: profile.breakerThreshold,
-            breakerCooldownMs: profile.breakerCooldownMs, requestTimeoutMs: profile.requestTimeoutMs, pollIntervalMs: profile.pollIntervalMs,
-          },
-          policy: { maxPerOrder: MAX_PACKS_PER_ORDER, maxFailures: profile.retries, retryDelayMs: profile.retryDelayMs },
+          ...profileInputs(profile),
           ledger, metrics, log, dispatcher, dryRun: config.dryRun,
         },
       });
@@ -126,4 +122,16 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
     await dispatcher.close().catch(() => undefined);
     await ledger.close();
   }
+}
+
+/** Where each profile number goes: the limiter (margin, breaker, waits, lease life), the watchers (poll interval), the
+ *  payers (retries, retry delay). The store client's time limit is `requestTimeoutMs` too (set with the store). */
+export function profileInputs(profile: ProfileSettings): Pick<SniperInput, 'limits' | 'policy'> {
+  return {
+    limits: {
+      maxWaitMs: profile.maxWaitMs, safetyMarginPct: profile.safetyMarginPct, breakerThreshold: profile.breakerThreshold,
+      breakerCooldownMs: profile.breakerCooldownMs, requestTimeoutMs: profile.requestTimeoutMs, pollIntervalMs: profile.pollIntervalMs,
+    },
+    policy: { maxPerOrder: MAX_PACKS_PER_ORDER, maxFailures: profile.retries, retryDelayMs: profile.retryDelayMs },
+  };
 }

@@ -73,6 +73,17 @@ describe('limiter circuit breaker', () => {
     expect(h.replies.get(denied)).toMatchObject({ type: 'DENIED', reason: 'circuit open', retryAt: openedAt + 30_000 });
   });
 
+  it('does not count a 429 that says when to come back: that wait is obeyed, not held against the store', async () => {
+    start();
+    for (let i = 0; i < 5; i++) {
+      const id = h.acquire();
+      expect(h.replies.get(id)?.type).toBe('GRANTED');
+      h.actor.send({ type: 'RESPONSE', requestId: id, op: 'collection', account: 'alice', status: 429, headers: { 'retry-after': '2' }, ms: 3 });
+      await vi.advanceTimersByTimeAsync(2_001);
+    }
+    expect(h.replies.get(h.acquire())?.type).toBe('GRANTED');
+  });
+
   it('counts only failures in a row: an answer in between starts the count again', async () => {
     start();
     await h.call(429);
