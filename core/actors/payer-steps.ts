@@ -23,6 +23,8 @@ export interface PayerPolicy {
   /** Failed attempts in a row before the payer gives up. */
   readonly maxFailures: number;
   readonly retryDelayMs: number;
+  /** Longest hold when the limiter holds a call back (the profile's maxWaitMs). */
+  readonly maxHoldMs: number;
 }
 
 export interface PayerInput {

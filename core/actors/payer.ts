@@ -6,6 +6,7 @@ import { assign, sendParent, setup } from 'xstate';
 import type { Units } from '../money.js';
 import type { PaymentAttempt, Settlement, StoreOrder } from '../plugins/payment.js';
 import { OrderRefused } from './order-verification.js';
+import { StoreRateLimited } from '../store/store-error.js';
 import {
   BudgetExhausted,
   confirmStep,
@@ -57,6 +58,8 @@ interface PayerContext {
   respondedAt: number;
   attempt: PaymentAttempt | null;
   failures: number;
+  /** Epoch ms the limiter said to wait until (a ban or an open breaker), while holding. */
+  holdUntil: number;
   stopRequested: boolean;
   reason: string;
 }
@@ -89,6 +92,7 @@ export const payerMachine = setup({
     budgetExhausted: ({ event }) => errorOf(event) instanceof BudgetExhausted && (errorOf(event) as BudgetExhausted).final,
     budgetBusy: ({ event }) => errorOf(event) instanceof BudgetExhausted,
     outOfStock: ({ event }) => isOutOfStock(errorOf(event)),
+    rateLimited: ({ event }) => errorOf(event) instanceof StoreRateLimited,
     orderRefused: ({ event }) => errorOf(event) instanceof OrderRefused,
     tooManyFailures: ({ context }) => context.failures >= context.input.policy.maxFailures,
     stopRequested: ({ context }) => context.stopRequested,
@@ -98,6 +102,8 @@ export const payerMachine = setup({
   },
   delays: {
     retryDelay: ({ context }) => context.input.policy.retryDelayMs,
+    /** Until the limiter's retry time; never beyond the profile's longest wait (the limiter caps it too). */
+    holdDelay: ({ context }) => Math.max(context.input.policy.retryDelayMs, Math.min(context.holdUntil - Date.now(), context.input.policy.maxHoldMs)),
   },
   actions: {
     takePlan: assign({ count: ({ event }) => (outputOf<Plan>(event) as Extract<Plan, { kind: 'order' }>).count, quote: null }),
@@ -117,6 +123,7 @@ export const payerMachine = setup({
     noteAttempt: assign({ attempt: ({ event }) => outputOf<PaymentAttempt>(event) }),
     noteFailure: assign(({ context, event }) => ({ failures: context.failures + 1, reason: messageOf(event) })),
     noteStopRequest: assign({ stopRequested: true }),
+    noteHold: assign({ holdUntil: ({ event }) => (errorOf(event) as StoreRateLimited).retryAt }),
     logFailure: ({ context, event }) => context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed'),
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
     releaseClaim: ({ context }) => context.input.quota.release(context.count),
@@ -131,7 +138,7 @@ export const payerMachine = setup({
   id: 'payer',
   context: ({ input }) => ({
     input, left: input.left, soldOut: false, observedAt: input.observedAt, count: 0, quote: null, reservationId: 0, held: 0n,
-    order: null, respondedAt: 0, attempt: null, failures: 0, stopRequested: false, reason: '',
+    order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '',
   }),
   initial: 'planning',
   on: {
@@ -175,7 +182,10 @@ export const payerMachine = setup({
           },
           { target: 'reserving', actions: 'noteQuote' },
         ],
-        onError: { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
+        onError: [
+          { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold'] },
+          { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
+        ],
       },
     },
     reserving: {
@@ -198,6 +208,10 @@ export const payerMachine = setup({
         onDone: { target: 'verifying', actions: 'noteOrder' },
         onError: [
           { guard: 'outOfStock', target: 'waiting', actions: ['releaseClaim', assign({ left: 0 }), 'askForStock'] },
+          // Held back by the limiter (a ban, an open breaker): the request never left, so wait as told; not a failure.
+          { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold'] },
+          // Anything else may have created an order we never saw (a timeout, a reset, a garbled answer). No money can move
+          // for it — only orders whose details we hold are paid — so trying again is safe; it counts as a failure.
           { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
         ],
       },
@@ -268,6 +282,10 @@ export const payerMachine = setup({
         { guard: 'stopRequested', target: 'done', actions: assign({ reason: 'stopped' }) },
         { target: 'planning' },
       ],
+    },
+    holding: {
+      always: { guard: 'stopRequested', target: 'done', actions: assign({ reason: 'stopped' }) },
+      after: { holdDelay: 'planning' },
     },
     retrying: {
       always: [

@@ -11,7 +11,8 @@ export type ProfileSettings = {
   readonly pollIntervalMs: number;
   /** Time limit for one store request. */
   readonly requestTimeoutMs: number;
-  /** Retries of a failed read (never of a call that spends). */
+  /** Failed attempts in a row a payer makes before it gives up (a create-order whose answer was lost may be repeated:
+   *  no money moves for an order whose details never arrived). */
   readonly retries: number;
   /** Consecutive 429 / transport failures that open the circuit breaker. */
   readonly breakerThreshold: number;

@@ -45,7 +45,7 @@ export async function runDoctor(config: AutomintConfig, log: Logger): Promise<Ch
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
   try {
     results.push(await ledgerCheck(ledger));
-    results.push(...(await poolChecks(ledger)));
+    results.push(...(await poolChecks(ledger, profileSettings(config.profile).breakerCooldownMs)));
     const payments = await loadPayments(config, ledger, log).catch((e: unknown) => e as Error);
     if (payments instanceof Error) {
       results.push({ name: 'plugins', ok: false, detail: payments.message, fix: 'fix the plugins section of the config (docs/configuration.md)' });
@@ -69,14 +69,14 @@ async function ledgerCheck(ledger: Ledger): Promise<CheckResult> {
 }
 
 /** The limiter's persisted view of each pool: a ban or an open breaker survives restarts and would hold a run back. */
-async function poolChecks(ledger: Ledger): Promise<CheckResult[]> {
+async function poolChecks(ledger: Ledger, breakerCooldownMs: number): Promise<CheckResult[]> {
   const now = Date.now();
   return (await ledger.limiter.load()).map((p) => {
     if (p.blockedUntil > now) {
       return { name: `pool ${p.pool}`, ok: false, detail: `held back by the store until ${new Date(p.blockedUntil).toISOString()}`,
         fix: 'wait until then, or use a slower profile (--profile safe) so the store stops answering 429' };
     }
-    if (p.breakerState === 'open') {
+    if (p.breakerState === 'open' && (p.breakerOpenedAt ?? now) + breakerCooldownMs > now) {
       return { name: `pool ${p.pool}`, ok: false, detail: `circuit breaker open since ${new Date(p.breakerOpenedAt ?? now).toISOString()}`,
         fix: 'the store kept failing for this pool; check its reachability below, then retry after the profile\'s breaker cooldown' };
     }
@@ -110,8 +110,9 @@ async function accountChecks(
     results.push({ name: `${name} token`, ok: true, detail: exp === null ? 'no expiry in the token' : `valid until ${new Date(exp).toISOString()}` });
   }
   const profile = profileSettings(config.profile);
+  // No persisted state: the doctor only reads the pools (above); its own short waits must never overwrite a real ban.
   const limiter = createActor(limiterLogic, { input: { maxWaitMs: 5_000, safetyMarginPct: profile.safetyMarginPct, breakerThreshold: profile.breakerThreshold,
-    breakerCooldownMs: profile.breakerCooldownMs, requestTimeoutMs: profile.requestTimeoutMs, store: ledger.limiter } }).start();
+    breakerCooldownMs: profile.breakerCooldownMs, requestTimeoutMs: profile.requestTimeoutMs } }).start();
   const endpoints = createActor(endpointsLogic, { input: { primary: config.store.baseUrl, mirrors: config.store.mirrors } }).start();
   const auth = createActor(authMachine, { input: { account: account.name, source: configuredToken(account.storeToken) } }).start();
   const store = new StoreClient({
@@ -129,9 +130,9 @@ async function accountChecks(
       }
     } catch (e) {
       const err = e as Error & { code?: string };
-      const auth = err.code?.startsWith('STORE_AUTH') || err.code?.startsWith('STORE_TOKEN');
+      const refused = err.code?.startsWith('STORE_AUTH') || err.code?.startsWith('STORE_TOKEN');
       results.push({ name: `${name} store`, ok: false, detail: `${err.code ?? err.name}: ${err.message}`,
-        fix: auth ? 'the store refused the token: paste a fresh one' : `check that ${config.store.baseUrl} is reachable from here (proxy, DNS, firewall)` });
+        fix: refused ? 'the store refused the token: paste a fresh one' : `check that ${config.store.baseUrl} is reachable from here (proxy, DNS, firewall)` });
     }
     for (const method of payments) {
       const uses = config.targets.some((t) => t.methods.includes(method.id) && targetAccounts(config, t).some((a) => a.name === account.name));

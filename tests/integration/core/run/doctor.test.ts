@@ -56,4 +56,21 @@ describe('automint doctor', () => {
     expect(store.ok).toBe(false);
     expect(store.fix).toMatch(/reachable/);
   });
+
+  it('reports a ban window from the ledger, and leaves it in place', async () => {
+    const { openLedger } = await import('../../../../core/ledger/database.js');
+    const { ledgerPath } = await import('../../../../core/run/run-bot.js');
+    const until = Date.now() + 600_000;
+    const ledger = await openLedger(ledgerPath(config));
+    await ledger.limiter.save([{ pool: 'account:alice', tokens: 0, blockedUntil: until, breakerState: 'closed', breakerOpenedAt: null,
+      breakerFailures: 0, learnedLimit: null, learnedWindowMs: null, updatedAt: Date.now() }]);
+    await ledger.close();
+    const results = await runDoctor(config, log);
+    const pool = results.find((r) => r.name === 'pool account:alice')!;
+    expect(pool.ok).toBe(false);
+    expect(pool.fix).toMatch(/wait/);
+    const again = await openLedger(ledgerPath(config));
+    expect((await again.limiter.load()).find((p) => p.pool === 'account:alice')?.blockedUntil).toBe(until);
+    await again.close();
+  });
 });

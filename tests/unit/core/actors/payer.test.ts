@@ -8,7 +8,7 @@ import { openLedger } from '../../../../core/ledger/database.js';
 import type { Ledger } from '../../../../core/ledger/ledger.js';
 import { toNano, type Units } from '../../../../core/money.js';
 import type { PaymentAttempt, PaymentSteps, Settlement, StoreOrder } from '../../../../core/plugins/payment.js';
-import { StoreRejected } from '../../../../core/store/store-error.js';
+import { StoreRateLimited, StoreRejected } from '../../../../core/store/store-error.js';
 
 /** A payment method whose store and wallet are in memory: the contract boundary, scripted per test. */
 class ScriptedMethod implements PaymentSteps {
@@ -17,6 +17,8 @@ class ScriptedMethod implements PaymentSteps {
   askPerPack = toNano('2.5');
   expiresInMs = 300_000;
   outOfStock = false;
+  /** The next N order requests are held back by the limiter (never sent). */
+  rateLimitedOrders = 0;
   settlement: (key: string) => Settlement = (key) => ({ outcome: 'paid', txHash: `tx-${key}`, fee: 5n });
   orders: StoreOrder[] = [];
   sent: string[] = [];
@@ -30,6 +32,10 @@ class ScriptedMethod implements PaymentSteps {
   }
 
   async createOrder(_t: unknown, count: number, opts: { onSent: () => void }): Promise<StoreOrder> {
+    if (this.rateLimitedOrders > 0) {
+      this.rateLimitedOrders--;
+      throw new StoreRateLimited(Date.now() + 50, { op: 'buyTon', pool: 'account:alice', reason: 'circuit open' });
+    }
     opts.onSent();
     if (this.outOfStock) throw new StoreRejected('sold_out', 409, { op: 'buyTon', url: 'http://store/api/v1/shop/buy/crypto' });
     const o: StoreOrder = { orderId: `o${++this.n}`, count, currency: 'TON', amount: this.askPerPack * BigInt(count), destination: 'store', expiresAt: Date.now() + this.expiresInMs };
@@ -85,7 +91,7 @@ function start(method: ScriptedMethod, over: Partial<PayerInput> = {}) {
     purchaseId: 'p1', account: 'alice', method: 'ton', currency: 'TON',
     target: { key: '1:1', collection: 1, character: 1, maxPricePerPack: toNano('3') },
     steps: method, quota: new TargetQuota(10), ledger, budget: toNano('100'),
-    policy: { maxPerOrder: 5, toleranceBps: 100, expiryMarginMs: 15_000, feeAllowance: 10n, maxFailures: 2, retryDelayMs: 10 },
+    policy: { maxPerOrder: 5, toleranceBps: 100, expiryMarginMs: 15_000, feeAllowance: 10n, maxFailures: 2, retryDelayMs: 10, maxHoldMs: 1_000 },
     metrics: new RunMetrics(), log: pino({ level: 'silent' }), dryRun: false, left: 50, observedAt: performance.now(),
     ...over,
   };
@@ -261,5 +267,15 @@ describe('payer', () => {
     payer.send({ type: 'STOCK', left: 50, observedAt: performance.now() });
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect(done(actor)?.reason).toBe('target reached');
+  });
+
+  it('waits as long as the limiter says when it holds an order back, without counting a failure', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.rateLimitedOrders = 5; // more than maxFailures: holds must not use up the payer's failures
+    const { actor, payer } = start(m);
+    await waitFor(payer, (s) => s.value === 'holding', { timeout: 5000 });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('target reached');
+    expect(m.sent).toEqual(['o1', 'o2']);
   });
 });

@@ -15,7 +15,8 @@ describe('profile fields', () => {
     expect(b).not.toEqual(a);
     const flat = (x: ReturnType<typeof profileInputs>) => ({ ...x.limits, ...x.policy });
     const diff = Object.entries(flat(b)).filter(([k, v]) => flat(a)[k as keyof ReturnType<typeof flat>] !== v).map(([k]) => k);
-    // retries reach the payers as maxFailures; every other field keeps its name.
-    expect(diff).toEqual([field === 'retries' ? 'maxFailures' : field]);
+    // retries reach the payers as maxFailures; maxWaitMs also bounds a payer's hold; every other field keeps its name.
+    const expected: Partial<Record<keyof ProfileSettings, string[]>> = { retries: ['maxFailures'], maxWaitMs: ['maxWaitMs', 'maxHoldMs'] };
+    expect(diff).toEqual(expected[field] ?? [field]);
   });
 });
