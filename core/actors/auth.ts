@@ -1,56 +1,26 @@
 /** The auth actor of one account (systemId `auth:<account>`): keeps the account's store JWT fresh. It obtains a token
  *  from its source when it starts, serves TOKEN asks, refreshes the token about REFRESH_BEFORE_MS before its `exp`
  *  (halfway through a shorter life), and replaces a token the store refused (INVALIDATE, after a 401). A source that
- *  has nothing newer (a pasted token) ends in `failed` with a StoreTokenUnavailable that tells the user what to do.
+ *  has nothing newer (a pasted token) ends in `failed` with a StoreTokenUnavailable that tells the user what to do;
+ *  so does a source that fails or gives no token within `obtainTimeoutMs` while no usable token is held.
  *  Tokens never reach a log, an error or a span: each is registered as a secret the moment it is obtained.
  *  Talks to: store clients, through `tokenProvider`; its token source. */
-import { inspect } from 'node:util';
 import { assign, enqueueActions, fromPromise, setup, type ActorRefFrom } from 'xstate';
 import type { Logger } from 'pino';
 import type { TokenProvider } from '../store/store-client.js';
 import { StoreAuthError, StoreTokenUnavailable } from '../store/store-error.js';
 import { registerSecret } from '../telemetry/secret-registry.js';
+import { HeldToken, jwtExpiry, obtainWithin, type TokenSource } from './auth-token.js';
 
-/** Where an account's tokens come from: the pasted token today, Telegram initData → `POST /auth` next. */
-export interface TokenSource {
-  /** A short name for messages: `configured`, `telegram`. */
-  readonly kind: string;
-  /** A token for the account; rejects with StoreTokenUnavailable when there is none to be had. */
-  obtain(signal: AbortSignal): Promise<string>;
-}
-
-/** The token pasted into the config. It cannot be renewed: once expired it is refused with a message asking for a
- *  fresh one. */
-export function configuredToken(jwt: string): TokenSource {
-  return {
-    kind: 'configured',
-    async obtain() {
-      const expiresAt = jwtExpiry(jwt);
-      if (expiresAt !== null && Date.now() >= expiresAt) {
-        throw new StoreTokenUnavailable('expired', { source: 'configured', expiredAt: expiresAt });
-      }
-      return jwt;
-    },
-  };
-}
-
-/** The `exp` claim of a JWT as epoch ms, or null when it has none that can be read. Only reads the payload (the store
- *  checks the signature); never logs or returns any part of the token. */
-export function jwtExpiry(jwt: string): number | null {
-  const payload = jwt.split('.')[1];
-  if (payload === undefined || !/^[A-Za-z0-9_-]+$/.test(payload)) return null;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    const exp = (claims as { exp?: unknown } | null)?.exp;
-    return typeof exp === 'number' && Number.isFinite(exp) && exp > 0 ? Math.floor(exp * 1000) : null;
-  } catch {
-    return null;
-  }
-}
+// Importers of the auth actor find the token helpers here too.
+export { configuredToken, jwtExpiry, REFRESH_BEFORE_MS, type TokenSource } from './auth-token.js';
 
 export interface AuthInput {
   readonly account: string;
   readonly source: TokenSource;
+  /** Longest wait for the source to hand over a token, ms (OBTAIN_TIMEOUT_MS when omitted): a source that never
+   *  answers must not leave every call of the account waiting. */
+  readonly obtainTimeoutMs?: number;
   readonly log?: Logger;
 }
 
@@ -63,45 +33,14 @@ export type AuthEvent =
   /** From a store call the store answered 401/403 or with an auth errorCode: never hand out `token` again. */
   | { type: 'INVALIDATE'; token: string };
 
-/** How long before `exp` a token is renewed. */
-export const REFRESH_BEFORE_MS = 120_000;
+/** How long the source may take to hand over a token before the ask counts as failed. */
+export const OBTAIN_TIMEOUT_MS = 15_000;
 /** After a failed refresh while the token still works, the next try comes this much later (or at `exp`). */
 export const REFRESH_RETRY_MS = 10_000;
 /** After a failure, TOKEN asks are answered with it for this long before the source is asked again. */
 export const FAILED_RETRY_MS = 5_000;
 /** setTimeout's longest delay; a later refresh is reached in several steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A token as the actor holds it. Prints and serialises without the token itself. */
-class HeldToken {
-  readonly #jwt: string;
-
-  constructor(jwt: string, readonly obtainedAt: number, readonly expiresAt: number | null) {
-    this.#jwt = jwt;
-  }
-
-  get jwt(): string {
-    return this.#jwt;
-  }
-
-  isExpired(now: number): boolean {
-    return this.expiresAt !== null && now >= this.expiresAt;
-  }
-
-  /** When to renew it: REFRESH_BEFORE_MS before `exp`, or halfway through a life shorter than twice that. */
-  refreshAt(): number | null {
-    if (this.expiresAt === null) return null;
-    return Math.max(this.obtainedAt + (this.expiresAt - this.obtainedAt) / 2, this.expiresAt - REFRESH_BEFORE_MS);
-  }
-
-  toJSON(): Record<string, unknown> {
-    return { expiresAt: this.expiresAt, obtainedAt: this.obtainedAt };
-  }
-
-  [inspect.custom](): string {
-    return `HeldToken(expiresAt=${this.expiresAt === null ? 'unknown' : new Date(this.expiresAt).toISOString()})`;
-  }
-}
 
 interface AuthContext {
   readonly input: AuthInput;
@@ -117,6 +56,16 @@ interface AuthContext {
 }
 
 type Obtained = { output: string };
+
+/** What one ask of the source needs. */
+interface ObtainInput {
+  readonly source: TokenSource;
+  readonly timeoutMs: number;
+}
+
+function obtainInput(input: AuthInput): ObtainInput {
+  return { source: input.source, timeoutMs: input.obtainTimeoutMs ?? OBTAIN_TIMEOUT_MS };
+}
 
 /** Any failure of a token source, as the typed error the account's calls fail with. */
 function asTokenFailure(input: AuthInput, error: unknown): StoreAuthError {
@@ -137,9 +86,10 @@ export const authMachine = setup({
     input: {} as AuthInput,
   },
   actors: {
-    /** Asks the source for a token and registers it as a secret before anything else can see it. */
-    obtainToken: fromPromise<string, TokenSource>(async ({ input, signal }) => {
-      const jwt = await input.obtain(signal);
+    /** Asks the source for a token, for at most `timeoutMs`, and registers it as a secret before anything else can
+     *  see it. */
+    obtainToken: fromPromise<string, ObtainInput>(async ({ input, signal }) => {
+      const jwt = await obtainWithin(input.source, input.timeoutMs, signal);
       registerSecret(jwt);
       return jwt;
     }),
@@ -218,7 +168,7 @@ export const authMachine = setup({
     obtaining: {
       invoke: {
         src: 'obtainToken',
-        input: ({ context }) => context.input.source,
+        input: ({ context }) => obtainInput(context.input),
         onDone: [
           { guard: 'refusedAgain', target: 'failed', actions: ['noteRefusedAgain', 'answerWaiting', 'logFailure'] },
           { guard: 'obtainedExpired', target: 'failed', actions: ['noteObtainedExpired', 'answerWaiting', 'logFailure'] },
@@ -242,7 +192,7 @@ export const authMachine = setup({
     refreshing: {
       invoke: {
         src: 'obtainToken',
-        input: ({ context }) => context.input.source,
+        input: ({ context }) => obtainInput(context.input),
         onDone: [
           { guard: 'refusedAgain', target: 'failed', actions: ['noteRefusedAgain', 'answerWaiting', 'logFailure'] },
           { guard: 'obtainedExpired', target: 'failed', actions: ['noteObtainedExpired', 'answerWaiting', 'logFailure'] },

@@ -17,7 +17,7 @@ export interface EndpointsInput {
   readonly primary: string;
   readonly mirrors: readonly string[];
   /** How long answers are served from the cache, per operation (ms); RESPONSE_TTL_MS when omitted. */
-  readonly responseTtlMs?: Readonly<Record<string, number>>;
+  readonly responseTtlMs?: Readonly<Partial<Record<StoreOperation, number>>>;
   /** Where stats persist across runs (the ledger's `endpointStats`); kept in memory only when omitted. */
   readonly saved?: Pick<EndpointStatsRepository, 'load' | 'save'>;
   /** Shortest time between two saves, ms; SAVE_EVERY_MS when omitted. */
@@ -200,7 +200,8 @@ export function responseReader(endpoints: EndpointsRef): ResponseReader {
     read: <T>(key: ResponseKey, fetch: Fetcher<T>, signal?: AbortSignal) => new Promise<T>((resolve, reject) => {
       if (endpoints.getSnapshot().status !== 'active') return reject(new EndpointsStopped(key.op));
       endpoints.send({
-        type: 'READ', key, fetch, signal,
+        // The cache offers `fetch` only the copy kept for this key, which a fetch for this key produced: a T.
+        type: 'READ', key, fetch: fetch as Fetcher<unknown>, signal,
         // The cache hands back the value `fetch` produced for this key, so it is a T.
         reply: (answer) => (answer as Promise<T>).then(resolve, reject),
       });

@@ -37,7 +37,6 @@ export class PoolBreaker {
   private readonly counter: ConsecutiveBreaker;
   private readonly policy: CircuitBreakerPolicy;
   private openedAt: number | null;
-  private trial: number | null = null;
 
   constructor(
     readonly threshold: number,
@@ -80,17 +79,11 @@ export class PoolBreaker {
     }
   }
 
-  /** The request id of the half-open test call while it is out. */
-  get trialId(): number | null {
-    return this.trial;
-  }
-
   /** Counts one granted call (status must be closed or trial); returns how to report its end, once. */
-  track(requestId: number, now: number): (verdict: BreakerVerdict) => void {
+  track(now: number): (verdict: BreakerVerdict) => void {
     const isTrial = this.status(now).kind === 'trial';
     let report: (v: BreakerVerdict) => void = () => undefined;
     const ended = new Promise<BreakerVerdict>((resolve) => (report = resolve));
-    if (isTrial) this.trial = requestId;
     this.policy
       .execute(async () => {
         const verdict = await ended;
@@ -101,10 +94,7 @@ export class PoolBreaker {
         }
         return verdict;
       })
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.trial === requestId) this.trial = null;
-      });
+      .catch(() => undefined);
     return report;
   }
 

@@ -65,11 +65,6 @@ export class LimiterPool {
     };
   }
 
-  /** Calls out now. */
-  get inFlight(): number {
-    return this.leases.size;
-  }
-
   /** Why `weight` at `priority` cannot go at `now`, or null when it can. With `ahead` (weight queued before it, served
    *  first) it estimates a waiter's turn instead, leaving out in-flight slots: calls end long before their leases. */
   hold(weight: number, priority: Priority, now: number, ahead?: number): PoolHold | null {

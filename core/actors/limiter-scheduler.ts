@@ -161,11 +161,6 @@ export class LimiterScheduler {
     return at;
   }
 
-  /** Request ids still waiting, in queue order. */
-  waiting(): number[] {
-    return this.queue.map((w) => w.requestId);
-  }
-
   /** Every pool's state, for persistence. */
   snapshots(now: number): PoolSnapshot[] {
     return [...this.pools].map(([name, p]) => {
@@ -253,7 +248,7 @@ export class LimiterScheduler {
     const expiresAt = now + this.settings.requestTimeoutMs + LEASE_MARGIN_MS;
     const reports = w.charges.map((c) => {
       this.pool(c.pool, now).take(w.requestId, c.weight, expiresAt, now);
-      return this.breaker(c.pool).track(w.requestId, now);
+      return this.breaker(c.pool).track(now);
     });
     this.leases.set(w.requestId, { charges: w.charges, reports });
   }

@@ -3,13 +3,15 @@
  *  never take the share reserved for purchases, learns the store's real limit from `x-ratelimit-*`, honours a 429's
  *  Retry-After, opens a circuit breaker per pool after consecutive 429s or transport failures, takes back leases of
  *  calls that never ended, and keeps its state in the ledger across restarts. Talks to: every store call, through
- *  `limiterGate` (ACQUIRE → reply GRANTED/DENIED; RESPONSE or RELEASE when the call ends). */
+ *  `limiterGate` (ACQUIRE → reply GRANTED/DENIED; RESPONSE or RELEASE when the call ends); the run, through
+ *  `flushLimiter` (FLUSH → reply once the state is written) before it closes the ledger. */
 import { fromCallback, type ActorRef, type EventObject, type Snapshot } from 'xstate';
 import { AutomintError } from '../errors.js';
 import type { PoolSnapshot } from '../ledger/limiter-state.js';
-import { accountPool, STORE_POOLS, type PoolCatalog } from '../store/rate-pools.js';
+import { accountPool, STORE_POOLS, type PoolCatalog, type PoolRoute } from '../store/rate-pools.js';
 import type { CallOutcome, Lease, Priority, RateGate } from '../store/request-gate.js';
 import { StoreRateLimited, type StoreOperation } from '../store/store-error.js';
+import { whenActive } from './active-ref.js';
 import { LimiterScheduler, type Answer, type DenyReason, type LimiterSettings } from './limiter-scheduler.js';
 
 export { LEASE_MARGIN_MS, type DenyReason, type LimiterSettings } from './limiter-scheduler.js';
@@ -24,7 +26,7 @@ export interface LimiterStore {
 export interface LimiterInput extends LimiterSettings {
   /** The pools: declared limits and what each operation charges. Default: the store's (`STORE_POOLS`). */
   readonly pools?: PoolCatalog;
-  /** Restored on start (a ban window survives a restart); saved at most once a second and on stop. */
+  /** Restored on start (a ban window survives a restart); saved at most once a second, on FLUSH, and on stop. */
   readonly store?: LimiterStore;
   /** Where a failed load or save is reported (the run goes on without persistence). */
   readonly log?: { warn(facts: object, message: string): void };
@@ -44,7 +46,10 @@ export type LimiterEvent =
   /** From a granted call that ended: the status and headers teach its pools and breakers. */
   | { type: 'RESPONSE'; requestId: number; op: StoreOperation; account: string; proxy?: string } & CallOutcome
   /** From a granted call its caller abandoned: frees its slots, teaches nothing. */
-  | { type: 'RELEASE'; requestId: number };
+  | { type: 'RELEASE'; requestId: number }
+  /** From the run before it closes the ledger: `reply` comes once the state as it is now has been written (or the
+   *  write failed, which is logged), so the last ban is not lost to a save still under way at close. */
+  | { type: 'FLUSH'; reply: () => void };
 
 /** Saves are at most this often. */
 export const SAVE_INTERVAL_MS = 1_000;
@@ -76,7 +81,8 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
   let timer: NodeJS.Timeout | undefined;
   let saveTimer: NodeJS.Timeout | undefined;
   let dirty = false;
-  let saving = false;
+  /** The save under way, if any: the next one waits for it, so saves never overlap and the newest lands last. */
+  let saving: Promise<void> | null = null;
   let lastSaveAt = 0;
 
   const scheduler = new LimiterScheduler(settings, input.pools ?? STORE_POOLS, () => {
@@ -90,27 +96,39 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
     waiting?.reply(a);
   };
 
-  const save = (): void => {
+  /** Writes the state as it is once the save before it has ended; never rejects (a failure is logged, and retried). */
+  const persist = (): Promise<void> => {
+    if (saveTimer) clearTimeout(saveTimer);
     saveTimer = undefined;
-    if (!store || stopped || saving) return;
-    dirty = false;
-    saving = true;
-    lastSaveAt = Date.now();
-    store
-      .save(scheduler.snapshots(lastSaveAt))
+    const done = (saving ?? Promise.resolve())
+      .then(async () => {
+        if (!store) return;
+        dirty = false;
+        lastSaveAt = Date.now();
+        await store.save(scheduler.snapshots(lastSaveAt));
+      })
       .catch((e: unknown) => {
         dirty = true;
-        input.log?.warn({ err: describe(e) }, 'limiter state not saved');
+        input.log?.warn({ err: describe(e) }, stopped ? 'limiter state not saved on stop' : 'limiter state not saved');
       })
       .finally(() => {
-        saving = false;
+        if (saving === done) saving = null;
         scheduleSave();
       });
+    saving = done;
+    return done;
+  };
+
+  /** Everything changed so far is written before `reply`; a state never restored is not written over the saved one. */
+  const flush = (reply: () => void): void => {
+    const written = store && !restoring && dirty ? persist() : saving;
+    if (written) void written.then(reply);
+    else reply();
   };
 
   const scheduleSave = (): void => {
     if (!store || stopped || restoring || !dirty || saving || saveTimer) return;
-    saveTimer = setTimeout(save, Math.max(0, lastSaveAt + SAVE_INTERVAL_MS - Date.now()));
+    saveTimer = setTimeout(() => void persist(), Math.max(0, lastSaveAt + SAVE_INTERVAL_MS - Date.now()));
   };
 
   const pump = (): void => {
@@ -154,7 +172,7 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
     switch (event.type) {
       case 'ACQUIRE': {
         const now = Date.now();
-        const route = { account: event.account, ...(event.proxy === undefined ? {} : { proxy: event.proxy }) };
+        const route = routeOf(event.account, event.proxy);
         const at = scheduler.ask({ requestId: event.requestId, op: event.op, route, priority: event.priority }, now);
         if (at) return event.reply(at);
         replies.set(event.requestId, { reply: event.reply, pool: accountPool(event.account) });
@@ -166,17 +184,18 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
         replies.delete(event.requestId);
         pump();
         return;
-      case 'RESPONSE': {
-        const route = { account: event.account, ...(event.proxy === undefined ? {} : { proxy: event.proxy }) };
-        scheduler.settle(event.requestId, event.op, route, event, Date.now());
+      case 'RESPONSE':
+        scheduler.settle(event.requestId, event.op, routeOf(event.account, event.proxy), event, Date.now());
         dirty = true;
         pump();
         return;
-      }
       case 'RELEASE':
         scheduler.release(event.requestId);
         dirty = true;
         pump();
+        return;
+      case 'FLUSH':
+        flush(event.reply);
         return;
     }
   });
@@ -191,10 +210,10 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
       reply({ type: 'DENIED', requestId, retryAt: now, pool, reason: 'limiter stopped' satisfies DenyReason });
     }
     replies.clear();
-    // The last word on stop; a state never restored is not written over the saved one.
-    if (store && !restoring) {
-      store.save(scheduler.snapshots(now)).catch((e: unknown) => input.log?.warn({ err: describe(e) }, 'limiter state not saved on stop'));
-    }
+    // The last word on stop, for what changed since the last save (after a FLUSH, usually nothing): nobody waits for
+    // it, so a run that closes its ledger right after must FLUSH first. A state never restored is not written over the
+    // saved one.
+    if (store && !restoring && dirty) void persist();
   };
 });
 
@@ -204,21 +223,24 @@ let nextRequestId = 1;
 
 /** The RateGate port over a running limiter actor. */
 export function limiterGate(limiter: LimiterRef): RateGate {
-  const active = (): boolean => limiter.getSnapshot().status === 'active';
+  // A call that ends after the limiter stopped has nothing left to free or teach.
+  const tell = whenActive(limiter, () => undefined);
   return {
     acquire({ op, account, proxy, priority, signal }) {
       const requestId = nextRequestId++;
-      const route = { account, ...(proxy === undefined ? {} : { proxy }) };
+      const route = routeOf(account, proxy);
       return new Promise<Lease>((resolve, reject) => {
-        // A stopped actor drops events silently: without this the caller would wait for a reply that never comes.
-        if (!active()) return reject(new StoreRateLimited(Date.now(), { op, pool: accountPool(account), reason: 'limiter stopped' }));
         const onAbort = (): void => {
-          limiter.send({ type: 'CANCEL', requestId });
+          tell({ type: 'CANCEL', requestId });
           reject(signal?.reason ?? new LimiterWaitAborted(op, account));
         };
-        if (signal?.aborted) return onAbort();
+        const ask = whenActive(limiter, () => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(new StoreRateLimited(Date.now(), { op, pool: accountPool(account), reason: 'limiter stopped' }));
+        });
+        if (signal?.aborted) return reject(signal.reason ?? new LimiterWaitAborted(op, account));
         signal?.addEventListener('abort', onAbort, { once: true });
-        limiter.send({
+        ask({
           type: 'ACQUIRE', requestId, op, ...route, priority,
           reply: (r) => {
             signal?.removeEventListener('abort', onAbort);
@@ -227,7 +249,7 @@ export function limiterGate(limiter: LimiterRef): RateGate {
             const end = (e: LimiterEvent): void => {
               if (ended) return;
               ended = true;
-              if (active()) limiter.send(e);
+              tell(e);
             };
             resolve({
               settle: (o: CallOutcome) => end({ type: 'RESPONSE', requestId, op, ...route, status: o.status, headers: o.headers, ms: o.ms }),
@@ -238,6 +260,18 @@ export function limiterGate(limiter: LimiterRef): RateGate {
       });
     },
   };
+}
+
+/** Writes the limiter's state to its store and resolves once the write has ended; it never rejects (a failed save is
+ *  logged by the limiter). The run awaits it before stopping the actor system and closing the ledger; a stopped
+ *  limiter resolves at once. */
+export function flushLimiter(limiter: LimiterRef): Promise<void> {
+  return new Promise((resolve) => void whenActive(limiter, () => resolve())({ type: 'FLUSH', reply: resolve }));
+}
+
+/** The route a call goes out on: its account, and its proxy when it has one. */
+function routeOf(account: string, proxy: string | undefined): PoolRoute {
+  return { account, ...(proxy === undefined ? {} : { proxy }) };
 }
 
 function checkSettings(input: LimiterInput): LimiterSettings {

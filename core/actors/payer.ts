@@ -102,6 +102,7 @@ export const payerMachine = setup({
   },
   delays: {
     retryDelay: ({ context }) => context.input.policy.retryDelayMs,
+    holdLimit: ({ context }) => context.input.policy.maxHoldMs,
     /** Until the limiter's retry time; never beyond the profile's longest wait (the limiter caps it too). */
     holdDelay: ({ context }) => Math.max(context.input.policy.retryDelayMs, Math.min(context.holdUntil - Date.now(), context.input.policy.maxHoldMs)),
   },
@@ -162,6 +163,9 @@ export const payerMachine = setup({
     waiting: {
       // A SOLD_OUT that came while an order was in flight is remembered: no point waiting for stock then.
       always: { guard: 'soldOut', target: 'done', actions: assign({ reason: 'sold out' }) },
+      // The watcher reports stock after every poll that finds some; silence this long means it cannot see the store
+      // (an expired token, a ban): end instead of waiting forever.
+      after: { holdLimit: { target: 'done', actions: assign({ reason: ({ context }) => `no stock report for ${Math.round(context.input.policy.maxHoldMs / 1000)} s` }) } },
       on: {
         STOCK: { guard: 'hasStock', target: 'planning', actions: 'noteStock' },
         SOLD_OUT: { target: 'done', actions: ['noteStock', assign({ reason: 'sold out' })] },

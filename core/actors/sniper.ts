@@ -1,7 +1,7 @@
 /** The sniper, root of one run: spawns the limiter and endpoints singletons, one store client per account, one
  *  watcher per target and one purchase per target × account; ends when every purchase has ended, or on STOP once
  *  the payments in flight have settled (bounded by STOP_GRACE_MS). Talks to: purchases (STOP out; their outputs in). */
-import { assign, enqueueActions, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Currency, Units } from '../money.js';
@@ -10,7 +10,7 @@ import type { PaymentMethod } from '../plugins/payment.js';
 import { StoreClient } from '../store/store-client.js';
 import { authId, authMachine, tokenProvider, type TokenSource } from './auth.js';
 import { endpointResolver, endpointsLogic, responseReader } from './endpoints.js';
-import { limiterGate, limiterLogic, type LimiterSettings } from './limiter.js';
+import { flushLimiter, limiterGate, limiterLogic, type LimiterSettings } from './limiter.js';
 import { purchaseMachine, type PurchaseOutput } from './purchase.js';
 import type { RetryPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
@@ -71,6 +71,9 @@ interface SniperContext {
   children: AnyActorRef[];
 }
 
+/** How long the end of a run waits for the limiter's state to be written. */
+export const FLUSH_LIMIT_MS = 3_000;
+
 /** How long a stopping run waits for payments in flight to settle. */
 export const STOP_GRACE_MS = 30_000;
 
@@ -86,7 +89,14 @@ export const sniperMachine = setup({
     input: {} as SniperInput,
     output: {} as { outcomes: PurchaseOutcome[]; stopReason: string | null },
   },
-  actors: { limiter: limiterLogic, endpoints: endpointsLogic, auth: authMachine, watcher: watcherLogic, purchase: purchaseMachine },
+  actors: {
+    flush: fromPromise<void>(({ system }) => flushLimiter(system.get('limiter'))),
+    limiter: limiterLogic,
+    endpoints: endpointsLogic,
+    auth: authMachine,
+    watcher: watcherLogic,
+    purchase: purchaseMachine,
+  },
   actions: {
     /** Spawns the singletons first: store clients are built on them, then the purchases and watchers that use the clients. */
     spawnRun: assign(({ context, spawn }) => {
@@ -136,7 +146,7 @@ export const sniperMachine = setup({
           id: watcherId, systemId: watcherId,
           input: {
             target: { key, collection: t.collection, character: t.character }, store: clients.get(t.accounts[0]!)!,
-            purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, dropAt: t.dropAt, metrics: input.metrics, log: input.log.child({ watcher: key }),
+            purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, maxWaitMs: input.limits.maxWaitMs, dropAt: t.dropAt, metrics: input.metrics, log: input.log.child({ watcher: key }),
           },
         }));
       }
@@ -170,10 +180,10 @@ export const sniperMachine = setup({
   states: {
     running: {
       entry: 'spawnRun',
-      always: { guard: 'noPurchases', target: 'finished' },
+      always: { guard: 'noPurchases', target: 'flushing' },
       on: {
         'xstate.done.actor.*': [
-          { guard: 'lastPurchase', target: 'finished', actions: 'noteOutcome' },
+          { guard: 'lastPurchase', target: 'flushing', actions: 'noteOutcome' },
           { guard: 'isPurchase', actions: 'noteOutcome' },
         ],
         STOP: { target: 'stopping', actions: [assign({ stopReason: ({ event }) => event.reason }), 'stopPurchases'] },
@@ -182,9 +192,14 @@ export const sniperMachine = setup({
     /** Payers finish a payment being sent or confirmed before they end; the grace keeps a stuck one from holding the
      *  run (its intent stays open in the ledger and is reconciled at the next start). */
     stopping: {
-      always: { guard: 'allReported', target: 'finished' },
+      always: { guard: 'allReported', target: 'flushing' },
       on: { 'xstate.done.actor.*': { guard: 'isPurchase', actions: 'noteOutcome' } },
-      after: { [STOP_GRACE_MS]: 'finished' },
+      after: { [STOP_GRACE_MS]: 'flushing' },
+    },
+    /** The limiter's state (a ban window, an open breaker) is written before the run ends and the ledger closes. */
+    flushing: {
+      invoke: { src: 'flush', onDone: 'finished', onError: 'finished' },
+      after: { [FLUSH_LIMIT_MS]: 'finished' },
     },
     finished: { type: 'final' },
   },

@@ -1,9 +1,11 @@
 /** The watcher: polls one target's collection (`404` = not published yet; then `status` and `left`) and tells every
  *  purchase of that target what it saw: STOCK after each poll that shows the character on sale, SOLD_OUT when it is
  *  gone. Keeps polling while stock falls, so purchases keep buying. With a known drop time it polls slowly until a
- *  window around the drop and fast inside it. A 304 reads as the cached collection (the store client's caches), a
- *  refused token is renewed by the store client, a 429 waits for the limiter's retry time, and 5xx or transport
- *  failures change nothing: it keeps polling. Talks to: purchases (by systemId), the store. */
+ *  window around the drop and, inside it, as fast as the limiter grants its poll-priority leases (the limiter keeps
+ *  tokens in reserve for spending calls, so polls cannot starve purchases). A 304 reads as the cached collection (the
+ *  store client's caches), a refused token is renewed by the store client, a 429 waits for the limiter's retry time,
+ *  and 5xx or transport failures change nothing: it keeps polling. No wait is longer than the profile's maxWaitMs,
+ *  and a POLL_NOW ends any wait. Talks to: purchases (by systemId), the store. */
 import { fromCallback } from 'xstate';
 import type { Logger } from 'pino';
 import type { StoreClient } from '../store/store-client.js';
@@ -19,9 +21,8 @@ export interface WatcherInput {
   readonly purchases: readonly string[];
   /** The profile's time between two polls. */
   readonly pollIntervalMs: number;
-  /** Time between polls inside the drop window (pollIntervalMs / 2 when omitted). Polls go at 'poll' priority, so
-   *  the limiter decides how close to this they come. */
-  readonly fastPollMs?: number;
+  /** The profile's longest wait: no pause between two polls is longer, whatever a Retry-After asks. */
+  readonly maxWaitMs: number;
   /** When the drop is expected (epoch ms), if the target says. */
   readonly dropAt?: number;
   readonly metrics: RunMetrics;
@@ -43,42 +44,42 @@ export const DROP_WINDOW_AFTER_MS = 600_000;
 export const SLOW_POLL_FACTOR = 4;
 /** ...but never further apart than this. */
 export const SLOW_POLL_CAP_MS = 30_000;
+/** Inside the drop window the limiter's lease sets the pace; this floor only keeps a limiter that grants at once
+ *  (and a store that answers at once) from turning the loop into a spin. */
+export const DROP_POLL_FLOOR_MS = 50;
+/** setTimeout's longest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** `waiting`: before the drop window; `drop`: inside it; `watching`: no known drop time, or the window has passed. */
 export type PollPhase = 'waiting' | 'drop' | 'watching';
 
 export interface PollCadence {
   readonly pollIntervalMs: number;
-  readonly fastPollMs: number;
   readonly dropAt?: number;
 }
 
 /** Which phase `now` is in and how long to wait before the next poll. A wait before the window never runs past its
  *  opening. */
 export function nextPoll(now: number, cadence: PollCadence): { phase: PollPhase; delayMs: number } {
-  const { pollIntervalMs, fastPollMs, dropAt } = cadence;
+  const { pollIntervalMs, dropAt } = cadence;
   if (dropAt === undefined) return { phase: 'watching', delayMs: pollIntervalMs };
   const opens = dropAt - DROP_WINDOW_BEFORE_MS;
   if (now < opens) {
     const slow = Math.max(pollIntervalMs, Math.min(pollIntervalMs * SLOW_POLL_FACTOR, SLOW_POLL_CAP_MS));
     return { phase: 'waiting', delayMs: Math.min(slow, opens - now) };
   }
-  if (now <= dropAt + DROP_WINDOW_AFTER_MS) return { phase: 'drop', delayMs: fastPollMs };
+  if (now <= dropAt + DROP_WINDOW_AFTER_MS) return { phase: 'drop', delayMs: DROP_POLL_FLOOR_MS };
   return { phase: 'watching', delayMs: pollIntervalMs };
 }
 
 export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, system, receive }) => {
   const abort = new AbortController();
   const log = input.log;
-  const fastPollMs = input.fastPollMs ?? Math.max(1, Math.floor(input.pollIntervalMs / 2));
   // A drop seen earlier than announced moves the window: the fast polls belong to the drop, not to the clock.
   let dropAt = input.dropAt;
   let wake: (() => void) | null = null;
-  /** Set while waiting out a rate limit: a POLL_NOW then would only be refused again. */
-  let holdingBack = false;
-  receive(() => {
-    if (!holdingBack) wake?.();
-  });
+  // Even a rate-limit wait: the poll goes to the limiter, which grants it, holds it or refuses it as the pools allow.
+  receive(() => wake?.());
   let published = false;
   let soldOut = false;
   let missingWarned = false;
@@ -89,7 +90,8 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
     for (const id of input.purchases) system.get(id)?.send(report);
   };
   const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
+    // A poll that already took its whole pause (a limiter that held it) goes again at once, not a timer tick later.
+    ms <= 0 ? Promise.resolve() : new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(t);
         wake = null;
@@ -153,7 +155,7 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
         failure = e;
       }
       // Planned after the poll: what it saw (an early drop) may have changed the cadence.
-      const plan = nextPoll(started, { pollIntervalMs: input.pollIntervalMs, fastPollMs, dropAt });
+      const plan = nextPoll(started, { pollIntervalMs: input.pollIntervalMs, dropAt });
       if (plan.phase !== phase) log.info({ phase: plan.phase, dropAt: dropAt ?? null, everyMs: plan.delayMs }, 'poll cadence');
       phase = plan.phase;
       let waitMs = plan.delayMs;
@@ -164,9 +166,10 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
         log.info({ after: problem }, 'polling again');
         problem = null;
       }
-      holdingBack = waitMs > plan.delayMs;
-      await sleep(Math.max(0, waitMs - (Date.now() - started)));
-      holdingBack = false;
+      // A Retry-After of a day must not park the watcher for a day (nor overflow setTimeout); the floor keeps a
+      // tiny maxWaitMs from turning a failing poll into a spin.
+      const pauseMs = Math.max(DROP_POLL_FLOOR_MS, Math.min(waitMs, input.maxWaitMs, MAX_TIMER_MS));
+      await sleep(pauseMs - (Date.now() - started));
     }
   };
   void loop();

@@ -1,7 +1,8 @@
 /** The store's rate limits as data, beside the client that knows the API (hummingbot's throttler: limits plus
  *  linked weight pairs). Every call charges a weight to one pool per account token (`account:<name>`) and one per
- *  outgoing IP (`ip:<proxy>` or `ip:direct`). The real limits are unpublished: these are conservative guesses that the
+ *  outgoing IP (`ip:<proxy host:port>` or `ip:direct`). The real limits are unpublished: these are conservative guesses that the
  *  limiter replaces with what the store's `x-ratelimit-*` headers teach it. */
+import { createHash } from 'node:crypto';
 import type { StoreOperation } from './store-error.js';
 
 export interface PoolLimit {
@@ -59,8 +60,26 @@ export const OPERATION_COSTS: Readonly<Record<StoreOperation, OperationCost>> = 
 /** `account:<name>`, the pool of one account's token. */
 export const accountPool = (account: string): string => `account:${account}`;
 
-/** `ip:<proxy>`, or `ip:direct` for calls that use no proxy. */
-export const ipPool = (proxy: string | undefined): string => `ip:${proxy ?? 'direct'}`;
+/** `ip:<host:port>` of the proxy a call leaves through, or `ip:direct` for calls that use no proxy. Pool names are
+ *  written to the ledger, so a proxy's scheme and `user:pass@` are left out (see `proxyAddress`). */
+export const ipPool = (proxy: string | undefined): string => `ip:${proxy === undefined ? 'direct' : proxyAddress(proxy)}`;
+
+/** A host (name, IPv4 or bracketed IPv6) with an optional port. */
+const HOST_PORT = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$/i;
+
+/** A proxy as `host:port`, whatever else its URL carries: `http://user:pass@host:port`, `user:pass@host:port` and the
+ *  proxy lists' `host:port:user:pass` all give `host:port`. A shape not recognised is named by a short hash rather
+ *  than risk writing a password. Two sessions behind one gateway share its pool: conservative, never over the limit. */
+export function proxyAddress(proxy: string): string {
+  const rest = proxy.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  // Everything up to the last `@` is user info, whatever characters the password holds.
+  const authority = (rest.slice(rest.lastIndexOf('@') + 1).split(/[/?#]/, 1)[0] ?? '').toLowerCase();
+  if (HOST_PORT.test(authority)) return authority;
+  const parts = authority.split(':');
+  const listed = `${parts[0]}:${parts[1]}`;
+  if (parts.length === 4 && /:\d{1,5}$/.test(listed) && HOST_PORT.test(listed)) return listed;
+  return `proxy-${createHash('sha256').update(proxy).digest('hex').slice(0, 12)}`;
+}
 
 /** The pools a call charges, with their weights (zero-weight charges are left out). */
 export function chargesFor(op: StoreOperation, route: PoolRoute): PoolCharge[] {

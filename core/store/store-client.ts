@@ -1,16 +1,16 @@
 /** The Stickerdom API client for one account, over undici with keep-alive. Every call goes through the endpoints
  *  actor (which base URL, and its response caches for reads) and the limiter (may it go now), carries the account's
  *  JWT and the browser-like headers the store expects, is bounded in time and size, and turns every answer into a
- *  parsed value or a typed error. A refused token is replaced and the call repeated once. */
+ *  parsed value or a typed error (store-answer.ts). A refused token is replaced and the call repeated once; a call
+ *  that spends only after a literal 401/403. A caller that gives up gets STORE_ABORTED, never a raw abort reason. */
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { AutomintError } from '../errors.js';
 import type { Nano } from '../money.js';
 import type { EndpointResolver, Priority, RateGate } from './request-gate.js';
-import type { Fetched, ResponseReader } from './response-cache.js';
+import type { Fetched, KeptCopy, ResponseReader } from './response-cache.js';
 import {
   collectionSchema,
-  envelopeSchema,
   shopSettingsSchema,
   tonOrderSchema,
   tonPriceSchema,
@@ -18,14 +18,8 @@ import {
   type ShopSettings,
   type TonOrder,
 } from './responses.js';
-import {
-  StoreAuthError,
-  StoreHttpError,
-  StoreMalformed,
-  StoreRejected,
-  StoreTransportError,
-  type StoreOperation,
-} from './store-error.js';
+import { etagOf, interpretAnswer, NOT_FOUND, readCappedBody, type Answer, type AnswerSpec, type CallFacts } from './store-answer.js';
+import { StoreAuthError, StoreMalformed, StoreTransportError, type StoreOperation } from './store-error.js';
 
 export const STORE_ORIGIN = 'https://stickerdom.store';
 
@@ -56,23 +50,16 @@ export interface StoreClientOptions {
   readonly maxBodyBytes?: number;
 }
 
-interface CallSpec<T extends z.ZodType> {
+interface CallSpec<T extends z.ZodType> extends AnswerSpec<T> {
   readonly op: StoreOperation;
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly query?: Record<string, string | number>;
   readonly priority: Priority;
-  readonly schema: T;
-  /** A 404 is a meaningful answer for this call (collection not published yet). */
-  readonly notFoundIsAnswer?: boolean;
   readonly signal?: AbortSignal;
   /** Called the instant the request is handed to the socket layer (latency measurements). */
   readonly onSent?: () => void;
 }
-
-const AUTH_CODES = /auth|token|unauthori[sz]ed|forbidden|jwt/i;
-
-type Answer<T extends z.ZodType> = z.output<T> | typeof NOT_FOUND;
 
 export class StoreClient {
   private readonly maxBodyBytes: number;
@@ -113,7 +100,7 @@ export class StoreClient {
   }
 
   /** `POST /api/v1/shop/buy/crypto`: creates a TON order. Never repeated after a failure that may have created it (a
-   *  timeout); repeated once only when the store refused the token, which creates nothing. Never cached. */
+   *  timeout, a 5xx); repeated once only after a literal 401/403, which creates nothing. Never cached. */
   async buyTon(
     req: { collection: number; character: number; count: number },
     opts: { signal?: AbortSignal; onSent?: () => void } = {},
@@ -128,49 +115,48 @@ export class StoreClient {
 
   private async call<T extends z.ZodType>(spec: CallSpec<T>): Promise<Answer<T>> {
     const responses = this.opts.responses;
-    // Never cache a call that spends: every order request must reach the store.
-    if (!responses || spec.method !== 'GET' || spec.priority === 'spend') {
-      const answer = await this.authorized(spec, null, spec.signal);
-      // Unreachable: without a validator sent, a 304 is already a StoreMalformed. Narrows the type.
-      if (answer.kind === 'unchanged') throw new StoreMalformed('304 to an unconditional request', { op: spec.op, url: spec.path, status: 304 });
-      return answer.value;
-    }
-    const url = withQuery(new URL(spec.path, 'http://relative.invalid'), spec.query);
-    const key = { op: spec.op, scope: this.opts.account, url: url.pathname + url.search };
     try {
-      return await responses.read<Answer<T>>(key, ({ etag, signal }) => this.authorized(spec, etag, signal), spec.signal);
-    } catch (e) {
-      // A caller that gave up while sharing another caller's request learns it the same way as with its own.
-      if (spec.signal?.aborted && !(e instanceof AutomintError)) {
-        throw new StoreTransportError('aborted', false, { op: spec.op, url: spec.path }, e);
+      // Never cache a call that spends: every order request must reach the store.
+      if (!responses || spec.method !== 'GET' || spec.priority === 'spend') {
+        return (await this.authorized(spec, null, spec.signal)).value;
       }
-      throw e;
+      const url = withQuery(new URL(spec.path, 'http://relative.invalid'), spec.query);
+      const key = { op: spec.op, scope: this.opts.account, url: url.pathname + url.search };
+      return await responses.read<Answer<T>>(key, ({ kept, signal }) => this.authorized(spec, kept, signal), spec.signal);
+    } catch (e) {
+      throw asAbandoned(e, spec);
     }
   }
 
   /** One exchange with the account's token; when the store refuses the token, a fresh one and one repeat. */
-  private async authorized<T extends z.ZodType>(spec: CallSpec<T>, etag: string | null, signal: AbortSignal | undefined): Promise<Fetched<Answer<T>>> {
+  private async authorized<T extends z.ZodType>(
+    spec: CallSpec<T>, kept: KeptCopy<Answer<T>> | null, signal: AbortSignal | undefined,
+  ): Promise<Fetched<Answer<T>>> {
     const token = await this.tokens.current(signal);
     try {
-      return await this.exchange(spec, token, etag, signal);
+      return await this.exchange(spec, token, kept, signal, spec.onSent);
     } catch (e) {
       if (!(e instanceof StoreAuthError)) throw e;
       this.tokens.invalidate(token);
+      // A literal 401/403 is the store refusing the token before acting on the request, so the refused call did
+      // nothing and repeating it, even a create-order, is safe. An auth errorCode on another status promises less:
+      // a spending call is not repeated on it.
+      if (spec.priority === 'spend' && e.status !== 401 && e.status !== 403) throw e;
       const fresh = await this.tokens.current(signal);
       if (fresh === token) throw e;
-      // The store refused the token before acting on the request (401/403 or an auth errorCode), so the refused call
-      // did nothing; repeating it once with the fresh token is safe, even a create-order: no order was created.
-      return await this.exchange(spec, fresh, etag, signal);
+      // The send was marked on the first exchange: a second mark would measure the repeat, not the purchase.
+      return await this.exchange(spec, fresh, kept, signal, undefined);
     }
   }
 
   private async exchange<T extends z.ZodType>(
-    spec: CallSpec<T>, token: string, etag: string | null, callerSignal: AbortSignal | undefined,
+    spec: CallSpec<T>, token: string, kept: KeptCopy<Answer<T>> | null, callerSignal: AbortSignal | undefined,
+    onSent: (() => void) | undefined,
   ): Promise<Fetched<Answer<T>>> {
     const spending = spec.priority === 'spend';
     const baseUrl = await this.opts.endpoints.resolve(spec.op);
     const url = withQuery(new URL(spec.path, baseUrl), spec.query);
-    const facts = { op: spec.op, url: url.origin + url.pathname };
+    const facts: CallFacts = { op: spec.op, url: url.origin + url.pathname };
     const lease = await this.opts.gate.acquire({ op: spec.op, account: this.opts.account, priority: spec.priority, signal: callerSignal });
     const started = performance.now();
     let status: number | null = null;
@@ -179,7 +165,7 @@ export class StoreClient {
     try {
       const timeout = AbortSignal.timeout(this.opts.timeoutMs);
       const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
-      spec.onSent?.();
+      onSent?.();
       const res = await request(url, {
         method: spec.method,
         dispatcher: this.opts.dispatcher,
@@ -190,12 +176,12 @@ export class StoreClient {
           origin: STORE_ORIGIN,
           referer: `${STORE_ORIGIN}/`,
           'user-agent': this.opts.userAgent,
-          ...(etag === null ? {} : { 'if-none-match': etag }),
+          ...(kept === null ? {} : { 'if-none-match': kept.etag }),
         },
       });
       status = res.statusCode;
       headers = res.headers;
-      text = await readCapped(res.body, this.maxBodyBytes, () => new StoreMalformed(`body larger than ${this.maxBodyBytes} bytes`, { ...facts, status: res.statusCode }));
+      text = await readCappedBody(res.body, this.maxBodyBytes, () => new StoreMalformed(`body larger than ${this.maxBodyBytes} bytes`, { ...facts, status: res.statusCode }));
     } catch (e) {
       const aborted = callerSignal?.aborted === true;
       // A call its caller abandoned says nothing about the store (and the run may be shutting its actors down).
@@ -216,90 +202,30 @@ export class StoreClient {
     this.opts.endpoints.report({ op: spec.op, baseUrl, outcome });
     if (status === 304) {
       // "Unchanged" is only an answer to a conditional read; it never means "missing".
-      if (etag === null) throw new StoreMalformed('304 Not Modified to a read that sent no validator', { ...facts, status });
-      return { kind: 'unchanged' };
+      if (kept === null) throw new StoreMalformed('304 Not Modified to a read that sent no validator', { ...facts, status });
+      return kept;
     }
-    const value = this.interpret(spec, status, headers, text, facts);
-    const sentTag = status >= 200 && status < 300 ? headerValue(headers['etag']) : undefined;
-    return { kind: 'fresh', value, etag: sentTag ?? null };
-  }
-
-  private interpret<T extends z.ZodType>(
-    spec: CallSpec<T>, status: number, headers: Record<string, string | string[] | undefined>, text: string,
-    facts: { op: StoreOperation; url: string },
-  ): Answer<T> {
-    if (status === 401 || status === 403) throw new StoreAuthError(status, facts);
-    const envelope = parseEnvelope(text);
-    // Checked before the 404: a refused token must never read as "not published yet".
-    if (envelope && !envelope.ok && AUTH_CODES.test(envelope.errorCode)) {
-      throw new StoreAuthError(status, { ...facts, errorCode: envelope.errorCode });
-    }
-    if (status === 404 && spec.notFoundIsAnswer) return NOT_FOUND;
-    const httpError = (): StoreHttpError => new StoreHttpError(status, { ...facts, retryAfterMs: retryAfterMs(headers['retry-after']) });
-    // A 5xx or 429 is trouble, not a refusal, whatever its body says: it does not promise that nothing was created,
-    // and a 429's Retry-After matters more than its errorCode.
-    if (status >= 500 || status === 429) throw httpError();
-    if (envelope && !envelope.ok) throw new StoreRejected(envelope.errorCode, status, facts);
-    if (status < 200 || status >= 300) throw httpError();
-    if (!envelope) throw new StoreMalformed('not a JSON envelope {ok, data|errorCode}', { ...facts, status });
-    const parsed = spec.schema.safeParse(envelope.data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new StoreMalformed(`${issue?.path.join('.') || 'data'}: ${issue?.message ?? 'invalid'}`, { ...facts, status });
-    }
-    return parsed.data;
+    return { value: interpretAnswer(spec, status, headers, text, facts), etag: etagOf(status, headers) };
   }
 }
 
-const NOT_FOUND = Symbol('not-found');
+/** A failure of a call whose caller gave up while it waited for a token, the limiter or a shared read: the raw abort
+ *  reason becomes STORE_ABORTED, nothing applied (nothing was sent). Every other failure passes unchanged. */
+function asAbandoned(e: unknown, spec: CallSpec<z.ZodType>): unknown {
+  const signal = spec.signal;
+  if (!signal?.aborted || e instanceof StoreTransportError) return e;
+  // A typed error the call produced says more than the abort that came with it (a spending call's may mean an order).
+  if (e instanceof AutomintError && e !== signal.reason) return e;
+  return new StoreTransportError('aborted', false, { op: spec.op, url: spec.path }, e);
+}
 
 function withQuery(url: URL, query: Record<string, string | number> | undefined): URL {
   for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, String(v));
   return url;
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  return v === undefined || v.length === 0 || v.length > 512 ? undefined : v;
-}
-
-function parseEnvelope(text: string): z.output<typeof envelopeSchema> | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const r = envelopeSchema.safeParse(json);
-  return r.success ? r.data : null;
-}
-
-async function readCapped(body: AsyncIterable<Buffer | string> & { destroy?: () => void }, max: number, tooBig: () => Error): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buf.length;
-    if (size > max) {
-      body.destroy?.();
-      throw tooBig();
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function isAbortOrTimeout(e: unknown): boolean {
   const name = (e as { name?: string } | null)?.name;
   const code = (e as { code?: string } | null)?.code;
   return name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-}
-
-/** `Retry-After` in ms when it is a sane number of seconds or an HTTP date; undefined otherwise. */
-export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (v === undefined) return undefined;
-  if (/^\d{1,7}$/.test(v.trim())) return Number(v.trim()) * 1000;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }

@@ -50,14 +50,15 @@ export class StoreAuthError extends AutomintError {
 }
 
 /** Why an account has no token to send. */
-export type TokenUnavailableReason = 'expired' | 'refused' | 'failed' | 'stopped';
+export type TokenUnavailableReason = 'expired' | 'refused' | 'failed' | 'timeout' | 'stopped';
 
 /** No usable token for an account: the configured one expired or was refused and there is nothing to make a new one
- *  from, the token source failed, or the auth actor has stopped. Code `STORE_TOKEN_<REASON>`. */
+ *  from, the token source failed or did not answer in time, or the auth actor has stopped. Code
+ *  `STORE_TOKEN_<REASON>`. */
 export class StoreTokenUnavailable extends StoreAuthError {
   constructor(
     readonly reason: TokenUnavailableReason,
-    readonly facts: { readonly account?: string; readonly source: string; readonly expiredAt?: number },
+    readonly facts: { readonly account?: string; readonly source: string; readonly expiredAt?: number; readonly timeoutMs?: number },
     cause?: unknown,
   ) {
     super(null, { account: facts.account }, {
@@ -73,7 +74,9 @@ export class StoreTokenUnavailable extends StoreAuthError {
   }
 }
 
-function tokenUnavailableMessage(reason: TokenUnavailableReason, f: { account?: string; source: string; expiredAt?: number }): string {
+function tokenUnavailableMessage(
+  reason: TokenUnavailableReason, f: { account?: string; source: string; expiredAt?: number; timeoutMs?: number },
+): string {
   const who = f.account === undefined ? 'the account' : `account ${f.account}`;
   const paste = f.source === 'configured' ? '; paste a fresh token into accounts[].storeToken' : '';
   switch (reason) {
@@ -85,6 +88,8 @@ function tokenUnavailableMessage(reason: TokenUnavailableReason, f: { account?: 
       return `the store refused the token of ${who} and its ${f.source} source has no other one${paste}`;
     case 'failed':
       return `could not obtain a store token for ${who} from its ${f.source} source`;
+    case 'timeout':
+      return `the ${f.source} source gave no store token for ${who} within ${f.timeoutMs ?? '?'} ms`;
     case 'stopped':
       return `no store token for ${who}: its auth actor has stopped`;
   }

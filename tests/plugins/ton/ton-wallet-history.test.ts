@@ -65,7 +65,8 @@ describe('TON wallet looking back through its history for a transfer', () => {
     chain = await startChain({ blockIntervalMs: MANUAL_BLOCKS_MS });
     toncenter = await startRecordingToncenter(chain.endpoint);
     keys = await deriveWalletKeys('main', (await mnemonicNew()).join(' '));
-    wallet = new TonWallet('main', keys, new TonClient({ endpoint: toncenter.endpoint }));
+    // A generous client timeout: the whole suite shares two cores with this test's 960 top-ups.
+    wallet = new TonWallet('main', keys, new TonClient({ endpoint: toncenter.endpoint, timeout: 30_000 }));
     store = await chain.treasury('store');
     since = inSeconds(-60);
     await chain.fundWalletV5R1(keys.publicKey, toNano('10'));
@@ -74,7 +75,7 @@ describe('TON wallet looking back through its history for a transfer', () => {
     expect(paid).toMatchObject({ success: true });
     for (let i = 0; i < LATER_TOP_UPS; i++) await chain.fundWalletV5R1(keys.publicKey, toNano('0.01'));
     // The reference answer, read in one listing long enough to hold the whole history.
-    const all = await new TonClient({ endpoint: chain.endpoint }).getTransactions(wallet.address, { limit: 200 });
+    const all = await new TonClient({ endpoint: chain.endpoint, timeout: 30_000 }).getTransactions(wallet.address, { limit: 200 });
     expect(all).toHaveLength(LATER_TOP_UPS + 2);
     oldTxHash = all[LATER_TOP_UPS]!.hash().toString('hex');
   }, 60_000);

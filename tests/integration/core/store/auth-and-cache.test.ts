@@ -5,8 +5,13 @@ import { authMachine, configuredToken, jwtExpiry, tokenProvider, type TokenSourc
 import { endpointResolver, endpointsLogic, responseReader } from '../../../../core/actors/endpoints.js';
 import type { RateGate } from '../../../../core/store/request-gate.js';
 import { StoreClient } from '../../../../core/store/store-client.js';
-import { StoreAuthError, StoreTokenUnavailable } from '../../../../core/store/store-error.js';
-import { startStore, type Middleware, type SimStore } from '../../../../sim/store/index.js';
+import {
+  StoreAuthError,
+  StoreHttpError,
+  StoreTokenUnavailable,
+  StoreTransportError,
+} from '../../../../core/store/store-error.js';
+import { startStore, type Middleware, type Reply, type SimStore } from '../../../../sim/store/index.js';
 import { MemoryTransferFeed } from '../../../support/memory-transfer-feed.js';
 import { STORE_WALLET_RAW, storeScenario } from '../../../support/store-scenario.js';
 
@@ -63,6 +68,13 @@ describe('store client auth and response caches against the simulated store', ()
     });
     return reply;
   };
+  /** The answer the next requests to `fault.path` get instead of the store's, if any. */
+  let fault: { path: string; reply: Reply } | null = null;
+  const faults: Middleware = (ctx, next) =>
+    fault && ctx.request.path === fault.path ? Promise.resolve(fault.reply) : next();
+  const refusal = (status: number, errorCode: string): Reply => ({
+    status, headers: {}, body: { kind: 'envelope', envelope: { ok: false, errorCode } },
+  });
   const revocation: Middleware = (ctx, next) =>
     revoked.has(bearer(ctx.request.headers.authorization))
       ? Promise.resolve({ status: 401, headers: {}, body: { kind: 'envelope', envelope: { ok: false, errorCode: 'invalid_auth_token' } } })
@@ -99,10 +111,10 @@ describe('store client auth and response caches against the simulated store', ()
     return tokenProvider(auth);
   };
   let nextAccount = 1;
-  const client = (source: TokenSource, opts: { cached?: boolean } = {}): StoreClient => {
+  const client = (source: TokenSource, opts: { cached?: boolean; gate?: RateGate } = {}): StoreClient => {
     const account = `acct-${nextAccount++}`;
     return new StoreClient({
-      account, token: authFor(source, account), gate, endpoints: endpointResolver(endpoints),
+      account, token: authFor(source, account), gate: opts.gate ?? gate, endpoints: endpointResolver(endpoints),
       responses: opts.cached === false ? undefined : responseReader(endpoints),
       dispatcher: agent, userAgent: USER_AGENT, timeoutMs: 10_000,
     });
@@ -114,7 +126,7 @@ describe('store client auth and response caches against the simulated store', ()
       scenario: storeScenario(Date.now() - 1, { tokenTtlSec: TOKEN_TTL_SEC, cryptoOrdersLimit: 5, maxCountPerOrder: 5 }),
       payments: feed,
       wallet: STORE_WALLET_RAW,
-      extraMiddlewares: [record, revocation],
+      extraMiddlewares: [record, revocation, faults],
     });
     endpoints = createActor(endpointsLogic, { input: { primary: store.url, mirrors: [] } });
     endpoints.start();
@@ -122,6 +134,7 @@ describe('store client auth and response caches against the simulated store', ()
   afterEach(() => {
     seen.length = 0;
     revoked.clear();
+    fault = null;
     for (const a of auths.splice(0)) a.stop();
   });
   afterAll(async () => {
@@ -157,6 +170,52 @@ describe('store client auth and response caches against the simulated store', ()
       expect(store.orders()).toHaveLength(before + 1);
       expect(store.orders().at(-1)!.id).toBe(order.orderId);
       expect(requestsTo('/api/v1/shop/buy/crypto').map((s) => s.status)).toEqual([401, 200]);
+    });
+
+    it('marks the send of a refused-then-repeated create-order once, on the first exchange', async () => {
+      const source = minting();
+      const c = client(source);
+      await c.settings();
+      revoked.add(source.issued[0]!);
+      let sent = 0;
+      await c.buyTon({ collection: 10, character: 1, count: 1 }, { onSent: () => sent++ });
+      expect(requestsTo('/api/v1/shop/buy/crypto')).toHaveLength(2);
+      expect(sent).toBe(1);
+    });
+
+    for (const [status, errorCode] of [[502, 'auth_service_timeout'], [503, 'token_store_down'], [429, 'token_rate_limited']] as const) {
+      it(`sends a create-order once when a ${status} carries the auth errorCode ${errorCode}, and keeps the token`, async () => {
+        const source = minting();
+        const c = client(source);
+        await c.settings();
+        fault = { path: '/api/v1/shop/buy/crypto', reply: refusal(status, errorCode) };
+        const e = await failure(c.buyTon({ collection: 10, character: 1, count: 1 }));
+        expect(e).toBeInstanceOf(StoreHttpError);
+        expect(e).toMatchObject({ code: 'STORE_HTTP', status });
+        expect(requestsTo('/api/v1/shop/buy/crypto').map((s) => s.status)).toEqual([status]);
+        // The token was not refused: nothing new was asked for.
+        expect(source.issued).toHaveLength(1);
+      });
+    }
+
+    it('repeats a create-order only after a literal 401/403: an auth errorCode on a 400 is the answer', async () => {
+      const source = minting();
+      const c = client(source);
+      await c.settings();
+      fault = { path: '/api/v1/shop/buy/crypto', reply: refusal(400, 'invalid_auth_token') };
+      const e = await failure(c.buyTon({ collection: 10, character: 1, count: 1 }));
+      expect(e).toBeInstanceOf(StoreAuthError);
+      expect(e).toMatchObject({ status: 400 });
+      expect(requestsTo('/api/v1/shop/buy/crypto')).toHaveLength(1);
+    });
+
+    it('repeats a read once after an auth errorCode on a 400, with a new token', async () => {
+      const source = minting();
+      const c = client(source, { cached: false });
+      await c.settings();
+      fault = { path: '/api/v1/shop/price/crypto', reply: refusal(400, 'invalid_auth_token') };
+      expect(await failure(c.priceTon(10, 1))).toBeInstanceOf(StoreAuthError);
+      expect(requestsTo('/api/v1/shop/price/crypto').map((s) => s.token)).toEqual([source.issued[0], source.issued[1]]);
     });
 
     it('repeats only once: a second refusal is the answer', async () => {
@@ -217,6 +276,48 @@ describe('store client auth and response caches against the simulated store', ()
       expect(seen).toHaveLength(1);
       expect(seen[0]!.status).toBe(200);
       expect(seen[0]!.token).not.toBe(first);
+    });
+  });
+
+  describe('giving up', () => {
+    /** A token source that never answers. */
+    const silent: TokenSource = { kind: 'telegram', obtain: () => new Promise<string>(() => undefined) };
+
+    for (const cached of [false, true]) {
+      it(`fails with STORE_ABORTED, nothing applied, when the caller gives up waiting for a token (${cached ? 'cached' : 'uncached'} client)`, async () => {
+        const c = client(silent, { cached });
+        for (const call of [
+          (signal: AbortSignal) => c.settings(signal),
+          (signal: AbortSignal) => c.buyTon({ collection: 10, character: 1, count: 1 }, { signal }),
+        ]) {
+          const abort = new AbortController();
+          const pending = failure(call(abort.signal));
+          abort.abort(new Error('purchase stopped'));
+          const e = await pending;
+          expect(e).toBeInstanceOf(StoreTransportError);
+          expect(e).toMatchObject({ code: 'STORE_ABORTED', maybeApplied: false });
+        }
+        expect(seen).toHaveLength(0);
+      });
+    }
+
+    it('fails with STORE_ABORTED, nothing applied, when the caller gives up waiting for the limiter', async () => {
+      let waiting = 0;
+      const holding: RateGate = {
+        acquire: ({ signal }) => new Promise((_resolve, reject) => {
+          waiting++;
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        }),
+      };
+      const c = client(minting(), { cached: false, gate: holding });
+      const abort = new AbortController();
+      const pending = failure(c.buyTon({ collection: 10, character: 1, count: 1 }, { signal: abort.signal }));
+      await waitFor(() => waiting === 1);
+      abort.abort();
+      const e = await pending;
+      expect(e).toBeInstanceOf(StoreTransportError);
+      expect(e).toMatchObject({ code: 'STORE_ABORTED', maybeApplied: false });
+      expect(seen).toHaveLength(0);
     });
   });
 

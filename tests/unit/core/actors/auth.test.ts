@@ -6,6 +6,7 @@ import {
   configuredToken,
   FAILED_RETRY_MS,
   jwtExpiry,
+  OBTAIN_TIMEOUT_MS,
   REFRESH_BEFORE_MS,
   REFRESH_RETRY_MS,
   tokenProvider,
@@ -269,5 +270,67 @@ describe('auth actor', () => {
       abort.abort(new Error('purchase stopped'));
       expect(await pending).toMatchObject({ message: 'purchase stopped' });
     });
+  });
+});
+
+describe('auth actor: a source that does not answer', () => {
+  // Real timers: the time bound is an AbortSignal.timeout, which fake timers do not drive.
+  const actors: Actor<typeof authMachine>[] = [];
+  const start = (source: TokenSource, obtainTimeoutMs?: number): { actor: Actor<typeof authMachine>; tokens: TokenProvider } => {
+    const actor = createActor(authMachine, { input: { account: 'carol', source, obtainTimeoutMs } });
+    actors.push(actor);
+    actor.start();
+    return { actor, tokens: tokenProvider(actor) };
+  };
+  /** Polls `done` until it holds, or fails after `timeoutMs`. */
+  const waitFor = async (done: () => boolean, timeoutMs = 5_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  afterEach(() => {
+    for (const a of actors.splice(0)) a.stop();
+  });
+
+  it(`waits ${OBTAIN_TIMEOUT_MS / 1000} s for a token by default`, () => {
+    expect(OBTAIN_TIMEOUT_MS).toBe(15_000);
+  });
+
+  it('gives up on a source that ignores its signal after obtainTimeoutMs, ending in failed with STORE_TOKEN_TIMEOUT', async () => {
+    const signals: AbortSignal[] = [];
+    const { actor, tokens } = start({ kind: 'telegram', obtain: (signal) => { signals.push(signal); return new Promise<string>(() => undefined); } }, 40);
+    const e = await failure(tokens.current());
+    expect(e).toBeInstanceOf(StoreTokenUnavailable);
+    expect(e).toMatchObject({ code: 'STORE_TOKEN_TIMEOUT', reason: 'timeout', details: { account: 'carol' } });
+    expect((e as Error).message).toMatch(/telegram source gave no store token for account carol within 40 ms/);
+    expect(actor.getSnapshot().value).toBe('failed');
+    // The source was told to stop too.
+    expect(signals[0]!.aborted).toBe(true);
+  });
+
+  it('gives up on a source that honours its signal the same way', async () => {
+    const { tokens } = start({
+      kind: 'telegram',
+      obtain: (signal) => new Promise<string>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true })),
+    }, 40);
+    expect(await failure(tokens.current())).toMatchObject({ code: 'STORE_TOKEN_TIMEOUT' });
+  });
+
+  it('keeps serving the current token when a refresh times out', async () => {
+    let calls = 0;
+    // exp is in whole seconds: a life of 1.5 to 2.5 s, refreshed halfway through.
+    const first = token(Date.now() + 2_500);
+    const { actor, tokens } = start({
+      kind: 'telegram',
+      obtain: () => (++calls === 1 ? Promise.resolve(first) : new Promise<string>(() => undefined)),
+    }, 40);
+    expect(await tokens.current()).toBe(first);
+    // The refresh is due halfway through the token's life; it hangs, and the time bound ends it.
+    await waitFor(() => calls === 2 && actor.getSnapshot().value === 'ready');
+    expect(actor.getSnapshot().context.failure).toBeNull();
+    expect(await tokens.current()).toBe(first);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, type Actor } from 'xstate';
-import { limiterLogic, RESTORE_TIMEOUT_MS, SAVE_INTERVAL_MS, type LimiterReply, type LimiterStore } from '../../../../core/actors/limiter.js';
+import { flushLimiter, limiterLogic, RESTORE_TIMEOUT_MS, SAVE_INTERVAL_MS, type LimiterReply, type LimiterStore } from '../../../../core/actors/limiter.js';
 import { openLedger } from '../../../../core/ledger/database.js';
 import type { Ledger } from '../../../../core/ledger/ledger.js';
 import type { PoolSnapshot } from '../../../../core/ledger/limiter-state.js';
@@ -29,6 +29,31 @@ class MemoryStore implements LimiterStore {
     this.rows = snapshots;
   }
 }
+
+/** A store whose saves stay under way until the test lets them finish, one at a time. */
+class SlowStore implements LimiterStore {
+  readonly saves: PoolSnapshot[][] = [];
+  readonly written: PoolSnapshot[][] = [];
+  private readonly pending: (() => void)[] = [];
+  async load(): Promise<PoolSnapshot[]> {
+    return [];
+  }
+  save(snapshots: PoolSnapshot[]): Promise<void> {
+    this.saves.push(snapshots);
+    return new Promise((resolve) => this.pending.push(() => {
+      this.written.push(snapshots);
+      resolve();
+    }));
+  }
+  /** Lets the oldest save under way finish; false when none is. */
+  finishOne(): boolean {
+    const next = this.pending.shift();
+    next?.();
+    return next !== undefined;
+  }
+}
+
+const banned = (until: number) => expect.objectContaining({ pool: 'account:alice', blockedUntil: until });
 
 const saved = (pool: string, overrides: Partial<PoolSnapshot> = {}): PoolSnapshot => ({
   pool, tokens: 10, blockedUntil: 0, breakerState: 'closed', breakerOpenedAt: null, breakerFailures: 0, learnedLimit: null,
@@ -142,6 +167,60 @@ describe('limiter persistence', () => {
     expect(store.saves.at(-1)!.snapshots).toEqual([expect.objectContaining({ pool: 'account:alice', breakerState: 'closed' })]);
   });
 
+  it('writes a ban set just before a flush by the time the flush resolves', async () => {
+    const store = new MemoryStore();
+    const h = start(store);
+    await vi.advanceTimersByTimeAsync(0);
+    const id = h.acquire('poll');
+    h.respond(id, 429, { 'retry-after': '60' });
+    // No timer has run since the ban: only the flush can have written it.
+    expect(store.saves.flatMap((s) => s.snapshots)).not.toContainEqual(banned(T0 + 60_000));
+    await flushLimiter(h.actor);
+    expect(store.saves.at(-1)!.snapshots).toContainEqual(banned(T0 + 60_000));
+  });
+
+  it('answers a flush only after the save already under way and then one with what changed during it', async () => {
+    const store = new SlowStore();
+    const h = start(store);
+    await vi.advanceTimersByTimeAsync(0);
+    h.respond(h.acquire('poll'), 200);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.saves).toHaveLength(1);
+    h.respond(h.acquire('poll'), 429, { 'retry-after': '60' });
+    let flushed = false;
+    const flush = flushLimiter(h.actor).then(() => void (flushed = true));
+    await vi.advanceTimersByTimeAsync(0);
+    // Saves never overlap: the newer state waits for the older save to end.
+    expect(store.saves).toHaveLength(1);
+    expect(store.finishOne()).toBe(true);
+    await vi.waitFor(() => expect(store.saves).toHaveLength(2));
+    expect(flushed).toBe(false);
+    expect(store.finishOne()).toBe(true);
+    await flush;
+    expect(store.written.at(-1)).toContainEqual(banned(T0 + 60_000));
+  });
+
+  it('writes nothing more when it stops after a flush, so the ledger can close at once', async () => {
+    const store = new MemoryStore();
+    const h = start(store);
+    await vi.advanceTimersByTimeAsync(0);
+    h.respond(h.acquire('poll'), 429, { 'retry-after': '60' });
+    await flushLimiter(h.actor);
+    const before = store.saves.length;
+    h.actor.stop();
+    await vi.advanceTimersByTimeAsync(SAVE_INTERVAL_MS);
+    expect(store.saves).toHaveLength(before);
+  });
+
+  it('resolves a flush at once, writing nothing, before the saved state is loaded or after it stopped', async () => {
+    const never: LimiterStore & { saved: number } = { saved: 0, load: () => new Promise(() => undefined), save: async () => void never.saved++ };
+    const h = start(never);
+    await flushLimiter(h.actor);
+    h.actor.stop();
+    await flushLimiter(h.actor);
+    expect(never.saved).toBe(0);
+  });
+
   it('does not write over the saved state when it stops before loading it', async () => {
     const never: LimiterStore & { saved: number } = { saved: 0, load: () => new Promise(() => undefined), save: async () => void never.saved++ };
     const h = start(never);
@@ -188,6 +267,40 @@ describe('limiter persistence in the ledger', () => {
     expect(replies.has(2)).toBe(false);
     await vi.advanceTimersByTimeAsync(1_125);
     expect(replies.get(2)?.type).toBe('GRANTED');
+  });
+});
+
+describe('limiter flush before the ledger closes', () => {
+  let ledger: Ledger;
+  let actor: Actor<typeof limiterLogic>;
+
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(T0);
+    ledger = await openLedger(':memory:');
+  });
+  afterEach(async () => {
+    actor.stop();
+    vi.useRealTimers();
+    await ledger.close();
+  });
+
+  it('has the last ban in the ledger once the flush resolves, and warns of nothing when the ledger closes after', async () => {
+    const warn = vi.fn();
+    actor = createActor(limiterLogic, { input: { ...SETTINGS, pools: POOLS, store: ledger.limiter, log: { warn } } });
+    actor.start();
+    const replies: LimiterReply[] = [];
+    actor.send({ type: 'ACQUIRE', requestId: 1, op: 'collection', account: 'alice', priority: 'poll', reply: (r) => void replies.push(r) });
+    // Granted once the saved state is loaded: the limiter holds every call until then.
+    await vi.waitFor(() => expect(replies).toEqual([expect.objectContaining({ type: 'GRANTED' })]));
+    const bannedAt = Date.now();
+    actor.send({ type: 'RESPONSE', requestId: 1, op: 'collection', account: 'alice', status: 429, headers: { 'retry-after': '60' }, ms: 3 });
+    await flushLimiter(actor);
+    expect(await ledger.limiter.load()).toContainEqual(banned(bannedAt + 60_000));
+    actor.stop();
+    await ledger.close();
+    await vi.advanceTimersByTimeAsync(SAVE_INTERVAL_MS);
+    expect(warn).not.toHaveBeenCalled();
   });
 });
 

@@ -278,4 +278,12 @@ describe('payer', () => {
     expect(done(actor)?.reason).toBe('target reached');
     expect(m.sent).toEqual(['o1', 'o2']);
   });
+
+  it('ends instead of waiting forever when stock reports stop coming', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.outOfStock = true;
+    const { actor } = start(m);
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('no stock report for 1 s');
+  });
 });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromCallback, setup, spawnChild, type Actor, type AnyStateMachine } from 'xstate';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
 import {
+  DROP_POLL_FLOOR_MS,
   DROP_WINDOW_AFTER_MS,
   DROP_WINDOW_BEFORE_MS,
   nextPoll,
@@ -29,8 +30,9 @@ const withStock = (left: number, status = 'active'): CollectionView => ({
   characters: [{ id: 1, name: 'Tom', left, priceStars: 250n as Stars, supply: 20 }],
 });
 
-/** A store whose collection answers follow `script` (the last one repeats), recording when each poll came. */
-function scriptedStore(script: readonly (CollectionView | Error)[]) {
+/** A store whose collection answers follow `script` (the last one repeats), recording when each poll came. Each
+ *  answer comes `leaseMs` after the poll, as when the limiter holds a poll until its pool grants it. */
+function scriptedStore(script: readonly (CollectionView | Error)[], leaseMs = 0) {
   const at: number[] = [];
   const priorities: (string | undefined)[] = [];
   return {
@@ -39,6 +41,7 @@ function scriptedStore(script: readonly (CollectionView | Error)[]) {
     collection: async (_id: number, opts: { signal?: AbortSignal; priority?: string } = {}): Promise<CollectionView> => {
       at.push(Date.now() - T0);
       priorities.push(opts.priority);
+      if (leaseMs > 0) await new Promise((r) => setTimeout(r, leaseMs));
       const answer = script[Math.min(at.length - 1, script.length - 1)]!;
       if (answer instanceof Error) throw answer;
       return answer;
@@ -49,7 +52,7 @@ function scriptedStore(script: readonly (CollectionView | Error)[]) {
 const gaps = (at: readonly number[]): number[] => at.slice(1).map((t, i) => t - at[i]!);
 
 describe('nextPoll', () => {
-  const cadence = { pollIntervalMs: 2_000, fastPollMs: 1_000 };
+  const cadence = { pollIntervalMs: 2_000 };
   const dropAt = T0 + 3_600_000;
 
   it('polls at the profile interval without a drop time', () => {
@@ -58,14 +61,14 @@ describe('nextPoll', () => {
 
   it('polls four times slower before the drop window, capped, and never past the window opening', () => {
     expect(nextPoll(T0, { ...cadence, dropAt })).toEqual({ phase: 'waiting', delayMs: 8_000 });
-    expect(nextPoll(T0, { pollIntervalMs: 10_000, fastPollMs: 5_000, dropAt })).toEqual({ phase: 'waiting', delayMs: SLOW_POLL_CAP_MS });
-    expect(nextPoll(T0, { pollIntervalMs: 60_000, fastPollMs: 30_000, dropAt }).delayMs).toBe(60_000);
+    expect(nextPoll(T0, { pollIntervalMs: 10_000, dropAt })).toEqual({ phase: 'waiting', delayMs: SLOW_POLL_CAP_MS });
+    expect(nextPoll(T0, { pollIntervalMs: 60_000, dropAt }).delayMs).toBe(60_000);
     expect(nextPoll(dropAt - DROP_WINDOW_BEFORE_MS - 3_000, { ...cadence, dropAt })).toEqual({ phase: 'waiting', delayMs: 3_000 });
   });
 
-  it('polls fast from a minute before the drop to ten minutes after it, then at the interval again', () => {
-    expect(nextPoll(dropAt - DROP_WINDOW_BEFORE_MS, { ...cadence, dropAt })).toEqual({ phase: 'drop', delayMs: 1_000 });
-    expect(nextPoll(dropAt + DROP_WINDOW_AFTER_MS, { ...cadence, dropAt })).toEqual({ phase: 'drop', delayMs: 1_000 });
+  it('leaves the pace to the limiter from a minute before the drop to ten minutes after it, then polls at the interval', () => {
+    expect(nextPoll(dropAt - DROP_WINDOW_BEFORE_MS, { ...cadence, dropAt })).toEqual({ phase: 'drop', delayMs: DROP_POLL_FLOOR_MS });
+    expect(nextPoll(dropAt + DROP_WINDOW_AFTER_MS, { ...cadence, dropAt })).toEqual({ phase: 'drop', delayMs: DROP_POLL_FLOOR_MS });
     expect(nextPoll(dropAt + DROP_WINDOW_AFTER_MS + 1, { ...cadence, dropAt })).toEqual({ phase: 'watching', delayMs: 2_000 });
   });
 });
@@ -81,7 +84,7 @@ describe('watcher actor', () => {
     logLines = [];
     const log = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line) as { msg: string }) });
     const input: WatcherInput = {
-      target: TARGET, store, purchases: ['purchase:1'], pollIntervalMs: 1_000, metrics: new RunMetrics(), log, ...extra,
+      target: TARGET, store, purchases: ['purchase:1'], pollIntervalMs: 1_000, maxWaitMs: 60_000, metrics: new RunMetrics(), log, ...extra,
     };
     const machine = setup({
       actors: {
@@ -124,9 +127,10 @@ describe('watcher actor', () => {
     expect(reports).toMatchObject([{ type: 'STOCK', left: 5 }]);
   });
 
-  it('polls slowly before the drop window, fast inside it, and at the profile interval after it', async () => {
+  it('polls slowly before the drop window, as fast as the limiter grants inside it, and at the profile interval after it', async () => {
     const dropAt = T0 + 140_000;
-    const store = scriptedStore([notPublished]);
+    // Each poll waits 400 ms for its lease, as under a limiter pacing polls.
+    const store = scriptedStore([notPublished], 400);
     run(store, { pollIntervalMs: 2_000, dropAt });
     const opens = dropAt - DROP_WINDOW_BEFORE_MS - T0;
     const closes = dropAt + DROP_WINDOW_AFTER_MS - T0;
@@ -136,17 +140,18 @@ describe('watcher actor', () => {
     const after = store.at.filter((t) => t >= inside.at(-1)!);
     expect(new Set(gaps(before))).toEqual(new Set([8_000]));
     expect(before.at(-1)).toBe(opens);
-    // Half the profile interval by default.
-    expect(new Set(gaps(inside))).toEqual(new Set([1_000]));
+    // No pause of its own: the next poll asks the limiter as soon as the last one is answered.
+    expect(new Set(gaps(inside))).toEqual(new Set([400]));
     expect(new Set(gaps(after).slice(1))).toEqual(new Set([2_000]));
   });
 
-  it('takes its fast cadence from fastPollMs', async () => {
+  it(`keeps ${DROP_POLL_FLOOR_MS} ms between polls in the drop window when the limiter and the store answer at once`, async () => {
     const dropAt = T0 + 30_000;
     const store = scriptedStore([notPublished]);
-    run(store, { pollIntervalMs: 2_000, fastPollMs: 250, dropAt });
+    run(store, { pollIntervalMs: 2_000, dropAt });
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(new Set(gaps(store.at))).toEqual(new Set([250]));
+    expect(store.at).toHaveLength(5_000 / DROP_POLL_FLOOR_MS + 1);
+    expect(new Set(gaps(store.at))).toEqual(new Set([DROP_POLL_FLOOR_MS]));
   });
 
   it('polls fast as soon as stock shows, when the drop comes earlier than announced', async () => {
@@ -154,7 +159,7 @@ describe('watcher actor', () => {
     run(store, { pollIntervalMs: 2_000, dropAt: T0 + 3_600_000 });
     await vi.advanceTimersByTimeAsync(16_000 + 5_000);
     expect(store.at.slice(0, 3)).toEqual([0, 8_000, 16_000]);
-    expect(new Set(gaps(store.at.slice(2)))).toEqual(new Set([1_000]));
+    expect(new Set(gaps(store.at.slice(2)))).toEqual(new Set([DROP_POLL_FLOOR_MS]));
   });
 
   it("waits for the limiter's retry time after a 429, and for Retry-After when the store sent one", async () => {
@@ -188,7 +193,7 @@ describe('watcher actor', () => {
     expect(reports).toHaveLength(1);
   });
 
-  it('looks again at once on POLL_NOW, but not while it waits out a rate limit', async () => {
+  it('looks again at once on POLL_NOW, even while it waits out a rate limit', async () => {
     const limited = new StoreRateLimited(T0 + 15_500, { op: 'collection', pool: 'account:alice', reason: 'pool exhausted' });
     const store = scriptedStore([withStock(3), withStock(2), limited, withStock(1)]);
     run(store, { pollIntervalMs: 5_000 });
@@ -198,11 +203,29 @@ describe('watcher actor', () => {
     expect(store.at).toEqual([0, 1_500]);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(store.at).toEqual([0, 1_500, 6_500]);
-    pollNow();
+    // Held back until 15.5 s; a purchase that needs a fresh look asks the limiter again now.
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(store.at).toHaveLength(3);
-    await vi.advanceTimersByTimeAsync(8_000);
-    expect(store.at).toEqual([0, 1_500, 6_500, 15_500]);
+    pollNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.at).toEqual([0, 1_500, 6_500, 7_500]);
+    expect(reports.at(-1)).toMatchObject({ type: 'STOCK', left: 1 });
+  });
+
+  it('waits no longer than maxWaitMs, whatever Retry-After or the limiter asks', async () => {
+    const day = new StoreHttpError(429, { op: 'collection', url: 'u', retryAfterMs: 86_400_000 });
+    const month = new StoreRateLimited(T0 + 40 * 86_400_000, { op: 'collection', pool: 'account:alice', reason: 'retry-after' });
+    const store = scriptedStore([day, month, withStock(2)]);
+    run(store, { maxWaitMs: 30_000 });
+    await vi.advanceTimersByTimeAsync(60_500);
+    expect(store.at).toEqual([0, 30_000, 60_000]);
+    expect(reports).toMatchObject([{ type: 'STOCK', left: 2 }]);
+  });
+
+  it('holds its slow pre-drop cadence to maxWaitMs too', async () => {
+    const store = scriptedStore([notPublished]);
+    run(store, { pollIntervalMs: 20_000, maxWaitMs: 25_000, dropAt: T0 + 3_600_000 });
+    await vi.advanceTimersByTimeAsync(50_500);
+    expect(store.at).toEqual([0, 25_000, 50_000]);
   });
 
   it('logs one line per kind of trouble, not one per poll, and one when polling works again', async () => {
