@@ -72,6 +72,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
+  // Longer than clients' idle timeout (Node's agent: 5 s), so a reused socket is never reset mid-request.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -31,6 +31,8 @@ async function startRecordingToncenter(upstream: string) {
         .catch(() => res.writeHead(502).end());
     });
   });
+  // Longer than the client's idle timeout (Node's agent: 5 s), like the simulated chain: no reset of a reused socket.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jsonRPC`,

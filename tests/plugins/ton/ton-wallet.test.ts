@@ -67,6 +67,8 @@ async function startFlakyToncenter(upstream: string) {
         .catch(() => res.writeHead(502).end());
     });
   });
+  // Longer than clients' idle timeout (Node's agent: 5 s), so a reused socket is never reset mid-request.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jsonRPC`,
