@@ -9,6 +9,7 @@ import { assign, enqueueActions, fromPromise, setup, type ActorRefFrom } from 'x
 import type { Logger } from 'pino';
 import type { TokenProvider } from '../store/store-client.js';
 import { StoreAuthError, StoreTokenUnavailable } from '../store/store-error.js';
+import { whenActive } from './active-ref.js';
 import { registerSecret } from '../telemetry/secret-registry.js';
 import { HeldToken, jwtExpiry, obtainWithin, type TokenSource } from './auth-token.js';
 
@@ -232,9 +233,10 @@ export function tokenProvider(auth: AuthRef): TokenProvider {
     const { account, source } = auth.getSnapshot().context.input;
     return new StoreTokenUnavailable('stopped', { account, source: source.kind });
   };
+  // A stopped actor drops events silently: an ask it would drop is answered here instead of left waiting.
+  const send = whenActive(auth, () => undefined);
   return {
     current: (signal) => new Promise<string>((resolve, reject) => {
-      // A stopped actor drops events silently: without this the caller would wait for a reply that never comes.
       if (auth.getSnapshot().status !== 'active') return reject(stopped());
       if (signal?.aborted) return reject(signal.reason);
       let settled = false;
@@ -254,7 +256,7 @@ export function tokenProvider(auth: AuthRef): TokenProvider {
         error: () => settle() && reject(stopped()),
       });
       signal?.addEventListener('abort', onAbort, { once: true });
-      auth.send({
+      send({
         type: 'TOKEN',
         reply: (r) => {
           if (!settle()) return;
@@ -263,6 +265,6 @@ export function tokenProvider(auth: AuthRef): TokenProvider {
         },
       });
     }),
-    invalidate: (token) => auth.send({ type: 'INVALIDATE', token }),
+    invalidate: (token) => void send({ type: 'INVALIDATE', token }),
   };
 }

@@ -8,6 +8,7 @@
 import { fromCallback, type ActorRef, type EventObject, type Snapshot } from 'xstate';
 import type { Logger } from 'pino';
 import { AutomintError } from '../errors.js';
+import { whenActive } from './active-ref.js';
 import type { EndpointStatsRepository, SavedEndpointStats } from '../ledger/endpoint-stats.js';
 import type { CallOutcome, EndpointResolver } from '../store/request-gate.js';
 import { RESPONSE_TTL_MS, ResponseCache, type Fetcher, type ResponseKey, type ResponseReader } from '../store/response-cache.js';
@@ -183,28 +184,29 @@ type EndpointsRef = ActorRef<Snapshot<unknown>, EndpointsEvent, EventObject>;
 
 /** The EndpointResolver port over a running endpoints actor. */
 export function endpointResolver(endpoints: EndpointsRef): EndpointResolver {
+  // A stopped actor drops events silently: an ask it would drop is answered here instead of left waiting.
+  const send = whenActive(endpoints, () => undefined);
   return {
     resolve: (op) => new Promise((resolve, reject) => {
-      // A stopped actor drops events silently: without this the caller would wait for a reply that never comes.
-      if (endpoints.getSnapshot().status !== 'active') return reject(new EndpointsStopped(op));
-      endpoints.send({ type: 'RESOLVE', op, reply: resolve });
+      if (!send({ type: 'RESOLVE', op, reply: resolve })) reject(new EndpointsStopped(op));
     }),
     report: ({ op, baseUrl, outcome }: { op: StoreOperation; baseUrl: string; outcome: CallOutcome }) =>
-      endpoints.send({ type: 'OUTCOME', op, baseUrl, status: outcome.status, ms: outcome.ms }),
+      void send({ type: 'OUTCOME', op, baseUrl, status: outcome.status, ms: outcome.ms }),
   };
 }
 
 /** The ResponseReader port over a running endpoints actor: store reads go through its caches. */
 export function responseReader(endpoints: EndpointsRef): ResponseReader {
+  const send = whenActive(endpoints, () => undefined);
   return {
     read: <T>(key: ResponseKey, fetch: Fetcher<T>, signal?: AbortSignal) => new Promise<T>((resolve, reject) => {
-      if (endpoints.getSnapshot().status !== 'active') return reject(new EndpointsStopped(key.op));
-      endpoints.send({
+      const delivered = send({
         // The cache offers `fetch` only the copy kept for this key, which a fetch for this key produced: a T.
         type: 'READ', key, fetch: fetch as Fetcher<unknown>, signal,
         // The cache hands back the value `fetch` produced for this key, so it is a T.
         reply: (answer) => (answer as Promise<T>).then(resolve, reject),
       });
+      if (!delivered) reject(new EndpointsStopped(key.op));
     }),
   };
 }
