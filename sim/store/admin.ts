@@ -1,30 +1,33 @@
 /** The admin API under `/admin` for tests, the demo and benchmarks (loopback only, no token, never rate limited or
- *  faulted): read orders, stock and traffic counts, move a drop, mint a token, set and clear faults. Amounts go out as
- *  decimal strings of nanotons, never as JSON numbers. */
+ *  faulted): read orders (both currencies), Stars invoices, stock and counts, move a drop, mint a token, set and clear
+ *  faults. Amounts go out as decimal strings of smallest units (nanotons, stars), never as JSON numbers. */
 import type { ChainTransfer } from '../chain/transfer.js';
 import type { Catalog } from './catalog.js';
 import { FaultPlanInvalid, parseFaultPlan, type FaultPlan } from './fault-plan.js';
 import type { Faults } from './faults.js';
+import type { StoreInvoices } from './invoice-desk.js';
 import type { TokenIssuer } from './jwt.js';
-import type { OrderBook, OrderPayment, StoreOrder } from './orders.js';
+import type { OrderBook, OrderPayment, StarsCharge, StoreOrder } from './orders.js';
 import { idParam, integerParam } from './params.js';
 import { ok } from './pipeline.js';
 import { NotInScenario, StoreRefusal } from './refusal.js';
 import type { Route } from './router.js';
-import type { TrafficStats } from './traffic.js';
+import type { StoreStats } from './stats.js';
+import type { StarsInvoice } from '../stars-invoices.js';
 
 export interface AdminDeps {
   readonly catalog: Catalog;
   readonly orders: OrderBook;
   readonly tokens: TokenIssuer;
   readonly faults: Faults;
-  readonly traffic: TrafficStats;
+  readonly invoices: StoreInvoices;
+  readonly stats: () => StoreStats;
 }
 
 /** The `/admin` routes. */
-export function adminRoutes({ catalog, orders, tokens, faults, traffic }: AdminDeps): Route[] {
+export function adminRoutes({ catalog, orders, tokens, faults, invoices, stats }: AdminDeps): Route[] {
   return [
-    { method: 'GET', path: '/admin/stats', handle: () => ok(traffic.snapshot()) },
+    { method: 'GET', path: '/admin/stats', handle: () => ok(stats()) },
     { method: 'GET', path: '/admin/faults', handle: () => ok(faults.state()) },
     {
       method: 'POST',
@@ -43,6 +46,7 @@ export function adminRoutes({ catalog, orders, tokens, faults, traffic }: AdminD
       },
     },
     { method: 'GET', path: '/admin/orders', handle: () => ok(orders.list().map(orderJson)) },
+    { method: 'GET', path: '/admin/invoices', handle: () => ok(invoices.list().map(invoiceJson)) },
     { method: 'GET', path: '/admin/unmatched', handle: () => ok(orders.unmatched().map(transferJson)) },
     { method: 'GET', path: '/admin/stock', handle: () => ok(catalog.stockLines()) },
     {
@@ -90,7 +94,7 @@ function faultPlanFrom(body: string): FaultPlan {
 }
 
 function orderJson(o: StoreOrder): Record<string, unknown> {
-  return {
+  const common = {
     id: o.id,
     userId: o.userId,
     collectionId: o.collectionId,
@@ -99,17 +103,26 @@ function orderJson(o: StoreOrder): Record<string, unknown> {
     currency: o.currency,
     pricePerPack: o.pricePerPack.toString(),
     totalAmount: o.totalAmount.toString(),
-    wallet: o.wallet,
     createdAt: o.createdAt,
     expiresAt: o.expiresAt,
     state: o.state,
-    paidBy: o.paidBy && paymentJson(o.paidBy),
-    payments: o.payments.map(paymentJson),
   };
+  if (o.currency === 'TON') {
+    return { ...common, wallet: o.wallet, paidBy: o.paidBy && paymentJson(o.paidBy), payments: o.payments.map(paymentJson) };
+  }
+  return { ...common, invoiceSlug: o.invoiceSlug, paidBy: o.paidBy && chargeJson(o.paidBy), payments: o.payments.map(chargeJson) };
 }
 
 function paymentJson(p: OrderPayment): Record<string, unknown> {
   return { txHash: p.txHash, lt: p.lt.toString(), utime: p.utime, from: p.from, amount: p.amount.toString(), verdict: p.verdict };
+}
+
+function chargeJson(c: StarsCharge): Record<string, unknown> {
+  return { ...c, amount: c.amount.toString() };
+}
+
+function invoiceJson(i: StarsInvoice): Record<string, unknown> {
+  return { ...i, amount: i.amount.toString() };
 }
 
 function transferJson(t: ChainTransfer): Record<string, unknown> {

@@ -1,11 +1,13 @@
 /** The buyer-facing API under `/api/v1`, shaped like the real store's (see shared/reference/stickerdom-api.md):
- *  shop settings, collections (404 before the drop), the TON price and TON orders. */
+ *  shop settings, collections (404 before the drop), the TON price and TON orders (Stars orders: stars-buy.ts, login:
+ *  login.ts). */
 import { formatTon } from '../../core/money.js';
 import type { Catalog, CharacterView, CollectionView } from './catalog.js';
 import { JsonDecimal } from './envelope.js';
 import type { OrderBook } from './orders.js';
 import { idParam, integerParam, textParam } from './params.js';
-import { ok, type RequestContext } from './pipeline.js';
+import { callerOf } from './middleware.js';
+import { ok } from './pipeline.js';
 import { StoreRefusal } from './refusal.js';
 import type { Route } from './router.js';
 
@@ -66,7 +68,7 @@ export function apiRoutes({ catalog, orders, cryptoOrdersLimit }: ApiDeps): Rout
         const currency = textParam(query, 'currency');
         if (currency !== 'TON') throw new StoreRefusal('invalid_params', 'only TON is sold for crypto', { currency });
         const count = integerParam(query, 'count');
-        const order = orders.create(callerOf(ctx), collectionId, characterId, count);
+        const order = orders.createTon(callerOf(ctx), collectionId, characterId, count);
         return ok({
           order_id: order.id,
           total_amount: order.totalAmount,
@@ -77,11 +79,6 @@ export function apiRoutes({ catalog, orders, cryptoOrdersLimit }: ApiDeps): Rout
       },
     },
   ];
-}
-
-function callerOf(ctx: RequestContext): number {
-  if (!ctx.caller) throw new StoreRefusal('invalid_auth_token', 'no authenticated caller');
-  return ctx.caller.userId;
 }
 
 function collectionJson(c: CollectionView): Record<string, unknown> {

@@ -1,6 +1,8 @@
 /** What can go wrong at the simulated store, as a plan set at start (scenario `faults`), through the admin API or from
  *  code: server errors, broken JSON, HTML error pages, slow answers, dropped connections and storms of 429s, each on a
- *  share of requests (`rate`, drawn from the seeded generator) and/or on the next `burst` requests. */
+ *  share of requests (`rate`, drawn from the seeded generator) and/or on the next `burst` requests; and a hostile
+ *  store's own tricks: Stars invoice links without a slug or under another field, invoices that overcharge or ask
+ *  another currency, and logins refused. */
 import { z } from 'zod';
 import { AutomintError } from '../../core/errors.js';
 
@@ -23,8 +25,19 @@ export interface FaultPlan {
   connectionReset?: FaultTrigger;
   /** 429 `too_many_requests` with `Retry-After: retryAfterSec` for the next `burst` requests, whatever the limits. */
   retryAfterStorm?: { burst: number; retryAfterSec: number };
-  /** Route patterns the faults apply to (`/api/v1/collection/:id`, `POST /api/v1/shop/buy/crypto`, `/api/v1/shop/*`);
-   *  all of `/api` by default. `/admin` is never faulted. */
+  /** Stars buy answers link to the bot without an invoice slug (`https://t.me/<bot>`); the order is still taken. */
+  starsLinkWithoutSlug?: FaultTrigger;
+  /** Stars invoices ask twice the order's total (price × count × 2). */
+  starsOverprice?: FaultTrigger;
+  /** Stars invoices are in `USD` instead of `XTR`. */
+  starsForeignCurrency?: FaultTrigger;
+  /** Stars buy answers carry the link as `invoice_url` instead of `url`. */
+  starsWrongLinkField?: FaultTrigger;
+  /** `/api/v1/auth` answers 401 `invalid_init_data` whatever the initData (`{rate: 1}`: every login). */
+  authRefuse?: FaultTrigger;
+  /** Route patterns the transport faults above apply to (`/api/v1/collection/:id`, `POST /api/v1/shop/buy/crypto`,
+   *  `/api/v1/shop/*`); all of `/api` by default. `/admin` is never faulted. The Stars and auth faults always apply to
+   *  their own route only. */
   routes?: string[];
 }
 
@@ -64,6 +77,11 @@ export const faultPlanSchema = z.strictObject({
     .optional(),
   connectionReset: z.strictObject(trigger).refine(...firesSometimes).optional(),
   retryAfterStorm: z.strictObject({ burst: burst, retryAfterSec: z.number().int().positive() }).optional(),
+  starsLinkWithoutSlug: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  starsOverprice: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  starsForeignCurrency: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  starsWrongLinkField: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  authRefuse: z.strictObject(trigger).refine(...firesSometimes).optional(),
   routes: z
     .array(z.string().regex(ROUTE, 'must be a path pattern under /api, optionally after GET/POST/DELETE and a space'))
     .min(1)

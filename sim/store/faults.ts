@@ -1,5 +1,7 @@
 /** The faults in force and which request meets which: a request on a faulted route first may be slowed, then meets
- *  at most one answering fault, tried in a fixed order (storm, 5xx, HTML page, reset, malformed JSON). A burst is
+ *  at most one answering fault, tried in a fixed order (storm, 5xx, HTML page, reset, malformed JSON). The store's own
+ *  tricks are asked for by the routes they twist: each Stars buy draws every Stars fault on its own, each login draws
+ *  `authRefuse`. A burst is
  *  used up only by the requests it actually hits; rates draw from a generator seeded by the scenario, reseeded each
  *  time a plan is set, so the same plan and the same requests give the same faults. */
 import { parseFaultPlan, type FaultPlan, type FaultTrigger } from './fault-plan.js';
@@ -9,7 +11,12 @@ import { compilePattern, matchPattern, pathSegments, type PathPattern } from './
 /** Faults that replace or spoil the answer, in the order a request meets them. */
 export const ANSWER_FAULTS = ['retryAfterStorm', 'status5xx', 'htmlErrorPage', 'connectionReset', 'malformedJson'] as const;
 export type AnswerFault = (typeof ANSWER_FAULTS)[number];
-export type FaultName = AnswerFault | 'slowMs';
+/** Twists of a Stars buy: its answer (link field, slug) or the invoice behind it (amount, currency). */
+export const STARS_FAULTS = ['starsLinkWithoutSlug', 'starsOverprice', 'starsForeignCurrency', 'starsWrongLinkField'] as const;
+export type StarsFault = (typeof STARS_FAULTS)[number];
+export type FaultName = AnswerFault | 'slowMs' | StarsFault | 'authRefuse';
+
+const ALL_FAULTS: readonly FaultName[] = [...ANSWER_FAULTS, 'slowMs', ...STARS_FAULTS, 'authRefuse'];
 
 /** What one request meets. */
 export interface FaultDecision {
@@ -60,7 +67,7 @@ export class Faults {
     this.injected = new Map();
     this.prng = new Prng(this.seed);
     if (!checked) return;
-    for (const name of [...ANSWER_FAULTS, 'slowMs'] as const) {
+    for (const name of ALL_FAULTS) {
       const burst = checked[name]?.burst;
       if (burst !== undefined && burst > 0) this.bursts.set(name, burst);
     }
@@ -89,6 +96,24 @@ export class Faults {
       }
     }
     return delayMs > 0 ? { delayMs, answer: null } : null;
+  }
+
+  /** The Stars faults this Stars buy meets, each drawn on its own (empty when none fires). */
+  starsTwists(): ReadonlySet<StarsFault> {
+    const twists = new Set<StarsFault>();
+    const plan = this.plan;
+    if (!plan) return twists;
+    for (const name of STARS_FAULTS) {
+      const fault = plan[name];
+      if (fault && this.fires(name, fault)) twists.add(name);
+    }
+    return twists;
+  }
+
+  /** True when the plan refuses this login. */
+  refusesLogin(): boolean {
+    const fault = this.plan?.authRefuse;
+    return fault !== undefined && this.fires('authRefuse', fault);
   }
 
   private applies(method: string, path: string): boolean {

@@ -1,6 +1,9 @@
-/** The simulated Stickerdom store: an HTTP server built from a StoreScenario that sells packs for TON orders, confirms
- *  them from the simulated chain's transfers, drains stock with competing buyers, and lets tests steer it. It can be
- *  as hostile as the worst real one: enforced rate limits with bans, ETags, and faults injected at start or run time. */
+/** The simulated Stickerdom store: an HTTP server built from a StoreScenario that logs users in from Telegram initData,
+ *  sells packs for TON orders (confirmed from the simulated chain's transfers) and Stars orders (confirmed when the
+ *  simulated Telegram pays their invoice at `invoices`), drains stock with competing buyers, and lets tests steer it.
+ *  It can be as hostile as the worst real one: enforced rate limits with bans, ETags, and faults injected at start or
+ *  run time, down to twisted Stars invoices and refused logins. */
+import { randomBytes, randomInt } from 'node:crypto';
 import { Catalog } from './catalog.js';
 import { sleepUntil, systemClock, type Clock } from './clock.js';
 import { Competitors } from './competitors.js';
@@ -11,6 +14,8 @@ import { Faults, type FaultState } from './faults.js';
 import { TokenIssuer } from './jwt.js';
 import { adminRoutes } from './admin.js';
 import { apiRoutes, CACHEABLE_READS } from './api.js';
+import { StoreInvoiceDesk, type StoreInvoices } from './invoice-desk.js';
+import { DEFAULT_INIT_DATA_MAX_AGE_SEC, InitDataLogin, type TelegramBot } from './login.js';
 import { authenticate, loopbackOnly, refusalsToReplies, settleFirst } from './middleware.js';
 import { OrderBook, type StoreOrder } from './orders.js';
 import { compose, under, type Middleware } from './pipeline.js';
@@ -18,20 +23,37 @@ import { RateLimits } from './rate-limits.js';
 import { routeNamer, router } from './router.js';
 import { validateScenario, type StoreScenario } from './scenario.js';
 import { listen } from './server.js';
-import { countTraffic, TrafficStats, type StoreStats } from './traffic.js';
+import { starsBuyRoutes } from './stars-buy.js';
+import { orderCounts, type StoreStats } from './stats.js';
+import { countTraffic, TrafficStats } from './traffic.js';
 import { StoreWallet } from './wallet.js';
 import type { ChainTransfer, TransferFeed } from '../chain/transfer.js';
 
 export type { StoreScenario, CollectionScenario, CharacterScenario } from './scenario.js';
-export type { StoreOrder, OrderState, OrderPayment, PaymentVerdict } from './orders.js';
+export type {
+  StoreOrder,
+  TonOrder,
+  StarsOrder,
+  OrderCurrency,
+  OrderState,
+  OrderPayment,
+  PaymentVerdict,
+  StarsCharge,
+  StarsChargeVerdict,
+} from './orders.js';
+export type { StoreInvoices } from './invoice-desk.js';
+export type { TelegramBot, LoginCounts, LoginRefusalReason } from './login.js';
+export { MAX_INIT_DATA_BYTES } from './login.js';
+export { invoiceLink } from './stars-buy.js';
 export type { StockLine } from './catalog.js';
 export type { Middleware, RequestContext, Reply } from './pipeline.js';
 export { StoreRefusal, StoreSetupInvalid, NotInScenario, type RefusalCode } from './refusal.js';
 export { TOKEN_ISSUER } from './jwt.js';
 export type { RateLimitPolicy, WindowLimit, BanRule, ResetStyle } from './rate-policy.js';
 export { FaultPlanInvalid, type FaultPlan, type FaultTrigger } from './fault-plan.js';
-export type { FaultState, FaultName } from './faults.js';
-export type { StoreStats, TrafficCounts } from './traffic.js';
+export type { FaultState, FaultName, StarsFault } from './faults.js';
+export type { StoreStats, OrderCounts } from './stats.js';
+export type { TrafficCounts, TrafficSnapshot } from './traffic.js';
 export { ADVERTISED_LIMIT } from './rate-limits.js';
 
 export interface StoreOptions {
@@ -46,6 +68,9 @@ export interface StoreOptions {
   wallet: string;
   /** HS256 secret for tokens; random when omitted. */
   jwtSecret?: Buffer;
+  /** The bot that signs initData for `/api/v1/auth` and issues Stars invoices; `sticker_bot` with a random token
+   *  when omitted (read it back from `SimStore.telegramBot` to sign initData). */
+  telegramBot?: TelegramBot;
   /** Epoch-ms clock; the wall clock when omitted. */
   clock?: Clock;
   /** Middlewares run after auth and the rate limits, before ETags and the routes (tests' own faults). */
@@ -57,9 +82,13 @@ export interface StoreOptions {
 export interface SimStore {
   /** 'http://127.0.0.1:PORT' */
   readonly url: string;
-  /** A JWT for that user (tests and demo; later `/auth` issues them). */
+  /** The bot whose token the store checks initData with; `token` is a secret of the simulated world. */
+  readonly telegramBot: TelegramBot;
+  /** Stars invoices: the simulated Telegram finds them and reports payments here. */
+  readonly invoices: StoreInvoices;
+  /** A JWT for that user, as `/api/v1/auth` would issue it (tests and demo). */
   issueToken(userId: number, ttlSec?: number): string;
-  /** Every order with its state (created|paid|expired) and the transfers recorded on it. */
+  /** Every order, TON and Stars, with its state (created|paid|expired) and the payments recorded on it. */
   orders(): readonly StoreOrder[];
   /** Transfers to the store wallet that named no order. */
   unmatchedTransfers(): readonly ChainTransfer[];
@@ -67,7 +96,7 @@ export interface SimStore {
   stock(collectionId: number, characterId: number): number;
   /** Moves a collection's drop to `atMs` (epoch ms). */
   scheduleDrop(collectionId: number, atMs: number): void;
-  /** Requests answered outside `/admin`, 429s, by status and by route. */
+  /** Requests answered outside `/admin` (429s, by status and by route), logins, and orders per currency. */
   stats(): StoreStats;
   /** Replaces the faults in force (null clears them); throws FaultPlanInvalid for a plan that cannot be applied. */
   setFaults(plan: FaultPlan | null): void;
@@ -80,6 +109,8 @@ export interface SimStore {
 const TICK_MS = 100;
 /** Seed of the fault generator when the scenario names none. */
 const DEFAULT_SEED = 1;
+/** Stars order (and invoice) lifetime when the scenario names none, seconds. */
+const DEFAULT_STARS_ORDER_TTL_SEC = 600;
 
 /** Starts a simulated store and resolves once it is listening. */
 export async function startStore(opts: StoreOptions): Promise<SimStore> {
@@ -88,12 +119,21 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
   const wallet = new StoreWallet(opts.wallet);
   const catalog = new Catalog(scenario.collections, clock);
   const tokens = new TokenIssuer(clock, scenario.tokenTtlSec, opts.jwtSecret);
+  const bot = opts.telegramBot ?? randomBot();
   const orders = new OrderBook(
     catalog,
     wallet,
-    { ttlSec: scenario.orderTtlSec, unpaidLimit: scenario.cryptoOrdersLimit, maxCount: scenario.maxCountPerOrder },
+    {
+      maxCount: scenario.maxCountPerOrder,
+      TON: { ttlSec: scenario.orderTtlSec, unpaidLimit: scenario.cryptoOrdersLimit },
+      XTR: {
+        ttlSec: scenario.starsOrderTtlSec ?? DEFAULT_STARS_ORDER_TTL_SEC,
+        unpaidLimit: scenario.starsOrdersLimit ?? scenario.cryptoOrdersLimit,
+      },
+    },
     clock,
   );
+  const invoices = new StoreInvoiceDesk(orders, catalog, bot.username);
   const competitors = scenario.competitors ? new Competitors(catalog, scenario.competitors, clock) : null;
   const settle = (): void => {
     orders.expireDue();
@@ -106,10 +146,20 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
   const faults = new Faults(scenario.faults ?? null, scenario.seed ?? DEFAULT_SEED);
   const traffic = new TrafficStats();
   const limits = new RateLimits(scenario.rateLimits, clock);
+  const login = new InitDataLogin({
+    bot,
+    tokens,
+    clock,
+    faults,
+    maxAgeSec: scenario.initDataMaxAgeSec ?? DEFAULT_INIT_DATA_MAX_AGE_SEC,
+  });
+  const stats = (): StoreStats => ({ ...traffic.snapshot(), auth: login.counts(), orders: orderCounts(orders.list()) });
   const shutdown = new AbortController();
   const routes = [
+    ...login.routes(),
     ...apiRoutes({ catalog, orders, cryptoOrdersLimit: scenario.cryptoOrdersLimit }),
-    ...adminRoutes({ catalog, orders, tokens, faults, traffic }),
+    ...starsBuyRoutes({ invoices, faults }),
+    ...adminRoutes({ catalog, orders, tokens, faults, invoices, stats }),
   ];
 
   // Outside in: counts see every answer; faults act like a proxy in front of the store; the limits' headers wrap
@@ -144,6 +194,15 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
   let closing: Promise<void> | null = null;
   return {
     url: listener.url,
+    telegramBot: bot,
+    invoices: {
+      find: (slug) => invoices.find(slug),
+      pay: (slug, payerUserId, chargeId) => {
+        settle();
+        return invoices.pay(slug, payerUserId, chargeId);
+      },
+      list: () => invoices.list(),
+    },
     issueToken: (userId, ttlSec) => tokens.issue(userId, ttlSec),
     orders: () => {
       settle();
@@ -155,7 +214,10 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
       return catalog.stock(collectionId, characterId);
     },
     scheduleDrop: (collectionId, atMs) => catalog.scheduleDrop(collectionId, atMs),
-    stats: () => traffic.snapshot(),
+    stats: () => {
+      settle();
+      return stats();
+    },
     setFaults: (plan) => faults.set(plan),
     faultState: () => faults.state(),
     close: () => {
@@ -168,6 +230,11 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
       return closing;
     },
   };
+}
+
+/** A bot for a store started without one: its token signs nothing outside this store. */
+function randomBot(): TelegramBot {
+  return { username: 'sticker_bot', token: `${randomInt(1_000_000, 2_000_000_000)}:${randomBytes(26).toString('base64url')}` };
 }
 
 function reportToStderr(error: unknown): void {

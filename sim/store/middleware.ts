@@ -2,7 +2,7 @@
  *  limits, faults, ETags and traffic counts have their own files). Order matters; `startStore` assembles the chain. */
 import { StoreRefusal } from './refusal.js';
 import { TokenInvalid, type TokenIssuer } from './jwt.js';
-import { refusalReply, refuse, type Middleware } from './pipeline.js';
+import { refusalReply, refuse, type Middleware, type RequestContext } from './pipeline.js';
 
 /** Brings time-driven state (expiries, competitors) up to now before each request is answered. */
 export function settleFirst(settle: () => void): Middleware {
@@ -43,6 +43,12 @@ export function authenticate(tokens: TokenIssuer, open: readonly string[] = []):
     }
     return next();
   };
+}
+
+/** The user id `authenticate` vouched for; a route behind it that finds none refuses as unauthenticated. */
+export function callerOf(ctx: RequestContext): number {
+  if (!ctx.caller) throw new StoreRefusal('invalid_auth_token', 'no authenticated caller');
+  return ctx.caller.userId;
 }
 
 /** Admits only peers on the loopback interface (127.0.0.0/8, ::1, IPv4-mapped loopback). */

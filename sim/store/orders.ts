@@ -1,80 +1,77 @@
-/** TON orders: created with stock reserved and an expiry, confirmed only by a transfer to the store wallet whose text
- *  comment is the order id and whose amount is exactly the total, in time; released when they expire unpaid. Every
- *  transfer that names an order is kept on it with a verdict, so tests can see mismatches, late and duplicate payments. */
+/** The store's order book, for both currencies: orders are created with stock reserved and an expiry, and released
+ *  when they expire unpaid. A TON order is confirmed only by a transfer to the store wallet whose text comment is the
+ *  order id and whose amount is exactly the total, in time; every transfer that names one is kept on it with a
+ *  verdict, so tests can see mismatches, late and duplicate payments. A Stars order is confirmed when Telegram reports
+ *  its invoice paid (see invoice-desk.ts); every report is kept on it the same way. */
 import { randomBytes } from 'node:crypto';
-import type { Nano } from '../../core/money.js';
+import type { Nano, Stars } from '../../core/money.js';
 import type { ChainTransfer } from '../chain/transfer.js';
-import type { Catalog } from './catalog.js';
+import type { InvoicePaymentVerdict } from '../stars-invoices.js';
+import type { Catalog, CharacterView } from './catalog.js';
 import type { Clock } from './clock.js';
+import type {
+  OrderCurrency,
+  OrderPayment,
+  OrderState,
+  PaymentVerdict,
+  StarsCharge,
+  StarsChargeVerdict,
+  StarsOrder,
+  StoreOrder,
+  TonOrder,
+} from './order.js';
 import { StoreRefusal } from './refusal.js';
 import type { StoreWallet } from './wallet.js';
 
-export type OrderState = 'created' | 'paid' | 'expired';
+export type * from './order.js';
 
-/**
- * What the store made of one transfer that named an order:
- * - `paid`: it paid the order;
- * - `mismatch`: amount was not exactly `totalAmount` (more or less);
- * - `late`: right amount, but its block came after `expiresAt`;
- * - `duplicate`: the order was already paid;
- * - `bounced`: the receiving transaction failed, so no money stayed with the store;
- * - `unhonoured`: paid in time, but the order had already been released and its stock sold meanwhile.
- */
-export type PaymentVerdict = 'paid' | 'mismatch' | 'late' | 'duplicate' | 'bounced' | 'unhonoured';
-
-/** One transfer recorded against an order. */
-export interface OrderPayment {
-  readonly txHash: string;
-  readonly lt: bigint;
-  /** Unix seconds of the block. */
-  readonly utime: number;
-  /** Sender, as the chain reported it. */
-  readonly from: string;
-  /** Nanotons. */
-  readonly amount: bigint;
-  readonly verdict: PaymentVerdict;
-}
-
-/** A TON order as the store keeps it. */
-export interface StoreOrder {
-  readonly id: string;
-  readonly userId: number;
-  readonly collectionId: number;
-  readonly characterId: number;
-  readonly count: number;
-  readonly currency: 'TON';
-  readonly pricePerPack: Nano;
-  readonly totalAmount: Nano;
-  /** The store wallet, friendly non-bounceable. */
-  readonly wallet: string;
-  /** Epoch ms. */
-  readonly createdAt: number;
-  /** Unix seconds; a payment whose block time is later does not count. */
-  readonly expiresAt: number;
-  readonly state: OrderState;
-  /** The transfer that paid it, once paid. */
-  readonly paidBy: OrderPayment | null;
-  /** Every transfer that named this order, oldest first. */
-  readonly payments: readonly OrderPayment[];
+/** Expiry and unpaid-order limit of one currency's orders. */
+export interface CurrencyRules {
+  /** Seconds from creation to expiry. */
+  ttlSec: number;
+  /** Unpaid orders of this currency one user may hold at once (each currency counts its own). */
+  unpaidLimit: number;
 }
 
 /** The rules an order book enforces. */
 export interface OrderRules {
-  /** Seconds from creation to expiry. */
-  ttlSec: number;
-  /** Unpaid orders one user may hold at once. */
-  unpaidLimit: number;
   /** Largest count per order. */
   maxCount: number;
+  TON: CurrencyRules;
+  XTR: CurrencyRules;
 }
 
-interface OrderRecord extends Omit<StoreOrder, 'state' | 'paidBy' | 'payments'> {
+/** A payment report from Telegram for a Stars order's invoice. */
+export interface StarsPaymentReport {
+  readonly chargeId: string;
+  readonly payerUserId: number;
+  /** What the invoice asked, in `currency`'s smallest unit. */
+  readonly amount: bigint;
+  readonly currency: string;
+}
+
+interface TonRecord extends Omit<TonOrder, 'state' | 'paidBy' | 'payments'> {
   state: OrderState;
   paidBy: OrderPayment | null;
   payments: OrderPayment[];
 }
 
-/** Every TON order the store has taken, and the transfers that paid (or failed to pay) them. */
+interface StarsRecord extends Omit<StarsOrder, 'state' | 'paidBy' | 'payments'> {
+  state: OrderState;
+  paidBy: StarsCharge | null;
+  payments: StarsCharge[];
+}
+
+type OrderRecord = TonRecord | StarsRecord;
+
+/** What creating an order settled before the currency's own fields are added. */
+interface Taken {
+  readonly character: CharacterView;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** Every order the store has taken, and the payments that paid (or failed to pay) them. */
 export class OrderBook {
   private readonly orders = new Map<string, OrderRecord>();
   /** Ids of orders still `created`, so expiry and limits do not scan the whole history. */
@@ -89,42 +86,32 @@ export class OrderBook {
     private readonly clock: Clock,
   ) {}
 
-  /** Takes an order: checks count and the user's unpaid orders, reserves stock, sets the price and expiry. */
-  create(userId: number, collectionId: number, characterId: number, count: number): StoreOrder {
-    if (!Number.isInteger(count) || count < 1 || count > this.rules.maxCount) {
-      throw new StoreRefusal('invalid_count', `count must be 1..${this.rules.maxCount}`, { count });
-    }
-    this.expireDue();
-    this.catalog.character(collectionId, characterId); // not published / unknown character come before the limits
-    const unpaid = [...this.open].filter((id) => this.orders.get(id)?.userId === userId).length;
-    if (unpaid >= this.rules.unpaidLimit) {
-      throw new StoreRefusal('too_many_unpaid_orders', `user holds ${unpaid} unpaid orders`, {
-        userId,
-        unpaid,
-        limit: this.rules.unpaidLimit,
-      });
-    }
-    const character = this.catalog.reserve(collectionId, characterId, count);
-    const now = this.clock();
-    const order: OrderRecord = {
-      id: randomBytes(12).toString('hex'),
-      userId,
-      collectionId,
-      characterId,
-      count,
+  /** Takes a TON order: checks count and the user's unpaid TON orders, reserves stock, sets price and expiry. */
+  createTon(userId: number, collectionId: number, characterId: number, count: number): TonOrder {
+    const { character, createdAt, expiresAt } = this.take('TON', userId, collectionId, characterId, count);
+    return this.add({
+      ...orderCommon(userId, collectionId, characterId, count, createdAt, expiresAt),
       currency: 'TON',
       pricePerPack: character.priceTon,
       totalAmount: (character.priceTon * BigInt(count)) as Nano,
       wallet: this.wallet.friendly,
-      createdAt: now,
-      expiresAt: Math.ceil((now + this.rules.ttlSec * 1000) / 1000),
-      state: 'created',
       paidBy: null,
       payments: [],
-    };
-    this.orders.set(order.id, order);
-    this.open.add(order.id);
-    return snapshot(order);
+    }) as TonOrder;
+  }
+
+  /** Takes a Stars order for the invoice `invoiceSlug`: the same checks as a TON order, against Stars limits. */
+  createStars(userId: number, collectionId: number, characterId: number, count: number, invoiceSlug: string): StarsOrder {
+    const { character, createdAt, expiresAt } = this.take('XTR', userId, collectionId, characterId, count);
+    return this.add({
+      ...orderCommon(userId, collectionId, characterId, count, createdAt, expiresAt),
+      currency: 'XTR',
+      pricePerPack: character.priceStars,
+      totalAmount: (character.priceStars * BigInt(count)) as Stars,
+      invoiceSlug,
+      paidBy: null,
+      payments: [],
+    }) as StarsOrder;
   }
 
   /** Marks every unpaid order past its expiry as expired and gives its stock back; returns how many expired. */
@@ -143,14 +130,15 @@ export class OrderBook {
     return expired;
   }
 
-  /** Applies one transfer from the chain; transfers to other addresses are ignored, each transaction counts once. */
+  /** Applies one transfer from the chain; transfers to other addresses are ignored, each transaction counts once.
+   *  A transfer that names no TON order (none, or a Stars order's id) is money the store kept unmatched. */
   receive(transfer: ChainTransfer): void {
     if (!this.wallet.receives(transfer.to)) return;
     const key = `${transfer.lt}:${transfer.txHash}`;
     if (this.seenTx.has(key)) return;
     this.seenTx.add(key);
     const order = transfer.comment === null ? undefined : this.orders.get(transfer.comment);
-    if (!order) {
+    if (order?.currency !== 'TON') {
       this.strays.push(transfer);
       return;
     }
@@ -165,10 +153,27 @@ export class OrderBook {
     };
     order.payments.push(payment);
     if (verdict === 'paid') {
-      order.state = 'paid';
       order.paidBy = payment;
-      this.open.delete(order.id);
+      this.close(order);
     }
+  }
+
+  /** Applies Telegram's report that the invoice of Stars order `orderId` was paid: `paid` (the order is paid and
+   *  Telegram may take the stars), `already-paid`, `expired` (released), or `unknown` (no such Stars order). */
+  payStars(orderId: string, report: StarsPaymentReport): InvoicePaymentVerdict {
+    this.expireDue();
+    const order = this.orders.get(orderId);
+    if (order?.currency !== 'XTR') return 'unknown';
+    let verdict: StarsChargeVerdict;
+    if (order.state === 'paid') verdict = 'already-paid';
+    else if (order.state === 'expired') verdict = 'expired';
+    else verdict = report.amount === order.totalAmount && report.currency === 'XTR' ? 'paid' : 'mismatch';
+    const charge: StarsCharge = { ...report, at: this.clock(), verdict };
+    order.payments.push(charge);
+    if (verdict === 'already-paid' || verdict === 'expired') return verdict;
+    order.paidBy = charge;
+    this.close(order);
+    return 'paid';
   }
 
   /** Every order, oldest first, as it stands now (expiry applied). */
@@ -184,12 +189,49 @@ export class OrderBook {
     return order && snapshot(order);
   }
 
-  /** Transfers to the store wallet that named no order (no comment, or an unknown one): money the store kept. */
+  /** Transfers to the store wallet that named no TON order (no comment, or an unknown one): money the store kept. */
   unmatched(): readonly ChainTransfer[] {
     return [...this.strays];
   }
 
-  private judge(order: OrderRecord, transfer: ChainTransfer): PaymentVerdict {
+  /** The checks every new order passes, in the store's order, then the stock reservation and the expiry. */
+  private take(currency: OrderCurrency, userId: number, collectionId: number, characterId: number, count: number): Taken {
+    if (!Number.isInteger(count) || count < 1 || count > this.rules.maxCount) {
+      throw new StoreRefusal('invalid_count', `count must be 1..${this.rules.maxCount}`, { count });
+    }
+    this.expireDue();
+    this.catalog.character(collectionId, characterId); // not published / unknown character come before the limits
+    const { ttlSec, unpaidLimit } = this.rules[currency];
+    const unpaid = [...this.open].filter((id) => {
+      const o = this.orders.get(id);
+      return o?.userId === userId && o.currency === currency;
+    }).length;
+    if (unpaid >= unpaidLimit) {
+      throw new StoreRefusal('too_many_unpaid_orders', `user holds ${unpaid} unpaid ${currency} orders`, {
+        userId,
+        currency,
+        unpaid,
+        limit: unpaidLimit,
+      });
+    }
+    const character = this.catalog.reserve(collectionId, characterId, count);
+    const createdAt = this.clock();
+    return { character, createdAt, expiresAt: Math.ceil((createdAt + ttlSec * 1000) / 1000) };
+  }
+
+  private add(order: OrderRecord): StoreOrder {
+    this.orders.set(order.id, order);
+    this.open.add(order.id);
+    return snapshot(order);
+  }
+
+  /** A paid order holds its stock for good and leaves the open set. */
+  private close(order: OrderRecord): void {
+    order.state = 'paid';
+    this.open.delete(order.id);
+  }
+
+  private judge(order: TonRecord, transfer: ChainTransfer): PaymentVerdict {
     if (!transfer.success) return 'bounced';
     if (order.state === 'paid') return 'duplicate';
     if (transfer.amount !== order.totalAmount) return 'mismatch';
@@ -203,6 +245,19 @@ export class OrderBook {
   }
 }
 
+function orderCommon(userId: number, collectionId: number, characterId: number, count: number, createdAt: number, expiresAt: number) {
+  return {
+    id: randomBytes(12).toString('hex'),
+    userId,
+    collectionId,
+    characterId,
+    count,
+    createdAt,
+    expiresAt,
+    state: 'created' as OrderState,
+  };
+}
+
 function snapshot(order: OrderRecord): StoreOrder {
-  return { ...order, payments: [...order.payments] };
+  return { ...order, payments: [...order.payments] } as StoreOrder;
 }

@@ -5,6 +5,7 @@ import { AutomintError } from '../../core/errors.js';
 /** Every errorCode the simulated store sends, with the HTTP status it uses. */
 export const REFUSALS = {
   invalid_auth_token: 401,
+  invalid_init_data: 401,
   forbidden: 403,
   not_found: 404,
   collection_not_found: 404,

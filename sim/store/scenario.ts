@@ -1,6 +1,6 @@
 /** The typed scenario a simulated store is built from: its collections and characters, when each drops, stock and
- *  prices, the shop rules (order expiry, unpaid-order limit, count cap, token lifetime, competing buyers) and how
- *  hostile it is (enforced rate limits, injected faults and the seed they are drawn from). */
+ *  prices, the shop rules (order expiry and unpaid-order limit per currency, count cap, token and initData lifetime,
+ *  competing buyers) and how hostile it is (enforced rate limits, injected faults and the seed they are drawn from). */
 import { z } from 'zod';
 import { toNano } from '../../core/money.js';
 import { faultPlanSchema, type FaultPlan } from './fault-plan.js';
@@ -38,12 +38,18 @@ export interface StoreScenario {
   orderTtlSec: number;
   /** Unpaid TON orders one user may hold at once (shop settings `crypto_orders_limit`). */
   cryptoOrdersLimit: number;
+  /** Stars order (and invoice) expiry in seconds; default 600. */
+  starsOrderTtlSec?: number;
+  /** Unpaid Stars orders one user may hold at once, counted apart from TON orders; defaults to `cryptoOrdersLimit`. */
+  starsOrdersLimit?: number;
   /** Largest `count` one order may ask for (5 at the real store). */
   maxCountPerOrder: number;
   /** Simulated competing buyers that drain stock after each drop. */
   competitors?: { packsPerSecond: number; startDelayMs?: number };
   /** JWT lifetime in seconds (60 minutes at the real store). */
   tokenTtlSec: number;
+  /** Oldest initData (by `auth_date`) `/api/v1/auth` accepts, in seconds; default 86400. */
+  initDataMaxAgeSec?: number;
   /** Enforced rate limits; absent: nothing is enforced and `x-ratelimit-*` only advertise a generous window. */
   rateLimits?: RateLimitPolicy;
   /** Faults in force from the start; they can be changed at run time. */
@@ -91,11 +97,14 @@ const scenarioSchema = z
     collections: z.array(collectionSchema),
     orderTtlSec: z.number().int().positive(),
     cryptoOrdersLimit: z.number().int().positive(),
+    starsOrderTtlSec: z.number().int().positive().optional(),
+    starsOrdersLimit: z.number().int().positive().optional(),
     maxCountPerOrder: z.number().int().positive(),
     competitors: z
       .object({ packsPerSecond: z.number().positive().finite(), startDelayMs: z.number().int().nonnegative().optional() })
       .optional(),
     tokenTtlSec: z.number().int().positive(),
+    initDataMaxAgeSec: z.number().int().positive().optional(),
     rateLimits: rateLimitPolicySchema.optional(),
     faults: faultPlanSchema.optional(),
     seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),

@@ -10,7 +10,7 @@ export interface TrafficCounts {
 }
 
 /** All traffic, and per route (`GET /api/v1/collection/:id`). */
-export interface StoreStats extends TrafficCounts {
+export interface TrafficSnapshot extends TrafficCounts {
   readonly byRoute: Readonly<Record<string, TrafficCounts>>;
 }
 
@@ -40,7 +40,7 @@ export class TrafficStats {
   }
 
   /** A copy of the counts so far. */
-  snapshot(): StoreStats {
+  snapshot(): TrafficSnapshot {
     const byRoute: Record<string, TrafficCounts> = {};
     for (const [route, t] of [...this.routes].sort(([a], [b]) => a.localeCompare(b))) byRoute[route] = copy(t);
     return { ...copy(this.total), byRoute };

@@ -1,7 +1,7 @@
 import { Address } from '@ton/core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStore, type SimStore } from '../../../sim/store/index.js';
+import { startStore, type SimStore, type TonOrder } from '../../../sim/store/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { MemoryTransferFeed } from '../../support/memory-transfer-feed.js';
 import { STORE_WALLET_RAW, storeScenario } from '../../support/store-scenario.js';
@@ -158,7 +158,7 @@ describe('simulated store over HTTP (manual clock)', () => {
   });
 
   it('refuses a payment of the wrong amount and confirms one of the right amount and comment', async () => {
-    const order = store.orders().find((o) => o.userId === 1001 && o.state === 'created')!;
+    const order = store.orders().find((o): o is TonOrder => o.currency === 'TON' && o.userId === 1001 && o.state === 'created')!;
     feed.deliver({ to: STORE_WALLET_RAW, amount: order.totalAmount + 250_000_000n, comment: order.id });
     expect(store.orders().find((o) => o.id === order.id)!.state).toBe('created');
     feed.deliver({ to: order.wallet, amount: order.totalAmount, comment: order.id });

@@ -91,6 +91,34 @@ describe('faults', () => {
     expect(issues({ htmlErrorPage: { burst: 1 }, routes: ['/admin/stock'] })).toEqual(['routes.0']);
     expect(issues({ retryAfterStorm: { burst: 2, retryAfterSec: 0 } })).toEqual(['retryAfterStorm.retryAfterSec']);
     expect(issues([])).toEqual(['']);
+    expect(issues({ starsOverprice: {}, authRefuse: { rate: 2 } })).toEqual(['authRefuse.rate', 'starsOverprice']);
     expect(() => new Faults({ status5xx: {} } as FaultPlan, 1)).toThrow(FaultPlanInvalid);
+  });
+
+  it('draws each Stars fault on its own for every Stars buy, bursts first', () => {
+    const faults = new Faults({ starsOverprice: { burst: 2 }, starsWrongLinkField: { burst: 1 }, starsForeignCurrency: { rate: 1 } }, 1);
+    const twists = Array.from({ length: 3 }, () => [...faults.starsTwists()].sort());
+    expect(twists).toEqual([
+      ['starsForeignCurrency', 'starsOverprice', 'starsWrongLinkField'],
+      ['starsForeignCurrency', 'starsOverprice'],
+      ['starsForeignCurrency'],
+    ]);
+    expect(faults.state().injected).toEqual({ starsOverprice: 2, starsWrongLinkField: 1, starsForeignCurrency: 3 });
+  });
+
+  it('leaves transport faults alone when only the store tricks are planned, and the other way round', () => {
+    const tricks = new Faults({ starsLinkWithoutSlug: { rate: 1 }, authRefuse: { rate: 1 } }, 1);
+    expect(tricks.decide('POST', '/api/v1/shop/buy')).toBeNull();
+    expect(tricks.decide('POST', '/api/v1/auth')).toBeNull();
+    expect(tricks.refusesLogin()).toBe(true);
+    const transport = new Faults({ status5xx: { rate: 1 } }, 1);
+    expect(transport.starsTwists().size).toBe(0);
+    expect(transport.refusesLogin()).toBe(false);
+  });
+
+  it('refuses a burst of logins, then lets them through', () => {
+    const faults = new Faults({ authRefuse: { burst: 2 } }, 1);
+    expect([faults.refusesLogin(), faults.refusesLogin(), faults.refusesLogin()]).toEqual([true, true, false]);
+    expect(faults.state().burstsLeft).toEqual({});
   });
 });

@@ -36,6 +36,12 @@ describe('store scenario', () => {
     );
   });
 
+  it('checks the Stars order rules and the initData age with the rest', () => {
+    const s = storeScenario(0, { starsOrderTtlSec: 0, starsOrdersLimit: 1.5, initDataMaxAgeSec: -1 });
+    expect(issuesOf(() => validateScenario(s)).sort()).toEqual(['initDataMaxAgeSec', 'starsOrderTtlSec', 'starsOrdersLimit']);
+    expect(issuesOf(() => validateScenario(storeScenario(0, { starsOrderTtlSec: 30, starsOrdersLimit: 2, initDataMaxAgeSec: 60 })))).toEqual([]);
+  });
+
   it('refuses duplicate character ids and non-positive prices', () => {
     const s = storeScenario(0);
     s.collections[0]!.characters[1]!.id = 1;
