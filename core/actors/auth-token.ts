@@ -2,6 +2,7 @@
  *  they expire (the JWT's `exp`), and how it holds one without ever printing it. */
 import { inspect } from 'node:util';
 import { StoreTokenUnavailable } from '../store/store-error.js';
+import type { WebAppLogin } from '../plugins/web-app-login.js';
 
 /** Where an account's tokens come from: the pasted token today, Telegram initData → `POST /auth` next. */
 export interface TokenSource {
@@ -61,6 +62,23 @@ export function configuredToken(jwt: string): TokenSource {
       return jwt;
     },
   };
+}
+
+/** Tokens from the store's own login: fresh initData from `login` (the account's Telegram user opening the store's
+ *  web app), exchanged at `POST /api/v1/auth`. Renewable at any time, so an expired or refused token is replaced. */
+export function webAppToken(login: WebAppLogin, account: string, store: () => StoreLogin): TokenSource {
+  return {
+    kind: login.id,
+    async obtain(signal) {
+      const initData = await login.initData(account, signal);
+      return store().logIn(initData, signal);
+    },
+  };
+}
+
+/** The store call that turns login data into a JWT (StoreClient.logIn). */
+export interface StoreLogin {
+  logIn(initData: string, signal?: AbortSignal): Promise<string>;
 }
 
 /** The `exp` claim of a JWT as epoch ms, or null when it has none that can be read. Only reads the payload (the store

@@ -14,7 +14,7 @@ import { registerSecret } from '../telemetry/secret-registry.js';
 import { HeldToken, jwtExpiry, obtainWithin, type TokenSource } from './auth-token.js';
 
 // Importers of the auth actor find the token helpers here too.
-export { configuredToken, jwtExpiry, REFRESH_BEFORE_MS, type TokenSource } from './auth-token.js';
+export { configuredToken, jwtExpiry, REFRESH_BEFORE_MS, webAppToken, type StoreLogin, type TokenSource } from './auth-token.js';
 
 export interface AuthInput {
   readonly account: string;

@@ -71,9 +71,10 @@ export type Plan = { kind: 'order'; count: number } | { kind: 'wait' } | { kind:
 /** Decides the next order's size from the target's shared quota and the stock seen; the packs are claimed here. */
 export function plan(input: PayerInput, left: number, soldOut: boolean): Plan {
   if (input.quota.reached) return { kind: 'done', reason: 'target reached' };
+  if (input.quota.shareReached(input.method)) return { kind: 'done', reason: 'share reached' };
   if (soldOut) return { kind: 'done', reason: 'sold out' };
   if (left <= 0) return { kind: 'wait' };
-  const count = input.quota.claim(Math.min(input.policy.maxPerOrder, left));
+  const count = input.quota.claim(Math.min(input.policy.maxPerOrder, left), input.method);
   return count > 0 ? { kind: 'order', count } : { kind: 'wait' };
 }
 
@@ -163,6 +164,7 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
 export const verifyStep = fromPromise<void, { input: PayerInput; order: StoreOrder; count: number; quote: Units; held: Units; reservationId: number }>(
   async ({ input: { input, order, count, quote, held, reservationId }, signal }) => {
     try {
+      if (order.refusal !== undefined) throw new OrderRefused('METHOD_REFUSED', `order ${order.orderId} refused by ${input.method}: ${order.refusal}`, { orderId: order.orderId });
       verifyOrder(order, {
         count, quotePerPack: quote, toleranceBps: input.policy.toleranceBps, maxPricePerPack: input.target.maxPricePerPack,
         budgetHeld: held - input.policy.feeAllowance, expiryMarginMs: input.policy.expiryMarginMs, now: Date.now(),

@@ -99,6 +99,10 @@ export const payerMachine = setup({
     soldOut: ({ context }) => context.soldOut,
     paid: ({ event }) => outputOf<Settlement>(event).outcome === 'paid',
     notPaid: ({ event }) => outputOf<Settlement>(event).outcome === 'not-paid',
+    notPaidFinal: ({ event }) => {
+      const s = outputOf<Settlement>(event);
+      return s.outcome === 'not-paid' && s.final === true;
+    },
   },
   delays: {
     retryDelay: ({ context }) => context.input.policy.retryDelayMs,
@@ -127,8 +131,8 @@ export const payerMachine = setup({
     noteHold: assign({ holdUntil: ({ event }) => (errorOf(event) as StoreRateLimited).retryAt }),
     logFailure: ({ context, event }) => context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed'),
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
-    releaseClaim: ({ context }) => context.input.quota.release(context.count),
-    settleClaim: ({ context }) => context.input.quota.settle(context.count),
+    releaseClaim: ({ context }) => context.input.quota.release(context.count, context.input.method),
+    settleClaim: ({ context }) => context.input.quota.settle(context.count, context.input.method),
     forgetOrder: assign({ order: null, attempt: null }),
     askForStock: sendParent(({ context }) => ({ type: 'PAYER.OUT_OF_STOCK', method: context.input.method }) satisfies PayerReport),
     reportPaid: sendParent(({ context }) => ({
@@ -270,6 +274,10 @@ export const payerMachine = setup({
         input: ({ context }) => ({ input: context.input, order: context.order!, attempt: context.attempt!, reservationId: context.reservationId }),
         onDone: [
           { guard: 'paid', target: 'settled', actions: ['settleClaim', assign({ failures: 0 }), 'reportPaid', 'forgetOrder'] },
+          {
+            guard: 'notPaidFinal', target: 'done',
+            actions: ['releaseClaim', 'forgetOrder', assign({ reason: ({ event }) => `cannot pay with this method: ${(outputOf<Settlement>(event) as { reason?: string }).reason}` })],
+          },
           { guard: 'notPaid', target: 'retrying', actions: ['releaseClaim', 'forgetOrder', assign(({ context }) => ({ failures: context.failures + 1, reason: 'payment did not happen' }))] },
           // Unknown: money may have moved. This method stops buying; the packs stay claimed and the budget held until
           // reconciliation at the next start settles the payment.

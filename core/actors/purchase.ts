@@ -2,12 +2,13 @@
  *  stock, then buys through one payer per enabled payment method, in parallel, until the target count is reached,
  *  stock or budget runs out, or the run stops. Talks to: watcher (STOCK/SOLD_OUT in, POLL_NOW out), payers (PAYER.*
  *  and their outputs in; STOCK, SOLD_OUT, STOP out), the ledger; its output reaches the sniper when it ends. */
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Logger } from 'pino';
 import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentAccount, PaymentMethod, TargetSpec } from '../plugins/payment.js';
 import { payerMachine, type PayerOutput, type PayerPolicy, type PayerReport } from './payer.js';
+import { rankMethods } from './method-ranking.js';
 import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
 
@@ -32,7 +33,16 @@ export interface PurchaseInput {
   readonly metrics: RunMetrics;
   readonly log: Logger;
   readonly dryRun: boolean;
+  /** How the methods share the packs (`split` shares live in the quota). */
+  readonly split: { readonly policy: SplitPolicy; readonly starsPerTon?: bigint };
 }
+
+/** `race`: every method buys at once; `cheapest`: one at a time, cheapest first, the next when one fails; `split`:
+ *  every method at once, each within its share. */
+export type SplitPolicy = 'race' | 'cheapest' | 'split';
+
+/** Payer endings that are not failures: under `cheapest` the next method takes over only after a failure. */
+const NOT_A_FAILURE = new Set(['target reached', 'sold out', 'stopped', 'share reached']);
 
 export type PurchaseEvent =
   /** From the watcher, after every poll that finds the character on sale. */
@@ -57,10 +67,24 @@ interface PurchaseContext {
   payersRunning: number;
   reasons: string[];
   failure: string | null;
+  /** Method ids in the order they buy (cheapest first under `cheapest`; all at once otherwise). */
+  order: string[];
+  /** How many of `order` have been spawned. */
+  spawned: number;
 }
 
 /** The payer's child id (also its systemId) for one method of one purchase. */
 export const payerId = (method: string, purchaseId: string): string => `pay:${method}:${purchaseId}`;
+
+/** The methods from cheapest to dearest, for the `cheapest` policy. */
+const rankLogic = fromPromise<string[], PurchaseInput>(async ({ input, signal }) => {
+  const ranked = await rankMethods(
+    input.methods.map((m) => ({ id: m.id, currency: m.currency, quote: (t, s) => m.steps(input.account).quote(t, s) })),
+    input.target, input.split.starsPerTon, signal,
+  );
+  input.log.info({ order: ranked.order, pricesInNanoStars: ranked.prices }, 'methods ranked by price per pack');
+  return ranked.order;
+});
 
 /** Ledger row and prewarm of every method for this account. */
 const armLogic = fromPromise<void, PurchaseInput>(async ({ input, signal }) => {
@@ -80,12 +104,19 @@ export const purchaseMachine = setup({
     input: {} as PurchaseInput,
     output: {} as PurchaseOutput,
   },
-  actors: { arm: armLogic, payer: payerMachine },
+  actors: { arm: armLogic, rank: rankLogic, payer: payerMachine },
   guards: {
     lastPayer: ({ context }) => context.payersRunning <= 1,
     stockSeen: ({ context }) => context.left > 0,
     soldOut: ({ context }) => context.soldOut,
     stopped: ({ context }) => context.stopped,
+    mustRank: ({ context }) => context.input.split.policy === 'cheapest' && context.input.methods.length > 1,
+    /** Under `cheapest`, a method that failed hands over to the next one while packs are still wanted. */
+    fallBack: ({ context, event }) => {
+      const output = (event as { output?: PayerOutput }).output;
+      return context.input.split.policy === 'cheapest' && context.payersRunning <= 1 && context.spawned < context.order.length
+        && !context.stopped && !context.soldOut && !context.input.quota.reached && output !== undefined && !NOT_A_FAILURE.has(output.reason);
+    },
   },
   actions: {
     noteStock: assign(({ event }) =>
@@ -94,7 +125,9 @@ export const purchaseMachine = setup({
     noteStop: assign({ stopped: true }),
     spawnPayers: enqueueActions(({ context, enqueue }) => {
       const { input } = context;
-      for (const method of input.methods) {
+      // Under `cheapest` one method buys at a time; otherwise all of them at once.
+      const next = input.split.policy === 'cheapest' ? context.order.slice(context.spawned, context.spawned + 1) : context.order.slice(context.spawned);
+      for (const method of next.map((id) => input.methods.find((m) => m.id === id)!)) {
         const id = payerId(method.id, input.purchaseId);
         enqueue.spawnChild('payer', {
           id, systemId: id,
@@ -103,15 +136,17 @@ export const purchaseMachine = setup({
             target: { key: input.target.key, collection: input.target.collection, character: input.target.character, maxPricePerPack: input.target.maxPricePerPack[method.currency] ?? null },
             steps: method.steps(input.account), quota: input.quota, ledger: input.ledger,
             budget: input.budget[method.currency] ?? 0n,
-            policy: { ...input.policy, ...method.orderPolicy }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
+            policy: { ...input.policy, ...method.orderPolicy, maxPerOrder: Math.min(input.policy.maxPerOrder, method.orderPolicy.maxPerOrder ?? input.policy.maxPerOrder) }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
             left: context.left, observedAt: context.observedAt,
           },
         });
       }
-      enqueue.assign({ payersRunning: input.methods.length });
+      enqueue.assign({ payersRunning: context.payersRunning + next.length, spawned: context.spawned + next.length });
+      if (context.spawned > 0) input.log.info({ method: next[0] }, 'falling back to the next method');
     }),
+    noteRanking: assign({ order: ({ event }) => (event as unknown as { output: string[] }).output }),
     forwardToPayers: enqueueActions(({ context, event, enqueue }) => {
-      for (const method of context.input.methods) enqueue.sendTo(payerId(method.id, context.input.purchaseId), event);
+      for (const id of context.order.slice(0, context.spawned)) enqueue.sendTo(payerId(id, context.input.purchaseId), event);
     }),
     askWatcher: ({ context, system }) => system.get(context.input.watcherId)?.send({ type: 'POLL_NOW' }),
     logPaid: ({ context, event }) => {
@@ -137,7 +172,10 @@ export const purchaseMachine = setup({
   },
 }).createMachine({
   id: 'purchase',
-  context: ({ input }) => ({ input, left: 0, soldOut: false, stopped: false, observedAt: 0, payersRunning: 0, reasons: [], failure: null }),
+  context: ({ input }) => ({
+    input, left: 0, soldOut: false, stopped: false, observedAt: 0, payersRunning: 0, reasons: [], failure: null,
+    order: input.methods.map((m) => m.id), spawned: 0,
+  }),
   initial: 'arming',
   states: {
     arming: {
@@ -157,8 +195,23 @@ export const purchaseMachine = setup({
     armed: {
       always: [
         { guard: 'soldOut', target: 'done', actions: assign({ reasons: ['sold out before buying'] }) },
+        { guard: and(['stockSeen', 'mustRank']), target: 'ranking' },
         { guard: 'stockSeen', target: 'buying' },
       ],
+      on: {
+        STOCK: { actions: 'noteStock' },
+        SOLD_OUT: { actions: 'noteStock' },
+        STOP: { target: 'done', actions: 'noteStop' },
+      },
+    },
+    ranking: {
+      invoke: {
+        src: 'rank',
+        input: ({ context }) => context.input,
+        onDone: { target: 'buying', actions: 'noteRanking' },
+        // Without prices the configured order stands: buying must not wait on a price lookup.
+        onError: 'buying',
+      },
       on: {
         STOCK: { actions: 'noteStock' },
         SOLD_OUT: { actions: 'noteStock' },
@@ -175,6 +228,7 @@ export const purchaseMachine = setup({
         'PAYER.PAID': { actions: 'logPaid' },
         'PAYER.OUT_OF_STOCK': { actions: 'askWatcher' },
         'xstate.done.actor.*': [
+          { guard: 'fallBack', actions: ['notePayerDone', 'spawnPayers'] },
           { guard: 'lastPayer', target: 'done', actions: 'notePayerDone' },
           { actions: 'notePayerDone' },
         ],

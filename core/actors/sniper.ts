@@ -8,13 +8,14 @@ import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentMethod } from '../plugins/payment.js';
 import { StoreClient } from '../store/store-client.js';
-import { authId, authMachine, tokenProvider, type TokenSource } from './auth.js';
+import { authId, authMachine, configuredToken, tokenProvider, webAppToken, type TokenSource } from './auth.js';
+import type { WebAppLogin } from '../plugins/web-app-login.js';
 import { endpointResolver, endpointsLogic, responseReader } from './endpoints.js';
 import { flushLimiter, limiterGate, limiterLogic, type LimiterSettings } from './limiter.js';
 import { purchaseMachine, type PurchaseOutput } from './purchase.js';
-import type { RetryPolicy } from './purchase.js';
+import type { RetryPolicy, SplitPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
-import { TargetQuota } from './target-quota.js';
+import { TargetQuota, type QuotaSeed } from './target-quota.js';
 import { watcherLogic } from './watcher.js';
 
 /** One target as the run sees it, with the accounts that buy it. */
@@ -28,14 +29,24 @@ export interface RunTarget {
   /** When the drop is expected (epoch ms): the watcher polls slowly before the window around it. */
   readonly dropAt?: number;
   /** Packs already paid / in flight for this target in the ledger (a restarted run goes on from there). */
-  readonly seed: { paid: number; inFlight: number };
+  readonly seed: QuotaSeed;
+  /** How its methods share the packs. */
+  readonly split: { readonly policy: SplitPolicy; readonly shares?: Readonly<Record<string, number>>; readonly starsPerTon?: bigint };
 }
 
 export interface RunAccount {
   readonly name: string;
   readonly wallet: string | undefined;
   /** Where the account's store JWT comes from (its auth actor keeps it fresh). */
-  readonly tokenSource: TokenSource;
+  readonly login: AccountLogin;
+}
+
+/** How an account gets its store JWT: a pasted token, or the store's web-app login through a plugin (Telegram). */
+export type AccountLogin = { readonly kind: 'token'; readonly jwt: string } | { readonly kind: 'web-app'; readonly via: WebAppLogin };
+
+/** The token source of an account; a web-app login exchanges its data through the account's own store client. */
+function tokenSourceOf(login: AccountLogin, account: string, client: () => StoreClient): TokenSource {
+  return login.kind === 'token' ? configuredToken(login.jwt) : webAppToken(login.via, account, client);
 }
 
 export interface SniperInput {
@@ -115,7 +126,9 @@ export const sniperMachine = setup({
       const children: AnyActorRef[] = [limiter, endpoints];
       const clients = new Map<string, StoreClient>();
       for (const a of input.accounts) {
-        const auth = spawn('auth', { id: authId(a.name), systemId: authId(a.name), input: { account: a.name, source: a.tokenSource, log: input.log.child({ actor: 'auth', account: a.name }) } });
+        // The source asks for the client only when it needs a token, by which time the client exists.
+        const source = tokenSourceOf(a.login, a.name, () => clients.get(a.name)!);
+        const auth = spawn('auth', { id: authId(a.name), systemId: authId(a.name), input: { account: a.name, source, log: input.log.child({ actor: 'auth', account: a.name }) } });
         children.push(auth);
         clients.set(a.name, new StoreClient({
           account: a.name, token: tokenProvider(auth), gate, endpoints: resolver, responses, dispatcher: input.dispatcher,
@@ -124,8 +137,9 @@ export const sniperMachine = setup({
       }
       for (const t of input.targets) {
         const key = targetKey(t);
-        const quota = new TargetQuota(t.packs, t.seed);
-        const methods = input.payments.filter((m) => t.methods.includes(m.id));
+        const quota = new TargetQuota(t.packs, t.seed, t.split.policy === 'split' ? t.split.shares : undefined);
+        // In the configured order: under `cheapest` it breaks ties and orders the fallbacks.
+        const methods = t.methods.flatMap((id) => input.payments.filter((m) => m.id === id));
         const ids: string[] = [];
         const watcherId = `watcher:${key}`;
         for (const accountName of t.accounts) {
@@ -139,6 +153,7 @@ export const sniperMachine = setup({
               target: { key, collection: t.collection, character: t.character, packsWanted: t.packs, maxPricePerPack: t.maxPricePerPack },
               methods, quota, ledger: input.ledger, budget: input.budget, policy: input.policy, watcherId, metrics: input.metrics,
               log: input.log.child({ purchase: id, account: account.name }), dryRun: input.dryRun,
+              split: { policy: t.split.policy, starsPerTon: t.split.starsPerTon },
             },
           }));
         }

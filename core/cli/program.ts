@@ -19,7 +19,7 @@ function withOverrides(cmd: Command): Command {
 /** Builds the program; `main.ts` runs it on process.argv, tests run it on their own argv. */
 export function buildProgram(): Command {
   const program = new Command('automint')
-    .description('Buys limited Telegram sticker packs on the Stickerdom store the moment they drop, paying with TON.')
+    .description('Buys limited Telegram sticker packs on the Stickerdom store the moment they drop, paying with TON and Telegram Stars.')
     .version(packageVersion())
     .showHelpAfterError();
 
@@ -48,6 +48,32 @@ export function buildProgram(): Command {
       .description('check config, ledger, rate-limit pools, store reachability and auth, and wallet balances; exit 0 only when all pass')
       .addOption(configOption().makeOptionMandatory()),
   ).action(async (opts) => (await import('./doctor.js')).doctorCommand(opts));
+
+  withOverrides(
+    program
+      .command('login')
+      .description('log an account in to Telegram (phone, code, 2FA password) and save its session (mode 0600) in the data folder')
+      .addOption(configOption().makeOptionMandatory())
+      .requiredOption('-a, --account <name>', 'account name from the configuration'),
+  ).action(async (opts) => (await import('./login.js')).loginCommand(opts));
+
+  const session = program.command('session').description("an account's saved Telegram session");
+  withOverrides(
+    session
+      .command('info')
+      .description('where the session points and whether Telegram still accepts it (never prints the session)')
+      .addOption(configOption().makeOptionMandatory())
+      .requiredOption('-a, --account <name>', 'account name from the configuration')
+      .option('--json', 'print one JSON object')
+      .option('--no-check', 'do not connect to Telegram'),
+  ).action(async (opts) => (await import('./login.js')).sessionInfoCommand(opts));
+  withOverrides(
+    session
+      .command('logout')
+      .description('end the session at Telegram and delete its file')
+      .addOption(configOption().makeOptionMandatory())
+      .requiredOption('-a, --account <name>', 'account name from the configuration'),
+  ).action(async (opts) => (await import('./login.js')).sessionLogoutCommand(opts));
 
   program
     .command('plugins')

@@ -86,6 +86,26 @@ const WalletSchema = z
   .strict()
   .describe('A wallet that pays orders.');
 
+const SPLIT_POLICIES = ['race', 'cheapest', 'split'] as const;
+
+const SplitSchema = z
+  .object({
+    policy: z
+      .enum(SPLIT_POLICIES)
+      .default('race')
+      .describe(
+        'How a target\'s methods share its packs: `race` (every method buys until the target count), `cheapest` (the method with the lowest price per pack buys; the next takes over when it fails), `split` (fixed shares, see `shares`).',
+      ),
+    shares: z
+      .record(z.string().regex(PLUGIN_ID_PATTERN, { error: 'must be a payment plugin id such as "ton" or "stars"' }), z.number().int().min(0).max(1_000))
+      .optional()
+      .describe('For `split`: the weight of each method, e.g. {ton: 3, stars: 1} buys three quarters of the packs with TON.'),
+    starsPerTon: starsAmount('What one TON is worth').optional().describe(
+      'For `cheapest` across currencies: how many Stars one TON is worth to you, to compare a TON price with a Stars price (whole-number string, e.g. "300").',
+    ),
+  })
+  .strict();
+
 const TargetSchema = z
   .object({
     collection: z.number().int().positive().describe('Stickerdom collection id.'),
@@ -108,6 +128,7 @@ const TargetSchema = z
       .min(1, { error: 'list at least one account, or leave the key out for all accounts' })
       .optional()
       .describe('Names of the accounts that buy this target. Leave out for all accounts.'),
+    split: SplitSchema.optional().describe('How this target\'s methods share its packs; leave out to use the top-level `split`.'),
     dropAt: z.iso
       .datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-12-01T12:00:00Z' })
       .optional()
@@ -177,6 +198,7 @@ const ShapeSchema = z
     accounts: z.array(AccountSchema).min(1, { error: 'configure at least one account' }).describe('Store accounts that buy.'),
     wallets: z.array(WalletSchema).default([]).describe('Wallets that pay; referred to by `accounts[].wallet`.'),
     targets: z.array(TargetSchema).min(1, { error: 'configure at least one target' }).describe('What to buy.'),
+    split: SplitSchema.prefault({}).describe('How the payment methods of a target share its packs (a target may set its own).'),
     budget: BudgetSchema.prefault({}).describe(
       'Most this ledger (one campaign) may spend, per currency. A currency left out is 0: nothing is bought with it.',
     ),
@@ -223,6 +245,16 @@ function crossCheck(cfg: Shape, ctx: z.RefinementCtx): void {
       }
     });
     if (target.methods.length === 0) issue(['targets', i, 'methods'], 'list at least one payment method');
+    const split = target.split ?? cfg.split;
+    const where = target.split ? ['targets', i, 'split'] : ['split'];
+    if (split.policy === 'split') {
+      const missing = target.methods.filter((m) => split.shares?.[m] === undefined);
+      if (missing.length > 0) issue([...where, 'shares'], `policy split needs a share for every method of ${formatPath(['targets', i])} (missing: ${missing.join(', ')})`);
+      else if (target.methods.every((m) => split.shares![m] === 0)) issue([...where, 'shares'], 'at least one share must be above 0');
+    }
+    if (split.policy === 'cheapest' && target.methods.length > 1 && split.starsPerTon === undefined) {
+      issue([...where, 'starsPerTon'], `policy cheapest compares prices across currencies: set starsPerTon (used by ${formatPath(['targets', i])})`);
+    }
   });
   for (const id of Object.keys(cfg.plugins)) {
     if (id !== 'paths' && !PLUGIN_ID_PATTERN.test(id)) {
@@ -242,6 +274,12 @@ export type AccountConfig = AutomintConfig['accounts'][number];
 export type WalletConfig = AutomintConfig['wallets'][number];
 export type TargetConfig = AutomintConfig['targets'][number];
 export type BudgetConfig = AutomintConfig['budget'];
+export type SplitConfig = AutomintConfig['split'];
+
+/** The split a target follows: its own, or the top-level one. */
+export function targetSplit(cfg: AutomintConfig, target: TargetConfig): SplitConfig {
+  return target.split ?? cfg.split;
+}
 
 /** The configuration blocks of plugins by id (everything under `plugins` except `paths`). */
 export function pluginBlocks(cfg: AutomintConfig): Record<string, Record<string, unknown>> {

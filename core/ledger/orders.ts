@@ -184,13 +184,13 @@ export class Orders {
   }
 
   /** Packs bought for the purchase: the sum of `count` over its paid orders. */
-  async paidPacks(purchaseId: string): Promise<number> {
-    return this.packs(purchaseId, ['paid']);
+  async paidPacks(purchaseId: string, method?: string): Promise<number> {
+    return this.packs(purchaseId, ['paid'], method);
   }
 
   /** Packs ordered but not settled (orders created, paying or unknown): they may still become paid. */
-  async inFlightPacks(purchaseId: string): Promise<number> {
-    return this.packs(purchaseId, IN_FLIGHT_ORDER_STATES);
+  async inFlightPacks(purchaseId: string, method?: string): Promise<number> {
+    return this.packs(purchaseId, IN_FLIGHT_ORDER_STATES, method);
   }
 
   /** The query list() runs, or undefined when the filter can match nothing (an empty state list). */
@@ -206,13 +206,14 @@ export class Orders {
     return query.orderBy('created_at').orderBy('order_id');
   }
 
-  private async packs(purchaseId: string, states: readonly OrderState[]): Promise<number> {
-    const row = await this.conn.db
+  private async packs(purchaseId: string, states: readonly OrderState[], method?: string): Promise<number> {
+    let query = this.conn.db
       .selectFrom('orders')
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('count'), eb.lit(0)).as('packs'))
       .where('purchase_id', '=', purchaseId)
-      .where('state', 'in', states)
-      .executeTakeFirstOrThrow();
+      .where('state', 'in', states);
+    if (method !== undefined) query = query.where('method', '=', method);
+    const row = await query.executeTakeFirstOrThrow();
     return Number(row.packs);
   }
 }

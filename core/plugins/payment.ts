@@ -26,12 +26,21 @@ export interface StoreOrder {
   readonly destination: string;
   /** Epoch ms after which paying is pointless or harmful; null when the store gave none. */
   readonly expiresAt: number | null;
+  /** Set when the plugin already knows this order must not be paid (an invoice without a slug, a form in another
+   *  currency…): the host records the order with this reason and pays nothing. */
+  readonly refusal?: string;
 }
 
 /** How a payment ended, as far as the plugin can tell. `unknown` means money may have moved: reconcile, never retry. */
 export type Settlement =
   | { readonly outcome: 'paid'; readonly txHash: string; readonly fee: Units }
-  | { readonly outcome: 'not-paid'; readonly reason: string }
+  | {
+      readonly outcome: 'not-paid';
+      readonly reason: string;
+      /** This method cannot pay for the account again in this run (e.g. Telegram asks the user to verify the payment
+       *  in an app): its payer stops instead of ordering again, and the reason tells the user what to do. */
+      readonly final?: boolean;
+    }
   | { readonly outcome: 'unknown'; readonly reason: string };
 
 /** One prepared payment of one order: built, not yet sent. Its payload goes into the ledger before `send`. */
@@ -84,7 +93,13 @@ export interface PaymentMethod {
   /** How this method's orders are checked and budgeted: allowed excess over quote × count (basis points), the
    *  shortest remaining life an order may have to be worth paying (a TON transfer needs blocks; a Stars payment does
    *  not), and the budget held per order on top of its amount for the network fee (the actual fee is consumed). */
-  readonly orderPolicy: { readonly toleranceBps: number; readonly expiryMarginMs: number; readonly feeAllowance: Units };
+  readonly orderPolicy: {
+    readonly toleranceBps: number;
+    readonly expiryMarginMs: number;
+    readonly feeAllowance: Units;
+    /** Most packs this method puts in one order, when fewer than the store allows. */
+    readonly maxPerOrder?: number;
+  };
   /** Prewarm for an account (keys, balances, seqno, connections) while arming; throws a typed error when unusable. */
   prepare(account: PaymentAccount, signal: AbortSignal): Promise<void>;
   /** Spendable balance after reserves, in the smallest unit. */

@@ -8,7 +8,9 @@ import { createActor, toPromise } from 'xstate';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AutomintConfig } from '../config/schema.js';
-import { pluginBlocks, targetAccounts } from '../config/schema.js';
+import { pluginBlocks, targetAccounts, targetSplit } from '../config/schema.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { QuotaSeed } from '../actors/target-quota.js';
 import { profileSettings, type ProfileSettings } from '../config/profiles.js';
 import { secretValues } from '../config/redact.js';
 import { openLedger } from '../ledger/database.js';
@@ -19,8 +21,8 @@ import { createActorInspector } from '../telemetry/actor-spans.js';
 import { Attr } from '../telemetry/attributes.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { RunMetrics } from '../actors/run-metrics.js';
-import { configuredToken } from '../actors/auth.js';
-import { purchaseId, sniperMachine, targetKey, type RunTarget, type SniperInput } from '../actors/sniper.js';
+import { purchaseId, sniperMachine, targetKey, type AccountLogin, type RunTarget, type SniperInput } from '../actors/sniper.js';
+import { WEB_APP_LOGIN, type WebAppLogin } from '../plugins/web-app-login.js';
 import { MAX_PACKS_PER_ORDER } from '../store/rate-pools.js';
 import { AutomintError } from '../errors.js';
 import { reconcileOpenIntents } from './reconcile.js';
@@ -48,10 +50,6 @@ export function ledgerPath(config: AutomintConfig): string {
 export async function runBot(opts: RunOptions): Promise<RunSummary> {
   const { config, log } = opts;
   registerSecrets(secretValues(config));
-  for (const a of config.accounts) {
-    // Until Telegram login exists, a store token is the only way in.
-    if (!a.storeToken) throw new RunSetupError('NO_STORE_TOKEN', `account ${a.name} has no store token: set accounts[].storeToken`, { account: a.name });
-  }
   const profile = profileSettings(config.profile);
   const ledger = await openLedger(ledgerPath(config));
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
@@ -67,8 +65,9 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
   try {
     const wanted = new Set(config.targets.flatMap((t) => t.methods));
     const discovered = await discoverPlugins(config.plugins.paths);
-    const { payments } = await registerPlugins(scope, discovered, pluginBlocks(config), wanted);
+    const { scope: plugins, payments } = await registerPlugins(scope, discovered, pluginBlocks(config), wanted);
     try {
+      const logins = await accountLogins(config, plugins.isRegistered(WEB_APP_LOGIN, true) ? plugins.resolveAll<WebAppLogin>(WEB_APP_LOGIN) : []);
       const reconciled = await reconcileOpenIntents(ledger, payments, log, stop.signal);
       if (reconciled.length > 0) log.info({ count: reconciled.length }, 'reconciled open intents from an earlier run');
       // Orders that ended before any intent (a crash while verifying or signing) keep no budget or packs held.
@@ -78,14 +77,11 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       const targets: RunTarget[] = [];
       for (const t of config.targets) {
         const accounts = targetAccounts(config, t).map((a) => a.name);
-        let paid = 0;
-        let inFlight = 0;
-        for (const a of accounts) {
-          paid += await ledger.orders.paidPacks(purchaseId(t, a));
-          inFlight += await ledger.orders.inFlightPacks(purchaseId(t, a));
-        }
+        const seed = await packsSoFar(ledger, accounts.map((a) => purchaseId(t, a)), t.methods);
+        const split = targetSplit(config, t);
         targets.push({ collection: t.collection, character: t.character, packs: t.packs, maxPricePerPack: t.maxPricePerPack,
-          methods: t.methods, accounts, seed: { paid, inFlight }, dropAt: t.dropAt === undefined ? undefined : Date.parse(t.dropAt) });
+          methods: t.methods, accounts, seed, split, dropAt: t.dropAt === undefined ? undefined : Date.parse(t.dropAt) });
+        const { paid, inFlight } = seed;
         log.info({ target: targetKey(t), packs: t.packs, paid, inFlight, methods: t.methods, accounts }, 'target armed');
       }
       const metrics = new RunMetrics();
@@ -96,7 +92,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
         systemId: 'sniper',
         inspect: inspector,
         input: {
-          accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, tokenSource: configuredToken(a.storeToken!) })),
+          accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, login: logins.get(a.name)! })),
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           ...profileInputs(profile),
@@ -122,6 +118,52 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
     await dispatcher.close().catch(() => undefined);
     await ledger.close();
   }
+}
+
+/** Packs paid and in flight for a target's purchases, in total and per method (shares count per method). */
+async function packsSoFar(ledger: Ledger, purchases: readonly string[], methods: readonly string[]): Promise<QuotaSeed> {
+  let paid = 0;
+  let inFlight = 0;
+  const byMethod: Record<string, { paid: number; inFlight: number }> = {};
+  for (const m of methods) {
+    const c = { paid: 0, inFlight: 0 };
+    for (const p of purchases) {
+      c.paid += await ledger.orders.paidPacks(p, m);
+      c.inFlight += await ledger.orders.inFlightPacks(p, m);
+    }
+    byMethod[m] = c;
+  }
+  for (const p of purchases) {
+    paid += await ledger.orders.paidPacks(p);
+    inFlight += await ledger.orders.inFlightPacks(p);
+  }
+  return { paid, inFlight, byMethod };
+}
+
+/** How each account logs in: its pasted token when it has one, else the first web-app login (Telegram) that can
+ *  serve it. An account with neither cannot buy: the run does not start, and the error says what to do. */
+export async function accountLogins(config: AutomintConfig, logins: readonly WebAppLogin[]): Promise<Map<string, AccountLogin>> {
+  const chosen = new Map<string, AccountLogin>();
+  for (const a of config.accounts) {
+    if (a.storeToken) {
+      chosen.set(a.name, { kind: 'token', jwt: a.storeToken });
+      continue;
+    }
+    const why: string[] = [];
+    for (const login of logins) {
+      const blocker = await login.unavailableFor(a.name);
+      if (blocker === null) {
+        chosen.set(a.name, { kind: 'web-app', via: login });
+        break;
+      }
+      why.push(`${login.id}: ${blocker}`);
+    }
+    if (!chosen.has(a.name)) {
+      const advice = why.length > 0 ? why.join('; ') : `configure plugins.stars (apiId, apiHash) and run \`automint login --account ${a.name}\``;
+      throw new RunSetupError('NO_STORE_LOGIN', `account ${a.name} cannot log in to the store: no accounts[].storeToken, and ${advice}`, { account: a.name });
+    }
+  }
+  return chosen;
 }
 
 /** Where each profile number goes: the limiter (margin, breaker, waits, lease life), the watchers (poll interval), the

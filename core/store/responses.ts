@@ -135,3 +135,29 @@ function parseExpiry(v: number | string): number | null {
   }
   return Number.isSafeInteger(ms) && ms > 0 ? ms : null;
 }
+
+/** The answer to `POST /api/v1/auth`: the JWT. Its shape is checked so a hostile answer cannot make us send garbage
+ *  (or a header injection) as a bearer token. */
+export const authTokenSchema = z
+  .string()
+  .max(8_192)
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/, { error: 'not a JWT' });
+
+/** The answer to `POST /api/v1/shop/buy`: an invoice link. The field is `url`; some bots saw `invoice_url` or
+ *  `payment_url`, read in that order. Only the link is taken: its slug is the Telegram plugin's business. */
+export const starsInvoiceSchema = z
+  .object({
+    url: z.string().max(2_048).optional(),
+    invoice_url: z.string().max(2_048).optional(),
+    payment_url: z.string().max(2_048).optional(),
+  })
+  .loose()
+  .transform((o, ctx) => {
+    const link = o.url ?? o.invoice_url ?? o.payment_url;
+    if (link === undefined || link.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'no invoice link (url, invoice_url or payment_url)' });
+      return z.NEVER;
+    }
+    return { invoiceLink: link };
+  });
+export type StarsInvoiceAnswer = z.output<typeof starsInvoiceSchema>;

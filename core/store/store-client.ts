@@ -10,12 +10,15 @@ import type { Nano } from '../money.js';
 import type { EndpointResolver, Priority, RateGate } from './request-gate.js';
 import type { Fetched, KeptCopy, ResponseReader } from './response-cache.js';
 import {
+  authTokenSchema,
   collectionSchema,
+  starsInvoiceSchema,
   shopSettingsSchema,
   tonOrderSchema,
   tonPriceSchema,
   type CollectionView,
   type ShopSettings,
+  type StarsInvoiceAnswer,
   type TonOrder,
 } from './responses.js';
 import { etagOf, interpretAnswer, NOT_FOUND, readCappedBody, type Answer, type AnswerSpec, type CallFacts } from './store-answer.js';
@@ -59,6 +62,10 @@ interface CallSpec<T extends z.ZodType> extends AnswerSpec<T> {
   readonly signal?: AbortSignal;
   /** Called the instant the request is handed to the socket layer (latency measurements). */
   readonly onSent?: () => void;
+  /** A call made without the account's token (the login itself). */
+  readonly anonymous?: boolean;
+  /** Request body, sent as text/plain. */
+  readonly body?: string;
 }
 
 export class StoreClient {
@@ -113,9 +120,33 @@ export class StoreClient {
     return r as TonOrder;
   }
 
+  /** `POST /api/v1/shop/buy`: creates a Stars order and answers its invoice link. Never repeated after a failure
+   *  that may have created it, like `buyTon`. Never cached. */
+  async buyStars(
+    req: { collection: number; character: number; count: number },
+    opts: { signal?: AbortSignal; onSent?: () => void } = {},
+  ): Promise<StarsInvoiceAnswer> {
+    const r = await this.call({
+      op: 'buyStars', method: 'POST', path: '/api/v1/shop/buy',
+      query: { collection: req.collection, character: req.character, count: req.count },
+      priority: 'spend', schema: starsInvoiceSchema, signal: opts.signal, onSent: opts.onSent,
+    });
+    return r as StarsInvoiceAnswer;
+  }
+
+  /** `POST /api/v1/auth` with Telegram web app initData as the body (sent exactly as given: decoding or encoding it
+   *  again breaks its signature): the account's JWT. Sent without a token; counted per IP. */
+  async logIn(initData: string, signal?: AbortSignal): Promise<string> {
+    const r = await this.call({
+      op: 'auth', method: 'POST', path: '/api/v1/auth', priority: 'spend', schema: authTokenSchema, signal, anonymous: true, body: initData,
+    });
+    return r as string;
+  }
+
   private async call<T extends z.ZodType>(spec: CallSpec<T>): Promise<Answer<T>> {
     const responses = this.opts.responses;
     try {
+      if (spec.anonymous) return (await this.exchange(spec, null, null, spec.signal, spec.onSent)).value;
       // Never cache a call that spends: every order request must reach the store.
       if (!responses || spec.method !== 'GET' || spec.priority === 'spend') {
         return (await this.authorized(spec, null, spec.signal)).value;
@@ -150,7 +181,7 @@ export class StoreClient {
   }
 
   private async exchange<T extends z.ZodType>(
-    spec: CallSpec<T>, token: string, kept: KeptCopy<Answer<T>> | null, callerSignal: AbortSignal | undefined,
+    spec: CallSpec<T>, token: string | null, kept: KeptCopy<Answer<T>> | null, callerSignal: AbortSignal | undefined,
     onSent: (() => void) | undefined,
   ): Promise<Fetched<Answer<T>>> {
     const spending = spec.priority === 'spend';
@@ -170,9 +201,11 @@ export class StoreClient {
         method: spec.method,
         dispatcher: this.opts.dispatcher,
         signal,
+        body: spec.body,
         headers: {
           accept: 'application/json',
-          authorization: `Bearer ${token}`,
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(spec.body === undefined ? {} : { 'content-type': 'text/plain;charset=UTF-8' }),
           origin: STORE_ORIGIN,
           referer: `${STORE_ORIGIN}/`,
           'user-agent': this.opts.userAgent,

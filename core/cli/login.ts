@@ -1,0 +1,71 @@
+/** `automint login --account NAME` and `automint session info|logout --account NAME`: the account's Telegram session,
+ *  kept by the Stars plugin in a 0600 file in the data folder. GramJS loads only here. */
+import { loadConfig } from '../config/load.js';
+import { createLogger } from '../telemetry/logger.js';
+import { knownSecrets, registerSecret } from '../telemetry/secret-registry.js';
+import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
+import { configFlags, type ConfigCommandOptions } from './config-options.js';
+import { Prompter } from './prompt.js';
+import { protectSecrets } from './session.js';
+
+interface AccountOptions extends ConfigCommandOptions {
+  readonly account: string;
+  readonly json?: boolean;
+  readonly check?: boolean;
+}
+
+async function setUp(opts: AccountOptions) {
+  const { config } = await loadConfig({ file: opts.config, flags: configFlags(opts) });
+  protectSecrets(config);
+  const log = createLogger({ level: config.telemetry.logLevel === 'info' ? 'warn' : config.telemetry.logLevel, format: config.telemetry.logFormat, secrets: knownSecrets });
+  const sessions = await import('../../plugins/stars/account-session.js');
+  return { config, log, sessions };
+}
+
+export const loginCommand = action(async (opts: AccountOptions): Promise<number> => {
+  const { config, log, sessions } = await setUp(opts);
+  const prompter = new Prompter();
+  try {
+    const secret = async (question: string, hidden: boolean): Promise<string> => {
+      const answer = await prompter.ask(question, { secret: hidden });
+      registerSecret(answer);
+      return answer;
+    };
+    const done = await sessions.loginAccount({
+      config, account: opts.account, log,
+      prompts: {
+        phone: () => secret('Phone number (international format, e.g. +15550001): ', false),
+        code: (viaApp) => secret(`Login code (sent ${viaApp ? 'to your Telegram app' : 'by SMS'}): `, false),
+        password: (hint) => secret(`Two-step verification password${hint ? ` (hint: ${hint})` : ''}: `, true),
+      },
+    });
+    const who = done.username ? `@${done.username}` : done.firstName || `user ${done.userId}`;
+    process.stdout.write(`logged in account ${done.account} as ${who}; session saved to ${done.file} (mode 0600)\n`);
+    return EXIT_OK;
+  } finally {
+    prompter.close();
+  }
+});
+
+export const sessionInfoCommand = action(async (opts: AccountOptions): Promise<number> => {
+  const { config, log, sessions } = await setUp(opts);
+  const info = await sessions.sessionInfo({ config, account: opts.account, log, check: opts.check !== false });
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(info) + '\n');
+  } else {
+    const lines = [`account ${info.account}`, `  file     ${info.file}${info.mode ? ` (mode ${info.mode})` : ''}`];
+    if (info.exists) lines.push(`  server   dc ${info.dcId} at ${info.server}`, `  auth key ${info.authKeyId}`);
+    if (info.user) lines.push(`  user     ${info.user.username ? '@' + info.user.username : ''} id ${info.user.id} (Telegram accepts the session)`);
+    if (info.problem) lines.push(`  problem  ${info.problem}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return info.exists && info.problem === undefined ? EXIT_OK : EXIT_FAILURE;
+});
+
+export const sessionLogoutCommand = action(async (opts: AccountOptions): Promise<number> => {
+  const { config, log, sessions } = await setUp(opts);
+  const r = await sessions.logoutAccount({ config, account: opts.account, log });
+  const told = r.loggedOut ? 'logged out at Telegram' : `not logged out at Telegram${r.problem ? ` (${r.problem})` : ''}`;
+  process.stdout.write(`account ${opts.account}: ${told}; session file ${r.deleted ? 'deleted' : 'absent'}\n`);
+  return r.deleted ? EXIT_OK : EXIT_FAILURE;
+});

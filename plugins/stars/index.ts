@@ -1,0 +1,22 @@
+/** The Stars payment plugin's manifest: Telegram login for the store and Stars payments. */
+import { definePlugin } from '../../core/plugins/manifest.js';
+import { PAYMENT_METHOD } from '../../core/plugins/payment.js';
+import { WEB_APP_LOGIN } from '../../core/plugins/web-app-login.js';
+import { starsConfigSchema } from './config.js';
+import { StarsPayment } from './stars-payment.js';
+import { STARS_CONFIG } from './tokens.js';
+
+export default definePlugin({
+  kind: 'payment',
+  id: 'stars',
+  description: 'Logs accounts in to the store through Telegram (GramJS, web app initData) and pays Stars invoices with payments.sendStarsForm.',
+  hostVersion: '^1',
+  configSchema: starsConfigSchema,
+  register(container, config) {
+    container.register(STARS_CONFIG, { useValue: config });
+    // One instance serves both roles, so login and payments share each account's connection.
+    container.registerSingleton(StarsPayment);
+    container.register(PAYMENT_METHOD, { useFactory: (c) => c.resolve(StarsPayment) });
+    container.register(WEB_APP_LOGIN, { useFactory: (c) => c.resolve(StarsPayment) });
+  },
+});
