@@ -11,9 +11,10 @@ export interface RsaPublicKey {
   readonly e: Buffer;
 }
 
-/** The public key in a PEM (SPKI or PKCS#1) text. */
+/** The public key in a PEM (SPKI or PKCS#1) text. Line breaks may have been folded into spaces (a PEM written as
+ *  one YAML scalar, or passed through an environment variable): the body is re-wrapped before parsing. */
 export function rsaPublicKeyFromPem(pem: string): RsaPublicKey {
-  const jwk = createPublicKey(pem).export({ format: 'jwk' });
+  const jwk = createPublicKey(normalizePem(pem)).export({ format: 'jwk' });
   if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) throw new TypeError('not an RSA public key');
   return { n: Buffer.from(jwk.n, 'base64url'), e: Buffer.from(jwk.e, 'base64url') };
 }
@@ -30,6 +31,13 @@ export function trustServerKey(key: RsaPublicKey): string {
   const fingerprint = rsaFingerprint(key);
   _serverKeys.set(fingerprint, { n: bigInt(key.n.toString('hex'), 16), e: Number(BigInt(`0x${key.e.toString('hex')}`)) });
   return fingerprint;
+}
+
+function normalizePem(pem: string): string {
+  const m = /-----BEGIN ((?:RSA )?PUBLIC KEY)-----([\s\S]*?)-----END \1-----/.exec(pem);
+  if (!m) return pem;
+  const body = m[2]!.replace(/\s+/g, '');
+  return `-----BEGIN ${m[1]}-----\n${body.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${m[1]}-----\n`;
 }
 
 function stripZeros(b: Buffer): Buffer {

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { Api } from 'telegram';
+import bigInt from 'big-integer';
+import { initDataOf } from '../../../../plugins/stars/init-data.js';
+import { checkWebAppData, signWebAppData } from '../../../../sim/web-app-data.js';
+
+const BOT_TOKEN = '123456:test-bot-token';
+const initData = signWebAppData(BOT_TOKEN, { id: 42, first_name: 'Zoë & "Co"', username: 'zoe' }, { authDate: 1_700_000_000, queryId: 'AAE+q/1=' });
+const answer = (url: string): Api.WebViewResultUrl => new Api.WebViewResultUrl({ url, queryId: bigInt(1) });
+
+describe('initDataOf', () => {
+  it('decodes tgWebAppData exactly once, so the store can check its hash', () => {
+    // initData itself holds %-escapes; the fragment encodes it once more.
+    expect(initData).toContain('%');
+    const url = `https://stickerdom.store/#tgWebAppData=${encodeURIComponent(initData)}&tgWebAppVersion=8.0&tgWebAppPlatform=android`;
+    const got = initDataOf(answer(url));
+    expect(got).toBe(initData);
+    expect(checkWebAppData(BOT_TOKEN, got!, 1_700_000_010, 3_600)).toMatchObject({ ok: true, user: { id: 42 } });
+  });
+
+  it('ignores a query string and reads only the fragment', () => {
+    const url = `https://stickerdom.store/?tgWebAppData=fake#tgWebAppVersion=8.0&tgWebAppData=${encodeURIComponent(initData)}`;
+    expect(initDataOf(answer(url))).toBe(initData);
+  });
+
+  it('finds nothing in a URL without a fragment, without tgWebAppData, or with it empty', () => {
+    expect(initDataOf(answer('https://stickerdom.store/?tgWebAppData=x'))).toBeNull();
+    expect(initDataOf(answer('https://stickerdom.store/#tgWebAppVersion=8.0'))).toBeNull();
+    expect(initDataOf(answer('https://stickerdom.store/#tgWebAppData='))).toBeNull();
+  });
+});
