@@ -4,11 +4,17 @@
 import { AutomintError } from '../core/errors.js';
 import type { StoreScenario } from './store/index.js';
 
-/** A buyer the world creates: a store user with a token and a funded TON wallet. */
+/** A buyer the world creates: a store user with a token, a funded TON wallet and a Telegram user with Stars. */
 export interface BuyerSpec {
   readonly name: string;
   /** TON to fund the buyer's wallet with (decimal text). */
   readonly fundTon: string;
+  /** Stars on the buyer's Telegram account (whole-number text); default "0". */
+  readonly fundStars?: string;
+  /** The Telegram user's two-step verification password; none when absent. */
+  readonly password?: string;
+  /** Telegram asks this user to verify every Stars payment in an app (paymentVerificationNeeded). */
+  readonly requireVerification?: boolean;
 }
 
 export interface WorldScenario {
@@ -28,8 +34,8 @@ export const DEMO_SCENARIO: WorldScenario = {
   description: 'a collection drops 3 s after start, competitors drain it, two funded buyers; a well-behaved store',
   blockIntervalMs: 1000,
   buyers: [
-    { name: 'alice', fundTon: '100' },
-    { name: 'bob', fundTon: '100' },
+    { name: 'alice', fundTon: '100', fundStars: '2000', password: 'alice-2fa' },
+    { name: 'bob', fundTon: '100', fundStars: '2000' },
   ],
   store: (now) => ({
     collections: [

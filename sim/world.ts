@@ -1,26 +1,38 @@
-/** The whole simulated world in one call: a TON chain (toncenter v2 over @ton/sandbox) and a Stickerdom store that
- *  confirms orders from it, plus the buyers of a scenario with store tokens and funded WalletV5R1 wallets. Used by
- *  `automint demo`, tests and benchmarks. */
+/** The whole simulated world in one call: a TON chain (toncenter v2 over @ton/sandbox), a Stickerdom store that
+ *  confirms orders from it and from Telegram, and a Telegram (an MTProto server the unchanged GramJS client talks to)
+ *  whose store bot signs web-app login data and serves the store's Stars invoices; plus the buyers of a scenario with
+ *  store tokens, funded WalletV5R1 wallets, Telegram sessions and Stars. Used by `automint demo`, tests and benchmarks. */
+import { randomBytes, randomInt } from 'node:crypto';
 import { mnemonicNew, mnemonicToPrivateKey } from '@ton/crypto';
 import type { Address } from '@ton/core';
 import { toNano } from '../core/money.js';
 import { startChain, type SimChain } from './chain/index.js';
 import { startStore, type SimStore } from './store/index.js';
+import { startTelegram, type SimTelegram } from './telegram/index.js';
 import { DEMO_SCENARIO, type WorldScenario } from './scenarios.js';
 
-/** A buyer as the world made it. `token` and `mnemonic` are secrets of the simulated world. */
+/** A buyer as the world made it. `token`, `mnemonic`, `session` and `password` are secrets of the simulated world. */
 export interface WorldBuyer {
   readonly name: string;
   readonly userId: number;
   readonly token: string;
   readonly mnemonic: string;
   readonly address: Address;
+  /** Telegram login phone. */
+  readonly phone: string;
+  /** A GramJS StringSession logged in as the buyer (what `automint login` would save). */
+  readonly session: string;
+  readonly password: string | undefined;
 }
+
+/** The store's Telegram bot: it signs the web app's initData and issues Stars invoices. */
+export const STORE_BOT = { userId: 7_000_001, username: 'sticker_bot', webAppUrls: ['https://stickerdom.store/'] } as const;
 
 export interface World {
   readonly scenario: WorldScenario;
   readonly chain: SimChain;
   readonly store: SimStore;
+  readonly telegram: SimTelegram;
   /** The store's receiving wallet. */
   readonly storeWallet: Address;
   readonly buyers: readonly WorldBuyer[];
@@ -35,31 +47,46 @@ export interface WorldOptions {
   readonly blockIntervalMs?: number;
 }
 
-/** Starts chain and store on loopback ports chosen by the OS. */
+/** Starts chain, store and Telegram on loopback ports chosen by the OS. */
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const scenario = opts.scenario ?? DEMO_SCENARIO;
-  const chain = await startChain({ blockIntervalMs: opts.blockIntervalMs ?? scenario.blockIntervalMs });
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
   try {
+    const chain = await startChain({ blockIntervalMs: opts.blockIntervalMs ?? scenario.blockIntervalMs });
+    closers.push(() => chain.close());
     const storeWallet = await chain.treasury('stickerdom-store');
-    const buyers: WorldBuyer[] = [];
+    const funded: Omit<WorldBuyer, 'token' | 'session'>[] = [];
     for (const [i, spec] of scenario.buyers.entries()) {
       const words = await mnemonicNew(24);
       const keys = await mnemonicToPrivateKey(words);
       const address = await chain.fundWalletV5R1(keys.publicKey, toNano(spec.fundTon));
-      buyers.push({ name: spec.name, userId: 1000 + i, token: '', mnemonic: words.join(' '), address });
+      funded.push({ name: spec.name, userId: 1000 + i, mnemonic: words.join(' '), address, phone: `+1555000${1000 + i}`, password: spec.password });
     }
+    // A bot token has the Bot API shape: "<bot id>:<35 random characters>".
+    const botToken = `${STORE_BOT.userId}:${randomBytes(27).toString('base64url')}`;
     const startedAt = Date.now();
-    const store = await startStore({ scenario: scenario.store(startedAt), payments: chain, wallet: storeWallet.toString() });
-    const withTokens = buyers.map((b) => ({ ...b, token: store.issueToken(b.userId) }));
-    return {
-      scenario, chain, store, storeWallet, buyers: withTokens, startedAt,
-      close: async () => {
-        await store.close();
-        await chain.close();
-      },
-    };
+    const store = await startStore({
+      scenario: scenario.store(startedAt), payments: chain, wallet: storeWallet.toString(),
+      telegramBot: { username: STORE_BOT.username, token: botToken },
+    });
+    closers.push(() => store.close());
+    const telegram = await startTelegram({
+      users: scenario.buyers.map((spec, i) => ({
+        userId: funded[i]!.userId, phone: funded[i]!.phone, firstName: spec.name[0]!.toUpperCase() + spec.name.slice(1), username: `${spec.name}_${randomInt(1000, 9999)}`,
+        ...(spec.password === undefined ? {} : { password: spec.password }),
+        stars: BigInt(spec.fundStars ?? '0'), ...(spec.requireVerification ? { requireVerification: true } : {}),
+      })),
+      storeBot: { userId: STORE_BOT.userId, username: STORE_BOT.username, token: botToken, webAppUrls: STORE_BOT.webAppUrls },
+      invoices: store.invoices,
+    });
+    closers.push(() => telegram.close());
+    const buyers = funded.map((b) => ({ ...b, token: store.issueToken(b.userId), session: telegram.issueSession(b.userId) }));
+    return { scenario, chain, store, telegram, storeWallet, buyers, startedAt, close: closeAll };
   } catch (e) {
-    await chain.close();
+    await closeAll();
     throw e;
   }
 }

@@ -234,6 +234,7 @@ export const confirmStep = fromPromise<Settlement, { input: PayerInput; order: S
     const base = { idempotencyKey: attempt.idempotencyKey, orderId: order.orderId, reservationId };
     if (settlement.outcome === 'paid') {
       input.metrics.record('broadcastToConfirm', performance.now() - started);
+      input.metrics.notePaid(input.method, performance.now());
       await input.ledger.settle({ ...base, outcome: 'paid', txHash: settlement.txHash, fee: settlement.fee, spent: order.amount + settlement.fee });
       input.log.info({ orderId: order.orderId, txHash: settlement.txHash, fee: settlement.fee.toString() }, 'order paid');
     } else {

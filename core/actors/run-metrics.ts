@@ -7,6 +7,21 @@ export class RunMetrics {
   /** performance.now() of the first moment the drop was seen buyable, and of the first payment sent. */
   firstStockSeenAt: number | null = null;
   firstPaymentSentAt: number | null = null;
+  /** performance.now() of each method's first confirmed payment. */
+  readonly firstPaidAt = new Map<string, number>();
+
+  /** Notes a confirmed payment of `method` (only the first one counts). */
+  notePaid(method: string, at: number): void {
+    if (!this.firstPaidAt.has(method)) this.firstPaidAt.set(method, at);
+  }
+
+  /** Per method, ms from the drop first seen buyable to its first confirmed payment. */
+  dropToFirstPayment(): Record<string, number> {
+    const out: Record<string, number> = {};
+    if (this.firstStockSeenAt === null) return out;
+    for (const [m, at] of this.firstPaidAt) out[m] = Math.round((at - this.firstStockSeenAt) * 100) / 100;
+    return out;
+  }
 
   /** Adds one sample in ms. */
   record(name: LatencyName, ms: number): void {

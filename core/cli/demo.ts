@@ -12,6 +12,7 @@ import { renderSummary, type RunSummary } from '../run/summary.js';
 import { registerSecrets } from '../telemetry/secret-registry.js';
 import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
 import { packageRoot } from './package-root.js';
+import { sessionPath, writeSession } from '../../plugins/stars/session-file.js';
 import { openSession, protectSecrets } from './session.js';
 
 /** What the world says happened, independent of the bot's own ledger. */
@@ -27,30 +28,36 @@ export interface WorldVerdict {
 /** The demo's figures as one JSON object (the last stdout line of `automint demo --json`). */
 export function demoJson(s: RunSummary, v: WorldVerdict): string {
   const spent: Record<string, string> = {};
-  for (const [c, amount] of Object.entries(s.spent)) if (amount > 0n || c === 'TON') spent[c] = amount.toString();
+  for (const [c, amount] of Object.entries(s.spent)) spent[c] = amount.toString();
   const lat = (k: keyof RunSummary['latencyMs']): { p50: number; p99: number } => ({ p50: s.latencyMs[k].p50, p99: s.latencyMs[k].p99 });
   return JSON.stringify({
     ok: s.ok && v.doublePaid === 0 && v.storePaid === Object.values(s.paid).reduce((a, b) => a + b, 0),
-    paid: { ton: s.paid['ton'] ?? 0, ...s.paid },
+    paid: { ton: s.paid['ton'] ?? 0, stars: s.paid['stars'] ?? 0, ...s.paid },
     packs: s.packs,
     spent,
     doublePaid: v.doublePaid,
     latencyMs: { detectToOrder: lat('detectToOrder'), orderToBroadcast: lat('orderToBroadcast'), broadcastToConfirm: lat('broadcastToConfirm') },
+    dropToFirstPaymentMs: s.dropToFirstPaymentMs,
   });
 }
 
 /** The embedded default config (config/demo.yaml) filled with a running world's endpoints and its buyers' secrets. */
 export async function loadDemoConfig(world: World, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<AutomintConfig> {
-  for (const b of world.buyers) registerSecrets([b.token, b.mnemonic]);
+  for (const b of world.buyers) registerSecrets([b.token, b.mnemonic, b.session, ...(b.password ? [b.password] : [])]);
   const vars: Record<string, string | undefined> = {
     ...env,
     AUTOMINT_DEMO_STORE_URL: world.store.url,
     AUTOMINT_DEMO_TON_ENDPOINT: world.chain.endpoint,
+    AUTOMINT_DEMO_TELEGRAM_HOST: world.telegram.host,
+    AUTOMINT_DEMO_TELEGRAM_PORT: String(world.telegram.port),
+    AUTOMINT_DEMO_TELEGRAM_KEY: world.telegram.publicKeyPem,
     AUTOMINT_DEMO_DATA_DIR: dataDir,
   };
   for (const b of world.buyers) {
     vars[`AUTOMINT_DEMO_${b.name.toUpperCase()}_TOKEN`] = b.token;
     vars[`AUTOMINT_DEMO_${b.name.toUpperCase()}_MNEMONIC`] = b.mnemonic;
+    // What `automint login --account <name>` would have saved: the buyers log in to the store through Telegram.
+    await writeSession(sessionPath(dataDir, b.name), b.session);
   }
   const { config } = await loadConfig({ file: path.join(packageRoot(), 'config', 'demo.yaml'), env: vars });
   protectSecrets(config);

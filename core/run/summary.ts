@@ -29,6 +29,8 @@ export interface RunSummary {
   /** Orders whose payment is not settled (paying or unknown): reconciled at the next start. */
   readonly unknown: number;
   readonly latencyMs: Readonly<Record<'detectToOrder' | 'orderToBroadcast' | 'broadcastToConfirm', { p50: number; p99: number; n: number }>>;
+  /** Per method, ms from the drop first seen buyable to the method's first confirmed payment. */
+  readonly dropToFirstPaymentMs: Readonly<Record<string, number>>;
   readonly outcomes: readonly PurchaseOutcome[];
   readonly stopReason: string | null;
 }
@@ -58,6 +60,7 @@ export async function summarize(ledger: Ledger, metrics: RunMetrics, outcomes: r
   return {
     ok: unknown === 0 && stopReason === null && outcomes.every((o) => o.outcome === 'done'),
     orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown,
+    dropToFirstPaymentMs: metrics.dropToFirstPayment(),
     latencyMs: {
       detectToOrder: metrics.percentiles('detectToOrder'),
       orderToBroadcast: metrics.percentiles('orderToBroadcast'),

@@ -16,13 +16,15 @@ export interface ApiDeps {
   readonly orders: OrderBook;
   /** Shop setting `crypto_orders_limit`. */
   readonly cryptoOrdersLimit: number;
+  /** Whether this TON order's answer overstates its total (a hostile store). */
+  readonly overpricesTon?: () => boolean;
 }
 
 /** The reads bots poll; they answer with an ETag and honour `If-None-Match`. */
 export const CACHEABLE_READS: readonly string[] = ['/api/v1/collection/:id', '/api/v1/collections', '/api/v1/shop/price/crypto'];
 
 /** The `/api/v1` routes. Authentication happens before them in the chain. */
-export function apiRoutes({ catalog, orders, cryptoOrdersLimit }: ApiDeps): Route[] {
+export function apiRoutes({ catalog, orders, cryptoOrdersLimit, overpricesTon }: ApiDeps): Route[] {
   return [
     {
       method: 'GET',
@@ -71,7 +73,8 @@ export function apiRoutes({ catalog, orders, cryptoOrdersLimit }: ApiDeps): Rout
         const order = orders.createTon(callerOf(ctx), collectionId, characterId, count);
         return ok({
           order_id: order.id,
-          total_amount: order.totalAmount,
+          // The order itself keeps its real total: a bot paying the stated one overpays and the store records a mismatch.
+          total_amount: overpricesTon?.() ? order.totalAmount * 2n : order.totalAmount,
           wallet: order.wallet,
           currency: order.currency,
           expires_at: order.expiresAt,

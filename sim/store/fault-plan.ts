@@ -33,6 +33,8 @@ export interface FaultPlan {
   starsForeignCurrency?: FaultTrigger;
   /** Stars buy answers carry the link as `invoice_url` instead of `url`. */
   starsWrongLinkField?: FaultTrigger;
+  /** TON buy answers state twice the order's total: a bot that pays what it is told overpays (a mismatch). */
+  tonOverprice?: FaultTrigger;
   /** `/api/v1/auth` answers 401 `invalid_init_data` whatever the initData (`{rate: 1}`: every login). */
   authRefuse?: FaultTrigger;
   /** Route patterns the transport faults above apply to (`/api/v1/collection/:id`, `POST /api/v1/shop/buy/crypto`,
@@ -81,6 +83,7 @@ export const faultPlanSchema = z.strictObject({
   starsOverprice: z.strictObject(trigger).refine(...firesSometimes).optional(),
   starsForeignCurrency: z.strictObject(trigger).refine(...firesSometimes).optional(),
   starsWrongLinkField: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  tonOverprice: z.strictObject(trigger).refine(...firesSometimes).optional(),
   authRefuse: z.strictObject(trigger).refine(...firesSometimes).optional(),
   routes: z
     .array(z.string().regex(ROUTE, 'must be a path pattern under /api, optionally after GET/POST/DELETE and a space'))

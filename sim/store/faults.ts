@@ -14,9 +14,9 @@ export type AnswerFault = (typeof ANSWER_FAULTS)[number];
 /** Twists of a Stars buy: its answer (link field, slug) or the invoice behind it (amount, currency). */
 export const STARS_FAULTS = ['starsLinkWithoutSlug', 'starsOverprice', 'starsForeignCurrency', 'starsWrongLinkField'] as const;
 export type StarsFault = (typeof STARS_FAULTS)[number];
-export type FaultName = AnswerFault | 'slowMs' | StarsFault | 'authRefuse';
+export type FaultName = AnswerFault | 'slowMs' | StarsFault | 'authRefuse' | 'tonOverprice';
 
-const ALL_FAULTS: readonly FaultName[] = [...ANSWER_FAULTS, 'slowMs', ...STARS_FAULTS, 'authRefuse'];
+const ALL_FAULTS: readonly FaultName[] = [...ANSWER_FAULTS, 'slowMs', ...STARS_FAULTS, 'authRefuse', 'tonOverprice'];
 
 /** What one request meets. */
 export interface FaultDecision {
@@ -108,6 +108,12 @@ export class Faults {
       if (fault && this.fires(name, fault)) twists.add(name);
     }
     return twists;
+  }
+
+  /** True when this TON order's answer states twice the order's real total (a store asking more than it quoted). */
+  overpricesTon(): boolean {
+    const fault = this.plan?.tonOverprice;
+    return fault !== undefined && this.fires('tonOverprice', fault);
   }
 
   /** True when the plan refuses this login. */
