@@ -1,0 +1,195 @@
+/** What happens to an encrypted client message, in Telegram's order (https://core.telegram.org/mtproto/description,
+ *  /service_messages_about_messages): the auth key must be known (else -404 and close), msg_key must match (else
+ *  close), msg_id must be sane (else bad_msg_notification), the salt must be current (else bad_server_salt, and the
+ *  client re-sends); a new session id opens a session (new_session_created); then containers and gzip_packed are
+ *  opened, duplicates ignored, seqno parity checked, content-related messages acknowledged, and each message goes to
+ *  the service handlers or to the RPC dispatcher. */
+import { gunzipSync } from 'node:zlib';
+import { BinaryReader } from 'telegram/extensions/index.js';
+import { TypeNotFoundError } from 'telegram/errors/Common.js';
+import type { AuthKeyRecord, AuthKeyStore } from './auth-keys.js';
+import { decryptClientMessage, type MessageEnvelope } from './message-crypto.js';
+import { BAD_MSG, checkClientMsgId, checkSeqNoParity, type BadMsgCode } from './message-checks.js';
+import { MtprotoProtocolError, TRANSPORT_ERROR_NOT_FOUND } from './protocol-error.js';
+import type { RpcDispatcher } from './rpc-dispatch.js';
+import { answerServiceMessage, serviceMessageName, type ServiceLink } from './service-messages.js';
+import { badMsgNotification, badServerSalt, CTOR, newSessionCreated, rpcError } from './service-tl.js';
+import { Session, type SessionRegistry } from './sessions.js';
+import type { StatsCounter } from './stats.js';
+
+/** The connection a message came on, as the intake needs it. */
+export interface ClientLink extends ServiceLink {
+  /** True when the transport may append up to 15 random bytes to a payload (padded intermediate). */
+  readonly paddedTransport: boolean;
+  /** Queues an acknowledgment of a content-related client message. */
+  ack(session: Session, msgId: bigint): void;
+}
+
+export interface MessageIntakeDeps {
+  readonly keys: AuthKeyStore;
+  readonly sessions: SessionRegistry;
+  readonly dispatcher: RpcDispatcher;
+  readonly stats: StatsCounter;
+  readonly now: () => number;
+}
+
+/** A gzip_packed message may not unpack to more than this. */
+const MAX_UNPACKED_BYTES = 16 * 1024 * 1024;
+
+/** The receiving half of the server for encrypted messages. */
+export class MessageIntake {
+  constructor(private readonly deps: MessageIntakeDeps) {}
+
+  /** Takes one encrypted packet. Throws MtprotoProtocolError when the connection must close. */
+  receive(link: ClientLink, packet: Buffer): void {
+    const keyId = packet.readBigUInt64LE(0);
+    const authKey = this.deps.keys.get(keyId);
+    if (!authKey) {
+      throw new MtprotoProtocolError('AUTH_KEY_UNKNOWN', 'message under an unknown auth key', {}, TRANSPORT_ERROR_NOT_FOUND);
+    }
+    const m = decryptClientMessage(authKey.key, packet, link.paddedTransport);
+    const nowMs = this.deps.now();
+    const existing = this.deps.sessions.get(authKey, m.sessionId);
+    const idProblem = checkClientMsgId(m.msgId, nowMs);
+    if (idProblem !== undefined) return this.rejectMsg(link, existing ?? detached(authKey, m), m.msgId, m.seqNo, idProblem);
+    if (!authKey.salts.accepts(m.salt, nowMs / 1000)) {
+      const session = existing ?? detached(authKey, m);
+      session.attach(link);
+      this.deps.stats.badSalt();
+      session.send({ body: badServerSalt(m.msgId, m.seqNo, authKey.salts.current(nowMs / 1000)), kind: 'answer', contentRelated: true });
+      return;
+    }
+    let session = existing;
+    if (!session) {
+      session = this.deps.sessions.open(authKey, m.sessionId, m.msgId);
+      session.attach(link);
+      const salt = authKey.salts.current(nowMs / 1000);
+      session.send({ body: newSessionCreated(m.msgId, session.uniqueId, salt), kind: 'unsolicited', contentRelated: true });
+    } else {
+      session.attach(link);
+    }
+    this.message(link, session, m.msgId, m.seqNo, m.body, false);
+  }
+
+  /** One message: checks that need its id and seqno, then its content. */
+  private message(link: ClientLink, session: Session, msgId: bigint, seqNo: number, body: Buffer, contained: boolean): void {
+    if (body.length < 4) throw malformed('message body shorter than a constructor');
+    const isContainer = body.readUInt32LE(0) === CTOR.msgContainer;
+    if (session.has(msgId)) {
+      // A re-sent message is not processed twice; a container id may not repeat at all.
+      if (isContainer) this.rejectMsg(link, session, msgId, seqNo, BAD_MSG.CONTAINER_ID_REPEATED);
+      return;
+    }
+    if (session.forgot(msgId)) return this.rejectMsg(link, session, msgId, seqNo, BAD_MSG.MESSAGE_TOO_OLD);
+    if (isContainer) {
+      if (contained) return this.rejectMsg(link, session, msgId, seqNo, BAD_MSG.CONTAINER_INVALID);
+      return this.container(link, session, msgId, seqNo, body);
+    }
+    const obj = this.content(link, session, msgId, seqNo, body);
+    if (obj === undefined) return;
+    const serviceName = serviceMessageName(obj);
+    const isQuery = serviceName === undefined && isRequest(obj);
+    const contentRelated = !(serviceName === 'MsgsAck');
+    const parity = checkSeqNoParity(seqNo, contentRelated);
+    if (parity !== undefined && (isQuery || serviceName !== undefined)) return this.rejectMsg(link, session, msgId, seqNo, parity);
+    session.record(msgId, { contentRelated: (seqNo & 1) === 1, query: isQuery });
+    if (seqNo & 1) link.ack(session, msgId);
+    const nowMs = this.deps.now();
+    if (serviceName !== undefined) {
+      this.deps.stats.serviceMessage(serviceName);
+      answerServiceMessage(obj, { link, session, sessions: this.deps.sessions, msgId, nowMs });
+    } else if (isQuery) {
+      this.deps.dispatcher.start(obj, session, msgId);
+    }
+    // Anything else (a constructor such as msgs_state_info the client volunteers) needs no answer.
+  }
+
+  private container(link: ClientLink, session: Session, containerId: bigint, seqNo: number, body: Buffer): void {
+    const inner = readContainer(body);
+    if (!inner || inner.some((m) => m.msgId >= containerId)) {
+      return this.rejectMsg(link, session, containerId, seqNo, BAD_MSG.CONTAINER_INVALID);
+    }
+    const parity = checkSeqNoParity(seqNo, false);
+    if (parity !== undefined) return this.rejectMsg(link, session, containerId, seqNo, parity);
+    session.record(containerId, { contentRelated: false, query: false });
+    const nowMs = this.deps.now();
+    for (const m of inner) {
+      const problem = checkClientMsgId(m.msgId, nowMs);
+      if (problem !== undefined) this.rejectMsg(link, session, m.msgId, m.seqNo, problem);
+      else this.message(link, session, m.msgId, m.seqNo, m.body, true);
+    }
+  }
+
+  /** The TL object of a message, gzip_packed opened; undefined when it does not parse (the client then gets
+   *  rpc_error 400 for a query, as Telegram does, and nothing otherwise). */
+  private content(link: ClientLink, session: Session, msgId: bigint, seqNo: number, body: Buffer): object | undefined {
+    let bytes = body;
+    if (bytes.readUInt32LE(0) === CTOR.gzipPacked) {
+      try {
+        bytes = gunzipSync(new BinaryReader(bytes.subarray(4)).tgReadBytes(), { maxOutputLength: MAX_UNPACKED_BYTES });
+      } catch {
+        throw malformed('gzip_packed does not unpack');
+      }
+      if (bytes.length < 4) throw malformed('gzip_packed holds less than a constructor');
+    }
+    let unknownConstructor = false;
+    try {
+      const obj: unknown = new BinaryReader(bytes).tgReadObject();
+      // GramJS's own core types (rpc_result, …) read asynchronously; a client has no business sending them.
+      if (typeof obj === 'object' && obj !== null && !(obj instanceof Promise)) return obj;
+    } catch (e) {
+      unknownConstructor = e instanceof TypeNotFoundError;
+    }
+    if (seqNo & 1) {
+      session.record(msgId, { contentRelated: true, query: true });
+      link.ack(session, msgId);
+      const message = unknownConstructor ? 'INPUT_METHOD_INVALID' : 'INPUT_FETCH_ERROR';
+      this.deps.stats.rpcError(message);
+      session.send({ body: rpcError(msgId, 400, message), kind: 'answer', contentRelated: true });
+    }
+    return undefined;
+  }
+
+  private rejectMsg(link: ClientLink, session: Session, msgId: bigint, seqNo: number, code: BadMsgCode): void {
+    session.attach(link);
+    this.deps.stats.badMsg(code);
+    session.send({ body: badMsgNotification(msgId, seqNo, code), kind: 'answer', contentRelated: true });
+  }
+}
+
+interface Contained {
+  readonly msgId: bigint;
+  readonly seqNo: number;
+  readonly body: Buffer;
+}
+
+/** The messages of a msg_container, or undefined when its layout is broken. */
+function readContainer(body: Buffer): Contained[] | undefined {
+  if (body.length < 8) return undefined;
+  const count = body.readInt32LE(4);
+  if (count < 1 || count > 1024) return undefined;
+  const out: Contained[] = [];
+  let at = 8;
+  for (let i = 0; i < count; i++) {
+    if (body.length - at < 16) return undefined;
+    const length = body.readInt32LE(at + 12);
+    if (length < 4 || length % 4 !== 0 || body.length - at - 16 < length) return undefined;
+    out.push({ msgId: body.readBigInt64LE(at), seqNo: body.readInt32LE(at + 8), body: body.subarray(at + 16, at + 16 + length) });
+    at += 16 + length;
+  }
+  return at === body.length ? out : undefined;
+}
+
+/** A session object for answering a message whose session the server does not (yet) have: not registered, so the
+ *  next acceptable message still opens the session properly. */
+function detached(authKey: AuthKeyRecord, m: MessageEnvelope): Session {
+  return new Session(authKey, m.sessionId, m.msgId);
+}
+
+function isRequest(obj: object): boolean {
+  return 'classType' in obj && obj.classType === 'request';
+}
+
+function malformed(message: string): MtprotoProtocolError {
+  return new MtprotoProtocolError('MESSAGE_MALFORMED', message);
+}
