@@ -1,7 +1,8 @@
 /** Store tokens as the auth actor sees them: where they come from (a TokenSource, asked within a time bound), when
  *  they expire (the JWT's `exp`), and how it holds one without ever printing it. */
 import { inspect } from 'node:util';
-import { StoreTokenUnavailable } from '../store/store-error.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StoreHttpError, StoreRateLimited, StoreTokenUnavailable } from '../store/store-error.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
 
 /** Where an account's tokens come from: the pasted token today, Telegram initData → `POST /auth` next. */
@@ -71,9 +72,26 @@ export function webAppToken(login: WebAppLogin, account: string, store: () => St
     kind: login.id,
     async obtain(signal) {
       const initData = await login.initData(account, signal);
-      return store().logIn(initData, signal);
+      // Busy answers (429, 5xx, the limiter holding the call) are waited out as told, within the caller's time bound:
+      // without a token nothing else of the account can run, so the login is worth the wait.
+      for (;;) {
+        try {
+          return await store().logIn(initData, signal);
+        } catch (e) {
+          const waitMs = busyWaitMs(e);
+          if (waitMs === null) throw e;
+          await sleep(waitMs, undefined, { signal });
+        }
+      }
     },
   };
+}
+
+/** How long to wait before repeating a login the store was too busy for; null when it refused for good. */
+function busyWaitMs(e: unknown): number | null {
+  if (e instanceof StoreRateLimited) return Math.max(50, e.retryAt - Date.now());
+  if (e instanceof StoreHttpError && (e.status === 429 || e.status >= 500)) return Math.max(250, e.retryAfterMs ?? 1_000);
+  return null;
 }
 
 /** The store call that turns login data into a JWT (StoreClient.logIn). */

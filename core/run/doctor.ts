@@ -16,10 +16,13 @@ import { discoverPlugins, registerPlugins } from '../plugins/host.js';
 import type { PaymentMethod } from '../plugins/payment.js';
 import { CONFIG, LEDGER, LOGGER } from '../plugins/tokens.js';
 import { StoreClient } from '../store/store-client.js';
-import { authMachine, configuredToken, jwtExpiry, tokenProvider } from '../actors/auth.js';
+import { authMachine, configuredToken, jwtExpiry, tokenProvider, webAppToken } from '../actors/auth.js';
+import type { AccountLogin } from '../actors/sniper.js';
+import { WEB_APP_LOGIN, type WebAppLogin } from '../plugins/web-app-login.js';
 import { endpointResolver, endpointsLogic, responseReader } from '../actors/endpoints.js';
 import { limiterGate, limiterLogic } from '../actors/limiter.js';
-import { ledgerPath } from './run-bot.js';
+import { accountLogins, ledgerPath } from './run-bot.js';
+import { StoreTransportError } from '../store/store-error.js';
 
 /** One check's verdict. */
 export interface CheckResult {
@@ -46,13 +49,18 @@ export async function runDoctor(config: AutomintConfig, log: Logger): Promise<Ch
   try {
     results.push(await ledgerCheck(ledger));
     results.push(...(await poolChecks(ledger, profileSettings(config.profile).breakerCooldownMs)));
-    const payments = await loadPayments(config, ledger, log).catch((e: unknown) => e as Error);
-    if (payments instanceof Error) {
-      results.push({ name: 'plugins', ok: false, detail: payments.message, fix: 'fix the plugins section of the config (docs/configuration.md)' });
+    const loaded = await loadPlugins(config, ledger, log).catch((e: unknown) => e as Error);
+    if (loaded instanceof Error) {
+      results.push({ name: 'plugins', ok: false, detail: loaded.message, fix: 'fix the plugins section of the config (docs/configuration.md)' });
       return results;
     }
+    const { payments, logins } = loaded;
     results.push({ name: 'plugins', ok: true, detail: payments.map((p) => p.id).join(', ') || 'no payment method enabled' });
-    for (const account of config.accounts) results.push(...(await accountChecks(config, account, ledger, dispatcher, payments)));
+    try {
+      for (const account of config.accounts) results.push(...(await accountChecks(config, account, ledger, dispatcher, payments, logins)));
+    } finally {
+      await Promise.all(payments.map((p) => p.close().catch(() => undefined)));
+    }
     return results;
   } finally {
     await dispatcher.close().catch(() => undefined);
@@ -85,37 +93,49 @@ async function poolChecks(ledger: Ledger, breakerCooldownMs: number): Promise<Ch
   });
 }
 
-async function loadPayments(config: AutomintConfig, ledger: Ledger, log: Logger): Promise<PaymentMethod[]> {
+async function loadPlugins(config: AutomintConfig, ledger: Ledger, log: Logger): Promise<{ payments: PaymentMethod[]; logins: WebAppLogin[] }> {
   const scope = rootContainer.createChildContainer();
   scope.register(CONFIG, { useValue: config });
   scope.register(LOGGER, { useValue: log });
   scope.register(LEDGER, { useValue: ledger });
   const discovered = await discoverPlugins(config.plugins.paths);
-  return (await registerPlugins(scope, discovered, pluginBlocks(config), new Set(config.targets.flatMap((t) => t.methods)))).payments;
+  const { scope: plugins, payments } = await registerPlugins(scope, discovered, pluginBlocks(config), new Set(config.targets.flatMap((t) => t.methods)));
+  return { payments, logins: plugins.isRegistered(WEB_APP_LOGIN, true) ? plugins.resolveAll<WebAppLogin>(WEB_APP_LOGIN) : [] };
 }
 
 async function accountChecks(
   config: AutomintConfig, account: AutomintConfig['accounts'][number], ledger: Ledger, dispatcher: Agent, payments: readonly PaymentMethod[],
+  logins: readonly WebAppLogin[],
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const name = `account ${account.name}`;
-  if (!account.storeToken) {
-    return [{ name: `${name} auth`, ok: false, detail: 'no store token', fix: 'set accounts[].storeToken (a JWT from the store web app) via ${STORE_TOKEN}' }];
+  let login: AccountLogin;
+  try {
+    login = (await accountLogins({ ...config, accounts: [account] }, logins)).get(account.name)!;
+  } catch (e) {
+    return [{ name: `${name} auth`, ok: false, detail: (e as Error).message,
+      fix: `run \`automint login --account ${account.name}\` (with plugins.stars configured), or set accounts[].storeToken via \${STORE_TOKEN}` }];
   }
-  const exp = jwtExpiry(account.storeToken);
-  if (exp !== null && exp - Date.now() < TOKEN_MIN_LIFE_MS) {
-    results.push({ name: `${name} token`, ok: false, detail: exp <= Date.now() ? `expired at ${new Date(exp).toISOString()}` : `expires at ${new Date(exp).toISOString()}`,
-      fix: 'paste a fresh token from the store web app (it lives about 60 minutes)' });
+  if (login.kind === 'token') {
+    const exp = jwtExpiry(login.jwt);
+    if (exp !== null && exp - Date.now() < TOKEN_MIN_LIFE_MS) {
+      results.push({ name: `${name} token`, ok: false, detail: exp <= Date.now() ? `expired at ${new Date(exp).toISOString()}` : `expires at ${new Date(exp).toISOString()}`,
+        fix: 'paste a fresh token from the store web app (it lives about 60 minutes), or log in with Telegram (`automint login`)' });
+    } else {
+      results.push({ name: `${name} token`, ok: true, detail: exp === null ? 'no expiry in the token' : `valid until ${new Date(exp).toISOString()}` });
+    }
   } else {
-    results.push({ name: `${name} token`, ok: true, detail: exp === null ? 'no expiry in the token' : `valid until ${new Date(exp).toISOString()}` });
+    results.push({ name: `${name} login`, ok: true, detail: `logs in to the store through ${login.via.id} (web app initData); checked by the store call below` });
   }
   const profile = profileSettings(config.profile);
   // No persisted state: the doctor only reads the pools (above); its own short waits must never overwrite a real ban.
   const limiter = createActor(limiterLogic, { input: { maxWaitMs: 5_000, safetyMarginPct: profile.safetyMarginPct, breakerThreshold: profile.breakerThreshold,
     breakerCooldownMs: profile.breakerCooldownMs, requestTimeoutMs: profile.requestTimeoutMs } }).start();
   const endpoints = createActor(endpointsLogic, { input: { primary: config.store.baseUrl, mirrors: config.store.mirrors } }).start();
-  const auth = createActor(authMachine, { input: { account: account.name, source: configuredToken(account.storeToken) } }).start();
-  const store = new StoreClient({
+  let store: StoreClient | undefined;
+  const source = login.kind === 'token' ? configuredToken(login.jwt) : webAppToken(login.via, account.name, () => store!);
+  const auth = createActor(authMachine, { input: { account: account.name, source } }).start();
+  store = new StoreClient({
     account: account.name, token: tokenProvider(auth), gate: limiterGate(limiter), endpoints: endpointResolver(endpoints),
     responses: responseReader(endpoints), dispatcher, userAgent: config.store.userAgent, timeoutMs: Math.min(profile.requestTimeoutMs, 10_000),
   });
@@ -130,9 +150,13 @@ async function accountChecks(
       }
     } catch (e) {
       const err = e as Error & { code?: string };
-      const refused = err.code?.startsWith('STORE_AUTH') || err.code?.startsWith('STORE_TOKEN');
+      // A login that failed because the store was out of reach is a reachability problem, not a refused token.
+      const unreachable = causes(e).some((c) => c instanceof StoreTransportError);
+      const refused = !unreachable && (err.code?.startsWith('STORE_AUTH') || err.code?.startsWith('STORE_TOKEN'));
       results.push({ name: `${name} store`, ok: false, detail: `${err.code ?? err.name}: ${err.message}`,
-        fix: refused ? 'the store refused the token: paste a fresh one' : `check that ${config.store.baseUrl} is reachable from here (proxy, DNS, firewall)` });
+        fix: refused
+          ? login.kind === 'token' ? 'the store refused the token: paste a fresh one' : `the Telegram login failed: run \`automint session info --account ${account.name}\`, then \`automint login\` if needed`
+          : `check that ${config.store.baseUrl} is reachable from here (proxy, DNS, firewall)` });
     }
     for (const method of payments) {
       const uses = config.targets.some((t) => t.methods.includes(method.id) && targetAccounts(config, t).some((a) => a.name === account.name));
@@ -154,6 +178,13 @@ async function accountChecks(
     limiter.stop();
   }
   return results;
+}
+
+/** `e` and its causes, outermost first. */
+function causes(e: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let c: unknown = e; c !== undefined && c !== null && chain.length < 10; c = (c as { cause?: unknown }).cause) chain.push(c);
+  return chain;
 }
 
 /** The verdicts as lines for a person. */

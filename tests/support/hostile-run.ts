@@ -10,6 +10,7 @@ import { runBot } from '../../core/run/run-bot.js';
 import type { RunSummary } from '../../core/run/summary.js';
 import { scenarioByName } from '../../sim/scenarios.js';
 import { startWorld, type World } from '../../sim/world.js';
+import { ledgerKeyOf } from './store-order-key.js';
 
 /** Buys the demo drop from the scenario's store; `close` stops the world and removes the ledger. */
 export async function buyFrom(scenario: string): Promise<{ world: World; summary: RunSummary; close: () => Promise<void> }> {
@@ -27,7 +28,7 @@ export function expectMoneySafe(world: World, summary: RunSummary): void {
   expect(verdict.doublePaid).toBe(0);
   expect(verdict.mismatched).toBe(0);
   expect(world.store.unmatchedTransfers()).toEqual([]);
-  const storePaid = new Set(orders.filter((o) => o.state === 'paid').map((o) => o.id));
+  const storePaid = new Set(orders.filter((o) => o.state === 'paid').map(ledgerKeyOf));
   const ledgerPaid = new Set(summary.orders.filter((o) => o.state === 'paid').map((o) => o.orderId));
   expect(ledgerPaid).toEqual(storePaid);
   expect(summary.unknown).toBe(0);

@@ -32,7 +32,10 @@ describe('automint doctor', () => {
     const results = await runDoctor(config, log);
     expect(failed(results)).toEqual([]);
     const names = results.map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['config', 'ledger', 'plugins', 'account alice token', 'account alice store', 'account alice ton balance', 'account bob ton balance']));
+    expect(names).toEqual(expect.arrayContaining([
+      'config', 'ledger', 'plugins', 'account alice login', 'account alice store', 'account alice ton balance', 'account bob ton balance',
+      'account alice stars balance', 'account bob stars balance',
+    ]));
     expect(renderDoctor(results)).toMatch(/all \d+ checks passed$/);
   });
 
@@ -47,6 +50,19 @@ describe('automint doctor', () => {
     expect(token.fix).toMatch(/fresh token/);
     expect(failed(results)).not.toContain('account bob token');
     expect(renderDoctor(results)).not.toContain(expired);
+  });
+
+  it('says an account without a token or a Telegram session must log in', async () => {
+    const { rm: remove } = await import('node:fs/promises');
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'automint-doctor-nosession-'));
+    try {
+      const results = await runDoctor({ ...config, dataDir: elsewhere }, log);
+      const auth = results.find((r) => r.name === 'account alice auth')!;
+      expect(auth.ok).toBe(false);
+      expect(auth.detail).toMatch(/automint login --account alice/);
+    } finally {
+      await remove(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('says the store is unreachable, with the fix, instead of hanging', async () => {

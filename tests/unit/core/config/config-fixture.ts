@@ -13,7 +13,7 @@ export const STORE_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJlLX
 export const API_KEY = 'toncenter-key-0123456789';
 
 /** The environment the fixture's `${VAR}` references need. */
-export const ENV: Readonly<Record<string, string>> = { STORE_TOKEN, TON_MNEMONIC: MNEMONIC, TONCENTER_API_KEY: API_KEY };
+export const ENV: Readonly<Record<string, string>> = { STORE_TOKEN, TON_MNEMONIC: MNEMONIC, TONCENTER_API_KEY: API_KEY, TG_API_HASH: '0123456789abcdef0123456789abcdef' };
 
 export const VALID_YAML = `
 profile: balanced

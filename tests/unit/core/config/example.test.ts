@@ -11,6 +11,11 @@ describe('config/example.yaml', () => {
     expect(config.accounts[0]!.wallet).toBe(config.wallets[0]!.name);
     expect(config.targets.length).toBeGreaterThan(0);
     expect(config.budget.TON).toBeGreaterThan(0n);
+    // Each plugin block passes its plugin's own schema too.
+    const { starsConfigSchema } = await import('../../../../plugins/stars/config.js');
+    const { tonConfigSchema } = await import('../../../../plugins/ton/config.js');
+    expect(starsConfigSchema.safeParse(config.plugins['stars']).success).toBe(true);
+    expect(tonConfigSchema.safeParse(config.plugins['ton']).success).toBe(true);
   });
 
   it('keeps every secret out of the file itself', async () => {
@@ -18,6 +23,7 @@ describe('config/example.yaml', () => {
     expect(text).toMatch(/storeToken: \$\{STORE_TOKEN\}/);
     expect(text).toMatch(/mnemonic: \$\{TON_MNEMONIC\}/);
     expect(text).toMatch(/apiKey: \$\{TONCENTER_API_KEY\}/);
+    expect(text).toMatch(/apiHash: \$\{TG_API_HASH\}/);
   });
 
   it('comments every key it sets', async () => {

@@ -74,7 +74,7 @@ describe('plugin host', () => {
 
   it('says which plugin is missing when a target pays with an unknown method or config names one', async () => {
     const found = await discoverPlugins();
-    await expect(registerPlugins(scope(), found, {}, new Set(['stars']))).rejects.toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
+    await expect(registerPlugins(scope(), found, {}, new Set(['paypal']))).rejects.toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
     await expect(registerPlugins(scope(), found, { nosuch: {} }, new Set())).rejects.toMatchObject({ code: 'PLUGIN_NOT_FOUND', details: { path: 'plugins.nosuch' } });
   });
 
