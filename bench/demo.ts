@@ -17,6 +17,7 @@ interface DemoFigures {
   spent: Record<string, string>;
   doublePaid: number;
   latencyMs: Record<string, { p50: number; p99: number }>;
+  dropToFirstPaymentMs: Record<string, number>;
 }
 
 const results: DemoFigures[] = [];
@@ -36,13 +37,19 @@ for (const key of Object.keys(results[0]!.latencyMs)) {
     p99: round2(median(results.map((r) => r.latencyMs[key]!.p99))),
   };
 }
+/** The median of a per-method or per-currency figure across runs (runs without it are left out). */
+function medianBy<T>(pick: (r: DemoFigures) => Record<string, T> | undefined, toNumber: (v: T) => number): Record<string, number> {
+  const keys = new Set(results.flatMap((r) => Object.keys(pick(r) ?? {})));
+  return Object.fromEntries([...keys].map((k) => [k, round2(median(results.flatMap((r) => (pick(r)?.[k] === undefined ? [] : [toNumber(pick(r)![k]!)]))))]));
+}
 console.log(JSON.stringify({
   runs,
   allOk: results.every((r) => r.ok),
   doublePaid: Math.max(...results.map((r) => r.doublePaid)),
   packs: median(results.map((r) => r.packs)),
-  paid: results[0]!.paid,
-  spent: results[0]!.spent,
+  paid: medianBy((r) => r.paid, (n) => n),
+  spent: medianBy((r) => r.spent, (v) => Number(v)),
+  dropToFirstPaymentMs: medianBy((r) => r.dropToFirstPaymentMs, (n) => n),
   wallMs: round2(median(wall)),
   latencyMs: latency,
 }));

@@ -120,7 +120,7 @@ export interface OrderPlaced {
 
 /** Creates the order at the store and records it; frees the budget when no usable order came back. When the quote
  *  is not known yet it is fetched in parallel, so the price lookup never delays the order request. */
-export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: number; quote: Units | null; reservationId: number; observedAt: number }>(
+export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: number; quote: Units | null; reservationId: number; observedAt: number | null }>(
   async ({ input: { input, count, quote: known, reservationId, observedAt }, signal }) => {
     const quoting = known === null ? input.steps.quote(input.target, signal) : Promise.resolve(known);
     // Handled now so a failing price lookup is never an unhandled rejection while the order is in flight.
@@ -129,7 +129,10 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
     try {
       order = await input.steps.createOrder(input.target, count, {
         signal,
-        onSent: () => input.metrics.record('detectToOrder', performance.now() - observedAt),
+        // Only an order sent on a fresh stock observation measures detection; the next ones of a burst reuse it.
+        onSent: () => {
+          if (observedAt !== null) input.metrics.record('detectToOrder', performance.now() - observedAt);
+        },
       });
     } catch (e) {
       await input.ledger.budget.release(reservationId);

@@ -49,6 +49,8 @@ interface PayerContext {
   left: number;
   soldOut: boolean;
   observedAt: number;
+  /** The stock observation an earlier order of this payer was already measured from (detect-to-order counts once). */
+  measuredObservation: number | null;
   count: number;
   /** Price per pack; null until fetched (alongside the order when a per-pack maximum bounds the reservation). */
   quote: Units | null;
@@ -121,9 +123,9 @@ export const payerMachine = setup({
       const r = outputOf<{ reservationId: number; held: Units }>(event);
       return { reservationId: r.reservationId, held: r.held };
     }),
-    noteOrder: assign(({ event }) => {
+    noteOrder: assign(({ context, event }) => {
       const placed = outputOf<OrderPlaced>(event);
-      return { order: placed.order, respondedAt: placed.respondedAt, quote: placed.quote };
+      return { order: placed.order, respondedAt: placed.respondedAt, quote: placed.quote, measuredObservation: context.observedAt };
     }),
     noteAttempt: assign({ attempt: ({ event }) => outputOf<PaymentAttempt>(event) }),
     noteFailure: assign(({ context, event }) => ({ failures: context.failures + 1, reason: messageOf(event) })),
@@ -142,7 +144,7 @@ export const payerMachine = setup({
 }).createMachine({
   id: 'payer',
   context: ({ input }) => ({
-    input, left: input.left, soldOut: false, observedAt: input.observedAt, count: 0, quote: null, reservationId: 0, held: 0n,
+    input, left: input.left, soldOut: false, observedAt: input.observedAt, measuredObservation: null, count: 0, quote: null, reservationId: 0, held: 0n,
     order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '',
   }),
   initial: 'planning',
@@ -212,7 +214,10 @@ export const payerMachine = setup({
     ordering: {
       invoke: {
         src: 'order',
-        input: ({ context }) => ({ input: context.input, count: context.count, quote: context.quote, reservationId: context.reservationId, observedAt: context.observedAt }),
+        input: ({ context }) => ({
+          input: context.input, count: context.count, quote: context.quote, reservationId: context.reservationId,
+          observedAt: context.measuredObservation === context.observedAt ? null : context.observedAt,
+        }),
         onDone: { target: 'verifying', actions: 'noteOrder' },
         onError: [
           { guard: 'outOfStock', target: 'waiting', actions: ['releaseClaim', assign({ left: 0 }), 'askForStock'] },
