@@ -51,6 +51,23 @@ export function buildProgram(): Command {
 
   withOverrides(
     program
+      .command('orders')
+      .description('list the orders in the ledger: state, method, amount, fee, payment (a table, or --json)')
+      .addOption(configOption().makeOptionMandatory())
+      .option('--json', 'one JSON object per order, one per line')
+      .option('--state <state>', 'only orders in this state (created, paying, paid, unknown, refused, failed, expired)'),
+  ).action(async (opts) => (await import('./orders.js')).ordersCommand(opts));
+
+  withOverrides(
+    program
+      .command('reconcile')
+      .description('settle every payment whose outcome is not known against the chain and Telegram, and report what changed')
+      .addOption(configOption().makeOptionMandatory())
+      .option('--json', 'print one JSON object'),
+  ).action(async (opts) => (await import('./reconcile.js')).reconcileCommand(opts));
+
+  withOverrides(
+    program
       .command('login')
       .description('log an account in to Telegram (phone, code, 2FA password) and save its session (mode 0600) in the data folder')
       .addOption(configOption().makeOptionMandatory())

@@ -2,23 +2,21 @@
  *  a verdict with the fix for a failure; nothing here creates an order or moves money. */
 import 'reflect-metadata';
 import path from 'node:path';
-import { container as rootContainer } from 'tsyringe';
 import { Agent } from 'undici';
 import { createActor } from 'xstate';
 import type { Logger } from 'pino';
 import type { AutomintConfig } from '../config/schema.js';
-import { pluginBlocks, targetAccounts } from '../config/schema.js';
+import { targetAccounts } from '../config/schema.js';
 import { profileSettings } from '../config/profiles.js';
 import { openLedger } from '../ledger/database.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { formatAmount } from '../money.js';
-import { discoverPlugins, registerPlugins } from '../plugins/host.js';
 import type { PaymentMethod } from '../plugins/payment.js';
-import { CONFIG, LEDGER, LOGGER } from '../plugins/tokens.js';
 import { StoreClient } from '../store/store-client.js';
 import { authMachine, configuredToken, jwtExpiry, tokenProvider, webAppToken } from '../actors/auth.js';
 import type { AccountLogin } from '../actors/sniper.js';
-import { WEB_APP_LOGIN, type WebAppLogin } from '../plugins/web-app-login.js';
+import type { WebAppLogin } from '../plugins/web-app-login.js';
+import { loadRunPlugins } from './run-plugins.js';
 import { endpointResolver, endpointsLogic, responseReader } from '../actors/endpoints.js';
 import { limiterGate, limiterLogic } from '../actors/limiter.js';
 import { accountLogins, ledgerPath } from './run-bot.js';
@@ -49,7 +47,7 @@ export async function runDoctor(config: AutomintConfig, log: Logger): Promise<Ch
   try {
     results.push(await ledgerCheck(ledger));
     results.push(...(await poolChecks(ledger, profileSettings(config.profile).breakerCooldownMs)));
-    const loaded = await loadPlugins(config, ledger, log).catch((e: unknown) => e as Error);
+    const loaded = await loadRunPlugins(config, ledger, log).catch((e: unknown) => e as Error);
     if (loaded instanceof Error) {
       results.push({ name: 'plugins', ok: false, detail: loaded.message, fix: 'fix the plugins section of the config (docs/configuration.md)' });
       return results;
@@ -59,7 +57,7 @@ export async function runDoctor(config: AutomintConfig, log: Logger): Promise<Ch
     try {
       for (const account of config.accounts) results.push(...(await accountChecks(config, account, ledger, dispatcher, payments, logins)));
     } finally {
-      await Promise.all(payments.map((p) => p.close().catch(() => undefined)));
+      await loaded.close();
     }
     return results;
   } finally {
@@ -91,16 +89,6 @@ async function poolChecks(ledger: Ledger, breakerCooldownMs: number): Promise<Ch
     const learned = p.learnedLimit !== null && p.learnedWindowMs !== null ? `, learned ${p.learnedLimit} per ${p.learnedWindowMs} ms` : '';
     return { name: `pool ${p.pool}`, ok: true, detail: `open${learned}` };
   });
-}
-
-async function loadPlugins(config: AutomintConfig, ledger: Ledger, log: Logger): Promise<{ payments: PaymentMethod[]; logins: WebAppLogin[] }> {
-  const scope = rootContainer.createChildContainer();
-  scope.register(CONFIG, { useValue: config });
-  scope.register(LOGGER, { useValue: log });
-  scope.register(LEDGER, { useValue: ledger });
-  const discovered = await discoverPlugins(config.plugins.paths);
-  const { scope: plugins, payments } = await registerPlugins(scope, discovered, pluginBlocks(config), new Set(config.targets.flatMap((t) => t.methods)));
-  return { payments, logins: plugins.isRegistered(WEB_APP_LOGIN, true) ? plugins.resolveAll<WebAppLogin>(WEB_APP_LOGIN) : [] };
 }
 
 async function accountChecks(

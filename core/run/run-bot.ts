@@ -2,27 +2,25 @@
  *  the run is stopped; returns the summary. Shared by `automint run` and `automint demo`. */
 import 'reflect-metadata';
 import path from 'node:path';
-import { container as rootContainer } from 'tsyringe';
 import { Agent } from 'undici';
 import { createActor, toPromise } from 'xstate';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AutomintConfig } from '../config/schema.js';
-import { pluginBlocks, targetAccounts, targetSplit } from '../config/schema.js';
+import { targetAccounts, targetSplit } from '../config/schema.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { QuotaSeed } from '../actors/target-quota.js';
 import { profileSettings, type ProfileSettings } from '../config/profiles.js';
 import { secretValues } from '../config/redact.js';
 import { openLedger } from '../ledger/database.js';
-import { discoverPlugins, registerPlugins } from '../plugins/host.js';
-import { CONFIG, LEDGER, LOGGER } from '../plugins/tokens.js';
 import { registerSecrets } from '../telemetry/secret-registry.js';
 import { createActorInspector } from '../telemetry/actor-spans.js';
 import { Attr } from '../telemetry/attributes.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { RunMetrics } from '../actors/run-metrics.js';
 import { purchaseId, sniperMachine, targetKey, type AccountLogin, type RunTarget, type SniperInput } from '../actors/sniper.js';
-import { WEB_APP_LOGIN, type WebAppLogin } from '../plugins/web-app-login.js';
+import type { WebAppLogin } from '../plugins/web-app-login.js';
+import { loadRunPlugins } from './run-plugins.js';
 import { MAX_PACKS_PER_ORDER } from '../store/rate-pools.js';
 import { AutomintError } from '../errors.js';
 import { reconcileOpenIntents } from './reconcile.js';
@@ -53,21 +51,16 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
   const profile = profileSettings(config.profile);
   const ledger = await openLedger(ledgerPath(config));
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
-  const scope = rootContainer.createChildContainer();
-  scope.register(CONFIG, { useValue: config });
-  scope.register(LOGGER, { useValue: log });
-  scope.register(LEDGER, { useValue: ledger });
   const rootSpan = opts.tracing?.rootSpan(undefined, { [Attr.runCommand]: opts.command, [Attr.runMode]: config.dryRun ? 'dry-run' : 'live' });
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   if (opts.signal?.aborted) stop.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const wanted = new Set(config.targets.flatMap((t) => t.methods));
-    const discovered = await discoverPlugins(config.plugins.paths);
-    const { scope: plugins, payments } = await registerPlugins(scope, discovered, pluginBlocks(config), wanted);
+    const plugins = await loadRunPlugins(config, ledger, log);
+    const { payments } = plugins;
     try {
-      const logins = await accountLogins(config, plugins.isRegistered(WEB_APP_LOGIN, true) ? plugins.resolveAll<WebAppLogin>(WEB_APP_LOGIN) : []);
+      const logins = await accountLogins(config, plugins.logins);
       const reconciled = await reconcileOpenIntents(ledger, payments, log, stop.signal);
       if (reconciled.length > 0) log.info({ count: reconciled.length }, 'reconciled open intents from an earlier run');
       // Orders that ended before any intent (a crash while verifying or signing) keep no budget or packs held.
@@ -110,7 +103,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       inspector?.endAll();
       return await summarize(ledger, metrics, output.outcomes, output.stopReason);
     } finally {
-      await Promise.all(payments.map((p) => p.close().catch(() => undefined)));
+      await plugins.close();
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

@@ -1,0 +1,35 @@
+/** The plugins of a configuration, registered the way every command that runs them needs: discovered, validated,
+ *  given the config, logger and ledger, enabled by the targets' methods or their config block. */
+import 'reflect-metadata';
+import { container as rootContainer } from 'tsyringe';
+import type { Logger } from 'pino';
+import { pluginBlocks, type AutomintConfig } from '../config/schema.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { discoverPlugins, registerPlugins } from '../plugins/host.js';
+import type { PaymentMethod } from '../plugins/payment.js';
+import { CONFIG, LEDGER, LOGGER } from '../plugins/tokens.js';
+import { WEB_APP_LOGIN, type WebAppLogin } from '../plugins/web-app-login.js';
+
+export interface RunPlugins {
+  readonly payments: PaymentMethod[];
+  readonly logins: WebAppLogin[];
+  /** Closes every payment method (connections, timers). */
+  close(): Promise<void>;
+}
+
+/** Registers the config's plugins on a fresh child of the root container. */
+export async function loadRunPlugins(config: AutomintConfig, ledger: Ledger, log: Logger): Promise<RunPlugins> {
+  const scope = rootContainer.createChildContainer();
+  scope.register(CONFIG, { useValue: config });
+  scope.register(LOGGER, { useValue: log });
+  scope.register(LEDGER, { useValue: ledger });
+  const wanted = new Set(config.targets.flatMap((t) => t.methods));
+  const { scope: plugins, payments } = await registerPlugins(scope, await discoverPlugins(config.plugins.paths), pluginBlocks(config), wanted);
+  const logins = plugins.isRegistered(WEB_APP_LOGIN, true) ? plugins.resolveAll<WebAppLogin>(WEB_APP_LOGIN) : [];
+  return {
+    payments, logins,
+    close: async () => {
+      await Promise.all(payments.map((p) => p.close().catch(() => undefined)));
+    },
+  };
+}
