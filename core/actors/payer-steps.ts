@@ -39,6 +39,10 @@ export interface PayerInput {
   readonly ledger: Ledger;
   /** Most this ledger may spend in the method's currency. */
   readonly budget: Units;
+  /** Most this account may spend in it (all targets), when limited. */
+  readonly accountBudget?: Units;
+  /** Most this target may cost in it (all accounts), when limited. */
+  readonly targetBudget?: Units;
   readonly policy: PayerPolicy;
   readonly metrics: RunMetrics;
   readonly log: Logger;
@@ -95,21 +99,51 @@ export function amountToHold(input: PayerInput, count: number, quote: Units | nu
   return price + input.policy.feeAllowance;
 }
 
-/** Holds budget for the order in one transaction. */
-export const reserveStep = fromPromise<{ reservationId: number; held: Units }, { input: PayerInput; count: number; quote: Units | null }>(
+/** A budget hold: its reservation, the amount held and the packs it covers (fewer than planned when only that many
+ *  fit the budget). */
+export interface Reserved {
+  readonly reservationId: number;
+  readonly held: Units;
+  readonly count: number;
+}
+
+/** Holds budget for the order in one transaction. When the planned packs do not fit but fewer do, the order shrinks
+ *  to what fits (a 10 TON budget still buys four 2.5 TON packs when orders are planned five at a time). */
+export const reserveStep = fromPromise<Reserved, { input: PayerInput; count: number; quote: Units | null }>(
   async ({ input: { input, count, quote } }) => {
-    const amount = amountToHold(input, count, quote);
-    const r = await input.ledger.budget.reserve({
-      currency: input.currency, amount, account: input.account, target: input.target.key, limits: { total: input.budget },
-    });
-    if (!r.ok) {
-      // Holds of other orders in flight shrink or free when those settle; only spent money makes it final.
-      const spent = await input.ledger.budget.spent(input.currency);
-      throw new BudgetExhausted({ currency: input.currency, reason: r.reason, committed: r.committed.toString(), limit: r.limit.toString() }, spent + amount > r.limit);
+    const limits = {
+      total: input.budget,
+      ...(input.accountBudget === undefined ? {} : { perAccount: input.accountBudget }),
+      ...(input.targetBudget === undefined ? {} : { perTarget: input.targetBudget }),
+    };
+    const request = (n: number) => ({ currency: input.currency, amount: amountToHold(input, n, quote), account: input.account, target: input.target.key, limits });
+    let r = await input.ledger.budget.reserve(request(count));
+    let packs = count;
+    if (!r.ok && count > 1) {
+      const room = r.limit - r.committed;
+      const fits = largestFitting(count - 1, (n) => amountToHold(input, n, quote) <= room);
+      if (fits > 0) {
+        packs = fits;
+        r = await input.ledger.budget.reserve(request(fits));
+      }
     }
-    return { reservationId: r.reservation.id, held: amount };
+    if (!r.ok) {
+      // Holds of other orders in flight shrink or free when those settle; only spent money (in the scope that
+      // refused) makes it final.
+      const scope = r.reason === 'ACCOUNT' ? { account: input.account } : r.reason === 'TARGET' ? { target: input.target.key } : {};
+      const spent = await input.ledger.budget.spent(input.currency, scope);
+      const smallest = amountToHold(input, 1, quote);
+      throw new BudgetExhausted({ currency: input.currency, reason: r.reason, committed: r.committed.toString(), limit: r.limit.toString() }, spent + smallest > r.limit);
+    }
+    return { reservationId: r.reservation.id, held: r.reservation.amount, count: packs };
   },
 );
+
+/** The largest n in 1..max for which `fits(n)` holds (fits is monotone: fewer packs never cost more); 0 when none. */
+function largestFitting(max: number, fits: (n: number) => boolean): number {
+  for (let n = max; n >= 1; n--) if (fits(n)) return n;
+  return 0;
+}
 
 export interface OrderPlaced {
   readonly order: StoreOrder;

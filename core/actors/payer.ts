@@ -22,6 +22,7 @@ import {
   type OrderPlaced,
   type PayerInput,
   type Plan,
+  type Reserved,
 } from './payer-steps.js';
 
 export type { PayerInput, PayerPolicy } from './payer-steps.js';
@@ -119,9 +120,14 @@ export const payerMachine = setup({
       event.type === 'STOCK' ? { left: event.left, observedAt: event.observedAt, soldOut: event.left === 0 } : event.type === 'SOLD_OUT' ? { left: 0, soldOut: true } : {},
     ),
     noteQuote: assign({ quote: ({ event }) => outputOf<Units>(event) }),
+    /** Packs the budget could not cover go back to the target for other payers. */
+    returnUncoveredPacks: ({ context, event }) => {
+      const r = outputOf<Reserved>(event);
+      if (r.count < context.count) context.input.quota.release(context.count - r.count, context.input.method);
+    },
     noteReservation: assign(({ event }) => {
-      const r = outputOf<{ reservationId: number; held: Units }>(event);
-      return { reservationId: r.reservationId, held: r.held };
+      const r = outputOf<Reserved>(event);
+      return { reservationId: r.reservationId, held: r.held, count: r.count };
     }),
     noteOrder: assign(({ context, event }) => {
       const placed = outputOf<OrderPlaced>(event);
@@ -202,7 +208,7 @@ export const payerMachine = setup({
       invoke: {
         src: 'reserve',
         input: ({ context }) => ({ input: context.input, count: context.count, quote: context.quote }),
-        onDone: { target: 'ordering', actions: 'noteReservation' },
+        onDone: { target: 'ordering', actions: ['returnUncoveredPacks', 'noteReservation'] },
         onError: [
           { guard: 'budgetExhausted', target: 'done', actions: ['releaseClaim', assign({ reason: 'budget exhausted' })] },
           // The budget is held by orders in flight: try again at the next stock report, once some have settled.

@@ -26,6 +26,10 @@ export interface PurchaseInput {
   readonly ledger: Ledger;
   /** Budget limits per currency; a currency without one cannot be spent. */
   readonly budget: Partial<Record<Currency, Units>>;
+  /** This account's own limits per currency (across its targets), where set. */
+  readonly accountBudget?: Partial<Record<Currency, Units>>;
+  /** This target's own limits per currency (across its accounts), where set. */
+  readonly targetBudget?: Partial<Record<Currency, Units>>;
   /** Retry policy; each method's own order policy (tolerance, expiry margin, fee allowance) is added per payer. */
   readonly policy: RetryPolicy;
   /** systemId of the target's watcher, asked for a fresh look when an order is refused for stock. */
@@ -136,6 +140,7 @@ export const purchaseMachine = setup({
             target: { key: input.target.key, collection: input.target.collection, character: input.target.character, maxPricePerPack: input.target.maxPricePerPack[method.currency] ?? null },
             steps: method.steps(input.account), quota: input.quota, ledger: input.ledger,
             budget: input.budget[method.currency] ?? 0n,
+            accountBudget: input.accountBudget?.[method.currency], targetBudget: input.targetBudget?.[method.currency],
             policy: { ...input.policy, ...method.orderPolicy, maxPerOrder: Math.min(input.policy.maxPerOrder, method.orderPolicy.maxPerOrder ?? input.policy.maxPerOrder) }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
             left: context.left, observedAt: context.observedAt,
           },

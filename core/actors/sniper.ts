@@ -30,6 +30,8 @@ export interface RunTarget {
   readonly dropAt?: number;
   /** Packs already paid / in flight for this target in the ledger (a restarted run goes on from there). */
   readonly seed: QuotaSeed;
+  /** Most this target may cost, per currency, across its accounts (where set). */
+  readonly budget?: Partial<Record<Currency, Units>>;
   /** How its methods share the packs. */
   readonly split: { readonly policy: SplitPolicy; readonly shares?: Readonly<Record<string, number>>; readonly starsPerTon?: bigint };
 }
@@ -39,6 +41,8 @@ export interface RunAccount {
   readonly wallet: string | undefined;
   /** Where the account's store JWT comes from (its auth actor keeps it fresh). */
   readonly login: AccountLogin;
+  /** Most this account may spend, per currency, across its targets (where set). */
+  readonly budget?: Partial<Record<Currency, Units>>;
 }
 
 /** How an account gets its store JWT: a pasted token, or the store's web-app login through a plugin (Telegram). */
@@ -151,7 +155,8 @@ export const sniperMachine = setup({
             input: {
               purchaseId: id, account: { name: account.name, wallet: account.wallet, store: clients.get(account.name)! },
               target: { key, collection: t.collection, character: t.character, packsWanted: t.packs, maxPricePerPack: t.maxPricePerPack },
-              methods, quota, ledger: input.ledger, budget: input.budget, policy: input.policy, watcherId, metrics: input.metrics,
+              methods, quota, ledger: input.ledger, budget: input.budget, accountBudget: account.budget, targetBudget: t.budget,
+              policy: input.policy, watcherId, metrics: input.metrics,
               log: input.log.child({ purchase: id, account: account.name }), dryRun: input.dryRun,
               split: { policy: t.split.policy, starsPerTon: t.split.starsPerTon },
             },

@@ -73,6 +73,11 @@ const AccountSchema = z
       .string()
       .optional()
       .describe('Name of the entry in `wallets` this account pays TON from. Leave out for an account that does not pay in TON.'),
+    budget: z
+      .object({ TON: tonAmount('Most this account may spend').optional(), XTR: starsAmount('Most this account may spend').optional() })
+      .strict()
+      .optional()
+      .describe('Most this account may spend, per currency, across all its targets (on top of the overall `budget`). A currency left out has only the overall limit.'),
   })
   .strict()
   .describe('A store account (one Telegram user).');
@@ -129,6 +134,11 @@ const TargetSchema = z
       .optional()
       .describe('Names of the accounts that buy this target. Leave out for all accounts.'),
     split: SplitSchema.optional().describe('How this target\'s methods share its packs; leave out to use the top-level `split`.'),
+    budget: z
+      .object({ TON: tonAmount('Most this target may cost').optional(), XTR: starsAmount('Most this target may cost').optional() })
+      .strict()
+      .optional()
+      .describe('Most this target may cost, per currency, across all its accounts (on top of the overall `budget`). A currency left out has only the overall limit.'),
     dropAt: z.iso
       .datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-12-01T12:00:00Z' })
       .optional()

@@ -181,15 +181,16 @@ export class Budget {
     return sumColumns(await query.execute());
   }
 
-  /** What has actually been spent (consumed reservations) in a currency. */
-  async spent(currency: Currency): Promise<Units> {
-    const rows = await this.conn.db
+  /** What has actually been spent (consumed reservations) in a currency, overall or by one account or target. */
+  async spent(currency: Currency, scope: { account?: string; target?: string } = {}): Promise<Units> {
+    let query = this.conn.db
       .selectFrom('budget_reservations')
       .select('amount')
       .where('currency', '=', currency)
-      .where('state', '=', 'consumed')
-      .execute();
-    return sumColumns(rows);
+      .where('state', '=', 'consumed');
+    if (scope.account !== undefined) query = query.where('account', '=', scope.account);
+    if (scope.target !== undefined) query = query.where('target', '=', scope.target);
+    return sumColumns(await query.execute());
   }
 
   /** The reservation, or undefined when there is none. */

@@ -48,6 +48,12 @@ export function ledgerPath(config: AutomintConfig): string {
 export async function runBot(opts: RunOptions): Promise<RunSummary> {
   const { config, log } = opts;
   registerSecrets(secretValues(config));
+  // Crash injection for the crash tests (AUTOMINT_CRASH_AT / AUTOMINT_CRASH_RANDOM): loaded only when asked for, and
+  // checked before anything is opened, so a mistyped point stops the run with a config error (exit 2).
+  const crash = process.env.AUTOMINT_CRASH_AT || process.env.AUTOMINT_CRASH_RANDOM
+    ? (await import('./crash-switch.js')).crashSwitchFromEnv(process.env)
+    : undefined;
+  crash?.arm();
   const profile = profileSettings(config.profile);
   const ledger = await openLedger(ledgerPath(config));
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
@@ -73,7 +79,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
         const seed = await packsSoFar(ledger, accounts.map((a) => purchaseId(t, a)), t.methods);
         const split = targetSplit(config, t);
         targets.push({ collection: t.collection, character: t.character, packs: t.packs, maxPricePerPack: t.maxPricePerPack,
-          methods: t.methods, accounts, seed, split, dropAt: t.dropAt === undefined ? undefined : Date.parse(t.dropAt) });
+          methods: t.methods, accounts, seed, split, budget: t.budget, dropAt: t.dropAt === undefined ? undefined : Date.parse(t.dropAt) });
         const { paid, inFlight } = seed;
         log.info({ target: targetKey(t), packs: t.packs, paid, inFlight, methods: t.methods, accounts }, 'target armed');
       }
@@ -83,9 +89,9 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
         : undefined;
       const sniper = createActor(sniperMachine, {
         systemId: 'sniper',
-        inspect: inspector,
+        inspect: crash ? crash.alongside(inspector) : inspector,
         input: {
-          accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, login: logins.get(a.name)! })),
+          accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, login: logins.get(a.name)!, budget: a.budget })),
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           ...profileInputs(profile),
@@ -106,6 +112,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       await plugins.close();
     }
   } finally {
+    crash?.disarm();
     opts.signal?.removeEventListener('abort', onAbort);
     rootSpan?.end();
     await dispatcher.close().catch(() => undefined);

@@ -142,12 +142,25 @@ describe('payer', () => {
     expect((await ledger.orders.list({ state: 'paid' }))).toEqual([]);
   });
 
-  it('stops with "budget exhausted" and creates no order when the budget cannot hold one', async () => {
+  it('stops with "budget exhausted" and creates no order when the budget cannot hold one pack', async () => {
     const m = new ScriptedMethod(() => ledger);
-    const { actor } = start(m, { budget: toNano('10') });
+    const { actor } = start(m, { budget: toNano('2') });
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect(done(actor)?.reason).toBe('budget exhausted');
     expect(m.orders).toEqual([]);
+  });
+
+  it('shrinks an order to the packs the budget can hold, and gives the rest back to the target', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    const quota = new TargetQuota(10);
+    const { actor } = start(m, { budget: toNano('10'), quota });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('budget exhausted');
+    // Held at the 3 TON maximum per pack, 10 TON holds three packs, not the five planned.
+    expect(m.orders.map((o) => o.count)).toEqual([3]);
+    expect(m.sent).toEqual(['o1']);
+    expect(quota.claim(10)).toBe(7);
+    expect(await ledger.budget.committed('TON')).toBeLessThanOrEqual(toNano('10'));
   });
 
   it('never spends more than the budget across orders', async () => {
@@ -155,7 +168,9 @@ describe('payer', () => {
     const { actor } = start(m, { budget: toNano('16') });
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect(done(actor)?.reason).toBe('budget exhausted');
-    expect(m.sent).toEqual(['o1']);
+    // 5 packs spend 12.5 TON; the 3.5 left holds one more pack at the 3 TON maximum.
+    expect(m.orders.map((o) => o.count)).toEqual([5, 1]);
+    expect(m.sent).toEqual(['o1', 'o2']);
     expect(await ledger.budget.committed('TON')).toBeLessThanOrEqual(toNano('16'));
   });
 
@@ -257,7 +272,7 @@ describe('payer', () => {
   });
 
   it('waits, instead of giving up, while the budget is only held by other orders in flight', async () => {
-    const other = await ledger.budget.reserve({ currency: 'TON', amount: toNano('90'), account: 'bob', target: '1:1', limits: { total: toNano('100') } });
+    const other = await ledger.budget.reserve({ currency: 'TON', amount: toNano('98'), account: 'bob', target: '1:1', limits: { total: toNano('100') } });
     if (!other.ok) throw new Error('setup: reservation refused');
     const m = new ScriptedMethod(() => ledger);
     const { actor, payer } = start(m);
