@@ -213,9 +213,16 @@ export const purchaseMachine = setup({
       invoke: {
         src: 'rank',
         input: ({ context }) => context.input,
-        onDone: { target: 'buying', actions: 'noteRanking' },
+        // A sell-out seen while ranking ends the purchase as it would have before buying.
+        onDone: [
+          { guard: 'soldOut', target: 'done', actions: assign({ reasons: ['sold out before buying'] }) },
+          { target: 'buying', actions: 'noteRanking' },
+        ],
         // Without prices the configured order stands: buying must not wait on a price lookup.
-        onError: 'buying',
+        onError: [
+          { guard: 'soldOut', target: 'done', actions: assign({ reasons: ['sold out before buying'] }) },
+          { target: 'buying' },
+        ],
       },
       on: {
         STOCK: { actions: 'noteStock' },

@@ -141,7 +141,11 @@ export const sniperMachine = setup({
       }
       for (const t of input.targets) {
         const key = targetKey(t);
-        const quota = new TargetQuota(t.packs, t.seed, t.split.policy === 'split' ? t.split.shares : undefined);
+        // Only the target's own methods share its packs: a share named for a method it does not use would strand packs.
+        const shares = t.split.policy === 'split' && t.split.shares
+          ? Object.fromEntries(Object.entries(t.split.shares).filter(([m]) => t.methods.includes(m)))
+          : undefined;
+        const quota = new TargetQuota(t.packs, t.seed, shares);
         // In the configured order: under `cheapest` it breaks ties and orders the fallbacks.
         const methods = t.methods.flatMap((id) => input.payments.filter((m) => m.id === id));
         const ids: string[] = [];

@@ -111,6 +111,15 @@ const SplitSchema = z
   })
   .strict();
 
+/** A target's split: every key optional, so what it leaves out comes from the top-level `split`. */
+const TargetSplitSchema = z
+  .object({
+    policy: z.enum(SPLIT_POLICIES).optional().describe('As `split.policy`, for this target.'),
+    shares: SplitSchema.shape.shares,
+    starsPerTon: SplitSchema.shape.starsPerTon,
+  })
+  .strict();
+
 const TargetSchema = z
   .object({
     collection: z.number().int().positive().describe('Stickerdom collection id.'),
@@ -133,7 +142,9 @@ const TargetSchema = z
       .min(1, { error: 'list at least one account, or leave the key out for all accounts' })
       .optional()
       .describe('Names of the accounts that buy this target. Leave out for all accounts.'),
-    split: SplitSchema.optional().describe('How this target\'s methods share its packs; leave out to use the top-level `split`.'),
+    split: TargetSplitSchema.optional().describe(
+      'How this target\'s methods share its packs: keys set here replace the top-level `split`\'s, the others are inherited.',
+    ),
     budget: z
       .object({ TON: tonAmount('Most this target may cost').optional(), XTR: starsAmount('Most this target may cost').optional() })
       .strict()
@@ -255,7 +266,7 @@ function crossCheck(cfg: Shape, ctx: z.RefinementCtx): void {
       }
     });
     if (target.methods.length === 0) issue(['targets', i, 'methods'], 'list at least one payment method');
-    const split = target.split ?? cfg.split;
+    const split = mergedSplit(cfg.split, target.split);
     const where = target.split ? ['targets', i, 'split'] : ['split'];
     if (split.policy === 'split') {
       const missing = target.methods.filter((m) => split.shares?.[m] === undefined);
@@ -286,9 +297,18 @@ export type TargetConfig = AutomintConfig['targets'][number];
 export type BudgetConfig = AutomintConfig['budget'];
 export type SplitConfig = AutomintConfig['split'];
 
-/** The split a target follows: its own, or the top-level one. */
+/** The split a target follows: the top-level one with the target's own keys over it. */
 export function targetSplit(cfg: AutomintConfig, target: TargetConfig): SplitConfig {
-  return target.split ?? cfg.split;
+  return mergedSplit(cfg.split, target.split);
+}
+
+function mergedSplit(top: Shape['split'], own: Shape['targets'][number]['split']): Shape['split'] {
+  if (!own) return top;
+  return {
+    policy: own.policy ?? top.policy,
+    ...(own.shares ?? top.shares ? { shares: own.shares ?? top.shares } : {}),
+    ...(own.starsPerTon ?? top.starsPerTon ? { starsPerTon: own.starsPerTon ?? top.starsPerTon } : {}),
+  };
 }
 
 /** The configuration blocks of plugins by id (everything under `plugins` except `paths`). */

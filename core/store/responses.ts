@@ -153,7 +153,7 @@ export const starsInvoiceSchema = z
   })
   .loose()
   .transform((o, ctx) => {
-    const link = o.url ?? o.invoice_url ?? o.payment_url;
+    const link = [o.url, o.invoice_url, o.payment_url].find((l) => l !== undefined && l.length > 0);
     if (link === undefined || link.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'no invoice link (url, invoice_url or payment_url)' });
       return z.NEVER;
