@@ -21,3 +21,12 @@ export class AutomintError extends Error {
 export function hasCode(e: unknown, code: string): boolean {
   return e instanceof AutomintError && e.code === code;
 }
+
+/** True when `e` (or an error it wraps) says that trying again cannot help until a person acts: a refused login, a
+ *  missing or revoked session, an expired pasted token. Such errors carry `details.permanent === true`. */
+export function isPermanent(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 10; c = (c as { cause?: unknown }).cause, depth++) {
+    if (c instanceof AutomintError && c.details['permanent'] === true) return true;
+  }
+  return false;
+}

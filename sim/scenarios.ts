@@ -1,6 +1,7 @@
 /** Named scenarios of the simulated world, selectable from tests, benchmarks, `automint demo` and `automint world`:
  *  the demo drop, and the same drop behind a store at its worst (tight limits, errors, broken bodies, slow answers,
- *  dropped connections, 429 storms, short-lived tokens), plus a fixed published limit for the limiter benchmark. */
+ *  dropped connections, 429 storms, short-lived tokens, twisted Stars invoices, refused logins), the demo with buyers
+ *  Telegram asks to verify Stars payments, plus a fixed published limit for the limiter benchmark. */
 import { AutomintError } from '../core/errors.js';
 import type { StoreScenario } from './store/index.js';
 
@@ -103,6 +104,14 @@ const LIMITER_BENCH: WorldScenario = {
   }),
 };
 
+/** The demo with buyers whose every Stars payment Telegram wants verified in an app (paymentVerificationNeeded). */
+const STARS_VERIFICATION: WorldScenario = {
+  ...DEMO_SCENARIO,
+  name: 'stars-verification',
+  description: 'the demo drop, but Telegram asks both buyers to verify every Stars payment in an app: only TON can buy',
+  buyers: DEMO_SCENARIO.buyers.map((b) => ({ ...b, requireVerification: true })),
+};
+
 const ALL: readonly WorldScenario[] = [
   DEMO_SCENARIO,
   hostileDemo('hostile-429', 'the demo behind tight rate limits (3/s per token, 10/s per IP, bans), x-ratelimit-reset in epoch seconds', {
@@ -130,6 +139,19 @@ const ALL: readonly WorldScenario[] = [
     faults: { retryAfterStorm: { burst: 20, retryAfterSec: 2 } },
   }),
   hostileDemo('token-expiry', 'store tokens live 5 s, so every account must refresh its token during the run', { tokenTtlSec: 5 }),
+  hostileDemo('hostile-stars-no-slug', 'every Stars buy answers a link to the bot without an invoice slug: nothing can be paid with Stars', {
+    faults: { starsLinkWithoutSlug: { rate: 1 } },
+  }),
+  hostileDemo('hostile-stars-overprice', 'every Stars invoice asks twice the quoted price', {
+    faults: { starsOverprice: { rate: 1 } },
+  }),
+  hostileDemo('hostile-stars-currency', 'every Stars invoice is in USD instead of Stars (XTR)', {
+    faults: { starsForeignCurrency: { rate: 1 } },
+  }),
+  hostileDemo('hostile-auth-refused', 'the store refuses every login (401 invalid_init_data), whatever the initData', {
+    faults: { authRefuse: { rate: 1 } },
+  }),
+  STARS_VERIFICATION,
   LIMITER_BENCH,
 ];
 

@@ -2,7 +2,7 @@
  *  they expire (the JWT's `exp`), and how it holds one without ever printing it. */
 import { inspect } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StoreHttpError, StoreRateLimited, StoreTokenUnavailable } from '../store/store-error.js';
+import { StoreAuthError, StoreHttpError, StoreRateLimited, StoreTokenUnavailable } from '../store/store-error.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
 
 /** Where an account's tokens come from: the pasted token today, Telegram initData → `POST /auth` next. */
@@ -78,6 +78,14 @@ export function webAppToken(login: WebAppLogin, account: string, store: () => St
         try {
           return await store().logIn(initData, signal);
         } catch (e) {
+          // The store read the login data and said no: fresh initData from the same session will not change that.
+          if (e instanceof StoreAuthError && (e.status === 401 || e.status === 403)) {
+            const code = (e.details['errorCode'] as string | undefined) ?? `HTTP ${e.status}`;
+            throw new StoreAuthError(e.status, { op: 'auth', account, permanent: true }, {
+              code: 'STORE_LOGIN_REFUSED',
+              message: `the store refused the ${login.id} login of account ${account} (${code}): check the session with \`automint session info --account ${account}\` and log in again with \`automint login --account ${account}\``,
+            });
+          }
           const waitMs = busyWaitMs(e);
           if (waitMs === null) throw e;
           await sleep(waitMs, undefined, { signal });

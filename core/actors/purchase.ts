@@ -2,7 +2,9 @@
  *  stock, then buys through one payer per enabled payment method, in parallel, until the target count is reached,
  *  stock or budget runs out, or the run stops. Talks to: watcher (STOCK/SOLD_OUT in, POLL_NOW out), payers (PAYER.*
  *  and their outputs in; STOCK, SOLD_OUT, STOP out), the ledger; its output reaches the sniper when it ends. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { isPermanent } from '../errors.js';
 import type { Logger } from 'pino';
 import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -80,6 +82,24 @@ interface PurchaseContext {
 /** The payer's child id (also its systemId) for one method of one purchase. */
 export const payerId = (method: string, purchaseId: string): string => `pay:${method}:${purchaseId}`;
 
+/** How long arming waits before asking again for a token the store or Telegram could not give yet. */
+const LOGIN_RETRY_MS = 5_000;
+
+/** The account's store token, obtained while arming so the drop does not wait for a login. A failure that only a
+ *  person can fix (a refused login, no session, an expired pasted token) fails arming; a passing one (the store busy
+ *  or unreachable) is tried again until it works or the run stops. */
+async function warmUpLogin(input: PurchaseInput, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    try {
+      return await input.account.store.warmUp(signal);
+    } catch (e) {
+      if (isPermanent(e) || signal.aborted) throw e;
+      input.log.warn({ err: e }, 'no store token yet; trying again');
+      await sleep(LOGIN_RETRY_MS, undefined, { signal });
+    }
+  }
+}
+
 /** The methods from cheapest to dearest, for the `cheapest` policy. */
 const rankLogic = fromPromise<string[], PurchaseInput>(async ({ input, signal }) => {
   const ranked = await rankMethods(
@@ -97,7 +117,7 @@ const armLogic = fromPromise<void, PurchaseInput>(async ({ input, signal }) => {
     account: input.account.name, packsWanted: input.target.packsWanted,
   });
   await input.ledger.purchases.setState(input.purchaseId, 'arming');
-  await Promise.all(input.methods.map((m) => m.prepare(input.account, signal)));
+  await Promise.all([warmUpLogin(input, signal), ...input.methods.map((m) => m.prepare(input.account, signal))]);
   await input.ledger.purchases.setState(input.purchaseId, 'armed');
 });
 

@@ -82,6 +82,11 @@ export class StoreClient {
     return this.opts.account;
   }
 
+  /** Gets the account's token ready (its auth actor logs in when it has none); rejects as the auth actor does. */
+  async warmUp(signal?: AbortSignal): Promise<void> {
+    await this.tokens.current(signal);
+  }
+
   /** `GET /api/v1/shop/settings`. */
   async settings(signal?: AbortSignal): Promise<ShopSettings> {
     const r = await this.call({ op: 'settings', method: 'GET', path: '/api/v1/shop/settings', priority: 'read', schema: shopSettingsSchema, signal });

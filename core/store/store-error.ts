@@ -30,6 +30,8 @@ type AuthFacts = {
   readonly url?: string;
   readonly errorCode?: string;
   readonly account?: string;
+  /** Trying again cannot help until a person acts (see isPermanent). */
+  readonly permanent?: boolean;
 };
 
 /** The token was refused (401/403 or an auth error code): re-authenticate; never read as "not found". `status` is
@@ -61,7 +63,7 @@ export class StoreTokenUnavailable extends StoreAuthError {
     readonly facts: { readonly account?: string; readonly source: string; readonly expiredAt?: number; readonly timeoutMs?: number },
     cause?: unknown,
   ) {
-    super(null, { account: facts.account }, {
+    super(null, { account: facts.account, ...(permanentToken(reason, facts.source) ? { permanent: true } : {}) }, {
       code: `STORE_TOKEN_${reason.toUpperCase()}`,
       message: tokenUnavailableMessage(reason, facts),
       cause,
@@ -72,6 +74,11 @@ export class StoreTokenUnavailable extends StoreAuthError {
   forAccount(account: string): StoreTokenUnavailable {
     return new StoreTokenUnavailable(this.reason, { ...this.facts, account }, this.cause);
   }
+}
+
+/** A pasted token that expired or was refused stays so until a person pastes another. */
+function permanentToken(reason: TokenUnavailableReason, source: string): boolean {
+  return source === 'configured' && (reason === 'expired' || reason === 'refused');
 }
 
 function tokenUnavailableMessage(

@@ -2,7 +2,7 @@
  *  `POST /shop/buy` → invoice link → slug → payment form, checks (Stars, the store's own bot, the packs asked, the
  *  balance), and a payment attempt carrying the form. An order that must not be paid is still returned — with its
  *  refusal — so the ledger records why. */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Api } from 'telegram';
 import type { Logger } from 'pino';
 import type { Stars, Units } from '../../core/money.js';
@@ -52,8 +52,9 @@ export class StarsSteps implements PaymentSteps {
     const { invoiceLink } = await this.account.store.buyStars({ collection: target.collection, character: target.character, count }, opts);
     const slug = invoiceSlug(invoiceLink);
     if (slug === null) {
-      // No slug, no form: nothing can be paid. The link itself may be anything, so only its hash names the order.
-      const id = `invoice-${createHash('sha256').update(invoiceLink).digest('hex').slice(0, 16)}`;
+      // No slug, no form: nothing can ever be paid for it, so the name only has to be unique (a store that answers
+      // slug-less links answers the same link every time). The link's hash says which link it was.
+      const id = `invoice-${createHash('sha256').update(invoiceLink).digest('hex').slice(0, 8)}-${randomUUID().slice(0, 8)}`;
       return refused(id, count, 0n, '', 'the invoice link has no slug (expected t.me/$slug, t.me/invoice/slug or tg://invoice?slug=)');
     }
     const conn = await this.connection();

@@ -12,7 +12,7 @@ function loginAdvice(account: string | undefined): string {
 /** No saved session for the account. */
 export class TelegramSessionMissing extends AutomintError {
   constructor(readonly account: string) {
-    super('TELEGRAM_SESSION_MISSING', `account ${account} has no Telegram session: ${loginAdvice(account)}`, { account });
+    super('TELEGRAM_SESSION_MISSING', `account ${account} has no Telegram session: ${loginAdvice(account)}`, { account, permanent: true });
   }
 }
 
@@ -20,7 +20,7 @@ export class TelegramSessionMissing extends AutomintError {
 export class TelegramSessionInvalid extends AutomintError {
   constructor(readonly account: string | undefined, readonly reason: string) {
     const who = account === undefined ? 'the saved Telegram session' : `the Telegram session of account ${account}`;
-    super('TELEGRAM_SESSION_INVALID', `${who} is no longer valid (${reason}): ${loginAdvice(account)}`, { account, reason });
+    super('TELEGRAM_SESSION_INVALID', `${who} is no longer valid (${reason}): ${loginAdvice(account)}`, { account, reason, permanent: true });
   }
 }
 
@@ -30,7 +30,7 @@ export class TelegramNotConfigured extends AutomintError {
     super(
       'TELEGRAM_NOT_CONFIGURED',
       detail ?? `Telegram is not configured (${missing.join(', ')} missing): set plugins.stars.apiId and apiHash from my.telegram.org`,
-      { missing: [...missing] },
+      { missing: [...missing], permanent: true },
     );
   }
 }

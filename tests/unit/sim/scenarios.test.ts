@@ -19,6 +19,11 @@ describe('world scenarios', () => {
         'retry-after-storm',
         'token-expiry',
         'limiter-bench',
+        'hostile-stars-no-slug',
+        'hostile-stars-overprice',
+        'hostile-stars-currency',
+        'hostile-auth-refused',
+        'stars-verification',
       ].sort(),
     );
     for (const [name, s] of Object.entries(SCENARIOS)) {

@@ -130,8 +130,9 @@ function start(methods: FakeMethod[], opts: { policy: SplitPolicy; wanted?: numb
   const spawned: string[] = [];
   const account: PaymentAccount = {
     name: 'alice', wallet: undefined,
-    // The fake methods never call the store: they are the boundary under test's stand-in.
-    store: {} as unknown as StoreClient,
+    // The fake methods never call the store: they are the boundary under test's stand-in. Arming only gets the
+    // account's token ready.
+    store: { warmUp: async () => undefined } as unknown as StoreClient,
   };
   const input: PurchaseInput = {
     purchaseId: PURCHASE, account,

@@ -1,6 +1,7 @@
 /** Store tokens from the web-app login: fresh initData from a WebAppLogin, exchanged through the store's login call;
  *  busy answers (the limiter holding the call, 429, 5xx) are waited out as told, within the caller's signal; a refusal
  *  ends the attempt at once. The login plugin and the store call are scripted here. */
+import { isPermanent } from '../../../../core/errors.js';
 import { describe, expect, it } from 'vitest';
 import { obtainWithin, webAppToken, type StoreLogin } from '../../../../core/actors/auth-token.js';
 import type { WebAppLogin } from '../../../../core/plugins/web-app-login.js';
@@ -114,9 +115,14 @@ describe('webAppToken', () => {
   });
 
   it('gives up at once when the store refuses the initData (401 invalid_init_data)', async () => {
-    const refused = new StoreAuthError(401, { op: 'auth', url: AUTH_URL });
+    const refused = new StoreAuthError(401, { op: 'auth', url: AUTH_URL, errorCode: 'invalid_init_data' });
     const s = store(refused, JWT);
-    expect(await failure(webAppToken(telegram(), 'alice', () => s).obtain(new AbortController().signal))).toBe(refused);
+    const e = await failure(webAppToken(telegram(), 'alice', () => s).obtain(new AbortController().signal));
+    // A refused login is permanent (arming fails at once) and says what to do, naming the account.
+    expect(e).toBeInstanceOf(StoreAuthError);
+    expect(e).toMatchObject({ code: 'STORE_LOGIN_REFUSED', status: 401 });
+    expect(isPermanent(e)).toBe(true);
+    expect((e as Error).message).toMatch(/account alice \(invalid_init_data\).*automint login --account alice/);
     expect(s.calls).toHaveLength(1);
   });
 
