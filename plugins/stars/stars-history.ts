@@ -1,32 +1,61 @@
-/** Finding a Stars payment after the fact, keyed by our own id — the invoice slug — never by a time window: the
- *  Stars transaction history names the service message of each payment, and that message (messageActionPaymentSent)
- *  names the slug it paid. */
+/** Finding a Stars payment after the fact, keyed by our own id — the invoice slug — never by a time window. Paying an
+ *  invoice by slug leaves a service message in the chat with the store's bot, `messageActionPaymentSent`, that names
+ *  the slug: the bot chat is searched first. The Stars transaction history is searched too, through the message a
+ *  transaction names when it names one. Both searches together are bounded in time. */
+import bigInt from 'big-integer';
 import { Api } from 'telegram';
-import type { TelegramConnection } from './telegram-connection.js';
+import type { ResolvedBot, TelegramConnection } from './telegram-connection.js';
 
-/** How far back the history is read: pages of PAGE_SIZE transactions. A run pays far fewer. */
-const PAGE_SIZE = 50;
-const MAX_PAGES = 40;
+/** Messages of the bot chat read back, newest first: a run pays far fewer invoices than this. */
+const CHAT_PAGE = 100;
+const CHAT_PAGES = 5;
+/** Stars transactions read back. */
+const HISTORY_PAGE = 50;
+const HISTORY_PAGES = 4;
+/** Longest one look-up may take, whatever Telegram does meanwhile (a payer waiting on it holds a STOP back). */
+export const LOOK_UP_TIMEOUT_MS = 30_000;
 
-/** A payment found in the history. */
+/** A payment found. */
 export interface FoundPayment {
-  readonly transactionId: string;
+  /** The service message of the payment in the bot chat. */
   readonly msgId: number;
-  /** Stars taken (positive). */
+  /** Stars taken, as the message says. */
   readonly amount: bigint;
 }
 
-/** The outgoing Stars payment of the invoice `slug`, or null when the history holds none. */
-export async function findStarsPayment(conn: TelegramConnection, slug: string, signal?: AbortSignal): Promise<FoundPayment | null> {
-  let offset = '';
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const status = await conn.invoke(
-      new Api.payments.GetStarsTransactions({ peer: new Api.InputPeerSelf(), outbound: true, offset, limit: PAGE_SIZE }),
+/** The Stars payment of the invoice `slug`, or null when neither the bot chat nor the Stars history shows one. */
+export async function findStarsPayment(conn: TelegramConnection, bot: ResolvedBot, slug: string, signal?: AbortSignal): Promise<FoundPayment | null> {
+  const bounded = AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(LOOK_UP_TIMEOUT_MS)]);
+  return (await inBotChat(conn, bot, slug, bounded)) ?? (await inStarsHistory(conn, slug, bounded));
+}
+
+async function inBotChat(conn: TelegramConnection, bot: ResolvedBot, slug: string, signal: AbortSignal): Promise<FoundPayment | null> {
+  let offsetId = 0;
+  for (let page = 0; page < CHAT_PAGES; page++) {
+    const answer = await conn.invoke(
+      new Api.messages.GetHistory({ peer: bot.inputPeer, offsetId, limit: CHAT_PAGE, addOffset: 0, maxId: 0, minId: 0, offsetDate: 0, hash: bigInt(0) }),
       { signal },
     );
-    const withMessage = (status.history ?? []).filter((t) => t.msgId !== undefined && t.peer instanceof Api.StarsTransactionPeer);
-    if (withMessage.length > 0) {
-      const found = await matchSlug(conn, withMessage, slug, signal);
+    const messages = 'messages' in answer ? answer.messages : [];
+    const found = paymentIn(messages, slug);
+    if (found) return found;
+    if (messages.length < CHAT_PAGE) return null;
+    offsetId = messages[messages.length - 1]!.id;
+  }
+  return null;
+}
+
+async function inStarsHistory(conn: TelegramConnection, slug: string, signal: AbortSignal): Promise<FoundPayment | null> {
+  let offset = '';
+  for (let page = 0; page < HISTORY_PAGES; page++) {
+    const status = await conn.invoke(
+      new Api.payments.GetStarsTransactions({ peer: new Api.InputPeerSelf(), outbound: true, offset, limit: HISTORY_PAGE }),
+      { signal },
+    );
+    const ids = (status.history ?? []).flatMap((t) => (t.msgId === undefined ? [] : [t.msgId]));
+    if (ids.length > 0) {
+      const answer = await conn.invoke(new Api.messages.GetMessages({ id: ids.map((id) => new Api.InputMessageID({ id })) }), { signal });
+      const found = paymentIn('messages' in answer ? answer.messages : [], slug);
       if (found) return found;
     }
     if (!status.nextOffset || (status.history ?? []).length === 0) return null;
@@ -35,19 +64,11 @@ export async function findStarsPayment(conn: TelegramConnection, slug: string, s
   return null;
 }
 
-async function matchSlug(conn: TelegramConnection, txs: Api.StarsTransaction[], slug: string, signal?: AbortSignal): Promise<FoundPayment | null> {
-  const answer = await conn.invoke(
-    new Api.messages.GetMessages({ id: txs.map((t) => new Api.InputMessageID({ id: t.msgId! })) }),
-    { signal },
-  );
-  const messages = 'messages' in answer ? answer.messages : [];
+function paymentIn(messages: readonly Api.TypeMessage[], slug: string): FoundPayment | null {
   for (const m of messages) {
-    if (!(m instanceof Api.MessageService) || !(m.action instanceof Api.MessageActionPaymentSent)) continue;
-    if (m.action.invoiceSlug !== slug || m.action.currency !== 'XTR') continue;
-    const tx = txs.find((t) => t.msgId === m.id);
-    if (!tx) continue;
-    const stars = tx.stars instanceof Api.StarsAmount ? BigInt(tx.stars.amount.toString()) : 0n;
-    return { transactionId: tx.id, msgId: m.id, amount: stars < 0n ? -stars : stars };
+    if (m instanceof Api.MessageService && m.action instanceof Api.MessageActionPaymentSent && m.action.invoiceSlug === slug && m.action.currency === 'XTR') {
+      return { msgId: m.id, amount: BigInt(m.action.totalAmount.toString()) };
+    }
   }
   return null;
 }

@@ -15,9 +15,14 @@ import { requestInitData } from './init-data.js';
 import { readSession, sessionPath } from './session-file.js';
 import { interpretSend, lookUp, sendForm, type StarsPayload } from './stars-attempt.js';
 import { StarsSteps, starsBalance } from './stars-steps.js';
+import { AccountStars } from './account-stars.js';
 import { TelegramConnection } from './telegram-connection.js';
 import { TelegramNotConfigured, TelegramSessionMissing } from './telegram-error.js';
 import { STARS_CONFIG } from './tokens.js';
+
+/** How long after preparing a form reconciliation may still send it: about a store order's life, so a payment cut off
+ *  by a crash is finished, but a form from an old run is never paid out of the blue. */
+export const RESEND_WINDOW_MS = 5 * 60_000;
 
 @injectable()
 export class StarsPayment implements PaymentMethod, WebAppLogin {
@@ -25,6 +30,7 @@ export class StarsPayment implements PaymentMethod, WebAppLogin {
   readonly currency = 'XTR' as const;
   readonly orderPolicy: { toleranceBps: number; expiryMarginMs: number; feeAllowance: Stars; maxPerOrder: number };
   private readonly connections = new Map<string, Promise<TelegramConnection>>();
+  private readonly accountStars = new AccountStars();
   private readonly log: Logger;
 
   constructor(
@@ -76,6 +82,8 @@ export class StarsPayment implements PaymentMethod, WebAppLogin {
 
   async prepare(account: PaymentAccount, signal: AbortSignal): Promise<void> {
     const conn = await this.connection(account.name, signal);
+    // Resolved now so the first order of the drop does not wait for it.
+    await conn.resolveBot(this.stars.bot, signal);
     const balance = await starsBalance(conn, signal);
     this.log.info({ account: account.name, balance: balance.toString() }, 'stars ready');
   }
@@ -86,24 +94,31 @@ export class StarsPayment implements PaymentMethod, WebAppLogin {
   }
 
   steps(account: PaymentAccount): PaymentSteps {
-    return new StarsSteps(account, () => this.connection(account.name), this.stars, this.log.child({ account: account.name }));
+    return new StarsSteps(account, () => this.connection(account.name), this.stars, this.log.child({ account: account.name }), this.accountStars);
   }
 
-  /** Settles a payment whose outcome is unknown: the Stars history by slug first; when it holds nothing, the same form
-   *  is sent again — a form pays at most once (FORM_ID_EXPIRED), so this finishes what may have been cut off without
-   *  any risk of paying twice. */
+  /** Settles a payment whose outcome is unknown, by its invoice slug. Found in the bot chat or the Stars history:
+   *  paid. Not found, and the form still young (RESEND_WINDOW_MS): the same form is sent again, which finishes a
+   *  payment cut off before it left — a form pays at most once, so it cannot pay twice. Not found and older: it did
+   *  not happen (no request of a dead process can still arrive), unless the look-up itself failed (unknown). */
   async reconcile(intent: OpenIntent, signal: AbortSignal): Promise<Settlement> {
     const p = intent.payload as Partial<StarsPayload>;
     if (typeof p.slug !== 'string' || typeof p.formId !== 'string' || typeof p.account !== 'string' || !/^-?\d+$/.test(p.formId)) {
       return { outcome: 'unknown', reason: 'intent payload is incomplete' };
     }
-    const payload: StarsPayload = { slug: p.slug, formId: p.formId, account: p.account, botId: String(p.botId ?? '') };
+    const payload: StarsPayload = { slug: p.slug, formId: p.formId, account: p.account, botId: String(p.botId ?? ''), preparedAt: Number(p.preparedAt ?? 0) };
     const conn = await this.connection(payload.account, signal);
-    const seen = await lookUp(conn, payload, { outcome: 'look-up', reason: 'reconciling', formSpent: false }, signal);
-    if (seen.outcome === 'paid') return seen;
-    const verdict = interpretSend(await sendForm(conn, payload, signal), payload);
+    const bot = await conn.resolveBot(this.stars.bot, signal);
+    const notFound = `no payment of invoice ${payload.slug} in the bot chat or the Stars history`;
+    const first = await lookUp(conn, bot, payload, 'reconciling', { outcome: 'not-paid', reason: notFound }, signal);
+    if (first.outcome !== 'not-paid') return first;
+    if (Date.now() - payload.preparedAt > RESEND_WINDOW_MS) return { outcome: 'not-paid', reason: `${notFound}, and the form is too old to send again` };
+    const sent = await sendForm(conn, payload, signal, this.stars.maxFloodWaitSec);
+    const verdict = interpretSend(sent, payload);
     if (verdict.outcome !== 'look-up') return verdict;
-    return lookUp(conn, payload, verdict, signal);
+    return lookUp(conn, bot, payload, verdict.reason, sent.reconnected
+      ? { outcome: 'unknown', reason: `${verdict.reason}; ${notFound} yet` }
+      : { outcome: 'not-paid', reason: `${verdict.reason}; ${notFound}` }, signal);
   }
 
   async close(): Promise<void> {

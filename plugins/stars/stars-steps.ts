@@ -10,8 +10,9 @@ import type { PaymentAccount, PaymentAttempt, PaymentSteps, StoreOrder, TargetSp
 import { AutomintError } from '../../core/errors.js';
 import type { StarsConfig } from './config.js';
 import { invoiceSlug } from './invoice-link.js';
+import type { AccountStars } from './account-stars.js';
 import { StarsAttempt, type StarsPayload } from './stars-attempt.js';
-import type { TelegramConnection } from './telegram-connection.js';
+import type { ResolvedBot, TelegramConnection } from './telegram-connection.js';
 import { TelegramRpcFailed } from './telegram-error.js';
 
 /** The collection has no Stars price for the character: it cannot be bought with Stars. */
@@ -21,9 +22,10 @@ export class StarsPriceUnknown extends AutomintError {
   }
 }
 
-/** The form fetched for an order, kept until the order is paid or dropped. */
+/** The form fetched for an order, kept until the order is prepared or dropped. */
 interface Form {
-  readonly payload: StarsPayload;
+  readonly payload: Omit<StarsPayload, 'preparedAt'>;
+  readonly bot: ResolvedBot;
 }
 
 /** Telegram refusals of an invoice that mean this invoice can never be paid (as opposed to a transient failure). */
@@ -38,6 +40,7 @@ export class StarsSteps implements PaymentSteps {
     private readonly connection: () => Promise<TelegramConnection>,
     private readonly stars: StarsConfig,
     private readonly log: Logger,
+    private readonly accountStars: AccountStars,
   ) {}
 
   async quote(target: TargetSpec, signal: AbortSignal): Promise<Units> {
@@ -49,6 +52,8 @@ export class StarsSteps implements PaymentSteps {
   }
 
   async createOrder(target: TargetSpec, count: number, opts: { signal: AbortSignal; onSent: () => void }): Promise<StoreOrder> {
+    // Before the store is asked: an order that cannot be paid must not be created.
+    this.accountStars.assertOpen(this.account.name);
     const { invoiceLink } = await this.account.store.buyStars({ collection: target.collection, character: target.character, count }, opts);
     const slug = invoiceSlug(invoiceLink);
     if (slug === null) {
@@ -72,7 +77,8 @@ export class StarsSteps implements PaymentSteps {
     }
     const amount = form.invoice.prices.reduce((sum, p) => sum + BigInt(p.amount.toString()), 0n);
     const currency = form.invoice.currency;
-    if (currency !== 'XTR') return refused(slug, count, amount > 0n ? amount : 0n, slug, `the form is in ${currency.slice(0, 8)}, not Stars (XTR)`);
+    // The amount is in another currency's units: the ledger keeps 0 rather than a number that reads as Stars.
+    if (currency !== 'XTR') return refused(slug, count, 0n, slug, `the form is in ${currency.slice(0, 8)} (${amount} of its smallest unit), not Stars (XTR)`);
     const bot = await conn.resolveBot(this.stars.bot, opts.signal);
     if (BigInt(form.botId.toString()) !== bot.userId) {
       return refused(slug, count, amount, slug, `the invoice was issued by bot ${form.botId.toString()}, not the store's @${this.stars.bot}`);
@@ -85,6 +91,7 @@ export class StarsSteps implements PaymentSteps {
     }
     this.forms.set(slug, {
       payload: { slug, formId: form.formId.toString(), account: this.account.name, botId: bot.userId.toString() },
+      bot,
     });
     return { orderId: slug, count, currency: 'XTR', amount, destination: slug, expiresAt: null };
   }
@@ -92,8 +99,12 @@ export class StarsSteps implements PaymentSteps {
   async check(order: StoreOrder, signal: AbortSignal): Promise<string | null> {
     if (!this.forms.has(order.orderId)) return `no payment form was fetched for order ${order.orderId}`;
     const balance = await starsBalance(await this.connection(), signal);
-    const need = order.amount + this.stars.starsReserve;
-    return balance >= need ? null : `Stars balance ${balance} is below ${need} (invoice ${order.amount} + reserve ${this.stars.starsReserve})`;
+    // Other payers of this account may be paying right now: what they hold is not there for this order.
+    const held = this.accountStars.heldBy(this.account.name);
+    const need = order.amount + this.stars.starsReserve + held;
+    if (balance >= need) return null;
+    this.forms.delete(order.orderId);
+    return `Stars balance ${balance} is below ${need} (invoice ${order.amount} + reserve ${this.stars.starsReserve}${held > 0n ? ` + ${held} held by payments in flight` : ''})`;
   }
 
   async prepare(order: StoreOrder): Promise<PaymentAttempt> {
@@ -101,7 +112,12 @@ export class StarsSteps implements PaymentSteps {
     if (!form) throw new AutomintError('STARS_NO_FORM', `no payment form for order ${order.orderId}`, { orderId: order.orderId });
     // One attempt per form: the next order fetches its own.
     this.forms.delete(order.orderId);
-    return new StarsAttempt(await this.connection(), order, form.payload, this.log);
+    const account = this.account.name;
+    const release = this.accountStars.hold(account, order.amount);
+    return new StarsAttempt(await this.connection(), form.bot, order, { ...form.payload, preparedAt: Date.now() }, this.log, this.stars.maxFloodWaitSec, {
+      onEnd: release,
+      onVerificationNeeded: (reason) => this.accountStars.block(account, reason),
+    });
   }
 }
 

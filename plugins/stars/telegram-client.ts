@@ -73,6 +73,9 @@ export interface ClientOptions {
   readonly account?: string;
   /** Called with the code of a transport error (404: the server does not know the auth key; 429: too many connections). */
   readonly onTransportError?: (code: number) => void;
+  /** Called every time a transport connection is opened, the first and every reconnect (GramJS then re-sends every
+   *  request that had no answer: a caller that must know whether its request may have gone twice counts these). */
+  readonly onConnect?: () => void;
 }
 
 /** A GramJS client for `config`, not yet connected. */
@@ -92,7 +95,7 @@ export function createGramClient(opts: ClientOptions): TelegramClient {
     session.setDC(config.dcId, address, PLACEHOLDER_PORT);
   }
   const client = new TelegramClient(session, opts.app.apiId, opts.app.apiHash, {
-    connection: watchedConnection(opts.onTransportError),
+    connection: watchedConnection(opts.onTransportError, opts.onConnect),
     ...(server === undefined ? {} : { networkSocket: socketTo(server.host, server.port) }),
     baseLogger: new GramLog(opts.log, opts.account),
     timeout: config.connectTimeoutSec,
@@ -122,19 +125,24 @@ function socketTo(host: string, port: number): typeof PromisedNetSockets {
 /** GramJS's TCP transport, reporting transport errors: a 4-byte packet holding a negative code, framed like any
  *  packet or (as some servers do) in place of the frame header. GramJS reacts to a 404 on the main connection by
  *  waiting forever; the report lets the caller fail instead. */
-function watchedConnection(onTransportError: ((code: number) => void) | undefined): typeof ConnectionTCPFull {
-  if (onTransportError === undefined) return ConnectionTCPFull;
+function watchedConnection(onTransportError: ((code: number) => void) | undefined, onConnect?: () => void): typeof ConnectionTCPFull {
+  if (onTransportError === undefined && onConnect === undefined) return ConnectionTCPFull;
   return class WatchedConnection extends ConnectionTCPFull {
+    override async connect(): Promise<void> {
+      onConnect?.();
+      return super.connect();
+    }
+
     // GramJS declares _recv() as Promise<any>; a packet is a Buffer.
     override async _recv(): Promise<Buffer> {
       let data: unknown;
       try {
         data = await super._recv();
       } catch (e) {
-        if (e instanceof InvalidBufferError && e.code !== undefined) onTransportError(e.code);
+        if (e instanceof InvalidBufferError && e.code !== undefined) onTransportError?.(e.code);
         throw e;
       }
-      if (Buffer.isBuffer(data) && data.length === 4) onTransportError(-data.readInt32LE(0));
+      if (Buffer.isBuffer(data) && data.length === 4) onTransportError?.(-data.readInt32LE(0));
       return data as Buffer;
     }
   };

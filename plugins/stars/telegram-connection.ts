@@ -64,7 +64,22 @@ export class TelegramConnection {
     private readonly log: Logger,
     /** Aborted (reason: a typed error) when the server no longer knows the auth key. */
     private readonly broken: AbortSignal,
+    /** How many times the transport has connected (the first time included). */
+    private readonly connects: () => number,
   ) {}
+
+  /** Sends `request` and says whether the transport reconnected while it was out: GramJS re-sends unanswered
+   *  requests after a reconnect, so the answer may be to a repeat of a request that already took effect. The answer
+   *  or the typed error is returned, never thrown. */
+  async invokeWatched<R extends Api.AnyRequest>(request: R, opts: InvokeOptions = {}): Promise<{ result?: R['__response']; error?: unknown; reconnected: boolean }> {
+    const before = this.connects();
+    try {
+      const result = await this.invoke(request, opts);
+      return { result, reconnected: this.connects() !== before };
+    } catch (error) {
+      return { error, reconnected: this.connects() !== before };
+    }
+  }
 
   /** Connects with the session and checks it is logged in (TelegramSessionInvalid otherwise). */
   static async open(opts: OpenOptions): Promise<TelegramConnection> {
@@ -75,8 +90,12 @@ export class TelegramConnection {
     if (!hasAuthKey(session)) throw new TelegramSessionInvalid(account, 'NO_AUTH_KEY');
     const log = opts.log.child({ account });
     const broken = new AbortController();
+    let connects = 0;
     const client = createGramClient({
       app, session, config, log, account, purpose: 'connection',
+      onConnect: () => {
+        connects += 1;
+      },
       onTransportError: (code) => {
         if (code !== 404) return log.warn({ code }, 'telegram transport error');
         if (broken.signal.aborted) return;
@@ -103,7 +122,7 @@ export class TelegramConnection {
       if (!(me instanceof Api.User)) throw new TelegramSessionInvalid(account, 'USER_EMPTY');
       const userId = BigInt(me.id.toString());
       log.debug({ userId: userId.toString() }, 'telegram connected');
-      return new TelegramConnection(client, account, userId, config, log, broken.signal);
+      return new TelegramConnection(client, account, userId, config, log, broken.signal, () => connects);
     } catch (e) {
       await destroyQuietly(client);
       const typed = telegramErrorFrom(e, 'users.GetUsers', account);
@@ -216,10 +235,16 @@ export class TelegramConnection {
   }
 }
 
+/** Longest a close may take: GramJS's destroy waits for its loops, which a dead socket can hold up. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
 async function destroyQuietly(client: TelegramClient): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await client.destroy();
+    await Promise.race([client.destroy(), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
   } catch {
     // Closing a connection that already broke has nothing left to report.
+  } finally {
+    clearTimeout(timer);
   }
 }

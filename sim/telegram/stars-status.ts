@@ -64,6 +64,7 @@ function transaction(d: StarsStatusDeps, c: StarsCharge): Api.StarsTransaction {
     peer: new Api.StarsTransactionPeer({ peer: d.accounts.botPeer() }),
     title: c.title,
     description: c.description,
-    msgId: c.msgId,
+    // Telegram fills msg_id for paid media only; a bot invoice's payment is found through the bot chat's service
+    // message (messageActionPaymentSent with the invoice slug), so the simulation leaves it out too.
   });
 }

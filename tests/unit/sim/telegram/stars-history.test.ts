@@ -32,7 +32,8 @@ describe('simulated Telegram Stars history and the bot chat', () => {
     const [newest] = history;
     const payment = f.rpc.ledger.payments().at(-1)!;
     expect(newest!.id).toBe(payment.chargeId);
-    expect(newest!.msgId).toBe(payment.msgId);
+    // Telegram fills msg_id for paid media only: an invoice payment is found through the bot chat instead.
+    expect(newest!.msgId).toBeUndefined();
     expect(newest!.title).toBe('Pack s3');
     expect(((newest!.peer as Api.StarsTransactionPeer).peer as Api.PeerUser).userId.toString()).toBe(String(BOT.userId));
     expect(status.nextOffset).toBeUndefined();
