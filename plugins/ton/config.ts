@@ -41,6 +41,14 @@ export const tonConfigSchema = z
     feeAllowance: tonAmount('0.02').describe(
       'Budget held per order on top of its amount for the network fee, until the actual fee (about 0.003-0.006 TON for a V5R1 transfer) is known and consumed instead (decimal string).',
     ),
+    batchWindowMs: z
+      .number().int().min(0).max(1_000)
+      .default(25)
+      .describe('How long the first order waiting on a free wallet gathers others before their transfers are signed into one external message (0: sign at once).'),
+    maxBatch: z
+      .number().int().min(1).max(255)
+      .default(255)
+      .describe('Most orders paid by one external message of a wallet (a WalletV5R1 carries up to 255 transfers); 1 pays each order with its own message.'),
     confirmPollMs: z.number().int().min(50).max(10_000).default(300).describe('How often the wallet seqno is read while confirming.'),
     confirmTimeoutSec: z.number().int().min(5).max(3_600).default(120).describe('Longest wait for a confirmation before the outcome is called unknown; at least validForSec + 30.'),
     storeWallets: z

@@ -1,5 +1,6 @@
 /** The TON payment method: WalletV5R1 wallets from the config's mnemonics (derived once), orders through
- *  `POST /shop/buy/crypto`, transfers signed natively and confirmed on chain through toncenter v2. */
+ *  `POST /shop/buy/crypto`, transfers signed natively, the orders waiting on one wallet paid together by one external
+ *  message (see wallet-batcher.ts), and confirmed on chain through toncenter v2. */
 import { Address } from '@ton/core';
 import { TonClient } from '@ton/ton';
 import { inject, injectable } from 'tsyringe';
@@ -10,13 +11,15 @@ import { CONFIG, LOGGER } from '../../core/plugins/tokens.js';
 import type {
   OpenIntent, PaymentAccount, PaymentAttempt, PaymentMethod, PaymentSteps, Settlement, StoreOrder, TargetSpec,
 } from '../../core/plugins/payment.js';
-import { TON_CONFIG } from './tokens.js';
+import { TON_CONFIG, TON_INTENT_RECORDS } from './tokens.js';
 import type { TonConfig } from './config.js';
 import { DestinationGuard } from './destination-guard.js';
 import { deriveWalletKeys } from './wallet-keys.js';
 import { TonWallet } from './ton-wallet.js';
 import { TonPaymentError } from './ton-payment-error.js';
-import { CLOCK_SLACK_SEC, confirmTransfer, TonAttempt } from './ton-attempt.js';
+import { CLOCK_SLACK_SEC, settleMember, SharedWatch, watchMessage } from './message-watch.js';
+import { WalletBatcher } from './wallet-batcher.js';
+import { everyOrderRecorded, type IntentRecords } from './intent-records.js';
 
 @injectable()
 export class TonPayment implements PaymentMethod {
@@ -24,6 +27,9 @@ export class TonPayment implements PaymentMethod {
   readonly currency = 'TON' as const;
   private readonly client: TonClient;
   private readonly wallets = new Map<string, Promise<TonWallet>>();
+  private readonly batchers = new Map<TonWallet, WalletBatcher>();
+  /** Reconciliations of one message share one watch of the chain (every member of a batch is reconciled at once). */
+  private readonly reconciling = new Map<string, Promise<SharedWatch>>();
   private readonly log: Logger;
   private readonly destinations: DestinationGuard;
   readonly orderPolicy: { toleranceBps: number; expiryMarginMs: number; feeAllowance: Nano };
@@ -32,6 +38,7 @@ export class TonPayment implements PaymentMethod {
     @inject(CONFIG) private readonly config: AutomintConfig,
     @inject(TON_CONFIG) private readonly ton: TonConfig,
     @inject(LOGGER) log: Logger,
+    @inject(TON_INTENT_RECORDS) private readonly records: IntentRecords,
   ) {
     this.client = new TonClient({ endpoint: ton.endpoint, apiKey: ton.apiKey, timeout: 15_000 });
     this.log = log.child({ plugin: 'ton' });
@@ -61,6 +68,16 @@ export class TonPayment implements PaymentMethod {
     return w;
   }
 
+  /** The wallet's batcher: every account paying from the wallet joins the same batches. */
+  private batcher(wallet: TonWallet): WalletBatcher {
+    let b = this.batchers.get(wallet);
+    if (!b) {
+      b = new WalletBatcher(wallet, this.ton, this.log);
+      this.batchers.set(wallet, b);
+    }
+    return b;
+  }
+
   async prepare(account: PaymentAccount): Promise<void> {
     const wallet = await this.wallet(account);
     const state = await wallet.refresh();
@@ -87,52 +104,64 @@ export class TonPayment implements PaymentMethod {
         if (order.expiresAt === null) return `order ${order.orderId} has no expiry`;
         const refusal = this.destinations.judge(destination, order.destination, order.orderId);
         if (refusal !== null) return refusal;
-        const need = (order.amount + this.ton.gasReserve) as Nano;
-        const { ok, balance } = await (await this.wallet(account)).covers(need);
-        return ok ? null : `wallet balance ${formatTon(balance)} TON is below ${formatTon(need)} TON (amount + gas reserve)`;
+        const wallet = await this.wallet(account);
+        // Orders already taken on this wallet (forming or in flight) leave it before this one does.
+        const committed = this.batcher(wallet).committed();
+        const need = (order.amount + committed + this.ton.gasReserve) as Nano;
+        const { ok, balance } = await wallet.covers(need);
+        if (ok) return null;
+        return committed === 0n
+          ? `wallet balance ${formatTon(balance)} TON is below ${formatTon(need)} TON (amount + gas reserve)`
+          : `wallet balance ${formatTon(balance)} TON is below ${formatTon(need)} TON (amount + ${formatTon(committed)} TON of orders already being paid + gas reserve)`;
       },
       prepare: async (order, signal): Promise<PaymentAttempt> => {
         const wallet = await this.wallet(account);
         const destination = parseAddress(order.destination);
         if (!destination) throw new TonPaymentError('TON_BAD_DESTINATION', `destination ${order.destination} is not a TON address`, { orderId: order.orderId });
-        const release = await wallet.lock.acquire(signal);
-        try {
-          // The wait for the wallet (with a shared wallet, up to a whole confirmation) may have eaten the margin the
-          // host checked: a transfer signed now could land after the order expired.
-          const now = Date.now();
-          if (order.expiresAt === null || order.expiresAt - now < this.orderPolicy.expiryMarginMs) {
-            throw new TonPaymentError('TON_ORDER_EXPIRING',
-              order.expiresAt === null
-                ? `order ${order.orderId} has no expiry`
-                : `order ${order.orderId} expires in ${order.expiresAt - now} ms, less than the ${this.orderPolicy.expiryMarginMs} ms margin, once the wallet was free`,
-              { orderId: order.orderId, expiresAt: order.expiresAt, marginMs: this.orderPolicy.expiryMarginMs });
-          }
-          // The transfer must not outlive the order: a payment landing after expiry may be lost.
-          const validUntil = Math.min(Math.floor(now / 1000) + this.ton.validForSec, Math.floor(order.expiresAt / 1000));
-          const transfer = await wallet.sign(destination, order.amount as Nano, order.orderId, validUntil);
-          return new TonAttempt(wallet, order, destination, transfer, release, this.ton, this.log);
-        } catch (e) {
-          release();
-          throw e;
-        }
+        // Joins the wallet's forming batch; the margin and the balance are checked again when it closes, since
+        // the wait for the wallet (with a shared wallet, up to a whole confirmation) may have eaten them.
+        return this.batcher(wallet).join(order, destination, signal);
       },
     };
   }
 
   async reconcile(intent: OpenIntent, signal: AbortSignal): Promise<Settlement> {
-    const p = intent.payload as { walletAddress?: string; seqno?: number; validUntil?: number; boc?: string; comment?: string };
+    const p = intent.payload as {
+      walletAddress?: string; seqno?: number; validUntil?: number; boc?: string; bocHash?: string; comment?: string;
+      batch?: { orderIds?: unknown };
+    };
     const destination = parseAddress(intent.destination);
     if (!destination || typeof p.seqno !== 'number' || typeof p.validUntil !== 'number' || !p.boc || !p.walletAddress) {
       return { outcome: 'unknown', reason: 'intent payload is incomplete' };
     }
+    const comment = p.comment ?? intent.orderId;
+    // Intents recorded before batching name no batch: their message paid this order alone.
+    const orderIds = p.batch === undefined ? [comment] : p.batch.orderIds;
+    if (!Array.isArray(orderIds) || !orderIds.every((id): id is string => typeof id === 'string') || !orderIds.includes(comment)) {
+      return { outcome: 'unknown', reason: 'intent payload names no batch with this order' };
+    }
     const wallet = await this.walletByAddress(p.walletAddress);
     if (!wallet) return { outcome: 'unknown', reason: `no configured wallet has address ${p.walletAddress}` };
-    return confirmTransfer(wallet, {
-      destination, amount: intent.amount as Nano, comment: p.comment ?? intent.orderId, seqno: p.seqno, validUntil: p.validUntil, boc: p.boc,
-      // validUntil is at most validForSec after the signing (less when the order's expiry capped it), so the
-      // transfer cannot have executed before validUntil − validForSec, less the clock slack.
+    const walletRaw = wallet.address.toRawString();
+    const message = {
+      seqno: p.seqno, validUntil: p.validUntil, boc: p.boc, comments: orderIds,
+      ...(typeof p.bocHash === 'string' ? { bocHash: p.bocHash } : {}),
+      // validUntil is at most validForSec after the signing (less when an order's expiry capped it), so the
+      // message cannot have executed before validUntil − validForSec, less the clock slack.
       since: p.validUntil - this.ton.validForSec - CLOCK_SLACK_SEC,
-    }, this.ton, signal, { resend: true });
+    };
+    // Every member of a batch is reconciled at once: one ledger check and one watch of the chain serve them all.
+    const key = `${walletRaw}:${p.seqno}:${p.boc}`;
+    let watching = this.reconciling.get(key);
+    if (!watching) {
+      // Sending the message again would pay every order in it: only when the ledger knows them all; else only watch.
+      watching = everyOrderRecorded(this.records.intents, intent, { walletRaw, seqno: p.seqno, boc: p.boc, orderIds })
+        .then((resend) => new SharedWatch((s) => watchMessage(wallet, message, this.ton, s, { resend })));
+      watching.catch(() => this.reconciling.delete(key));
+      this.reconciling.set(key, watching);
+    }
+    const watch = await watching;
+    return settleMember(await watch.outcome(signal), orderIds, { index: orderIds.indexOf(comment), destination, amount: intent.amount as Nano, comment });
   }
 
   /** The configured TON wallet with this address (any form), or null. */
@@ -148,6 +177,8 @@ export class TonPayment implements PaymentMethod {
 
   async close(): Promise<void> {
     this.wallets.clear();
+    this.batchers.clear();
+    this.reconciling.clear();
   }
 }
 

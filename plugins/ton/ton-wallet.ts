@@ -1,12 +1,22 @@
 /** One WalletV5R1 as automint uses it: keys derived once, a TonClient (toncenter v2) to read and send, the next
- *  seqno tracked locally, and a lock so only one external message is in flight at a time. Every failed toncenter
- *  call surfaces as a TonPaymentError that cannot carry the API key (see ton-payment-error.ts). */
+ *  seqno tracked locally. One external message carries up to 255 transfers (see wallet-batcher.ts, which keeps one
+ *  message in flight at a time). Every failed toncenter call surfaces as a TonPaymentError that cannot carry the API
+ *  key (see ton-payment-error.ts). */
 import { Address, beginCell, Cell, external, internal, SendMode, storeMessage, type Transaction } from '@ton/core';
 import { TonClient, WalletContractV5R1 } from '@ton/ton';
 import type { Nano } from '../../core/money.js';
 import { toncenterFailure, type ToncenterOperation } from './ton-payment-error.js';
 import type { WalletKeys } from './wallet-keys.js';
-import { WalletLock } from './wallet-lock.js';
+
+/** One transfer of an external message: exactly `amount` to `to`, with the order id as text comment. */
+export interface OutgoingTransfer {
+  readonly to: Address;
+  readonly amount: Nano;
+  readonly comment: string;
+}
+
+/** Most transfers one WalletV5R1 external message carries (out-actions per request). */
+export const MAX_TRANSFERS_PER_MESSAGE = 255;
 
 /** A signed transfer, ready to broadcast: everything the ledger needs to re-send or reconcile it. */
 export interface SignedTransfer {
@@ -45,7 +55,6 @@ const MAX_PAGES = 20;
 
 export class TonWallet {
   readonly contract: WalletContractV5R1;
-  readonly lock = new WalletLock();
   private nextSeqno: number | null = null;
   private deployed = false;
   /** Last balance read from the chain minus what was paid since: the check before paying needs no round trip. */
@@ -98,8 +107,17 @@ export class TonWallet {
     if (this.knownBalance !== null) this.knownBalance = (this.knownBalance - amount) as Nano;
   }
 
-  /** Builds and signs a transfer of exactly `amount` with a text comment, at the next seqno. Call under the lock. */
+  /** Builds and signs a transfer of exactly `amount` with a text comment, at the next seqno. */
   async sign(to: Address, amount: Nano, comment: string, validUntil: number): Promise<SignedTransfer> {
+    return this.signBatch([{ to, amount, comment }], validUntil);
+  }
+
+  /** Builds and signs one external message carrying every transfer (1..255), in this order, at the next seqno.
+   *  Only one signed message may be in flight at a time: the caller (the wallet's batcher) sees to that. */
+  async signBatch(transfers: readonly OutgoingTransfer[], validUntil: number): Promise<SignedTransfer> {
+    if (transfers.length === 0 || transfers.length > MAX_TRANSFERS_PER_MESSAGE) {
+      throw new RangeError(`one external message carries 1 to ${MAX_TRANSFERS_PER_MESSAGE} transfers, not ${transfers.length}`);
+    }
     if (this.nextSeqno === null) await this.refresh();
     const seqno = this.nextSeqno!;
     const signedAt = Math.floor(Date.now() / 1000);
@@ -107,9 +125,9 @@ export class TonWallet {
       seqno,
       timeout: validUntil,
       signer: this.keys.signer,
-      // Fees are paid from the wallet on top: the store receives exactly the order amount.
+      // Fees are paid from the wallet on top: the store receives exactly each order's amount.
       sendMode: SendMode.PAY_GAS_SEPARATELY | SendMode.IGNORE_ERRORS,
-      messages: [internal({ to, value: amount, bounce: false, body: comment })],
+      messages: transfers.map((t) => internal({ to: t.to, value: t.amount, bounce: false, body: t.comment })),
     });
     // The first transfer of a fresh wallet deploys it, so it carries the StateInit.
     const message = external({ to: this.address, init: this.deployed ? undefined : this.contract.init, body });
@@ -128,27 +146,38 @@ export class TonWallet {
     if (this.nextSeqno === null || this.nextSeqno <= seqno) this.nextSeqno = seqno + 1;
   }
 
-  /** Forgets the local seqno so the next transfer reads it from the chain. */
+  /** Forgets the local seqno and balance estimate (the fate of a message is not known here): the next transfer and
+   *  balance check read them from the chain. */
   invalidate(): void {
     this.nextSeqno = null;
+    this.knownBalance = null;
   }
 
   /**
    * Looks back through the wallet's transactions, newest first, for the outgoing transfer with this comment,
-   * destination and amount. Stops at the first transaction older than `since` (unix seconds: nothing before it can
-   * be the transfer), at the start of the history, or after MAX_PAGES pages; null when not found by then.
+   * destination and amount; its fee is the transaction's fees plus the forwarding fee the message carries.
    */
   async findOutgoing(to: Address, amount: Nano, comment: string, since: number): Promise<FoundTransfer | null> {
+    let forwardFee: bigint | null = null;
+    const tx = await this.findTransaction((t) => (forwardFee = carried(t, to, amount, comment)) !== null, since);
+    // What the transfer cost the wallet beyond the amount: the transaction's fees plus the forwarding fee the
+    // message carries (paid by the sender, collected later by validators), so balance = before − amount − fee.
+    return tx && forwardFee !== null ? { txHash: tx.hash().toString('hex'), fee: (tx.totalFees.coins + forwardFee) as Nano, lt: tx.lt } : null;
+  }
+
+  /**
+   * The newest of the wallet's transactions that `matches`, looking back newest first. Stops at the first
+   * transaction older than `since` (unix seconds: nothing before it can be the one), at the start of the history, or
+   * after MAX_PAGES pages; null when not found by then.
+   */
+  async findTransaction(matches: (tx: Transaction) => boolean, since: number): Promise<Transaction | null> {
     let from: { lt: string; hash: string; inclusive: true } | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const limit = page === 0 ? FIRST_PAGE_SIZE : PAGE_SIZE;
       const txs = await this.rpc('getTransactions', () => this.client.getTransactions(this.address, { limit, archival: true, ...from }));
       for (const tx of txs) {
         if (tx.now < since) return null;
-        const forwardFee = carried(tx, to, amount, comment);
-        // What the transfer cost the wallet beyond the amount: the transaction's fees plus the forwarding fee the
-        // message carries (paid by the sender, collected later by validators), so balance = before − amount − fee.
-        if (forwardFee !== null) return { txHash: tx.hash().toString('hex'), fee: (tx.totalFees.coins + forwardFee) as Nano, lt: tx.lt };
+        if (matches(tx)) return tx;
       }
       const oldest = txs[txs.length - 1];
       if (oldest === undefined || txs.length < limit || oldest.prevTransactionLt === 0n) return null;

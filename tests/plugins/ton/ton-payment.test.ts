@@ -170,7 +170,7 @@ describe('TON payment plugin through the host, against the simulated chain', () 
     const walletBefore = await chain.balance(walletAddress);
     paidAttempt = await run.ton.steps(account).prepare(paidOrder, signal);
     try {
-      expect(paidAttempt.idempotencyKey).toBe(`ton:${walletAddress}:0`);
+      expect(paidAttempt.idempotencyKey).toBe(`ton:${walletAddress}:0:${paidOrder.orderId}`);
       expect(paidAttempt.payload).toMatchObject({ seqno: 0, comment: paidOrder.orderId });
       expect(paidAttempt.payload.validUntil).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + VALID_FOR_SEC);
       expect(received(paidOrder.orderId)).toEqual([]);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNano, type Nano } from '../../../core/money.js';
 import type { Settlement } from '../../../core/plugins/payment.js';
 import { tonConfigSchema } from '../../../plugins/ton/config.js';
-import { confirmTransfer, type PendingTransfer } from '../../../plugins/ton/ton-attempt.js';
+import { confirmTransfer, type PendingTransfer } from '../../../plugins/ton/message-watch.js';
 import { TonPaymentError } from '../../../plugins/ton/ton-payment-error.js';
 import { TonWallet } from '../../../plugins/ton/ton-wallet.js';
 import { deriveWalletKeys, type WalletKeys } from '../../../plugins/ton/wallet-keys.js';
