@@ -1,7 +1,9 @@
 /** The buyer-facing API under `/api/v1`, shaped like the real store's (see shared/reference/stickerdom-api.md):
  *  shop settings, collections (404 before the drop), the TON price and TON orders (Stars orders: stars-buy.ts, login:
  *  login.ts). */
+import { Address } from '@ton/core';
 import { formatTon } from '../../core/money.js';
+import type { TonFault } from './faults.js';
 import type { Catalog, CharacterView, CollectionView } from './catalog.js';
 import { JsonDecimal } from './envelope.js';
 import type { OrderBook } from './orders.js';
@@ -16,15 +18,19 @@ export interface ApiDeps {
   readonly orders: OrderBook;
   /** Shop setting `crypto_orders_limit`. */
   readonly cryptoOrdersLimit: number;
-  /** Whether this TON order's answer overstates its total (a hostile store). */
-  readonly overpricesTon?: () => boolean;
+  /** The hostile twists this TON buy answer meets (none from an honest store). */
+  readonly tonTwists?: () => ReadonlySet<TonFault>;
 }
+
+/** A wallet that is not the store's: where a hostile answer would send the money. */
+const FOREIGN_WALLET = new Address(0, Buffer.alloc(32, 7)).toString({ bounceable: false });
 
 /** The reads bots poll; they answer with an ETag and honour `If-None-Match`. */
 export const CACHEABLE_READS: readonly string[] = ['/api/v1/collection/:id', '/api/v1/collections', '/api/v1/shop/price/crypto'];
 
 /** The `/api/v1` routes. Authentication happens before them in the chain. */
-export function apiRoutes({ catalog, orders, cryptoOrdersLimit, overpricesTon }: ApiDeps): Route[] {
+export function apiRoutes({ catalog, orders, cryptoOrdersLimit, tonTwists }: ApiDeps): Route[] {
+  const lastOrderOf = new Map<number, string>();
   return [
     {
       method: 'GET',
@@ -70,14 +76,22 @@ export function apiRoutes({ catalog, orders, cryptoOrdersLimit, overpricesTon }:
         const currency = textParam(query, 'currency');
         if (currency !== 'TON') throw new StoreRefusal('invalid_params', 'only TON is sold for crypto', { currency });
         const count = integerParam(query, 'count');
-        const order = orders.createTon(callerOf(ctx), collectionId, characterId, count);
+        const twists = tonTwists?.() ?? new Set<TonFault>();
+        const caller = callerOf(ctx);
+        const made = twists.has('tonCountChanged') && count > 1 ? count - 1 : count;
+        const order = orders.createTon(caller, collectionId, characterId, made);
+        const previous = lastOrderOf.get(caller);
+        lastOrderOf.set(caller, order.id);
+        // The order itself stays as created: what a twist changes is only what the answer says about it.
+        const nowSec = Math.floor(Date.now() / 1000);
         return ok({
-          order_id: order.id,
-          // The order itself keeps its real total: a bot paying the stated one overpays and the store records a mismatch.
-          total_amount: overpricesTon?.() ? order.totalAmount * 2n : order.totalAmount,
-          wallet: order.wallet,
+          order_id: twists.has('tonDuplicateOrderId') && previous !== undefined ? previous : order.id,
+          total_amount: twists.has('tonOverprice') ? order.totalAmount * 2n : order.totalAmount,
+          wallet: twists.has('tonWrongDestination') ? FOREIGN_WALLET : order.wallet,
           currency: order.currency,
-          expires_at: order.expiresAt,
+          expires_at: twists.has('tonExpiredOrder') ? nowSec - 1 : twists.has('tonExpiringOrder') ? nowSec + 2 : order.expiresAt,
+          ...(twists.has('tonCountChanged') ? { count: made } : {}),
+          ...(twists.has('tonHugeBody') ? { padding: 'x'.repeat(2_000_000) } : {}),
         });
       },
     },

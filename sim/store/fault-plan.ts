@@ -35,6 +35,18 @@ export interface FaultPlan {
   starsWrongLinkField?: FaultTrigger;
   /** TON buy answers state twice the order's total: a bot that pays what it is told overpays (a mismatch). */
   tonOverprice?: FaultTrigger;
+  /** TON buy answers name another wallet than the store's (money sent there is lost). */
+  tonWrongDestination?: FaultTrigger;
+  /** TON buy answers an order that already expired (expires_at in the past). */
+  tonExpiredOrder?: FaultTrigger;
+  /** TON buy answers an order that expires two seconds from now. */
+  tonExpiringOrder?: FaultTrigger;
+  /** TON buy answers repeat the id of the user's previous order (the new order exists under its own id). */
+  tonDuplicateOrderId?: FaultTrigger;
+  /** TON buy creates the order for one pack fewer than asked, and says so in `count` (total for the smaller count). */
+  tonCountChanged?: FaultTrigger;
+  /** TON buy answers carry 2 MB of padding. */
+  tonHugeBody?: FaultTrigger;
   /** `/api/v1/auth` answers 401 `invalid_init_data` whatever the initData (`{rate: 1}`: every login). */
   authRefuse?: FaultTrigger;
   /** Route patterns the transport faults above apply to (`/api/v1/collection/:id`, `POST /api/v1/shop/buy/crypto`,
@@ -84,6 +96,12 @@ export const faultPlanSchema = z.strictObject({
   starsForeignCurrency: z.strictObject(trigger).refine(...firesSometimes).optional(),
   starsWrongLinkField: z.strictObject(trigger).refine(...firesSometimes).optional(),
   tonOverprice: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  tonWrongDestination: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  tonExpiredOrder: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  tonExpiringOrder: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  tonDuplicateOrderId: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  tonCountChanged: z.strictObject(trigger).refine(...firesSometimes).optional(),
+  tonHugeBody: z.strictObject(trigger).refine(...firesSometimes).optional(),
   authRefuse: z.strictObject(trigger).refine(...firesSometimes).optional(),
   routes: z
     .array(z.string().regex(ROUTE, 'must be a path pattern under /api, optionally after GET/POST/DELETE and a space'))

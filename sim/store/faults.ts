@@ -14,9 +14,12 @@ export type AnswerFault = (typeof ANSWER_FAULTS)[number];
 /** Twists of a Stars buy: its answer (link field, slug) or the invoice behind it (amount, currency). */
 export const STARS_FAULTS = ['starsLinkWithoutSlug', 'starsOverprice', 'starsForeignCurrency', 'starsWrongLinkField'] as const;
 export type StarsFault = (typeof STARS_FAULTS)[number];
-export type FaultName = AnswerFault | 'slowMs' | StarsFault | 'authRefuse' | 'tonOverprice';
+/** Twists of a TON buy answer: what a wrong or hostile store may say about an order it created. */
+export const TON_FAULTS = ['tonOverprice', 'tonWrongDestination', 'tonExpiredOrder', 'tonExpiringOrder', 'tonDuplicateOrderId', 'tonCountChanged', 'tonHugeBody'] as const;
+export type TonFault = (typeof TON_FAULTS)[number];
+export type FaultName = AnswerFault | 'slowMs' | StarsFault | 'authRefuse' | TonFault;
 
-const ALL_FAULTS: readonly FaultName[] = [...ANSWER_FAULTS, 'slowMs', ...STARS_FAULTS, 'authRefuse', 'tonOverprice'];
+const ALL_FAULTS: readonly FaultName[] = [...ANSWER_FAULTS, 'slowMs', ...STARS_FAULTS, 'authRefuse', ...TON_FAULTS];
 
 /** What one request meets. */
 export interface FaultDecision {
@@ -110,10 +113,16 @@ export class Faults {
     return twists;
   }
 
-  /** True when this TON order's answer states twice the order's real total (a store asking more than it quoted). */
-  overpricesTon(): boolean {
-    const fault = this.plan?.tonOverprice;
-    return fault !== undefined && this.fires('tonOverprice', fault);
+  /** The twists this TON buy answer meets (each TON fault drawn on its own). */
+  tonTwists(): ReadonlySet<TonFault> {
+    const twists = new Set<TonFault>();
+    const plan = this.plan;
+    if (!plan) return twists;
+    for (const name of TON_FAULTS) {
+      const fault = plan[name];
+      if (fault && this.fires(name, fault)) twists.add(name);
+    }
+    return twists;
   }
 
   /** True when the plan refuses this login. */

@@ -157,7 +157,7 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
   const shutdown = new AbortController();
   const routes = [
     ...login.routes(),
-    ...apiRoutes({ catalog, orders, cryptoOrdersLimit: scenario.cryptoOrdersLimit, overpricesTon: () => faults.overpricesTon() }),
+    ...apiRoutes({ catalog, orders, cryptoOrdersLimit: scenario.cryptoOrdersLimit, tonTwists: () => faults.tonTwists() }),
     ...starsBuyRoutes({ invoices, faults }),
     ...adminRoutes({ catalog, orders, tokens, faults, invoices, stats }),
   ];
