@@ -30,3 +30,13 @@ export function isPermanent(e: unknown): boolean {
   }
   return false;
 }
+
+/** When a refused call may be made again (epoch ms), if the error says (`details.retryAt`): a rate limit or a flood
+ *  wait; the caller holds instead of counting a failure. */
+export function retryAtOf(e: unknown): number | null {
+  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 10; c = (c as { cause?: unknown }).cause, depth++) {
+    const at = c instanceof AutomintError ? c.details['retryAt'] : undefined;
+    if (typeof at === 'number' && Number.isFinite(at)) return at;
+  }
+  return null;
+}

@@ -1,5 +1,5 @@
 /** The checks a careful wallet makes before paying an order, whatever the method: the amount is what the quote
- *  said (within a tolerance), within the per-pack maximum and the budget held for it, and the order is not about to
+ *  said (within a tolerance either way: clearly less may mean fewer packs than asked), within the per-pack maximum and the budget held for it, and the order is not about to
  *  expire. A refusal moves no money and is recorded with its reason. */
 import { AutomintError } from '../errors.js';
 import { formatAmount, withTolerance, type Units } from '../money.js';
@@ -9,6 +9,7 @@ export type RefusalReason =
   | 'COUNT_MISMATCH'
   | 'AMOUNT_NOT_POSITIVE'
   | 'AMOUNT_ABOVE_QUOTE'
+  | 'AMOUNT_BELOW_QUOTE'
   | 'ABOVE_MAX_PRICE'
   | 'OVER_BUDGET'
   | 'EXPIRED'
@@ -27,7 +28,7 @@ export interface OrderExpectations {
   readonly count: number;
   /** Price per pack quoted just before ordering. */
   readonly quotePerPack: Units;
-  /** Allowed excess over quote × count, in basis points. */
+  /** Allowed difference from quote × count, either way, in basis points. */
   readonly toleranceBps: number;
   /** The user's ceiling per pack, if any. */
   readonly maxPricePerPack: Units | null;
@@ -49,10 +50,18 @@ export function verifyOrder(order: StoreOrder, exp: OrderExpectations): void {
   if (order.amount <= 0n) {
     throw new OrderRefused('AMOUNT_NOT_POSITIVE', `order ${order.orderId} asks for a non-positive amount`, facts);
   }
-  const quoteLimit = withTolerance(exp.quotePerPack * BigInt(exp.count), exp.toleranceBps);
+  const atQuote = exp.quotePerPack * BigInt(exp.count);
+  const quoteLimit = withTolerance(atQuote, exp.toleranceBps);
   if (order.amount > quoteLimit) {
     throw new OrderRefused('AMOUNT_ABOVE_QUOTE', `order ${order.orderId} asks ${facts.amount} ${order.currency}, above quote × ${exp.count} + ${exp.toleranceBps} bps = ${formatAmount(order.currency, quoteLimit)}`,
       { ...facts, limit: formatAmount(order.currency, quoteLimit) });
+  }
+  // Paying less is no loss in itself, but an order well under the quote is most likely for fewer packs than asked
+  // (a store that silently shrank it, with no count to say so): paying it would buy what was not asked for.
+  const quoteFloor = atQuote - (quoteLimit - atQuote);
+  if (order.amount < quoteFloor) {
+    throw new OrderRefused('AMOUNT_BELOW_QUOTE', `order ${order.orderId} asks ${facts.amount} ${order.currency}, below quote × ${exp.count} − ${exp.toleranceBps} bps = ${formatAmount(order.currency, quoteFloor)}: the order may be for fewer packs than asked`,
+      { ...facts, limit: formatAmount(order.currency, quoteFloor) });
   }
   if (exp.maxPricePerPack !== null && order.amount > exp.maxPricePerPack * BigInt(exp.count)) {
     const limit = exp.maxPricePerPack * BigInt(exp.count);

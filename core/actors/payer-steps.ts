@@ -119,13 +119,13 @@ export const reserveStep = fromPromise<Reserved, { input: PayerInput; count: num
     const request = (n: number) => ({ currency: input.currency, amount: amountToHold(input, n, quote), account: input.account, target: input.target.key, limits });
     let r = await input.ledger.budget.reserve(request(count));
     let packs = count;
-    if (!r.ok && count > 1) {
+    // Each refusal names one scope (overall, account, target); shrinking to fit it may meet the next one's limit.
+    while (!r.ok && packs > 1) {
       const room = r.limit - r.committed;
-      const fits = largestFitting(count - 1, (n) => amountToHold(input, n, quote) <= room);
-      if (fits > 0) {
-        packs = fits;
-        r = await input.ledger.budget.reserve(request(fits));
-      }
+      const fits = largestFitting(packs - 1, (n) => amountToHold(input, n, quote) <= room);
+      if (fits === 0) break;
+      packs = fits;
+      r = await input.ledger.budget.reserve(request(fits));
     }
     if (!r.ok) {
       // Holds of other orders in flight shrink or free when those settle; only spent money (in the scope that

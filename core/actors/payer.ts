@@ -2,11 +2,12 @@
  *  reserves budget, orders, verifies, prepares (signs), records the intent, sends and confirms; then plans again.
  *  Talks to: its purchase (STOCK/SOLD_OUT/STOP in; PAYER.PAID and PAYER.OUT_OF_STOCK out; its output when it ends),
  *  the ledger, and the payment plugin's steps. */
-import { assign, sendParent, setup } from 'xstate';
+import { and, assign, sendParent, setup } from 'xstate';
 import type { Units } from '../money.js';
 import type { PaymentAttempt, Settlement, StoreOrder } from '../plugins/payment.js';
 import { OrderRefused } from './order-verification.js';
 import { StoreRateLimited } from '../store/store-error.js';
+import { isPermanent, retryAtOf } from '../errors.js';
 import {
   BudgetExhausted,
   confirmStep,
@@ -65,6 +66,8 @@ interface PayerContext {
   holdUntil: number;
   stopRequested: boolean;
   reason: string;
+  /** When the budget was first found held by payments in flight, in this stretch of waiting for it. */
+  budgetBusySince: number | null;
 }
 
 /** The output of the invoked step whose done event is being handled. */
@@ -95,7 +98,12 @@ export const payerMachine = setup({
     budgetExhausted: ({ event }) => errorOf(event) instanceof BudgetExhausted && (errorOf(event) as BudgetExhausted).final,
     budgetBusy: ({ event }) => errorOf(event) instanceof BudgetExhausted,
     outOfStock: ({ event }) => isOutOfStock(errorOf(event)),
-    rateLimited: ({ event }) => errorOf(event) instanceof StoreRateLimited,
+    /** Held back with a time to come back (the limiter, a Telegram flood wait): wait, it is not a failure. */
+    rateLimited: ({ event }) => errorOf(event) instanceof StoreRateLimited || retryAtOf(errorOf(event)) !== null,
+    /** Only a person can fix it (a refused login, a revoked session, verification needed): this method stops. */
+    permanent: ({ event }) => isPermanent(errorOf(event)),
+    /** The budget has been held by payments in flight for the profile's longest wait: stop waiting for it. */
+    budgetBusyTooLong: ({ context }) => context.budgetBusySince !== null && Date.now() - context.budgetBusySince > context.input.policy.maxHoldMs,
     orderRefused: ({ event }) => errorOf(event) instanceof OrderRefused,
     tooManyFailures: ({ context }) => context.failures >= context.input.policy.maxFailures,
     stopRequested: ({ context }) => context.stopRequested,
@@ -136,7 +144,9 @@ export const payerMachine = setup({
     noteAttempt: assign({ attempt: ({ event }) => outputOf<PaymentAttempt>(event) }),
     noteFailure: assign(({ context, event }) => ({ failures: context.failures + 1, reason: messageOf(event) })),
     noteStopRequest: assign({ stopRequested: true }),
-    noteHold: assign({ holdUntil: ({ event }) => (errorOf(event) as StoreRateLimited).retryAt }),
+    noteHold: assign({ holdUntil: ({ event }) => retryAtOf(errorOf(event)) ?? (errorOf(event) as StoreRateLimited).retryAt }),
+    noteBudgetBusy: assign({ budgetBusySince: ({ context }) => context.budgetBusySince ?? Date.now() }),
+    endPermanently: assign({ reason: ({ event }) => `cannot go on: ${messageOf(event)}` }),
     logFailure: ({ context, event }) => context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed'),
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
     releaseClaim: ({ context }) => context.input.quota.release(context.count, context.input.method),
@@ -151,7 +161,7 @@ export const payerMachine = setup({
   id: 'payer',
   context: ({ input }) => ({
     input, left: input.left, soldOut: false, observedAt: input.observedAt, measuredObservation: null, count: 0, quote: null, reservationId: 0, held: 0n,
-    order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '',
+    order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '', budgetBusySince: null,
   }),
   initial: 'planning',
   on: {
@@ -200,6 +210,7 @@ export const payerMachine = setup({
         ],
         onError: [
           { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold'] },
+          { guard: 'permanent', target: 'done', actions: ['logFailure', 'releaseClaim', 'endPermanently'] },
           { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
         ],
       },
@@ -208,11 +219,13 @@ export const payerMachine = setup({
       invoke: {
         src: 'reserve',
         input: ({ context }) => ({ input: context.input, count: context.count, quote: context.quote }),
-        onDone: { target: 'ordering', actions: ['returnUncoveredPacks', 'noteReservation'] },
+        onDone: { target: 'ordering', actions: ['returnUncoveredPacks', 'noteReservation', assign({ budgetBusySince: null })] },
         onError: [
           { guard: 'budgetExhausted', target: 'done', actions: ['releaseClaim', assign({ reason: 'budget exhausted' })] },
+          // Held by payments whose outcome stays unknown, the budget may never free up in this run.
+          { guard: and(['budgetBusy', 'budgetBusyTooLong']), target: 'done', actions: ['releaseClaim', assign({ reason: 'budget held by payments in flight for too long' })] },
           // The budget is held by orders in flight: try again at the next stock report, once some have settled.
-          { guard: 'budgetBusy', target: 'waiting', actions: ['releaseClaim', ({ context }) => context.input.log.info({ method: context.input.method }, 'budget held by orders in flight; waiting')] },
+          { guard: 'budgetBusy', target: 'waiting', actions: ['releaseClaim', 'noteBudgetBusy', ({ context }) => context.input.log.info({ method: context.input.method }, 'budget held by orders in flight; waiting')] },
           { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
         ],
       },
@@ -229,6 +242,7 @@ export const payerMachine = setup({
           { guard: 'outOfStock', target: 'waiting', actions: ['releaseClaim', assign({ left: 0 }), 'askForStock'] },
           // Held back by the limiter (a ban, an open breaker): the request never left, so wait as told; not a failure.
           { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold'] },
+          { guard: 'permanent', target: 'done', actions: ['logFailure', 'releaseClaim', 'endPermanently'] },
           // Anything else may have created an order we never saw (a timeout, a reset, a garbled answer). No money can move
           // for it — only orders whose details we hold are paid — so trying again is safe; it counts as a failure.
           { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
@@ -245,6 +259,7 @@ export const payerMachine = setup({
         onError: [
           // A store that asks for more than it quoted is not paid again by this method in this run.
           { guard: 'orderRefused', target: 'done', actions: ['logFailure', 'releaseClaim', assign({ reason: ({ event }) => `refused: ${messageOf(event)}` })] },
+          { guard: 'permanent', target: 'done', actions: ['logFailure', 'releaseClaim', 'forgetOrder', 'endPermanently'] },
           { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim', 'forgetOrder'] },
         ],
       },
@@ -254,7 +269,10 @@ export const payerMachine = setup({
         src: 'prepare',
         input: ({ context }) => ({ input: context.input, order: context.order!, reservationId: context.reservationId }),
         onDone: { target: 'recording', actions: 'noteAttempt' },
-        onError: { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim', 'forgetOrder'] },
+        onError: [
+          { guard: 'permanent', target: 'done', actions: ['logFailure', 'releaseClaim', 'forgetOrder', 'endPermanently'] },
+          { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim', 'forgetOrder'] },
+        ],
       },
     },
     recording: {
@@ -317,7 +335,8 @@ export const payerMachine = setup({
       ],
       after: { retryDelay: 'planning' },
     },
-    done: { type: 'final' },
+    // An attempt prepared but never sent (a STOP while preparing or recording) frees what it holds (the wallet's batch).
+    done: { type: 'final', entry: ({ context }) => context.attempt?.dispose() },
   },
   output: ({ context }) => ({ method: context.input.method, reason: context.reason }),
 });

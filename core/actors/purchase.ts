@@ -4,7 +4,7 @@
  *  and their outputs in; STOCK, SOLD_OUT, STOP out), the ledger; its output reaches the sniper when it ends. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
-import { isPermanent } from '../errors.js';
+import { AutomintError, isPermanent, retryAtOf } from '../errors.js';
 import type { Logger } from 'pino';
 import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -95,7 +95,7 @@ async function warmUpLogin(input: PurchaseInput, signal: AbortSignal): Promise<v
     } catch (e) {
       if (isPermanent(e) || signal.aborted) throw e;
       input.log.warn({ err: e }, 'no store token yet; trying again');
-      await sleep(LOGIN_RETRY_MS, undefined, { signal });
+      await sleep(Math.max(LOGIN_RETRY_MS, (retryAtOf(e) ?? 0) - Date.now()), undefined, { signal });
     }
   }
 }
@@ -111,15 +111,39 @@ const rankLogic = fromPromise<string[], PurchaseInput>(async ({ input, signal })
 });
 
 /** Ledger row and prewarm of every method for this account. */
-const armLogic = fromPromise<void, PurchaseInput>(async ({ input, signal }) => {
+const armLogic = fromPromise<string[], PurchaseInput>(async ({ input, signal }) => {
   await input.ledger.purchases.ensure({
     id: input.purchaseId, collection: input.target.collection, character: input.target.character,
     account: input.account.name, packsWanted: input.target.packsWanted,
   });
   await input.ledger.purchases.setState(input.purchaseId, 'arming');
-  await Promise.all([warmUpLogin(input, signal), ...input.methods.map((m) => m.prepare(input.account, signal))]);
+  const [, ...prepared] = await Promise.all([warmUpLogin(input, signal), ...input.methods.map((m) => prepareMethod(input, m, signal))]);
+  const armed = input.methods.filter((_m, i) => prepared[i]).map((m) => m.id);
+  if (armed.length === 0) throw new AutomintError('NO_METHOD_ARMED', `no payment method could be prepared for account ${input.account.name} (see the errors above)`, { account: input.account.name });
   await input.ledger.purchases.setState(input.purchaseId, 'armed');
+  return armed;
 });
+
+/** Tries a passing failure of a method's prewarm this many times before leaving the method out of the purchase. */
+const PREPARE_TRIES = 3;
+
+/** Prewarms one method; false when it cannot be used by this purchase (the others go on without it). */
+async function prepareMethod(input: PurchaseInput, method: PaymentMethod, signal: AbortSignal): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await method.prepare(input.account, signal);
+      return true;
+    } catch (e) {
+      if (signal.aborted) throw e;
+      if (isPermanent(e) || attempt >= PREPARE_TRIES) {
+        input.log.error({ err: e, method: method.id }, `payment method ${method.id} is left out of this purchase: ${(e as Error).message}`);
+        return false;
+      }
+      input.log.warn({ err: e, method: method.id, attempt }, 'payment method not ready; trying again');
+      await sleep(Math.max(1_000, (retryAtOf(e) ?? 0) - Date.now()), undefined, { signal });
+    }
+  }
+}
 
 export const purchaseMachine = setup({
   types: {
@@ -134,7 +158,7 @@ export const purchaseMachine = setup({
     stockSeen: ({ context }) => context.left > 0,
     soldOut: ({ context }) => context.soldOut,
     stopped: ({ context }) => context.stopped,
-    mustRank: ({ context }) => context.input.split.policy === 'cheapest' && context.input.methods.length > 1,
+    mustRank: ({ context }) => context.input.split.policy === 'cheapest' && context.order.length > 1,
     /** Under `cheapest`, a method that failed hands over to the next one while packs are still wanted. */
     fallBack: ({ context, event }) => {
       const output = (event as { output?: PayerOutput }).output;
@@ -207,7 +231,8 @@ export const purchaseMachine = setup({
       invoke: {
         src: 'arm',
         input: ({ context }) => context.input,
-        onDone: 'armed',
+        // Only the methods that could be prepared buy.
+        onDone: { target: 'armed', actions: assign({ order: ({ event }) => event.output }) },
         onError: { target: 'done', actions: ['noteArmingFailure', 'logArmingFailure'] },
       },
       // What the watcher sees while arming is kept, so buying starts the moment arming ends.
@@ -232,7 +257,7 @@ export const purchaseMachine = setup({
     ranking: {
       invoke: {
         src: 'rank',
-        input: ({ context }) => context.input,
+        input: ({ context }) => ({ ...context.input, methods: context.input.methods.filter((m) => context.order.includes(m.id)) }),
         // A sell-out seen while ranking ends the purchase as it would have before buying.
         onDone: [
           { guard: 'soldOut', target: 'done', actions: assign({ reasons: ['sold out before buying'] }) },

@@ -45,6 +45,9 @@ export interface RunAccount {
   readonly budget?: Partial<Record<Currency, Units>>;
 }
 
+/** Longest a web-app login may take: a Telegram connection (20 s) plus a flood wait (60 s), with room to spare. */
+const WEB_APP_LOGIN_TIMEOUT_MS = 90_000;
+
 /** How an account gets its store JWT: a pasted token, or the store's web-app login through a plugin (Telegram). */
 export type AccountLogin = { readonly kind: 'token'; readonly jwt: string } | { readonly kind: 'web-app'; readonly via: WebAppLogin };
 
@@ -132,7 +135,14 @@ export const sniperMachine = setup({
       for (const a of input.accounts) {
         // The source asks for the client only when it needs a token, by which time the client exists.
         const source = tokenSourceOf(a.login, a.name, () => clients.get(a.name)!);
-        const auth = spawn('auth', { id: authId(a.name), systemId: authId(a.name), input: { account: a.name, source, log: input.log.child({ actor: 'auth', account: a.name }) } });
+        const auth = spawn('auth', {
+          id: authId(a.name), systemId: authId(a.name),
+          input: {
+            account: a.name, source, log: input.log.child({ actor: 'auth' }),
+            // A web-app login may have to connect to Telegram and wait out a flood wait before the store call.
+            ...(a.login.kind === 'web-app' ? { obtainTimeoutMs: WEB_APP_LOGIN_TIMEOUT_MS } : {}),
+          },
+        });
         children.push(auth);
         clients.set(a.name, new StoreClient({
           account: a.name, token: tokenProvider(auth), gate, endpoints: resolver, responses, dispatcher: input.dispatcher,

@@ -30,6 +30,13 @@ export function buildProgram(): Command {
     .option('--scenario <name>', 'world scenario', 'demo')
     .action(async (opts: { json?: boolean; scenario: string }) => (await import('./demo.js')).demoCommand(opts));
 
+  program
+    .command('world')
+    .description('run the simulated world (store, TON chain, Telegram) in this process until SIGINT/SIGTERM; write its endpoints and buyers to a state file (mode 0600)')
+    .option('--scenario <name>', 'world scenario', 'demo')
+    .option('--state <file>', 'where to write the state file (default: a file in the temporary folder)')
+    .action(async (opts: { scenario: string; state?: string }) => (await import('./world.js')).worldCommand(opts));
+
   withOverrides(
     program.command('run').description('watch the configured targets and buy when they drop').addOption(configOption().makeOptionMandatory()),
   ).action(async (opts) => (await import('./run.js')).runCommand(opts));

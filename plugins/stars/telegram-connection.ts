@@ -46,7 +46,7 @@ export interface ResolvedBot {
 /** The username is not a bot Telegram knows. */
 export class TelegramBotUnknown extends AutomintError {
   constructor(bot: string, reason: string) {
-    super('TELEGRAM_BOT_UNKNOWN', `@${bot} is not a bot Telegram knows (${reason})`, { bot, reason });
+    super('TELEGRAM_BOT_UNKNOWN', `@${bot} is not a bot Telegram knows (${reason}): check plugins.stars.bot`, { bot, reason, permanent: true });
   }
 }
 

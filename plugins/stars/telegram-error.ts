@@ -49,7 +49,8 @@ export class TelegramRpcFailed extends AutomintError {
 /** Telegram asked to wait longer than the config allows (or a wait was already spent). The call was not executed. */
 export class TelegramFloodWait extends AutomintError {
   constructor(readonly facts: { readonly method: string; readonly seconds: number; readonly account?: string }) {
-    super('TELEGRAM_FLOOD_WAIT', `Telegram asks to wait ${facts.seconds} s before ${facts.method}`, facts);
+    // retryAt: when the call may go again; the host holds a payer until then instead of counting a failure.
+    super('TELEGRAM_FLOOD_WAIT', `Telegram asks to wait ${facts.seconds} s before ${facts.method}`, { ...facts, retryAt: Date.now() + facts.seconds * 1000 });
   }
 
   get seconds(): number {
@@ -107,7 +108,7 @@ export class WebAppUnavailable extends AutomintError {
     super(
       'WEB_APP_UNAVAILABLE',
       `the store's web app (@${facts.bot}) gave no login data; tried ${facts.tried.join(', ')}${facts.lastError ? ` (last: ${facts.lastError})` : ''}`,
-      { ...facts, tried: [...facts.tried] },
+      { ...facts, tried: [...facts.tried], permanent: true },
     );
   }
 }
