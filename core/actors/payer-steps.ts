@@ -55,6 +55,22 @@ export interface PayerInput {
 /** Store refusals that mean "no stock for this order": wait for the watcher instead of retrying. */
 const OUT_OF_STOCK_CODES = new Set(['sold_out', 'not_enough_stock', 'out_of_stock', 'no_stock']);
 
+/** Store refusals that mean "this account holds too many unpaid orders" (e.g. an earlier run's, left by a crash):
+ *  they expire at the store, so the payer holds and asks again instead of failing. */
+const UNPAID_LIMIT_CODES = new Set(['too_many_unpaid_orders', 'unpaid_orders_limit', 'orders_limit_reached', 'too_many_orders']);
+
+/** How long a payer waits before asking again after an unpaid-orders refusal. */
+export const UNPAID_LIMIT_HOLD_MS = 10_000;
+
+/** The store refused a new order because the account holds too many unpaid ones. Carries when to ask again. */
+export class UnpaidOrdersLimit extends AutomintError {
+  constructor(errorCode: string) {
+    super('STORE_UNPAID_ORDERS_LIMIT',
+      `the store holds too many unpaid orders of this account (${errorCode}): waiting for them to be paid or to expire`,
+      { errorCode, retryAt: Date.now() + UNPAID_LIMIT_HOLD_MS });
+  }
+}
+
 /** True when the store refused an order for lack of stock. */
 export function isOutOfStock(e: unknown): boolean {
   return e instanceof StoreRejected && OUT_OF_STOCK_CODES.has(e.errorCode.toLowerCase());
@@ -170,6 +186,7 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
       });
     } catch (e) {
       await input.ledger.budget.release(reservationId);
+      if (e instanceof StoreRejected && UNPAID_LIMIT_CODES.has(e.errorCode.toLowerCase())) throw new UnpaidOrdersLimit(e.errorCode);
       throw e;
     }
     const respondedAt = performance.now();

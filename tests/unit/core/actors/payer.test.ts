@@ -19,6 +19,8 @@ class ScriptedMethod implements PaymentSteps {
   outOfStock = false;
   /** The next N order requests are held back by the limiter (never sent). */
   rateLimitedOrders = 0;
+  /** The next N order requests are refused: the account holds too many unpaid orders. */
+  unpaidLimitOrders = 0;
   settlement: (key: string) => Settlement = (key) => ({ outcome: 'paid', txHash: `tx-${key}`, fee: 5n });
   orders: StoreOrder[] = [];
   sent: string[] = [];
@@ -37,6 +39,10 @@ class ScriptedMethod implements PaymentSteps {
       throw new StoreRateLimited(Date.now() + 50, { op: 'buyTon', pool: 'account:alice', reason: 'circuit open' });
     }
     opts.onSent();
+    if (this.unpaidLimitOrders > 0) {
+      this.unpaidLimitOrders--;
+      throw new StoreRejected('too_many_unpaid_orders', 409, { op: 'buyTon', url: 'http://store/api/v1/shop/buy/crypto' });
+    }
     if (this.outOfStock) throw new StoreRejected('sold_out', 409, { op: 'buyTon', url: 'http://store/api/v1/shop/buy/crypto' });
     const o: StoreOrder = { orderId: `o${++this.n}`, count, currency: 'TON', amount: this.askPerPack * BigInt(count), destination: 'store', expiresAt: Date.now() + this.expiresInMs };
     this.orders.push(o);
@@ -292,6 +298,17 @@ describe('payer', () => {
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect(done(actor)?.reason).toBe('target reached');
     expect(m.sent).toEqual(['o1', 'o2']);
+  });
+
+  it('holds and asks again when the store refuses for too many unpaid orders (a crashed run left some), without counting failures', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.unpaidLimitOrders = 3; // more than maxFailures
+    const { actor, payer } = start(m);
+    await waitFor(payer, (s) => s.value === 'holding', { timeout: 5000 });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 10_000 });
+    expect(done(actor)?.reason).toBe('target reached');
+    expect(m.sent).toEqual(['o1', 'o2']);
+    expect(await ledger.budget.committed('TON')).toBeLessThanOrEqual(toNano('100'));
   });
 
   it('ends instead of waiting forever when stock reports stop coming', async () => {
