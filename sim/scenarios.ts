@@ -1,6 +1,7 @@
 /** Named scenarios of the simulated world, selectable from tests, benchmarks, `automint demo` and `automint world`:
  *  the demo drop, and the same drop behind a store at its worst (tight limits, errors, broken bodies, slow answers,
- *  dropped connections, 429 storms, short-lived tokens, twisted Stars invoices, refused logins), the demo with buyers
+ *  dropped connections, 429 storms, short-lived tokens, twisted Stars invoices, twisted TON order answers, refused
+ *  logins), the demo with buyers
  *  Telegram asks to verify Stars payments, plus a fixed published limit for the limiter benchmark. */
 import { AutomintError } from '../core/errors.js';
 import type { StoreScenario } from './store/index.js';
@@ -60,6 +61,10 @@ export const DEMO_SCENARIO: WorldScenario = {
 
 /** Seed of the hostile scenarios' fault generator, fixed so a run can be replayed. */
 const HOSTILE_SEED = 7;
+
+/** Seed of hostile-ton-duplicate-id: its first three TON buy answers (one per purchase of the demo) are honest and
+ *  later ones are twisted, two honest ones apart; so an answer that repeats an id repeats one its buyer was told. */
+const DUPLICATE_ID_SEED = 344;
 
 /** The demo drop with `hostility` added to its store. */
 function hostileDemo(name: string, description: string, hostility: Partial<StoreScenario>): WorldScenario {
@@ -147,6 +152,28 @@ const ALL: readonly WorldScenario[] = [
   }),
   hostileDemo('hostile-stars-currency', 'every Stars invoice is in USD instead of Stars (XTR)', {
     faults: { starsForeignCurrency: { rate: 1 } },
+  }),
+  hostileDemo('hostile-ton-overprice', 'every TON buy answer states twice the order\'s real total', {
+    faults: { tonOverprice: { rate: 1 } },
+  }),
+  hostileDemo('hostile-ton-wrong-destination', 'every TON buy answer names a wallet that is not the store\'s', {
+    faults: { tonWrongDestination: { rate: 1 } },
+  }),
+  hostileDemo('hostile-ton-expired', 'every TON buy answers an order that has already expired', {
+    faults: { tonExpiredOrder: { rate: 1 } },
+  }),
+  hostileDemo('hostile-ton-expiring', 'every TON buy answers an order that expires two seconds later', {
+    faults: { tonExpiringOrder: { rate: 1 } },
+  }),
+  hostileDemo('hostile-ton-duplicate-id', 'half the TON buy answers repeat the id of the buyer\'s previous order', {
+    seed: DUPLICATE_ID_SEED,
+    faults: { tonDuplicateOrderId: { rate: 0.5 } },
+  }),
+  hostileDemo('hostile-ton-count', 'every TON buy of several packs makes the order for one pack fewer and says so in count', {
+    faults: { tonCountChanged: { rate: 1 } },
+  }),
+  hostileDemo('hostile-ton-huge-body', 'every TON buy answer carries 2 MB of padding', {
+    faults: { tonHugeBody: { rate: 1 } },
   }),
   hostileDemo('hostile-auth-refused', 'the store refuses every login (401 invalid_init_data), whatever the initData', {
     faults: { authRefuse: { rate: 1 } },

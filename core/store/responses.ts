@@ -72,7 +72,9 @@ export const tonPriceSchema = z
   });
 
 /** A TON order as the store created it. `amount` is what must be sent, in nanotons; `expiresAt` is epoch ms and
- *  always present (an order without a readable expiry cannot be checked, so it is refused, not paid blindly). */
+ *  always present (an order without a readable expiry cannot be checked, so it is refused, not paid blindly);
+ *  `count` is present only when the store said how many packs the order is for (a store that changed the count it
+ *  was asked for is then caught by the order check). */
 export const tonOrderSchema = z
   .object({
     order_id: z.union([z.string().min(1).max(120), z.number().int().nonnegative()]),
@@ -80,6 +82,9 @@ export const tonOrderSchema = z
     wallet: z.string().min(1).max(200),
     currency: z.string().max(20).optional(),
     expires_at: z.union([z.number(), z.string().max(100)]),
+    // As a number or digit text; a count that is neither is malformed, never ignored: it may be the one thing
+    // telling us the order is not what we asked for.
+    count: z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,5}$/).transform(Number)]).optional(),
   })
   .loose()
   .transform((o, ctx) => {
@@ -103,6 +108,7 @@ export const tonOrderSchema = z
       amount: readAmount(ctx, ['total_amount'], () => unitsFromJson('TON', o.total_amount)) as Nano,
       destination: o.wallet,
       expiresAt,
+      ...(o.count === undefined ? {} : { count: o.count }),
     };
   });
 export type TonOrder = z.output<typeof tonOrderSchema>;

@@ -24,6 +24,13 @@ describe('world scenarios', () => {
         'hostile-stars-currency',
         'hostile-auth-refused',
         'stars-verification',
+        'hostile-ton-overprice',
+        'hostile-ton-wrong-destination',
+        'hostile-ton-expired',
+        'hostile-ton-expiring',
+        'hostile-ton-duplicate-id',
+        'hostile-ton-count',
+        'hostile-ton-huge-body',
       ].sort(),
     );
     for (const [name, s] of Object.entries(SCENARIOS)) {
@@ -59,6 +66,17 @@ describe('world scenarios', () => {
     expect(store('hostile-reset').faults?.connectionReset).toBeDefined();
     expect(store('retry-after-storm').faults?.retryAfterStorm?.burst).toBeGreaterThan(0);
     expect(store('token-expiry').tokenTtlSec).toBeLessThanOrEqual(10);
+  });
+
+  it('twists every TON buy answer in its own way, and only half of them in the duplicate-id scenario', () => {
+    const faults = (name: string) => scenarioByName(name).store(NOW).faults;
+    expect(faults('hostile-ton-overprice')).toEqual({ tonOverprice: { rate: 1 } });
+    expect(faults('hostile-ton-wrong-destination')).toEqual({ tonWrongDestination: { rate: 1 } });
+    expect(faults('hostile-ton-expired')).toEqual({ tonExpiredOrder: { rate: 1 } });
+    expect(faults('hostile-ton-expiring')).toEqual({ tonExpiringOrder: { rate: 1 } });
+    expect(faults('hostile-ton-duplicate-id')).toEqual({ tonDuplicateOrderId: { rate: 0.5 } });
+    expect(faults('hostile-ton-count')).toEqual({ tonCountChanged: { rate: 1 } });
+    expect(faults('hostile-ton-huge-body')).toEqual({ tonHugeBody: { rate: 1 } });
   });
 
   it('publishes a limit of 20 requests/s per token for the limiter benchmark, with the drop already out and deep stock', () => {

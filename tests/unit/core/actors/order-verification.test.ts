@@ -35,6 +35,43 @@ describe('order verification', () => {
     expect(refusal(order({ amount: toNano('12.626') }), expect5())).toBe('AMOUNT_ABOVE_QUOTE');
   });
 
+  it('accepts an amount at either edge of the tolerance and refuses one nanoton past each', () => {
+    // 12.5 TON ± 1% = 12.375 .. 12.625 TON.
+    expect(refusal(order({ amount: toNano('12.375') }), expect5())).toBe('accepted');
+    expect(refusal(order({ amount: toNano('12.625') }), expect5())).toBe('accepted');
+    expect(refusal(order({ amount: toNano('12.374999999') }), expect5())).toBe('AMOUNT_BELOW_QUOTE');
+    expect(refusal(order({ amount: toNano('12.625000001') }), expect5())).toBe('AMOUNT_ABOVE_QUOTE');
+  });
+
+  it('refuses an order clearly below quote × count, since it may be for fewer packs than asked', () => {
+    // What a store that made the order for four packs and said nothing about it would ask.
+    expect(refusal(order({ amount: toNano('10') }), expect5())).toBe('AMOUNT_BELOW_QUOTE');
+  });
+
+  it('with no tolerance, takes only the exact quote × count', () => {
+    expect(refusal(order(), expect5({ toleranceBps: 0 }))).toBe('accepted');
+    expect(refusal(order({ amount: toNano('12.499999999') }), expect5({ toleranceBps: 0 }))).toBe('AMOUNT_BELOW_QUOTE');
+    expect(refusal(order({ amount: toNano('12.500000001') }), expect5({ toleranceBps: 0 }))).toBe('AMOUNT_ABOVE_QUOTE');
+  });
+
+  it('says a cheap order may be for fewer packs, naming the order and the floor', () => {
+    let caught: unknown;
+    try {
+      verifyOrder(order({ amount: toNano('10') }), expect5());
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(OrderRefused);
+    expect((caught as OrderRefused).message).toMatch(/order o-1 asks 10 TON, below quote × 5 .* = 12\.375: the order may be for fewer packs than asked/);
+    expect((caught as OrderRefused).details).toMatchObject({ orderId: 'o-1', amount: '10', limit: '12.375' });
+  });
+
+  it('catches a store that shrank the order by its count when it says so, and by its amount when it does not', () => {
+    const shrunk = { amount: toNano('10'), count: 4 };
+    expect(refusal(order(shrunk), expect5())).toBe('COUNT_MISMATCH');
+    expect(refusal(order({ amount: shrunk.amount }), expect5())).toBe('AMOUNT_BELOW_QUOTE');
+  });
+
   it('refuses an order above the maximum price per pack even when the quote allows it', () => {
     expect(refusal(order({ amount: toNano('16') }), expect5({ quotePerPack: toNano('3.2'), budgetHeld: toNano('20') }))).toBe('ABOVE_MAX_PRICE');
   });

@@ -167,6 +167,22 @@ describe('tonOrderSchema', () => {
     refusal(tonOrderSchema, wire(orderJson({ order_id: '-5' })));
   });
 
+  it('reads the count the store says the order is for, as a number or digit text', () => {
+    expect(tonOrderSchema.parse(wire(orderJson({ count: '4' }))).count).toBe(4);
+    expect(tonOrderSchema.parse(wire(orderJson({ count: '"4"' }))).count).toBe(4);
+  });
+
+  it('leaves count out when the store does not say it', () => {
+    expect(tonOrderSchema.parse(wire(orderJson({}))).count).toBeUndefined();
+    expect('count' in tonOrderSchema.parse(wire(orderJson({})))).toBe(false);
+  });
+
+  it('refuses a count that is not a positive whole number of packs', () => {
+    for (const bad of ['0', '-1', '2.5', '"two"', '"0"', 'null', '[4]']) {
+      expect(refusal(tonOrderSchema, wire(orderJson({ count: bad }))), bad).toMatch(/^count: /);
+    }
+  });
+
   it('turns a numeric order_id into the text that goes in the comment', () => {
     expect(tonOrderSchema.parse(wire(orderJson({ order_id: '987654' }))).orderId).toBe('987654');
   });
