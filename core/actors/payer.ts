@@ -24,6 +24,7 @@ import {
   type PayerInput,
   type Plan,
   type Reserved,
+  UnpaidOrdersLimit,
 } from './payer-steps.js';
 
 export type { PayerInput, PayerPolicy } from './payer-steps.js';
@@ -68,6 +69,8 @@ interface PayerContext {
   reason: string;
   /** When the budget was first found held by payments in flight, in this stretch of waiting for it. */
   budgetBusySince: number | null;
+  /** When the store first refused a new order for unpaid ones, in this stretch of refusals. */
+  unpaidSince: number | null;
 }
 
 /** The output of the invoked step whose done event is being handled. */
@@ -102,6 +105,9 @@ export const payerMachine = setup({
     rateLimited: ({ event }) => errorOf(event) instanceof StoreRateLimited || retryAtOf(errorOf(event)) !== null,
     /** Only a person can fix it (a refused login, a revoked session, verification needed): this method stops. */
     permanent: ({ event }) => isPermanent(errorOf(event)),
+    unpaidLimit: ({ event }) => errorOf(event) instanceof UnpaidOrdersLimit,
+    /** The store has refused new orders for unpaid ones for twice the profile's longest wait: they are not expiring soon. */
+    unpaidHeldTooLong: ({ context }) => context.unpaidSince !== null && Date.now() - context.unpaidSince > 2 * context.input.policy.maxHoldMs,
     /** The budget has been held by payments in flight for the profile's longest wait: stop waiting for it. */
     budgetBusyTooLong: ({ context }) => context.budgetBusySince !== null && Date.now() - context.budgetBusySince > context.input.policy.maxHoldMs,
     orderRefused: ({ event }) => errorOf(event) instanceof OrderRefused,
@@ -146,6 +152,7 @@ export const payerMachine = setup({
     noteStopRequest: assign({ stopRequested: true }),
     noteHold: assign({ holdUntil: ({ event }) => retryAtOf(errorOf(event)) ?? (errorOf(event) as StoreRateLimited).retryAt }),
     noteBudgetBusy: assign({ budgetBusySince: ({ context }) => context.budgetBusySince ?? Date.now() }),
+    noteUnpaidLimit: assign({ unpaidSince: ({ context }) => context.unpaidSince ?? Date.now() }),
     endPermanently: assign({ reason: ({ event }) => `cannot go on: ${messageOf(event)}` }),
     logFailure: ({ context, event }) => context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed'),
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
@@ -161,7 +168,7 @@ export const payerMachine = setup({
   id: 'payer',
   context: ({ input }) => ({
     input, left: input.left, soldOut: false, observedAt: input.observedAt, measuredObservation: null, count: 0, quote: null, reservationId: 0, held: 0n,
-    order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '', budgetBusySince: null,
+    order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '', budgetBusySince: null, unpaidSince: null,
   }),
   initial: 'planning',
   on: {
@@ -237,9 +244,11 @@ export const payerMachine = setup({
           input: context.input, count: context.count, quote: context.quote, reservationId: context.reservationId,
           observedAt: context.measuredObservation === context.observedAt ? null : context.observedAt,
         }),
-        onDone: { target: 'verifying', actions: 'noteOrder' },
+        onDone: { target: 'verifying', actions: ['noteOrder', assign({ unpaidSince: null })] },
         onError: [
           { guard: 'outOfStock', target: 'waiting', actions: ['releaseClaim', assign({ left: 0 }), 'askForStock'] },
+          { guard: and(['unpaidLimit', 'unpaidHeldTooLong']), target: 'done', actions: ['logFailure', 'releaseClaim', 'endPermanently'] },
+          { guard: 'unpaidLimit', target: 'holding', actions: ['releaseClaim', 'noteHold', 'noteUnpaidLimit'] },
           // Held back by the limiter (a ban, an open breaker): the request never left, so wait as told; not a failure.
           { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold'] },
           { guard: 'permanent', target: 'done', actions: ['logFailure', 'releaseClaim', 'endPermanently'] },

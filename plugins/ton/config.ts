@@ -60,6 +60,10 @@ export const tonConfigSchema = z
       .enum(['refuse', 'warn'])
       .default('refuse')
       .describe('With no storeWallets: what to do with an order whose destination differs from the one pinned first in this run (refuse it, or only log a warning and pay).'),
+    requireActiveDestination: z
+      .boolean()
+      .default(true)
+      .describe('With no storeWallets: refuse an order whose destination is not an active contract on chain (a store\'s receiving wallet is one; a made-up address is not).'),
   })
   .strict()
   .superRefine((c, ctx) => {

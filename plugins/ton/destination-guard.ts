@@ -1,37 +1,67 @@
 /** Where TON orders may send money. A hostile or compromised store answer could name any wallet; with the store's
- *  wallets configured, only those are paid; without, the first destination seen in a run is pinned and a later,
- *  different one is refused (or, if so configured, only logged). */
+ *  wallets configured, only those are paid; without, a destination must at least be an active contract on chain (a
+ *  store's receiving wallet is; a made-up or mistyped address is not), the first one seen in a run is pinned and a
+ *  later, different one is refused (or, if so configured, only logged). */
 import { Address } from '@ton/core';
 import type { Logger } from 'pino';
 
 export type DestinationChangePolicy = 'refuse' | 'warn';
 
+/** Whether an address holds an active contract on chain (null: could not tell). */
+export type ActivityProbe = (address: Address) => Promise<boolean | null>;
+
 export class DestinationGuard {
   private readonly allowed: readonly Address[];
   private pinned: Address | null = null;
+  /** Addresses already seen active: a store wallet does not stop being one during a run. */
+  private readonly active = new Set<string>();
 
-  constructor(storeWallets: readonly string[], private readonly onChange: DestinationChangePolicy, private readonly log: Logger) {
+  constructor(
+    storeWallets: readonly string[],
+    private readonly onChange: DestinationChangePolicy,
+    private readonly log: Logger,
+    /** Checks a destination is an active contract when no allowlist says which wallets are the store's; null: never. */
+    private readonly probe: ActivityProbe | null = null,
+  ) {
     // The config schema has already checked that each one parses.
     this.allowed = storeWallets.map((w) => Address.parse(w));
   }
 
   /** Why `destination` (of order `orderId`, as the store wrote it: `text`) must not be paid, or null to go on. */
-  judge(destination: Address, text: string, orderId: string): string | null {
+  async judge(destination: Address, text: string, orderId: string): Promise<string | null> {
     if (this.allowed.length > 0) {
       return this.allowed.some((a) => a.equals(destination)) ? null : `destination ${text} is not an allowed store wallet`;
     }
+    const inactive = await this.inactive(destination, text);
+    if (inactive !== null) return inactive;
     if (this.pinned === null) {
       this.pinned = destination;
-      this.log.info({ orderId, destination: friendly(destination) }, 'ton store wallet pinned for this run');
+      this.log.warn({ orderId, destination: friendly(destination) },
+        'ton store wallet pinned for this run from the first order (no plugins.ton.storeWallets configured: set it to the store\'s wallet to refuse any other)');
       return null;
     }
     if (this.pinned.equals(destination)) return null;
     const facts = { orderId, destination: friendly(destination), pinned: friendly(this.pinned) };
     if (this.onChange === 'warn') {
-      this.log.warn(facts, 'ton store wallet differs from the one pinned for this run');
+      // Paying anyway is what `warn` asks for; money sent to a wallet that is not the store's is lost, so it is loud.
+      this.log.error(facts, 'ton store wallet differs from the one pinned for this run; paying it anyway (onDestinationChange: warn)');
       return null;
     }
     return `destination ${text} differs from the store wallet ${friendly(this.pinned)} pinned for this run (set storeWallets to allow several)`;
+  }
+
+  /** Why the destination must not be paid for not being an active contract, or null (active, no probe, or the chain
+   *  could not tell: then the pinning below still guards the run). */
+  private async inactive(destination: Address, text: string): Promise<string | null> {
+    const key = destination.toRawString();
+    if (this.probe === null || this.active.has(key)) return null;
+    const active = await this.probe(destination);
+    if (active === true) {
+      this.active.add(key);
+      return null;
+    }
+    if (active === null) return null;
+    return `destination ${text} is not an active contract on chain (a store's receiving wallet is one): set plugins.ton.storeWallets to the store's wallet`;
   }
 }
 

@@ -44,7 +44,9 @@ export class TonPayment implements PaymentMethod {
     this.log = log.child({ plugin: 'ton' });
     // The budget held for an order's fee until the real one is known: the gas reserve bounds what a transfer may cost.
     this.orderPolicy = { toleranceBps: ton.toleranceBps, expiryMarginMs: ton.expiryMarginSec * 1000, feeAllowance: ton.feeAllowance };
-    this.destinations = new DestinationGuard(ton.storeWallets, ton.onDestinationChange, this.log);
+    this.destinations = new DestinationGuard(ton.storeWallets, ton.onDestinationChange, this.log, ton.requireActiveDestination
+      ? (address) => this.client.getContractState(address).then((s) => s.state === 'active', () => null)
+      : null);
   }
 
   /** The account's wallet, keys derived on first use and shared by every account that names it. */
@@ -95,14 +97,15 @@ export class TonPayment implements PaymentMethod {
       quote: (target: TargetSpec, signal) => account.store.priceTon(target.collection, target.character, signal),
       createOrder: async (target, count, { signal, onSent }): Promise<StoreOrder> => {
         const o = await account.store.buyTon({ collection: target.collection, character: target.character, count }, { signal, onSent });
-        return { orderId: o.orderId, count, currency: 'TON', amount: o.amount, destination: o.destination, expiresAt: o.expiresAt };
+        // The store's own count when it states one: a store that changed it is caught by the host's check.
+        return { orderId: o.orderId, count: o.count ?? count, currency: 'TON', amount: o.amount, destination: o.destination, expiresAt: o.expiresAt };
       },
       check: async (order) => {
         const destination = parseAddress(order.destination);
         if (!destination) return `destination ${order.destination} is not a TON address`;
         // A TON transfer landing after expiry may be lost, so an order must say when it expires.
         if (order.expiresAt === null) return `order ${order.orderId} has no expiry`;
-        const refusal = this.destinations.judge(destination, order.destination, order.orderId);
+        const refusal = await this.destinations.judge(destination, order.destination, order.orderId);
         if (refusal !== null) return refusal;
         const wallet = await this.wallet(account);
         // Orders already taken on this wallet (forming or in flight) leave it before this one does.

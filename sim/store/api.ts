@@ -80,12 +80,14 @@ export function apiRoutes({ catalog, orders, cryptoOrdersLimit, tonTwists }: Api
         const caller = callerOf(ctx);
         const made = twists.has('tonCountChanged') && count > 1 ? count - 1 : count;
         const order = orders.createTon(caller, collectionId, characterId, made);
+        // A repeated id is one this caller was actually told before (what a bot may hold in its ledger).
         const previous = lastOrderOf.get(caller);
-        lastOrderOf.set(caller, order.id);
+        const answeredId = twists.has('tonDuplicateOrderId') && previous !== undefined ? previous : order.id;
+        if (!twists.has('tonHugeBody')) lastOrderOf.set(caller, answeredId);
         // The order itself stays as created: what a twist changes is only what the answer says about it.
         const nowSec = Math.floor(Date.now() / 1000);
         return ok({
-          order_id: twists.has('tonDuplicateOrderId') && previous !== undefined ? previous : order.id,
+          order_id: answeredId,
           total_amount: twists.has('tonOverprice') ? order.totalAmount * 2n : order.totalAmount,
           wallet: twists.has('tonWrongDestination') ? FOREIGN_WALLET : order.wallet,
           currency: order.currency,

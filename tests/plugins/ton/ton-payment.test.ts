@@ -345,30 +345,38 @@ describe('TON payment plugin through the host, against the simulated chain', () 
       expect(await steps.check(orderTo(elsewhere), signal)).toContain('is not an allowed store wallet');
     });
 
+    it('refuses, with no allowlist, a destination that is not an active contract on chain', async () => {
+      const steps = (await runWith({})).ton.steps(account);
+      const nowhere = new Address(0, Buffer.alloc(32, 9)).toString({ bounceable: false }); // never deployed
+      expect(await steps.check(orderTo(nowhere), signal)).toContain('is not an active contract on chain');
+      // A treasury, like the store's wallet, is an active contract: it is pinned.
+      expect(await steps.check(orderTo(storeAddress), signal)).toBeNull();
+    });
+
     it('pins the first destination of a run and refuses a different one later', async () => {
-      const r = await runWith({});
+      const r = await runWith({ requireActiveDestination: false });
       const steps = r.ton.steps(account);
       expect(await steps.check(orderTo(storeAddress), signal)).toBeNull();
       const refusal = await steps.check(orderTo(elsewhere), signal);
       expect(refusal).toContain(`destination ${elsewhere} differs from the store wallet ${storeAddress}`);
       expect(await steps.check(orderTo(Address.parse(storeAddress).toRawString()), signal)).toBeNull();
-      expect(r.logs.filter((l) => l.msg === 'ton store wallet pinned for this run')).toMatchObject([{ destination: storeAddress }]);
+      expect(r.logs.filter((l) => String(l.msg).startsWith('ton store wallet pinned for this run'))).toMatchObject([{ level: 40, destination: storeAddress }]);
     });
 
     it('pins per plugin instance: another run pins the first destination it sees', async () => {
-      const steps = (await runWith({})).ton.steps(account);
+      const steps = (await runWith({ requireActiveDestination: false })).ton.steps(account);
       expect(await steps.check(orderTo(elsewhere), signal)).toBeNull();
       expect(await steps.check(orderTo(storeAddress), signal)).toContain('differs from the store wallet');
     });
 
-    it('only logs a warning about a different destination when onDestinationChange is warn', async () => {
-      const r = await runWith({ onDestinationChange: 'warn' });
+    it('only logs an error about a different destination when onDestinationChange is warn', async () => {
+      const r = await runWith({ onDestinationChange: 'warn', requireActiveDestination: false });
       const steps = r.ton.steps(account);
       expect(await steps.check(orderTo(storeAddress), signal)).toBeNull();
       const changed = orderTo(elsewhere);
       expect(await steps.check(changed, signal)).toBeNull();
-      const warnings = r.logs.filter((l) => l.msg === 'ton store wallet differs from the one pinned for this run');
-      expect(warnings).toMatchObject([{ level: 40, orderId: changed.orderId, pinned: storeAddress, destination: Address.parse(elsewhere).toString({ bounceable: false }) }]);
+      const warnings = r.logs.filter((l) => String(l.msg).startsWith('ton store wallet differs from the one pinned for this run'));
+      expect(warnings).toMatchObject([{ level: 50, orderId: changed.orderId, pinned: storeAddress, destination: Address.parse(elsewhere).toString({ bounceable: false }) }]);
     });
   });
 

@@ -302,13 +302,22 @@ describe('payer', () => {
 
   it('holds and asks again when the store refuses for too many unpaid orders (a crashed run left some), without counting failures', async () => {
     const m = new ScriptedMethod(() => ledger);
-    m.unpaidLimitOrders = 3; // more than maxFailures
-    const { actor, payer } = start(m);
+    m.unpaidLimitOrders = 2; // as many as maxFailures: counted as failures, they would end the payer
+    const { actor, payer } = start(m, { policy: { maxPerOrder: 5, toleranceBps: 100, expiryMarginMs: 15_000, feeAllowance: 10n, maxFailures: 2, retryDelayMs: 10, maxHoldMs: 2_000 } });
     await waitFor(payer, (s) => s.value === 'holding', { timeout: 5000 });
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 10_000 });
     expect(done(actor)?.reason).toBe('target reached');
     expect(m.sent).toEqual(['o1', 'o2']);
     expect(await ledger.budget.committed('TON')).toBeLessThanOrEqual(toNano('100'));
+  });
+
+  it('gives up when the store keeps refusing for unpaid orders longer than twice the longest wait', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.unpaidLimitOrders = 1_000;
+    const { actor } = start(m);
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 10_000 });
+    expect(done(actor)?.reason).toMatch(/too many unpaid orders/);
+    expect(m.sent).toEqual([]);
   });
 
   it('ends instead of waiting forever when stock reports stop coming', async () => {
