@@ -18,7 +18,8 @@ export type RefusalReason =
 
 /** An order the bot will not pay, and why. */
 export class OrderRefused extends AutomintError {
-  constructor(readonly reason: RefusalReason, message: string, details: Record<string, unknown>) {
+  /** `reason`: one of RefusalReason from the host's checks, or a payment plugin's own code (e.g. STARS_NO_SLUG). */
+  constructor(readonly reason: RefusalReason | (string & {}), message: string, details: Record<string, unknown>) {
     super(reason, message, details);
   }
 }

@@ -218,7 +218,9 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
 export const verifyStep = fromPromise<void, { input: PayerInput; order: StoreOrder; count: number; quote: Units; held: Units; reservationId: number }>(
   async ({ input: { input, order, count, quote, held, reservationId }, signal }) => {
     try {
-      if (order.refusal !== undefined) throw new OrderRefused('METHOD_REFUSED', `order ${order.orderId} refused by ${input.method}: ${order.refusal}`, { orderId: order.orderId });
+      if (order.refusal !== undefined) {
+        throw new OrderRefused(order.refusalCode ?? 'METHOD_REFUSED', `order ${order.orderId} refused by ${input.method}: ${order.refusal}`, { orderId: order.orderId });
+      }
       verifyOrder(order, {
         count, quotePerPack: quote, toleranceBps: input.policy.toleranceBps, maxPricePerPack: input.target.maxPricePerPack,
         budgetHeld: held - input.policy.feeAllowance, expiryMarginMs: input.policy.expiryMarginMs, now: Date.now(),
@@ -228,7 +230,9 @@ export const verifyStep = fromPromise<void, { input: PayerInput; order: StoreOrd
       // Hold exactly what this order may cost now that its amount is known.
       await input.ledger.budget.resize(reservationId, order.amount + input.policy.feeAllowance);
     } catch (e) {
-      await input.ledger.abandonOrder(order.orderId, e instanceof OrderRefused ? 'refused' : 'failed', (e as Error).message, reservationId);
+      // The ledger keeps the refusal's code with its message: a typed reason a program can read back.
+      const reason = e instanceof AutomintError ? `${e.code}: ${e.message}` : (e as Error).message;
+      await input.ledger.abandonOrder(order.orderId, e instanceof OrderRefused ? 'refused' : 'failed', reason, reservationId);
       throw e;
     }
   },

@@ -77,6 +77,8 @@ interface PurchaseContext {
   order: string[];
   /** How many of `order` have been spawned. */
   spawned: number;
+  /** Methods whose payer has ended. */
+  ended: string[];
 }
 
 /** The payer's child id (also its systemId) for one method of one purchase. */
@@ -195,7 +197,10 @@ export const purchaseMachine = setup({
     }),
     noteRanking: assign({ order: ({ event }) => (event as unknown as { output: string[] }).output }),
     forwardToPayers: enqueueActions(({ context, event, enqueue }) => {
-      for (const id of context.order.slice(0, context.spawned)) enqueue.sendTo(payerId(id, context.input.purchaseId), event);
+      // Only to payers still running: an ended one would only log that it got an event.
+      for (const id of context.order.slice(0, context.spawned)) {
+        if (!context.ended.includes(id)) enqueue.sendTo(payerId(id, context.input.purchaseId), event);
+      }
     }),
     askWatcher: ({ context, system }) => system.get(context.input.watcherId)?.send({ type: 'POLL_NOW' }),
     logPaid: ({ context, event }) => {
@@ -206,6 +211,7 @@ export const purchaseMachine = setup({
       return {
         payersRunning: context.payersRunning - 1,
         reasons: output ? [...context.reasons, `${output.method}: ${output.reason}`] : context.reasons,
+        ended: output ? [...context.ended, output.method] : context.ended,
       };
     }),
     noteArmingFailure: assign({ failure: ({ event }) => `arming failed: ${String((event as { error?: { message?: string } }).error?.message)}` }),
@@ -223,7 +229,7 @@ export const purchaseMachine = setup({
   id: 'purchase',
   context: ({ input }) => ({
     input, left: 0, soldOut: false, stopped: false, observedAt: 0, payersRunning: 0, reasons: [], failure: null,
-    order: input.methods.map((m) => m.id), spawned: 0,
+    order: input.methods.map((m) => m.id), spawned: 0, ended: [],
   }),
   initial: 'arming',
   states: {

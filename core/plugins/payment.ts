@@ -29,6 +29,8 @@ export interface StoreOrder {
   /** Set when the plugin already knows this order must not be paid (an invoice without a slug, a form in another
    *  currency…): the host records the order with this reason and pays nothing. */
   readonly refusal?: string;
+  /** A stable code for `refusal` (e.g. STARS_NO_SLUG), kept with it in the ledger; METHOD_REFUSED when absent. */
+  readonly refusalCode?: string;
 }
 
 /** How a payment ended, as far as the plugin can tell. `unknown` means money may have moved: reconcile, never retry. */

@@ -15,6 +15,8 @@ export interface OrderLine {
   readonly amount: Units;
   readonly fee: Units | null;
   readonly state: string;
+  /** Why it was refused or failed (`CODE: message`), when it was. */
+  readonly reason: string | null;
 }
 
 export interface RunSummary {
@@ -43,7 +45,7 @@ export async function summarize(ledger: Ledger, metrics: RunMetrics, outcomes: r
     const intents = await ledger.intents.forOrder(o.orderId);
     const fee = intents.reduce<Units | null>((sum, i) => (i.fee === null ? sum : (sum ?? 0n) + i.fee), null);
     orders.push({ orderId: o.orderId, method: o.method, account: o.account, target: `${o.collection}:${o.character}`,
-      count: o.count, currency: o.currency, amount: o.amount, fee, state: o.state });
+      count: o.count, currency: o.currency, amount: o.amount, fee, state: o.state, reason: o.reason });
   }
   const paidOrders = orders.filter((o) => o.state === 'paid');
   const paid: Record<string, number> = {};

@@ -60,7 +60,7 @@ export class StarsSteps implements PaymentSteps {
       // No slug, no form: nothing can ever be paid for it, so the name only has to be unique (a store that answers
       // slug-less links answers the same link every time). The link's hash says which link it was.
       const id = `invoice-${createHash('sha256').update(invoiceLink).digest('hex').slice(0, 8)}-${randomUUID().slice(0, 8)}`;
-      return refused(id, count, 0n, '', 'the invoice link has no slug (expected t.me/$slug, t.me/invoice/slug or tg://invoice?slug=)');
+      return refused(id, count, 0n, '', 'the invoice link has no slug (expected t.me/$slug, t.me/invoice/slug or tg://invoice?slug=)', 'STARS_NO_SLUG');
     }
     const conn = await this.connection();
     let form: Api.payments.TypePaymentForm;
@@ -68,26 +68,26 @@ export class StarsSteps implements PaymentSteps {
       form = await conn.invoke(new Api.payments.GetPaymentForm({ invoice: new Api.InputInvoiceSlug({ slug }) }), { signal: opts.signal });
     } catch (e) {
       if (e instanceof TelegramRpcFailed && INVOICE_REFUSALS.has(e.errorMessage)) {
-        return refused(slug, count, 0n, slug, `Telegram refused the invoice: ${e.errorMessage}`);
+        return refused(slug, count, 0n, slug, `Telegram refused the invoice: ${e.errorMessage}`, 'STARS_INVOICE_REFUSED');
       }
       throw e;
     }
     if (!(form instanceof Api.payments.PaymentFormStars)) {
-      return refused(slug, count, 0n, slug, `the invoice is not payable in Stars (Telegram offers a ${form.className} form)`);
+      return refused(slug, count, 0n, slug, `the invoice is not payable in Stars (Telegram offers a ${form.className} form)`, 'STARS_NOT_A_STARS_FORM');
     }
     const amount = form.invoice.prices.reduce((sum, p) => sum + BigInt(p.amount.toString()), 0n);
     const currency = form.invoice.currency;
     // The amount is in another currency's units: the ledger keeps 0 rather than a number that reads as Stars.
-    if (currency !== 'XTR') return refused(slug, count, 0n, slug, `the form is in ${currency.slice(0, 8)} (${amount} of its smallest unit), not Stars (XTR)`);
+    if (currency !== 'XTR') return refused(slug, count, 0n, slug, `the form is in ${currency.slice(0, 8)} (${amount} of its smallest unit), not Stars (XTR)`, 'STARS_FOREIGN_CURRENCY');
     const bot = await conn.resolveBot(this.stars.bot, opts.signal);
     if (BigInt(form.botId.toString()) !== bot.userId) {
-      return refused(slug, count, amount, slug, `the invoice was issued by bot ${form.botId.toString()}, not the store's @${this.stars.bot}`);
+      return refused(slug, count, amount, slug, `the invoice was issued by bot ${form.botId.toString()}, not the store's @${this.stars.bot}`, 'STARS_FOREIGN_BOT');
     }
     // A store that ignores `count` issues an invoice for fewer packs at the right unit price: paying it would buy
     // less than the ledger records. The host checks the upper side (quote × count + tolerance).
     const unit = this.quotes.get(target.key);
     if (unit !== undefined && amount < unit * BigInt(count)) {
-      return refused(slug, count, amount, slug, `the invoice asks ${amount} stars, less than ${count} packs at ${unit} stars: it does not cover the packs asked`);
+      return refused(slug, count, amount, slug, `the invoice asks ${amount} stars, less than ${count} packs at ${unit} stars: it does not cover the packs asked`, 'STARS_FEWER_PACKS');
     }
     this.forms.set(slug, {
       payload: { slug, formId: form.formId.toString(), account: this.account.name, botId: bot.userId.toString() },
@@ -127,6 +127,6 @@ export async function starsBalance(conn: TelegramConnection, signal?: AbortSigna
   return status.balance instanceof Api.StarsAmount ? BigInt(status.balance.amount.toString()) : 0n;
 }
 
-function refused(orderId: string, count: number, amount: bigint, destination: string, refusal: string): StoreOrder {
-  return { orderId, count, currency: 'XTR', amount, destination, expiresAt: null, refusal };
+function refused(orderId: string, count: number, amount: bigint, destination: string, refusal: string, refusalCode: string): StoreOrder {
+  return { orderId, count, currency: 'XTR', amount, destination, expiresAt: null, refusal, refusalCode };
 }

@@ -42,10 +42,10 @@ function expectTonBoughtAll(summary: RunSummary): void {
 describe('Stars bought from a hostile store', () => {
   // Each twist makes every Stars order unpayable; `says` is what the refusal must say about it.
   it.each([
-    { scenario: 'hostile-stars-no-slug', says: /refused by stars: the invoice link has no slug/ },
-    { scenario: 'hostile-stars-overprice', says: /asks 500 XTR, above quote × 1/ },
-    { scenario: 'hostile-stars-currency', says: /refused by stars: the form is in USD \(\d+ of its smallest unit\), not Stars \(XTR\)/ },
-  ])('$scenario: pays no Stars order, records each account\'s refusal with its reason, and TON buys every pack', async ({ scenario, says }) => {
+    { scenario: 'hostile-stars-no-slug', says: /refused by stars: the invoice link has no slug/, code: 'STARS_NO_SLUG' },
+    { scenario: 'hostile-stars-overprice', says: /asks 500 XTR, above quote × 1/, code: 'AMOUNT_ABOVE_QUOTE' },
+    { scenario: 'hostile-stars-currency', says: /refused by stars: the form is in USD \(\d+ of its smallest unit\), not Stars \(XTR\)/, code: 'STARS_FOREIGN_CURRENCY' },
+  ])('$scenario: pays no Stars order, records each account\'s refusal with its reason, and TON buys every pack', async ({ scenario, says, code }) => {
     const { world, summary, close } = await buyFrom(scenario);
     try {
       expectNoStarsTaken(world);
@@ -56,6 +56,8 @@ describe('Stars bought from a hostile store', () => {
         const starsOrders = summary.orders.filter((o) => o.method === 'stars' && o.account === b.name);
         expect(starsOrders.length, `${b.name} has no Stars order in the ledger`).toBeGreaterThan(0);
         expect(starsOrders.map((o) => o.state)).toEqual(starsOrders.map(() => 'refused'));
+        // The ledger keeps a typed reason: the refusal's code, then what it says.
+        for (const o of starsOrders) expect(o.reason).toMatch(new RegExp(`^${code}: `));
         const reason = blueCatReason(summary, b.name);
         expect(reason).toMatch(says);
         expect(starsOrders.some((o) => reason.includes(`order ${o.orderId} `))).toBe(true);

@@ -192,7 +192,7 @@ describe('where TON may go when the store lies about its wallet half the time', 
       expect(paid.length + refused.length).toBe(run.tonOrders.length);
       for (const o of refused) {
         expect(sameAddress(o.destination, run.world.storeWallet), o.orderId).toBe(false);
-        expect(o.reason).toMatch(/^order \S+ refused by ton: destination \S+ is not an allowed store wallet$/);
+        expect(o.reason).toMatch(/^METHOD_REFUSED: order \S+ refused by ton: destination \S+ is not an allowed store wallet$/);
         expect(run.world.chain.transfersTo(o.destination)).toEqual([]);
       }
       expectTonOnlyForPaidOrders(run);
