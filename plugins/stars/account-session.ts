@@ -45,7 +45,10 @@ export async function loginAccount(opts: { config: AutomintConfig; account: stri
   const stars = starsConfigOf(opts.config);
   const result = await logIn({ config: stars, prompts: opts.prompts, log: opts.log, signal: opts.signal, account: opts.account });
   const file = sessionPath(opts.config.dataDir, opts.account);
+  const previous = await readSession(file, opts.log);
   await writeSession(file, result.session);
+  // The replaced session would stay authorised at Telegram: end it (best effort; it may be dead already).
+  if (previous !== null && previous !== result.session) await endSession(opts.account, previous, stars, opts.log, opts.signal);
   return { account: opts.account, file, userId: result.userId.toString(), ...(result.username === undefined ? {} : { username: result.username }), firstName: result.firstName };
 }
 
@@ -88,26 +91,29 @@ export async function sessionInfo(opts: { config: AutomintConfig; account: strin
   }
 }
 
+/** Logs `session` out at Telegram; true when Telegram confirmed. Never throws for a session that no longer works. */
+async function endSession(account: string, session: string, stars: StarsConfig, log: Logger, signal?: AbortSignal): Promise<{ loggedOut: boolean; problem?: string }> {
+  try {
+    const conn = await TelegramConnection.open({ account, session, config: stars, log, signal });
+    try {
+      await conn.invoke(new Api.auth.LogOut(), { signal });
+      return { loggedOut: true };
+    } finally {
+      await conn.close();
+    }
+  } catch (e) {
+    if (!(e instanceof AutomintError)) throw e;
+    return { loggedOut: false, problem: e.message };
+  }
+}
+
 /** Ends the session at Telegram (best effort: a session Telegram already forgot is simply deleted) and deletes the file. */
 export async function logoutAccount(opts: { config: AutomintConfig; account: string; log: Logger; signal?: AbortSignal }): Promise<{ deleted: boolean; loggedOut: boolean; problem?: string }> {
   checkAccount(opts.config, opts.account);
   const file = sessionPath(opts.config.dataDir, opts.account);
   const session = await readSession(file, opts.log);
   if (session === null) return { deleted: false, loggedOut: false, problem: 'no session file' };
-  let loggedOut = false;
-  let problem: string | undefined;
-  try {
-    const conn = await TelegramConnection.open({ account: opts.account, session, config: starsConfigOf(opts.config), log: opts.log, signal: opts.signal });
-    try {
-      await conn.invoke(new Api.auth.LogOut(), { signal: opts.signal });
-      loggedOut = true;
-    } finally {
-      await conn.close();
-    }
-  } catch (e) {
-    if (!(e instanceof AutomintError)) throw e;
-    problem = e.message;
-  }
+  const { loggedOut, problem } = await endSession(opts.account, session, starsConfigOf(opts.config), opts.log, opts.signal);
   const deleted = await deleteSession(file);
   return { deleted, loggedOut, ...(problem === undefined ? {} : { problem }) };
 }

@@ -1,6 +1,7 @@
 /** `automint login`, `session info` and `session logout` in-process against the simulated Telegram: a person typing
  *  the phone, the code Telegram sent and the 2FA password; the session saved at mode 0600; nothing typed echoed back. */
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import pino from 'pino';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -96,6 +97,28 @@ describe('automint login and session', () => {
       expect(r.out).not.toContain(typed);
       expect(r.err).not.toContain(typed);
     }
+  }, 60_000);
+
+  it('logging in again ends the replaced session at Telegram', async () => {
+    const config = await configFile();
+    const file = path.join(dir, 'data', 'sessions', 'alice.session');
+    const old = (await readFile(file, 'utf8')).trim();
+    const before = world.telegram.codesSentTo(alice.phone).length;
+    const r = await cli(['login', '--config', config, '--account', 'alice'], async (stdin) => {
+      stdin.write(`${alice.phone}\n`);
+      const code = await codeFor(alice.phone, before);
+      stdin.write(`${code}\n${alice.password}\n`);
+    });
+    expect(r.code).toBe(0);
+    expect((await readFile(file, 'utf8')).trim()).not.toBe(old);
+    const { TelegramConnection } = await import('../../plugins/stars/telegram-connection.js');
+    const { starsConfigSchema } = await import('../../plugins/stars/config.js');
+    const stars = starsConfigSchema.parse({
+      apiId: 1, apiHash: '0123456789abcdef0123456789abcdef', connectTimeoutSec: 5,
+      server: { host: world.telegram.host, port: world.telegram.port, publicKey: world.telegram.publicKeyPem },
+    });
+    await expect(TelegramConnection.open({ account: 'alice', session: old, config: stars, log: pino({ level: 'silent' }) }))
+      .rejects.toMatchObject({ code: 'TELEGRAM_SESSION_INVALID' });
   }, 60_000);
 
   it('session info says where the session points and that Telegram accepts it, never printing it', async () => {
