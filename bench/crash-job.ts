@@ -4,11 +4,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AutomintError } from '../core/errors.js';
 import { loadConfig } from '../core/config/load.js';
 import { ledgerPath } from '../core/run/run-bot.js';
+import YAML from 'yaml';
 import { readWorldState, writeWorldConfig, type WorldState } from '../core/cli/world.js';
 import { checkCrashRun, type CrashVerdict } from './crash-checks.js';
 import { readLedger, readWorld } from './crash-evidence.js';
@@ -24,6 +25,10 @@ export interface CrashJob {
   readonly kind: 'point' | 'random';
   /** The crash variable for the first bot run. */
   readonly env: Readonly<Record<string, string>>;
+  /** The world's scenario (default `demo`): a hostile one reaches states a calm drop never enters. */
+  readonly scenario?: string;
+  /** A change to the demo config that reaches other states (e.g. the `cheapest` split ranks the methods). */
+  readonly configChange?: (config: Record<string, unknown>) => void;
 }
 
 export interface CrashJobOptions {
@@ -64,11 +69,12 @@ export async function runCrashJob(job: CrashJob, opts: CrashJobOptions): Promise
   const started = performance.now();
   await mkdir(opts.dir, { recursive: true });
   const stateFile = path.join(opts.dir, 'world.json');
-  const world = await spawnLogged(opts, 'world', [opts.cli, 'world', '--scenario', 'demo', '--state', stateFile], baseEnv());
+  const world = await spawnLogged(opts, 'world', [opts.cli, 'world', '--scenario', job.scenario ?? 'demo', '--state', stateFile], baseEnv());
   try {
     const state = await waitForWorld(job, world, stateFile, opts.dir);
     const dataDir = path.join(opts.dir, 'data');
     const configFile = await writeWorldConfig(state, dataDir);
+    if (job.configChange) await changeConfig(configFile, job.configChange);
     const first = await runBot(opts, 'run-1', configFile, { ...baseEnv(), ...job.env });
     if (first.hung) throw new CrashRunBroken(job.label, 'the first bot run hung', opts.dir);
     const killed = first.signal === 'SIGKILL';
@@ -161,4 +167,11 @@ async function stop(child: Child, children: Set<ChildProcess>): Promise<void> {
 async function crashLineOf(file: string): Promise<string | null> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return /automint: crash switch: SIGKILL at (.*)/.exec(text)?.[1] ?? null;
+}
+
+/** Applies `change` to the YAML config file in place, keeping it private. */
+async function changeConfig(file: string, change: (config: Record<string, unknown>) => void): Promise<void> {
+  const config = YAML.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  change(config);
+  await writeFile(file, YAML.stringify(config, { lineWidth: 0 }), { mode: 0o600 });
 }

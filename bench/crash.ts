@@ -32,10 +32,25 @@ const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../core/
 const BOT_TIMEOUT_MS = 120_000;
 
 const points = injectionPoints();
+
+/** Ranks the methods (`cheapest`) and lets the Blue Cat's quote be fetched before ordering (no maximum price). */
+const cheapestSplit = (config: Record<string, unknown>): void => {
+  config['split'] = { policy: 'cheapest', starsPerTon: '100' };
+  const targets = config['targets'] as Record<string, unknown>[];
+  delete targets[0]!['maxPricePerPack'];
+};
+
+/** States a calm demo drop never enters, and how a run reaches them. */
+const SETUPS: Readonly<Record<string, Pick<CrashJob, 'scenario' | 'configChange'>>> = {
+  'purchase:ranking': { configChange: cheapestSplit },
+  'payer:quoting': { configChange: cheapestSplit },
+  'payer:holding': { scenario: 'hostile-ton-huge-body' },
+  'payer:retrying': { scenario: 'hostile-malformed' },
+};
+
+const pointJob = (label: string): CrashJob => ({ label, kind: 'point', env: { AUTOMINT_CRASH_AT: label }, ...SETUPS[label.replace(/#\d+$/, '')] });
 const jobs: CrashJob[] = [
-  ...(flags.only !== undefined
-    ? [{ label: flags.only, kind: 'point' as const, env: { AUTOMINT_CRASH_AT: flags.only } }]
-    : points.map((p) => ({ label: `${p.actor}:${p.state}`, kind: 'point' as const, env: { AUTOMINT_CRASH_AT: `${p.actor}:${p.state}` } }))),
+  ...(flags.only !== undefined ? [pointJob(flags.only)] : points.map((p) => pointJob(`${p.actor}:${p.state}`))),
   ...Array.from({ length: randomRuns }, (_, i) => ({
     label: `random ${i + 1}:${maxMs}`, kind: 'random' as const, env: { AUTOMINT_CRASH_RANDOM: `${i + 1}:${maxMs}` },
   })),
