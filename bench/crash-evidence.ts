@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AutomintError } from '../core/errors.js';
 import { unitsFromJson, type Currency, type Units } from '../core/money.js';
 import type { ChainTransfer, LedgerFacts, WorldFacts, WorldOrder } from './crash-checks.js';
+import { readTextComment } from '../plugins/ton/text-comment.js';
 
 const PaymentJson = z.object({ verdict: z.string(), amount: z.string() });
 const OrderJson = z.discriminatedUnion('currency', [
@@ -57,7 +58,7 @@ async function storeTransfers(endpoint: string, wallet: string): Promise<ChainTr
       const msg = tx.inMessage;
       if (msg?.info.type !== 'internal') continue;
       if (tx.description.type === 'generic' && tx.description.aborted) continue;
-      out.push({ txHash: tx.hash().toString('hex'), comment: textComment(msg.body), amount: msg.info.value.coins });
+      out.push({ txHash: tx.hash().toString('hex'), comment: readTextComment(msg.body), amount: msg.info.value.coins });
     }
     if (page.length < PAGE) return out;
     const last = page[page.length - 1]!;
@@ -65,16 +66,6 @@ async function storeTransfers(endpoint: string, wallet: string): Promise<ChainTr
   }
 }
 
-/** The text comment of a message body (op 0 then UTF-8), or null. */
-function textComment(body: import('@ton/core').Cell): string | null {
-  const s = body.beginParse();
-  if (s.remainingBits < 32 || s.loadUint(32) !== 0) return null;
-  try {
-    return s.loadStringTail();
-  } catch {
-    return null;
-  }
-}
 
 /** The ledger file's orders, spend and open intents; read-only, so the check can never change what it checks. */
 export function readLedger(file: string): LedgerFacts {

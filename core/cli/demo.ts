@@ -13,6 +13,7 @@ import { registerSecrets } from '../telemetry/secret-registry.js';
 import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
 import { packageRoot } from './package-root.js';
 import { sessionPath, writeSession } from '../../plugins/stars/session-file.js';
+import { worldConfigVariables } from './world.js';
 import { openSession, protectSecrets } from './session.js';
 
 /** What the world says happened, independent of the bot's own ledger. */
@@ -44,21 +45,15 @@ export function demoJson(s: RunSummary, v: WorldVerdict): string {
 /** The embedded default config (config/demo.yaml) filled with a running world's endpoints and its buyers' secrets. */
 export async function loadDemoConfig(world: World, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<AutomintConfig> {
   for (const b of world.buyers) registerSecrets([b.token, b.mnemonic, b.session, ...(b.password ? [b.password] : [])]);
-  const vars: Record<string, string | undefined> = {
-    ...env,
-    AUTOMINT_DEMO_STORE_URL: world.store.url,
-    AUTOMINT_DEMO_TON_ENDPOINT: world.chain.endpoint,
-    AUTOMINT_DEMO_TELEGRAM_HOST: world.telegram.host,
-    AUTOMINT_DEMO_TELEGRAM_PORT: String(world.telegram.port),
-    AUTOMINT_DEMO_TELEGRAM_KEY: world.telegram.publicKeyPem,
-    AUTOMINT_DEMO_DATA_DIR: dataDir,
+  const view = {
+    store: { url: world.store.url, adminUrl: '', wallet: world.storeWallet.toString() },
+    ton: { endpoint: world.chain.endpoint },
+    telegram: { host: world.telegram.host, port: world.telegram.port, publicKey: world.telegram.publicKeyPem },
+    buyers: world.buyers,
   };
-  for (const b of world.buyers) {
-    vars[`AUTOMINT_DEMO_${b.name.toUpperCase()}_TOKEN`] = b.token;
-    vars[`AUTOMINT_DEMO_${b.name.toUpperCase()}_MNEMONIC`] = b.mnemonic;
-    // What `automint login --account <name>` would have saved: the buyers log in to the store through Telegram.
-    await writeSession(sessionPath(dataDir, b.name), b.session);
-  }
+  const vars: Record<string, string | undefined> = { ...env, ...worldConfigVariables(view, dataDir) };
+  // What `automint login --account <name>` would have saved: the buyers log in to the store through Telegram.
+  for (const b of world.buyers) await writeSession(sessionPath(dataDir, b.name), b.session);
   const { config } = await loadConfig({ file: path.join(packageRoot(), 'config', 'demo.yaml'), env: vars });
   protectSecrets(config);
   return config;

@@ -75,8 +75,14 @@ export async function readWorldState(file: string): Promise<WorldState> {
   return parsed.data;
 }
 
-/** The `${AUTOMINT_DEMO_*}` values config/demo.yaml refers to, for this world and data folder. */
-export function worldConfigVariables(state: WorldState, dataDir: string): Record<string, string> {
+/** What config/demo.yaml needs to know of a world: its endpoints and its buyers' secrets. */
+export type DemoWorldView = Pick<WorldState, 'store' | 'ton' | 'telegram'> & {
+  readonly buyers: readonly Pick<WorldState['buyers'][number], 'name' | 'token' | 'mnemonic'>[];
+};
+
+/** The `${AUTOMINT_DEMO_*}` values config/demo.yaml refers to, for this world and data folder (the one list, shared
+ *  by `automint demo`'s in-process world and `automint world`'s). */
+export function worldConfigVariables(state: DemoWorldView, dataDir: string): Record<string, string> {
   const vars: Record<string, string> = {
     AUTOMINT_DEMO_STORE_URL: state.store.url,
     AUTOMINT_DEMO_TON_ENDPOINT: state.ton.endpoint,

@@ -3,6 +3,7 @@
  *  forwarding fees its messages carry), split so that the shares add up to exactly that loss. */
 import { type Address, beginCell, type Cell, storeMessage, type Transaction } from '@ton/core';
 import type { Nano } from '../../core/money.js';
+import { readTextComment } from './text-comment.js';
 
 /** One transfer of a batch as the member paying it knows it. */
 export interface OwnTransfer {
@@ -72,17 +73,8 @@ function outgoing(tx: Transaction): Outgoing[] {
   const outs: Outgoing[] = [];
   for (const out of tx.outMessages.values()) {
     if (out.info.type !== 'internal') continue;
-    outs.push({ to: out.info.dest, amount: out.info.value.coins, forwardFee: out.info.forwardFee, comment: textComment(out.body) });
+    outs.push({ to: out.info.dest, amount: out.info.value.coins, forwardFee: out.info.forwardFee, comment: readTextComment(out.body) });
   }
   return outs;
 }
 
-function textComment(body: Cell): string | null {
-  const s = body.beginParse();
-  if (s.remainingBits < 32 || s.loadUint(32) !== 0) return null;
-  try {
-    return s.loadStringTail();
-  } catch {
-    return null;
-  }
-}

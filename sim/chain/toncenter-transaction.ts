@@ -2,7 +2,7 @@
  *  returns them. TonClient only decodes `data`, but its schema checks every field, and other clients read the
  *  rendered fields, so they are filled as toncenter fills them. Amounts are decimal strings of nanotons. */
 import { Address, beginCell, storeMessage, storeStateInit, type Cell, type ExternalAddress, type Message, type Transaction } from '@ton/core';
-import { readTextComment } from './text-comment.js';
+import { readTextComment } from '../../plugins/ton/text-comment.js';
 
 export interface ToncenterMessage {
   '@type': 'raw.message';

@@ -2,7 +2,7 @@
  *  pushed to listeners as its block is produced. */
 import { Address, type Transaction } from '@ton/core';
 import type { ChainTransfer, TransferFeed } from './transfer.js';
-import { readTextComment } from './text-comment.js';
+import { readTextComment } from '../../plugins/ton/text-comment.js';
 
 /** The transfer a transaction received, or null when its inbound message is not an internal one. */
 export function transferOf(tx: Transaction, txHash: Buffer): ChainTransfer | null {

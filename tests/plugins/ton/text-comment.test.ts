@@ -1,6 +1,6 @@
 import { beginCell, Cell } from '@ton/core';
 import { describe, expect, it } from 'vitest';
-import { readTextComment } from '../../../../sim/chain/text-comment.js';
+import { readTextComment } from '../../../plugins/ton/text-comment.js';
 
 describe('text comments', () => {
   it('reads op 0 followed by UTF-8 text, also across referenced cells', () => {
