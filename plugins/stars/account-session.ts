@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { AutomintError } from '../../core/errors.js';
 import { PluginError } from '../../core/plugins/plugin-error.js';
 import type { AutomintConfig } from '../../core/config/schema.js';
-import { starsConfigSchema, type StarsConfig } from './config.js';
+import { missingApiKeys, starsConfigSchema, type StarsConfig } from './config.js';
 import { describeSession, logIn, type LoginPrompts } from './login.js';
 import { deleteSession, readSession, sessionPath, writeSession } from './session-file.js';
 import { TelegramConnection } from './telegram-connection.js';
@@ -19,7 +19,7 @@ export function starsConfigOf(config: AutomintConfig): StarsConfig {
     const issues = parsed.error.issues.map((i) => `plugins.stars${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
     throw new PluginError('PLUGIN_CONFIG_INVALID', issues.join('\n'), { plugin: 'stars', path: issues[0]?.split(':')[0] });
   }
-  const missing = [...(parsed.data.apiId === undefined ? ['plugins.stars.apiId'] : []), ...(parsed.data.apiHash === undefined ? ['plugins.stars.apiHash'] : [])];
+  const missing = missingApiKeys(parsed.data).map((k) => `plugins.stars.${k}`);
   if (missing.length > 0) throw new PluginError('PLUGIN_CONFIG_INVALID', new TelegramNotConfigured(missing).message, { plugin: 'stars', path: missing[0] });
   return parsed.data;
 }

@@ -63,3 +63,9 @@ export const starsConfigSchema = z
   .strict();
 
 export type StarsConfig = z.output<typeof starsConfigSchema>;
+
+/** The keys of the Telegram API application that the config leaves out (`apiId`, `apiHash`): without them nothing can
+ *  reach Telegram. */
+export function missingApiKeys(config: Pick<StarsConfig, 'apiId' | 'apiHash'>): ('apiId' | 'apiHash')[] {
+  return [...(config.apiId === undefined ? (['apiId'] as const) : []), ...(config.apiHash === undefined ? (['apiHash'] as const) : [])];
+}

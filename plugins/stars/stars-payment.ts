@@ -10,7 +10,7 @@ import type { AutomintConfig } from '../../core/config/schema.js';
 import { CONFIG, LOGGER } from '../../core/plugins/tokens.js';
 import type { OpenIntent, PaymentAccount, PaymentMethod, PaymentSteps, Settlement } from '../../core/plugins/payment.js';
 import type { WebAppLogin } from '../../core/plugins/web-app-login.js';
-import type { StarsConfig } from './config.js';
+import { missingApiKeys, type StarsConfig } from './config.js';
 import { requestInitData } from './init-data.js';
 import { readSession, sessionPath } from './session-file.js';
 import { interpretSend, lookUp, sendForm, type StarsPayload } from './stars-attempt.js';
@@ -65,7 +65,7 @@ export class StarsPayment implements PaymentMethod, WebAppLogin {
   }
 
   private missingApp(): string[] {
-    return [...(this.stars.apiId === undefined ? ['plugins.stars.apiId'] : []), ...(this.stars.apiHash === undefined ? ['plugins.stars.apiHash'] : [])];
+    return missingApiKeys(this.stars).map((k) => `plugins.stars.${k}`);
   }
 
   async unavailableFor(account: string): Promise<string | null> {

@@ -8,7 +8,7 @@ import { InvalidBufferError } from 'telegram/errors/index.js';
 import { PromisedNetSockets } from 'telegram/extensions/index.js';
 import { ConnectionTCPFull } from 'telegram/network/index.js';
 import { StringSession } from 'telegram/sessions/index.js';
-import type { StarsConfig } from './config.js';
+import { missingApiKeys, type StarsConfig } from './config.js';
 import { GramLog } from './gram-log.js';
 import { rsaPublicKeyFromPem, trustServerKey } from './server-key.js';
 import { TelegramNotConfigured, TelegramSessionInvalid } from './telegram-error.js';
@@ -33,9 +33,7 @@ const PLACEHOLDER_PORT = 443;
 
 /** The configured API application; TelegramNotConfigured names what is missing. */
 export function telegramApp(config: StarsConfig): TelegramApp {
-  const missing = [config.apiId === undefined ? 'apiId' : undefined, config.apiHash === undefined ? 'apiHash' : undefined]
-    .filter((key): key is string => key !== undefined);
-  if (config.apiId === undefined || config.apiHash === undefined) throw new TelegramNotConfigured(missing);
+  if (config.apiId === undefined || config.apiHash === undefined) throw new TelegramNotConfigured(missingApiKeys(config));
   return { apiId: config.apiId, apiHash: config.apiHash };
 }
 
