@@ -123,8 +123,18 @@ export interface Reserved {
   readonly count: number;
 }
 
-/** Holds budget for the order in one transaction. When the planned packs do not fit but fewer do, the order shrinks
- *  to what fits (a 10 TON budget still buys four 2.5 TON packs when orders are planned five at a time). */
+/** Every pack of the target (or of this method's share) is paid or held by orders in flight, as the ledger counts
+ *  them across every process and restart. `final` when they are all paid: nothing can free up. */
+export class PacksClaimed extends AutomintError {
+  constructor(details: { target: string; scope: 'TARGET' | 'METHOD'; paid: number; held: number; limit: number }, readonly final: boolean) {
+    const whose = details.scope === 'TARGET' ? `target ${details.target}` : `this method's share of target ${details.target}`;
+    super('PACKS_CLAIMED', `every pack of ${whose} is claimed in the ledger: ${details.paid} paid, ${details.held} in flight of ${details.limit}`, { ...details, final });
+  }
+}
+
+/** Claims the packs and holds their money in one ledger transaction. When the planned packs do not fit but fewer do,
+ *  the order shrinks to what fits (a 10 TON budget still buys four 2.5 TON packs when orders are planned five at a
+ *  time; another process's claims leave fewer packs). */
 export const reserveStep = fromPromise<Reserved, { input: PayerInput; count: number; quote: Units | null }>(
   async ({ input: { input, count, quote } }) => {
     const limits = {
@@ -132,34 +142,23 @@ export const reserveStep = fromPromise<Reserved, { input: PayerInput; count: num
       ...(input.accountBudget === undefined ? {} : { perAccount: input.accountBudget }),
       ...(input.targetBudget === undefined ? {} : { perTarget: input.targetBudget }),
     };
-    const request = (n: number) => ({ currency: input.currency, amount: amountToHold(input, n, quote), account: input.account, target: input.target.key, limits });
-    let r = await input.ledger.budget.reserve(request(count));
-    let packs = count;
-    // Each refusal names one scope (overall, account, target); shrinking to fit it may meet the next one's limit.
-    while (!r.ok && packs > 1) {
-      const room = r.limit - r.committed;
-      const fits = largestFitting(packs - 1, (n) => amountToHold(input, n, quote) <= room);
-      if (fits === 0) break;
-      packs = fits;
-      r = await input.ledger.budget.reserve(request(fits));
+    const cap = input.quota.capOf(input.method);
+    const r = await input.ledger.claims.claim({
+      currency: input.currency, account: input.account, target: input.target.key, method: input.method, packs: count,
+      wanted: input.quota.wanted, ...(cap === null ? {} : { methodCap: cap }), amountFor: (n) => amountToHold(input, n, quote), limits,
+    });
+    if (r.ok) return { reservationId: r.reservation.id, held: r.reservation.amount, count: r.packs };
+    if (r.reason === 'PACKS') {
+      throw new PacksClaimed({ target: input.target.key, scope: r.scope, paid: r.tally.paid, held: r.tally.held, limit: r.limit }, r.tally.paid >= r.limit);
     }
-    if (!r.ok) {
-      // Holds of other orders in flight shrink or free when those settle; only spent money (in the scope that
-      // refused) makes it final.
-      const scope = r.reason === 'ACCOUNT' ? { account: input.account } : r.reason === 'TARGET' ? { target: input.target.key } : {};
-      const spent = await input.ledger.budget.spent(input.currency, scope);
-      const smallest = amountToHold(input, 1, quote);
-      throw new BudgetExhausted({ currency: input.currency, reason: r.reason, committed: r.committed.toString(), limit: r.limit.toString() }, spent + smallest > r.limit);
-    }
-    return { reservationId: r.reservation.id, held: r.reservation.amount, count: packs };
+    // Holds of other orders in flight shrink or free when those settle; only spent money (in the scope that
+    // refused) makes it final.
+    const scope = r.reason === 'ACCOUNT' ? { account: input.account } : r.reason === 'TARGET' ? { target: input.target.key } : {};
+    const spent = await input.ledger.budget.spent(input.currency, scope);
+    const smallest = amountToHold(input, 1, quote);
+    throw new BudgetExhausted({ currency: input.currency, reason: r.reason, committed: r.committed.toString(), limit: r.limit.toString() }, spent + smallest > r.limit);
   },
 );
-
-/** The largest n in 1..max for which `fits(n)` holds (fits is monotone: fewer packs never cost more); 0 when none. */
-function largestFitting(max: number, fits: (n: number) => boolean): number {
-  for (let n = max; n >= 1; n--) if (fits(n)) return n;
-  return 0;
-}
 
 export interface OrderPlaced {
   readonly order: StoreOrder;

@@ -10,6 +10,7 @@ import { StoreRateLimited } from '../store/store-error.js';
 import { isPermanent, retryAtOf } from '../errors.js';
 import {
   BudgetExhausted,
+  PacksClaimed,
   confirmStep,
   isOutOfStock,
   orderStep,
@@ -100,6 +101,10 @@ export const payerMachine = setup({
     hasStock: ({ event }) => event.type === 'STOCK' && event.left > 0,
     budgetExhausted: ({ event }) => errorOf(event) instanceof BudgetExhausted && (errorOf(event) as BudgetExhausted).final,
     budgetBusy: ({ event }) => errorOf(event) instanceof BudgetExhausted,
+    /** Every pack is paid, by this run or another that shares the ledger. */
+    packsAllPaid: ({ event }) => errorOf(event) instanceof PacksClaimed && (errorOf(event) as PacksClaimed).final,
+    /** Packs are held by orders in flight (of this or another process): they free up if those are not paid. */
+    packsHeld: ({ event }) => errorOf(event) instanceof PacksClaimed,
     outOfStock: ({ event }) => isOutOfStock(errorOf(event)),
     /** Held back with a time to come back (the limiter, a Telegram flood wait): wait, it is not a failure. */
     rateLimited: ({ event }) => errorOf(event) instanceof StoreRateLimited || retryAtOf(errorOf(event)) !== null,
@@ -228,6 +233,9 @@ export const payerMachine = setup({
         input: ({ context }) => ({ input: context.input, count: context.count, quote: context.quote }),
         onDone: { target: 'ordering', actions: ['returnUncoveredPacks', 'noteReservation', assign({ budgetBusySince: null })] },
         onError: [
+          { guard: 'packsAllPaid', target: 'done', actions: ['releaseClaim', assign({ reason: ({ event }) => ((errorOf(event) as PacksClaimed).details['scope'] === 'METHOD' ? 'share reached' : 'target reached') })] },
+          { guard: and(['packsHeld', 'budgetBusyTooLong']), target: 'done', actions: ['releaseClaim', assign({ reason: 'packs held by orders in flight for too long' })] },
+          { guard: 'packsHeld', target: 'waiting', actions: ['releaseClaim', 'noteBudgetBusy', ({ context }) => context.input.log.info({ method: context.input.method }, 'packs held by orders in flight; waiting')] },
           { guard: 'budgetExhausted', target: 'done', actions: ['releaseClaim', assign({ reason: 'budget exhausted' })] },
           // Held by payments whose outcome stays unknown, the budget may never free up in this run.
           { guard: and(['budgetBusy', 'budgetBusyTooLong']), target: 'done', actions: ['releaseClaim', assign({ reason: 'budget held by payments in flight for too long' })] },

@@ -9,6 +9,7 @@ export const CONFIG_ERROR_CODES = [
   'CONFIG_UNKNOWN_KEY',
   'CONFIG_INVALID',
   'CONFIG_ENV_MISSING',
+  'CONFIG_CAMPAIGN_CHANGED',
 ] as const;
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
@@ -26,6 +27,7 @@ const HEADLINES: Readonly<Record<ConfigErrorCode, string>> = {
   CONFIG_UNKNOWN_KEY: 'unknown configuration key',
   CONFIG_INVALID: 'invalid configuration',
   CONFIG_ENV_MISSING: 'configuration refers to an unset environment variable',
+  CONFIG_CAMPAIGN_CHANGED: "configuration changed this ledger's campaign",
 };
 
 function issueLine(issue: ConfigIssue): string {
@@ -60,6 +62,9 @@ export function formatConfigError(e: ConfigError): string {
       ? ['  Pass --config FILE, or start from config/example.yaml (docs/configuration.md lists every key).']
       : code === 'CONFIG_ENV_MISSING'
         ? ['  Set the variable, or write $${NAME} in the file for a literal "${NAME}".']
-        : [];
+        : code === 'CONFIG_CAMPAIGN_CHANGED'
+          ? ['  Run again with --accept-config-change if the change is meant (packs and money already spent still count),',
+             '  or give a new campaign its own dataDir.']
+          : [];
   return [headline, ...lines, ...hint].join('\n');
 }

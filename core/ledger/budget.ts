@@ -48,6 +48,9 @@ export class Budget {
     };
     const refusal = this.refusal(tx, request, request.amount, request.limits);
     if (refusal) return refusal;
+    if (request.packs !== undefined && (!Number.isSafeInteger(request.packs) || request.packs < 0)) {
+      throw new LedgerError('INVALID_INPUT', 'packs must be a non-negative integer', { ...facts, packs: String(request.packs) });
+    }
     const row = tx.first(
       this.conn.db
         .insertInto('budget_reservations')
@@ -59,6 +62,8 @@ export class Budget {
           ...limits,
           order_id: null,
           state: 'held',
+          method: request.method ?? '',
+          packs: request.packs ?? 0,
           created_at: now,
           updated_at: now,
         })
@@ -266,7 +271,7 @@ export class Budget {
   }
 
   /** The first limit `amount` more would break for this scope (see firstRefusal), read inside the transaction. */
-  private refusal(
+  refusal(
     tx: ImmediateTx,
     scope: { currency: Currency; account: string; target: string },
     amount: Units,

@@ -3,6 +3,8 @@
  *  one transaction each (see settlement.ts). Open it with `openLedger`. */
 import type { Kysely } from 'kysely';
 import { Budget } from './budget.js';
+import { CampaignRecord } from './campaign.js';
+import { PackClaims } from './pack-claims.js';
 import type { LedgerConnection } from './connection.js';
 import { EndpointStatsRepository } from './endpoint-stats.js';
 import { LimiterStateRepository } from './limiter-state.js';
@@ -28,6 +30,10 @@ export class Ledger {
   readonly orders: Orders;
   readonly intents: PaymentIntents;
   readonly budget: Budget;
+  /** Packs claimed with their money (the only count of a target's packs that processes share). */
+  readonly claims: PackClaims;
+  /** What the ledger's campaign was started with. */
+  readonly campaign: CampaignRecord;
   readonly endpointStats: EndpointStatsRepository;
   readonly limiter: LimiterStateRepository;
   readonly #conn: LedgerConnection;
@@ -40,6 +46,8 @@ export class Ledger {
     this.orders = new Orders(connection);
     this.intents = new PaymentIntents(connection);
     this.budget = new Budget(connection);
+    this.claims = new PackClaims(connection, this.budget);
+    this.campaign = new CampaignRecord(connection);
     this.endpointStats = new EndpointStatsRepository(connection);
     this.limiter = new LimiterStateRepository(connection);
   }

@@ -14,6 +14,9 @@ export interface BudgetRequest {
   /** The target the money is for, e.g. '19:2'. */
   readonly target: string;
   readonly limits: BudgetLimits;
+  /** The payment method, and the packs of the target this money pays for (see PackClaims). */
+  readonly method?: string;
+  readonly packs?: number;
 }
 
 /** The reservation made, or the first limit that refused it. */
@@ -29,6 +32,9 @@ export interface ReservationRow {
   readonly limits: BudgetLimits;
   readonly orderId: string | null;
   readonly state: ReservationState;
+  /** The method and the packs this reservation claims ('' and 0 when it claims none). */
+  readonly method: string;
+  readonly packs: number;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -51,6 +57,8 @@ export function reservationRow(r: StoredReservation): ReservationRow {
     },
     orderId: r.order_id,
     state: r.state,
+    method: r.method,
+    packs: r.packs,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

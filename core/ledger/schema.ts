@@ -82,6 +82,21 @@ export interface BudgetReservationsTable {
   state: ReservationState;
   created_at: number;
   updated_at: number;
+  /** The payment method the order is for ('' for reservations made before packs were claimed in the ledger). */
+  method: Generated<string>;
+  /** Packs this reservation claims for its target: counted while held or consumed, like the money. */
+  packs: Generated<number>;
+}
+
+/** The one campaign row: what the ledger was started with, to notice a config that changed it. */
+export interface CampaignTable {
+  id: number;
+  /** sha256 of `spec`. */
+  fingerprint: string;
+  /** The campaign spec as canonical JSON (targets, packs, budgets). */
+  spec: string;
+  created_at: number;
+  updated_at: number;
 }
 
 /** Every ledger table, for `Kysely<LedgerSchema>`. */
@@ -90,4 +105,5 @@ export interface LedgerSchema {
   orders: OrdersTable;
   payment_intents: PaymentIntentsTable;
   budget_reservations: BudgetReservationsTable;
+  campaign: CampaignTable;
 }

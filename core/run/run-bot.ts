@@ -1,6 +1,7 @@
 /** One run of the bot: ledger, plugins, reconciliation, then the sniper actor system until every purchase ends or
  *  the run is stopped; returns the summary. Shared by `automint run` and `automint demo`. */
 import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'undici';
 import { createActor, toPromise } from 'xstate';
@@ -18,12 +19,14 @@ import { createActorInspector } from '../telemetry/actor-spans.js';
 import { Attr } from '../telemetry/attributes.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { RunMetrics } from '../actors/run-metrics.js';
-import { purchaseId, sniperMachine, targetKey, type AccountLogin, type RunTarget, type SniperInput } from '../actors/sniper.js';
+import { sniperMachine, targetKey, type AccountLogin, type RunTarget, type SniperInput } from '../actors/sniper.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
 import { loadRunPlugins } from './run-plugins.js';
 import { MAX_PACKS_PER_ORDER } from '../store/rate-pools.js';
 import { AutomintError } from '../errors.js';
 import { reconcileOpenIntents } from './reconcile.js';
+import { checkCampaign } from './campaign.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { summarize, type RunSummary } from './summary.js';
 import { actorAttributes } from './actor-attributes.js';
 
@@ -35,6 +38,8 @@ export interface RunOptions {
   readonly command: string;
   /** Stops the run (SIGINT/SIGTERM, a deadline). */
   readonly signal?: AbortSignal;
+  /** Take a config that changed the ledger's campaign (targets, packs, budgets) as the new campaign. */
+  readonly acceptConfigChange?: boolean;
 }
 
 export class RunSetupError extends AutomintError {}
@@ -55,7 +60,17 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
     : undefined;
   crash?.arm();
   const profile = profileSettings(config.profile);
-  const ledger = await openLedger(ledgerPath(config));
+  // One writer per ledger: a second run on the same data dir stops here (exit 3) before it opens anything.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(config.dataDir, opts.command);
+  if (lock.tookOverFrom) log.warn({ holder: lock.tookOverFrom }, 'took over the data dir lock of a run that is no longer running');
+  let ledger: Ledger;
+  try {
+    ledger = await openLedger(ledgerPath(config));
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
   const rootSpan = opts.tracing?.rootSpan(undefined, { [Attr.runCommand]: opts.command, [Attr.runMode]: config.dryRun ? 'dry-run' : 'live' });
   const stop = new AbortController();
@@ -63,6 +78,8 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
   if (opts.signal?.aborted) stop.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    // A dry run rehearses with its own ledger: whatever it changes there moves no money.
+    await checkCampaign(ledger, config, { accept: opts.acceptConfigChange === true || config.dryRun, log });
     const plugins = await loadRunPlugins(config, ledger, log);
     const { payments } = plugins;
     try {
@@ -76,7 +93,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       const targets: RunTarget[] = [];
       for (const t of config.targets) {
         const accounts = targetAccounts(config, t).map((a) => a.name);
-        const seed = await packsSoFar(ledger, accounts.map((a) => purchaseId(t, a)), t.methods);
+        const seed = await packsSoFar(ledger, targetKey(t), t.methods);
         const split = targetSplit(config, t);
         targets.push({ collection: t.collection, character: t.character, packs: t.packs, maxPricePerPack: t.maxPricePerPack,
           methods: t.methods, accounts, seed, split, budget: t.budget, dropAt: t.dropAt === undefined ? undefined : Date.parse(t.dropAt) });
@@ -117,27 +134,20 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
     rootSpan?.end();
     await dispatcher.close().catch(() => undefined);
     await ledger.close();
+    lock.release();
   }
 }
 
-/** Packs paid and in flight for a target's purchases, in total and per method (shares count per method). */
-async function packsSoFar(ledger: Ledger, purchases: readonly string[], methods: readonly string[]): Promise<QuotaSeed> {
-  let paid = 0;
-  let inFlight = 0;
+/** Packs of a target paid and in flight, as the ledger counts them for every run that shared it, in total and per
+ *  method (shares count per method). */
+async function packsSoFar(ledger: Ledger, target: string, methods: readonly string[]): Promise<QuotaSeed> {
+  const total = await ledger.claims.tally(target);
   const byMethod: Record<string, { paid: number; inFlight: number }> = {};
   for (const m of methods) {
-    const c = { paid: 0, inFlight: 0 };
-    for (const p of purchases) {
-      c.paid += await ledger.orders.paidPacks(p, m);
-      c.inFlight += await ledger.orders.inFlightPacks(p, m);
-    }
-    byMethod[m] = c;
+    const t = await ledger.claims.tally(target, m);
+    byMethod[m] = { paid: t.paid, inFlight: t.held };
   }
-  for (const p of purchases) {
-    paid += await ledger.orders.paidPacks(p);
-    inFlight += await ledger.orders.inFlightPacks(p);
-  }
-  return { paid, inFlight, byMethod };
+  return { paid: total.paid, inFlight: total.held, byMethod };
 }
 
 /** How each account logs in: its pasted token when it has one, else the first web-app login (Telegram) that can

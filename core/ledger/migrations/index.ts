@@ -4,11 +4,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './001-initial.js';
 import { limiterState } from './002-limiter-state.js';
 import { endpointStats } from './003-endpoint-stats.js';
+import { campaign } from './004-campaign.js';
 
 export const LEDGER_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
   '002-limiter-state': limiterState,
   '003-endpoint-stats': endpointStats,
+  '004-campaign': campaign,
 };
 
 /** kysely's Migrator reads the migrations from here. */
