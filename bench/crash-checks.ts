@@ -50,9 +50,11 @@ export interface CrashVerdict {
   readonly overBudget: number;
   /** Orders the ledger holds as paid that the world never got money for, or with another amount. */
   readonly ledgerMismatch: number;
+  /** 1 when the store sold more packs than the targets want together. */
+  readonly overbought: number;
   /** One line per violation, for the report. */
   readonly problems: readonly string[];
-  /** Facts worth a look that are not money bugs (an intent still open at the end, more packs than wanted). */
+  /** Facts worth a look that are not money bugs (an intent still open at the end). */
   readonly notes: readonly string[];
   /** Orders the world shows paid, and their packs: a run that bought nothing proves nothing. */
   readonly paidOrders: number;
@@ -66,7 +68,7 @@ const MONEY_MOVED: Readonly<Record<Currency, ReadonlySet<string>>> = {
 };
 
 /** Checks one finished crash run. `budget` is the config's overall budget per currency; `packsWanted` the packs all
- *  targets want together (buying more is noted, not failed: it is not a money-safety rule). */
+ *  targets want together (buying more fails the run). */
 export function checkCrashRun(world: WorldFacts, ledger: LedgerFacts, budget: Partial<Record<Currency, Units>>, packsWanted = Infinity): CrashVerdict {
   const problems: string[] = [];
   const notes: string[] = [];
@@ -152,6 +154,8 @@ export function checkCrashRun(world: WorldFacts, ledger: LedgerFacts, budget: Pa
   }
   const paid = world.orders.filter((o) => (takenBy.get(o.id) ?? 0) > 0);
   const paidPacks = paid.reduce((n, o) => n + o.count, 0);
-  if (paidPacks > packsWanted) notes.push(`bought ${paidPacks} packs, the targets want ${packsWanted}`);
-  return { doublePaid: doubly.size, lostPayments: lost, overBudget: over, ledgerMismatch: mismatch, problems, notes, paidOrders: paid.length, paidPacks };
+  // The ledger owns every target's packs across processes and restarts: buying more is a bug like overspending.
+  const overbought = paidPacks > packsWanted ? 1 : 0;
+  if (overbought) problems.push(`bought ${paidPacks} packs, the targets want ${packsWanted}`);
+  return { doublePaid: doubly.size, lostPayments: lost, overBudget: over, ledgerMismatch: mismatch, overbought, problems, notes, paidOrders: paid.length, paidPacks };
 }

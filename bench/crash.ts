@@ -120,6 +120,7 @@ const totals = {
   doublePaid: sum((r) => r.verdict.doublePaid),
   lostPayments: sum((r) => r.verdict.lostPayments),
   overBudget: sum((r) => r.verdict.overBudget),
+  overbought: sum((r) => r.verdict.overbought),
 };
 const mismatched = sum((r) => r.verdict.ledgerMismatch);
 
@@ -128,7 +129,7 @@ say(`random runs: ${randomResults.filter((r) => r.killed).length}/${randomResult
 if (mismatched > 0) say(`ledger vs world: ${mismatched} paid order(s) disagree in state or amount (see ✗ lines)`);
 if (broken.length > 0) say(`${broken.length} run(s) could not be carried out:\n  ${broken.join('\n  ')}`);
 say(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
-const clean = totals.doublePaid + totals.lostPayments + totals.overBudget + mismatched === 0 && broken.length === 0;
+const clean = totals.doublePaid + totals.lostPayments + totals.overBudget + totals.overbought + mismatched === 0 && broken.length === 0;
 if (clean && !flags.keep) await rm(root, { recursive: true, force: true });
 console.log(JSON.stringify(totals));
 process.exitCode = clean ? 0 : 1;

@@ -77,10 +77,11 @@ describe('crash run checks', () => {
     expect(checkCrashRun(cleanWorld, cleanLedger, { TON: 10_000_000_000n, XTR: 3000n }).overBudget).toBe(1);
   });
 
-  it('notes more packs bought than the targets want without failing the run', () => {
+  it('fails a run that bought more packs than the targets want', () => {
     const v = checkCrashRun(cleanWorld, cleanLedger, budget, 5);
-    expect(v.problems).toEqual([]);
-    expect(v.notes).toEqual(['bought 6 packs, the targets want 5']);
+    expect(v.overbought).toBe(1);
+    expect(v.problems).toEqual(['bought 6 packs, the targets want 5']);
+    expect(checkCrashRun(cleanWorld, cleanLedger, budget, 6).overbought).toBe(0);
   });
 
   it('notes an intent left open without failing the run', () => {
