@@ -59,6 +59,31 @@ function readHolder(file: string): LockHolder | null {
   }
 }
 
+/** The holder's note, waiting a moment for a holder that has just taken the lock to write it (its note is written
+ *  right after the lock is taken; until then the file is missing or a dead run's). */
+function currentHolder(note: string): LockHolder | null {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    const holder = readHolder(note);
+    if ((holder !== null && isRunning(holder)) || attempt >= NOTE_WAIT_TRIES) return holder;
+    Atomics.wait(pause, 0, 0, NOTE_WAIT_MS);
+  }
+}
+
+const NOTE_WAIT_TRIES = 10;
+const NOTE_WAIT_MS = 20;
+
+/** True unless the holder is on this host and its pid is gone. */
+function isRunning(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Takes the data dir's lock for `command`, or throws DataDirLocked at once when another process holds it. The dir
  *  must exist (see prepareDataDir). */
 export function lockDataDir(dataDir: string, command: string): DataDirLock {
@@ -71,7 +96,7 @@ export function lockDataDir(dataDir: string, command: string): DataDirLock {
   } catch (e) {
     db.close();
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) throw new DataDirLocked(dataDir, readHolder(note));
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) throw new DataDirLocked(dataDir, currentHolder(note));
     throw e;
   }
   const previous = readHolder(note);
