@@ -1,7 +1,6 @@
 /** One run of the bot: ledger, plugins, reconciliation, then the sniper actor system until every purchase ends or
  *  the run is stopped; returns the summary. Shared by `automint run` and `automint demo`. */
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'undici';
 import { createActor, toPromise } from 'xstate';
@@ -27,6 +26,7 @@ import { AutomintError } from '../errors.js';
 import { reconcileOpenIntents } from './reconcile.js';
 import { checkCampaign } from './campaign.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { prepareDataDir } from './data-dir.js';
 import { summarize, type RunSummary } from './summary.js';
 import { actorAttributes } from './actor-attributes.js';
 
@@ -58,16 +58,18 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
   const crash = process.env.AUTOMINT_CRASH_AT || process.env.AUTOMINT_CRASH_RANDOM
     ? (await import('./crash-switch.js')).crashSwitchFromEnv(process.env)
     : undefined;
-  crash?.arm();
   const profile = profileSettings(config.profile);
-  // One writer per ledger: a second run on the same data dir stops here (exit 3) before it opens anything.
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // A data dir that cannot hold the ledger is a config error (exit 2); one writer per ledger: a second run on the same
+  // data dir stops here (exit 3) before it opens anything.
+  prepareDataDir(config.dataDir);
   const lock = lockDataDir(config.dataDir, opts.command);
   if (lock.tookOverFrom) log.warn({ holder: lock.tookOverFrom }, 'took over the data dir lock of a run that is no longer running');
+  crash?.arm();
   let ledger: Ledger;
   try {
     ledger = await openLedger(ledgerPath(config));
   } catch (e) {
+    crash?.disarm();
     lock.release();
     throw e;
   }
@@ -116,7 +118,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
         },
       });
       // A stop asked for during setup must not be lost: abort fires once, so check before starting.
-      if (stop.signal.aborted) return await summarize(ledger, metrics, [], 'stopped before the run started');
+      if (stop.signal.aborted) return await summarize(ledger, metrics, [], 'stopped before the run started', config);
       const onStop = (): void => sniper.send({ type: 'STOP', reason: 'signal' });
       stop.signal.addEventListener('abort', onStop, { once: true });
       // Started inside the root span's context: every async continuation of the run, and so every log line, carries its trace id.
@@ -124,7 +126,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       otelContext.with(runContext, () => sniper.start());
       const output = await toPromise(sniper);
       inspector?.endAll();
-      return await summarize(ledger, metrics, output.outcomes, output.stopReason);
+      return await summarize(ledger, metrics, output.outcomes, output.stopReason, config);
     } finally {
       await plugins.close();
     }

@@ -290,6 +290,22 @@ describe('payer', () => {
     expect(done(actor)?.reason).toBe('target reached');
   });
 
+  it('claims only the packs another process has left, waits while that process holds the rest, and ends when they are paid', async () => {
+    // Another run on the same ledger holds 8 of the 10 packs: this payer's own quota knows nothing of it.
+    const other = await ledger.claims.claim({ currency: 'TON', account: 'bob', target: '1:1', method: 'ton', packs: 8, wanted: 10, amountFor: (n) => toNano('3') * BigInt(n), limits: { total: toNano('100') } });
+    if (!other.ok) throw new Error('setup: claim refused');
+    const m = new ScriptedMethod(() => ledger);
+    const { actor, payer } = start(m);
+    await waitFor(payer, (s) => s.value === 'waiting', { timeout: 5000 });
+    expect(m.orders.map((o) => o.count)).toEqual([2]);
+    expect(await ledger.claims.tally('1:1')).toEqual({ paid: 2, held: 8 });
+    await ledger.budget.consume(other.reservation.id);
+    payer.send({ type: 'STOCK', left: 50, observedAt: performance.now() });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('target reached');
+    expect(m.orders.map((o) => o.count)).toEqual([2]);
+  });
+
   it('waits as long as the limiter says when it holds an order back, without counting a failure', async () => {
     const m = new ScriptedMethod(() => ledger);
     m.rateLimitedOrders = 5; // more than maxFailures: holds must not use up the payer's failures
