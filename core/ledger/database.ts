@@ -1,9 +1,10 @@
 /** Opening the ledger database: the file (parent folder created, mode 0600), the pragmas that make SQLite safe for
  *  money and for several processes (WAL, busy_timeout, synchronous FULL, foreign keys), and the migrations. */
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { osReason } from '../os-reason.js';
 import { LedgerConnection } from './connection.js';
 import { Ledger } from './ledger.js';
 import { LedgerError } from './ledger-error.js';
@@ -15,6 +16,9 @@ export interface LedgerOptions {
   readonly busyTimeoutMs?: number;
   /** Clock for created_at/updated_at (epoch ms); tests pin it. */
   readonly now?: () => number;
+  /** Open an existing ledger only: no folder or file is created, and a missing one is a NO_LEDGER error. For the
+   *  commands that only look (`orders`, `doctor`) or that settle what a run left (`reconcile`). */
+  readonly mustExist?: boolean;
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
@@ -37,16 +41,20 @@ class LedgerDialect extends SqliteDialect {
   }
 }
 
-/** Opens (creating if needed) the ledger at `path`, or an in-memory one for ':memory:', migrated to the latest schema. */
+/** Opens (creating if needed, unless `mustExist`) the ledger at `path`, or an in-memory one for ':memory:', migrated
+ *  to the latest schema. */
 export async function openLedger(path: string | ':memory:', options: LedgerOptions = {}): Promise<Ledger> {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new LedgerError('INVALID_INPUT', 'busyTimeoutMs must be a non-negative integer', { busyTimeoutMs });
   }
+  if (options.mustExist && path !== ':memory:' && !isFile(path)) {
+    throw new LedgerError('NO_LEDGER', `no ledger at ${path} (has \`automint run\` been run with this config?)`, { path });
+  }
   let raw: Database.Database | undefined;
   try {
-    if (path !== ':memory:') createPrivateFile(path);
-    raw = new Database(path);
+    if (path !== ':memory:' && !options.mustExist) createPrivateFile(path);
+    raw = new Database(path, { fileMustExist: options.mustExist === true });
     raw.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // WAL lets readers run beside the writer and is what several processes sharing the file need.
     raw.pragma('journal_mode = WAL');
@@ -55,7 +63,7 @@ export async function openLedger(path: string | ':memory:', options: LedgerOptio
     raw.pragma('foreign_keys = ON');
   } catch (e) {
     raw?.close();
-    throw new LedgerError('OPEN_FAILED', `cannot open the ledger at ${path}`, { path }, { cause: e });
+    throw new LedgerError('OPEN_FAILED', `cannot open the ledger at ${path}: ${osReason(e)}`, { path }, { cause: e });
   }
   const db = new Kysely<LedgerSchema>({ dialect: new LedgerDialect(raw) });
   try {
@@ -77,6 +85,14 @@ export async function migrateLedger(db: Kysely<LedgerSchema>, path = ''): Promis
     });
   }
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Creates the parent folder (0700 when new) and the file with mode 0600, tightening an existing file to 0600; SQLite

@@ -15,6 +15,7 @@ export type LedgerErrorCode =
   | 'BUSY' // another process held the write lock past busy_timeout; nothing was written, the call may be retried
   | 'STORAGE_FAILED' // SQLite failed the statement (disk full, I/O error, closed database); nothing was written
   | 'OPEN_FAILED' // the database file could not be opened or prepared
+  | 'NO_LEDGER' // an existing ledger was asked for and there is no database file at the path
   | 'MIGRATION_FAILED'; // a schema migration failed; the database was left as it was
 
 /** An error from the ledger: the stable code plus the ids and states a person needs (never a payload or secret). */

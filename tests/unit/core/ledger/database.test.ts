@@ -123,6 +123,30 @@ describe('openLedger', () => {
     expect((error as LedgerError).details).toEqual({ path });
   });
 
+  it('says why a ledger cannot be opened: the reason of the operating system or SQLite', async () => {
+    const folder = tempFolder();
+    cleanups.push(folder.remove);
+    const blocker = join(folder.dir, 'plain-file');
+    writeFileSync(blocker, '');
+    const error = await openLedger(join(blocker, 'data', 'automint.db')).catch((e: unknown) => e);
+    expect((error as LedgerError).code).toBe('OPEN_FAILED');
+    expect((error as LedgerError).message).toMatch(/: ENOTDIR: not a directory$/);
+    const garbage = join(folder.dir, 'garbage.db');
+    writeFileSync(garbage, 'not a database at all, only text, long enough to fill a header'.repeat(20));
+    expect(((await openLedger(garbage).catch((e: unknown) => e)) as LedgerError).message).toMatch(/SQLITE_NOTADB: file is not a database/);
+  });
+
+  it('opens an existing ledger only, when told it must exist, and creates nothing otherwise', async () => {
+    const { path, dir } = await openTemp('data/automint.db');
+    const again = await openLedger(path, { mustExist: true });
+    cleanups.push(() => again.close());
+    const missing = join(dir, 'elsewhere', 'automint.db');
+    const error = await openLedger(missing, { mustExist: true }).catch((e: unknown) => e);
+    expect((error as LedgerError).code).toBe('NO_LEDGER');
+    expect((error as LedgerError).message).toBe(`no ledger at ${missing} (has \`automint run\` been run with this config?)`);
+    expect(existsSync(join(dir, 'elsewhere'))).toBe(false);
+  });
+
   it('closes once and ignores a second close', async () => {
     const ledger = await openLedger(':memory:');
     await ledger.close();
