@@ -17,9 +17,19 @@ export class AutomintError extends Error {
   }
 }
 
-/** True when `e` is an AutomintError with the given code. */
+/** True when `e` is an AutomintError: by class, or by shape (an Error with a string `code` and a `details` object),
+ *  so an error made by a plugin that bundles its own copy of this class is recognised too. A Node or HTTP-client
+ *  error carries a `code` but no `details`, and is not one. */
+export function isAutomintError(e: unknown): e is AutomintError {
+  if (e instanceof AutomintError) return true;
+  if (!(e instanceof Error)) return false;
+  const { code, details } = e as { code?: unknown; details?: unknown };
+  return typeof code === 'string' && typeof details === 'object' && details !== null;
+}
+
+/** True when `e` is an AutomintError (by class or shape) with the given code. */
 export function hasCode(e: unknown, code: string): boolean {
-  return e instanceof AutomintError && e.code === code;
+  return isAutomintError(e) && e.code === code;
 }
 
 /** True when `e` (or an error it wraps) says that trying again cannot help until a person acts: a refused login, a

@@ -10,7 +10,8 @@ import type { World } from '../../sim/world.js';
 import { runBot } from '../run/run-bot.js';
 import { renderSummary, type RunSummary } from '../run/summary.js';
 import { registerSecrets } from '../telemetry/secret-registry.js';
-import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
+import { action, EXIT_FAILURE, EXIT_OK, stoppedRunFailure } from './failure.js';
+import { runExitCode } from './run-exit.js';
 import { packageRoot } from './package-root.js';
 import { sessionPath, writeSession } from '../../plugins/stars/session-file.js';
 import { worldConfigVariables } from './world.js';
@@ -76,7 +77,11 @@ export const demoCommand = action(async (opts: { json?: boolean; scenario: strin
     }
     const json = demoJson(summary, verdict);
     if (opts.json) process.stdout.write(json + '\n');
-    return (JSON.parse(json) as { ok: boolean }).ok ? EXIT_OK : EXIT_FAILURE;
+    // The run's own verdict, as `automint run` gives it; a world that disagrees with the ledger fails a complete run.
+    const code = runExitCode(summary);
+    return code === EXIT_OK && !(JSON.parse(json) as { ok: boolean }).ok ? EXIT_FAILURE : code;
+  } catch (e) {
+    return stoppedRunFailure(e, session.signal);
   } finally {
     await world.close();
     await rm(dataDir, { recursive: true, force: true });

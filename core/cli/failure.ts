@@ -1,6 +1,8 @@
-/** How a command ends in error: a config mistake exits 2 with the message that names the key, anything else exits 1
- *  with the error's code and message. Every text is scrubbed of known secrets first. */
-import { AutomintError } from '../errors.js';
+/** How a command ends: the exit codes, and the one of an error: a config mistake exits 2 with the message that names
+ *  the key, a ledger held by another run exits 3 with the message that names it, an error of a run the user stopped
+ *  exits 130, anything else exits 1 with the error's code and message. Every text is scrubbed of known secrets first.
+ *  (A run that ends without an error gets its code from run-exit.ts.) Kept light: every command loads it. */
+import { hasCode, isAutomintError } from '../errors.js';
 import { ConfigError, formatConfigError } from '../config/config-error.js';
 import { PluginError } from '../plugins/plugin-error.js';
 import { scrub } from '../telemetry/secret-registry.js';
@@ -8,6 +10,10 @@ import { scrub } from '../telemetry/secret-registry.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_CONFIG = 2;
+/** Another run holds the ledger (the error's code is LEDGER_LOCKED). */
+export const EXIT_LOCKED = 3;
+/** Stopped by the user (SIGINT/SIGTERM): 128 + SIGINT, as shells report it. */
+export const EXIT_STOPPED = 130;
 
 /** Prints the error to stderr and returns the exit code for it. */
 export function reportFailure(e: unknown): number {
@@ -19,13 +25,27 @@ export function reportFailure(e: unknown): number {
     process.stderr.write(scrub(`invalid configuration [${e.code}]\n  - ${e.message}`) + '\n');
     return EXIT_CONFIG;
   }
-  if (e instanceof AutomintError) {
+  // By code, not class: the lock may be taken by code that has its own copy of AutomintError.
+  if (hasCode(e, 'LEDGER_LOCKED')) {
+    process.stderr.write(scrub(`error [LEDGER_LOCKED]: ${(e as Error).message}`) + '\n');
+    return EXIT_LOCKED;
+  }
+  if (isAutomintError(e)) {
     process.stderr.write(scrub(`error [${e.code}]: ${e.message}`) + '\n');
     return EXIT_FAILURE;
   }
   const err = e as Error;
   process.stderr.write(scrub(`unexpected error: ${err?.stack ?? String(e)}`) + '\n');
   return EXIT_FAILURE;
+}
+
+/** An error that ended a run the user had stopped (a step interrupted while it was setting up): reported, and
+ *  exit 130 unless it is a config mistake or a held ledger, which keep their codes. An error of a run nobody
+ *  stopped is thrown on to the command's handler. */
+export function stoppedRunFailure(e: unknown, signal: AbortSignal): number {
+  if (!signal.aborted) throw e;
+  const code = reportFailure(e);
+  return code === EXIT_FAILURE ? EXIT_STOPPED : code;
 }
 
 /** Wraps a command action: runs it, sets the exit code from its result or its error. */

@@ -1,8 +1,10 @@
-/** `automint run --config FILE`: watch the configured targets and buy when they drop. */
+/** `automint run --config FILE`: watch the configured targets and buy when they drop; the exit code says whether
+ *  every target was reached (see runExitCode). */
 import { loadConfig } from '../config/load.js';
 import { runBot } from '../run/run-bot.js';
 import { renderSummary } from '../run/summary.js';
-import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
+import { action, stoppedRunFailure } from './failure.js';
+import { runExitCode } from './run-exit.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { openSession, protectSecrets } from './session.js';
 
@@ -13,7 +15,9 @@ export const runCommand = action(async (opts: ConfigCommandOptions): Promise<num
   try {
     const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'run', signal: session.signal });
     process.stdout.write(renderSummary(summary) + '\n');
-    return summary.ok ? EXIT_OK : EXIT_FAILURE;
+    return runExitCode(summary);
+  } catch (e) {
+    return stoppedRunFailure(e, session.signal);
   } finally {
     await session.close();
   }

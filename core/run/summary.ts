@@ -1,9 +1,12 @@
-/** The end of a run in numbers: orders and packs paid per method, money spent and fees per currency (from the
- *  ledger, the source of truth), and latencies measured in-process. */
+/** The end of a run in numbers: orders and packs paid per method and per target against the packs wanted, money
+ *  spent and fees per currency (from the ledger, the source of truth), latencies measured in-process, and whether
+ *  the run did what it was asked (run-verdict.ts). */
 import type { Ledger } from '../ledger/ledger.js';
 import { CURRENCIES, formatAmount, type Currency, type Units } from '../money.js';
 import type { RunMetrics } from '../actors/run-metrics.js';
 import type { PurchaseOutcome } from '../actors/sniper.js';
+import { runVerdict, shortfall } from './run-verdict.js';
+import { targetResults, type RunPlan, type TargetResult } from './target-results.js';
 
 export interface OrderLine {
   readonly orderId: string;
@@ -20,8 +23,12 @@ export interface OrderLine {
 }
 
 export interface RunSummary {
-  /** True when every purchase ended on its own without failure and no payment is unsettled. */
+  /** True when every target has its packs (a dry run: nothing failed), no payment is unsettled and nobody stopped
+   *  the run: the verdict (run-verdict.ts) is `complete`. A run that bought nothing is not ok. */
   readonly ok: boolean;
+  readonly dryRun: boolean;
+  /** Each wanted target: packs paid against packs wanted, and why it ended short. */
+  readonly targets: readonly TargetResult[];
   readonly orders: readonly OrderLine[];
   /** Paid orders per payment method. */
   readonly paid: Readonly<Record<string, number>>;
@@ -37,8 +44,10 @@ export interface RunSummary {
   readonly stopReason: string | null;
 }
 
-/** Builds the summary of the run from the ledger and the run's measurements. */
-export async function summarize(ledger: Ledger, metrics: RunMetrics, outcomes: readonly PurchaseOutcome[], stopReason: string | null): Promise<RunSummary> {
+/** Builds the summary of the run from the ledger and the run's measurements; `plan` (the config) says what was wanted. */
+export async function summarize(
+  ledger: Ledger, metrics: RunMetrics, outcomes: readonly PurchaseOutcome[], stopReason: string | null, plan: RunPlan,
+): Promise<RunSummary> {
   const rows = await ledger.orders.list();
   const orders: OrderLine[] = [];
   for (const o of rows) {
@@ -59,9 +68,10 @@ export async function summarize(ledger: Ledger, metrics: RunMetrics, outcomes: r
   }
   // Orders still paying or unknown may have moved money: the run is not a success until they are settled.
   const unknown = orders.filter((o) => o.state === 'unknown' || o.state === 'paying').length;
+  const targets = targetResults(plan, orders, outcomes);
   return {
-    ok: unknown === 0 && stopReason === null && outcomes.every((o) => o.outcome === 'done'),
-    orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown,
+    ok: runVerdict({ dryRun: plan.dryRun, targets, outcomes, unknown, stopReason }).kind === 'complete',
+    dryRun: plan.dryRun, targets, orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown,
     dropToFirstPaymentMs: metrics.dropToFirstPayment(),
     latencyMs: {
       detectToOrder: metrics.percentiles('detectToOrder'),
@@ -88,8 +98,16 @@ export function renderSummary(s: RunSummary): string {
   lines.push(`paid orders: ${Object.entries(s.paid).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}   packs: ${s.packs}   spent: ${spent}`);
   const l = s.latencyMs;
   lines.push(`latency ms (p50 / p99): detect→order ${l.detectToOrder.p50} / ${l.detectToOrder.p99}, order→broadcast ${l.orderToBroadcast.p50} / ${l.orderToBroadcast.p99}, broadcast→confirmed ${l.broadcastToConfirm.p50} / ${l.broadcastToConfirm.p99}`);
+  for (const t of s.targets) lines.push(targetLine(s, t));
   for (const o of s.outcomes) lines.push(`${o.purchaseId}: ${o.outcome} (${o.reason || 'no reason'})`);
   if (s.unknown > 0) lines.push(`WARNING: ${s.unknown} payment(s) not settled yet; the next \`automint run\` on this ledger reconciles them first`);
   if (s.stopReason) lines.push(`stopped: ${s.stopReason}`);
   return lines.join('\n');
+}
+
+/** `target 1:1: 25 of 25 packs`, `target 1:2: 5 packs short (0 of 5): sold out`, or in a dry run, what it found. */
+function targetLine(s: RunSummary, t: TargetResult): string {
+  const why = t.why.length > 0 ? ` (${t.why.join('; ')})` : '';
+  if (s.dryRun) return `target ${t.target}: dry run, ${t.paid} of ${t.packs} packs${why}`;
+  return t.short > 0 ? shortfall(t) : `target ${t.target}: ${t.paid} of ${t.packs} packs`;
 }

@@ -1,0 +1,53 @@
+/** What a finished run amounts to for whoever started it: every target reached, something short or failed, or
+ *  stopped by the user. A run that bought nothing is never a success because nothing crashed: a script reads the
+ *  exit code made from this (core/cli/run-exit.ts) to tell "bought everything" from "refused everything". */
+import type { PurchaseOutcome } from '../actors/sniper.js';
+import { endingsOf, type TargetResult } from './target-results.js';
+
+/** The facts of a summary the verdict reads. */
+export interface RunFacts {
+  readonly dryRun: boolean;
+  readonly targets: readonly TargetResult[];
+  readonly outcomes: readonly PurchaseOutcome[];
+  /** Orders whose payment is not settled (paying or unknown). */
+  readonly unknown: number;
+  /** Set when the run was stopped (SIGINT/SIGTERM, or before it started). */
+  readonly stopReason: string | null;
+}
+
+export type RunVerdict =
+  /** Every target has its packs (a dry run: nothing failed) and every payment is settled. */
+  | { readonly kind: 'complete' }
+  /** A target ended short, a purchase failed, or a payment is not settled; `problems` says which and why. */
+  | { readonly kind: 'short'; readonly problems: readonly string[] }
+  /** The user stopped the run; what it bought so far is in the summary. */
+  | { readonly kind: 'stopped'; readonly reason: string };
+
+/** Endings in a dry run that are not failures: it evaluated an order, or there was nothing to evaluate. */
+const DRY_RUN_ENDINGS = new Set(['target reached', 'share reached', 'sold out', 'sold out before buying', 'stopped']);
+const evaluated = (text: string): boolean => DRY_RUN_ENDINGS.has(text) || text.startsWith('dry run: ');
+
+/** The verdict on a finished run. */
+export function runVerdict(run: RunFacts): RunVerdict {
+  if (run.stopReason !== null) return { kind: 'stopped', reason: run.stopReason };
+  const problems: string[] = [];
+  if (run.unknown > 0) problems.push(`${run.unknown} payment(s) not settled; the next run reconciles them`);
+  if (run.dryRun) {
+    // Nothing is bought by design, so packs say nothing: a dry run fails when something in it failed.
+    for (const o of run.outcomes) {
+      const failed = o.outcome === 'failed'
+        ? [o.reason]
+        : endingsOf(o).filter((e) => !evaluated(e.text)).map((e) => (e.method === null ? e.text : `${e.method}: ${e.text}`));
+      if (failed.length > 0) problems.push(`${o.purchaseId} failed: ${failed.join('; ')}`);
+    }
+  } else {
+    for (const t of run.targets.filter((x) => x.short > 0)) problems.push(shortfall(t));
+  }
+  return problems.length === 0 ? { kind: 'complete' } : { kind: 'short', problems };
+}
+
+/** `target 1:2: 5 packs short (0 of 5): ton: refused: AMOUNT_ABOVE_QUOTE; sold out`. */
+export function shortfall(t: TargetResult): string {
+  return `target ${t.target}: ${t.short} pack${t.short === 1 ? '' : 's'} short (${t.paid} of ${t.packs})` +
+    (t.why.length > 0 ? `: ${t.why.join('; ')}` : '');
+}
