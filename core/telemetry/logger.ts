@@ -1,10 +1,12 @@
 /** The pino logger every part of automint writes to: JSON for machines, pretty on a terminal, each line carrying
  *  the active span's `trace_id`/`span_id` so logs join traces, and secrets removed twice over: by key path (pino
- *  `redact`) and by value (every known secret scrubbed from the final line, wherever it hides). */
+ *  `redact`) and by value (every known secret scrubbed from the final line, wherever it hides). Expected failures
+ *  are logged without their stacks (see log-errors.ts). */
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { REDACTED, scrubWith } from './secret-registry.js';
+import { ERROR_KEYS, errorSerializer, foldExpectedErrors } from './log-errors.js';
 
 export type LogFormat = 'auto' | 'json' | 'pretty';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -69,9 +71,12 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   const pretty = options.format === 'pretty' || (options.format === 'auto' && isTerminal(options.destination));
   const stream = pretty ? prettyStream(destination, isTerminal(options.destination)) : destination;
-  return pino(
+  // Read at each line: a stack is worth its lines only to someone debugging.
+  const serializeError = errorSerializer(() => logger.isLevelEnabled('debug'));
+  const logger: Logger = pino(
     {
       level: options.level,
+      serializers: Object.fromEntries(ERROR_KEYS.map((key) => [key, serializeError])),
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: redactPaths(), censor: REDACTED },
@@ -84,6 +89,7 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     stream,
   );
+  return logger;
 }
 
 /** Human-readable lines, formatted synchronously in this thread (pino-pretty's own stream is asynchronous and
@@ -92,7 +98,19 @@ function prettyStream(destination: DestinationStream | NodeJS.WritableStream, co
   // Loaded only for a terminal (~70 ms): JSON runs and `--help` do not pay for it. require keeps createLogger sync.
   const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const prettify = prettyFactory({ colorize, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' });
-  return { write: (line: string) => void destination.write(prettify(line)) };
+  return { write: (line: string) => void destination.write(prettify(parsedLine(line))) };
+}
+
+/** The line as an object with its expected failures folded into the message; a line that is not JSON as it is. */
+function parsedLine(line: string): string | Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  const isRecord = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  return isRecord ? foldExpectedErrors(parsed as Record<string, unknown>) : line;
 }
 
 /** `trace_id` and `span_id` of the span active where the log call happens, if any. */

@@ -135,7 +135,7 @@ class LoginFlow {
         if (attempt >= MAX_TRIES) {
           throw new TelegramLoginFailed('TELEGRAM_LOGIN_CODE_REJECTED', `Telegram refused the login code ${MAX_TRIES} times (${e.errorMessage}): run the login again`, { attempts: attempt });
         }
-        this.opts.log.warn({ attempt, error: e.errorMessage }, 'login code refused; asking again');
+        this.opts.log.warn({ attempt, err: e }, 'login code refused; asking again');
       }
     }
   }

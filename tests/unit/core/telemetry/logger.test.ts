@@ -66,7 +66,8 @@ describe('createLogger', () => {
 
   it('scrubs known secret values from the message, nested objects and error messages and stacks', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
-    const { log, text, parsed } = capture({ secrets: () => [jwt] });
+    // At debug an expected failure keeps its stack, so the stack's scrubbing is checked too.
+    const { log, text, parsed } = capture({ secrets: () => [jwt], level: 'debug' });
     const cause = new Error(`upstream rejected ${jwt}`);
     log.error(
       { err: new AutomintError('AUTH_FAILED', `store refused token ${jwt}`, {}, { cause }), deep: { a: { b: { c: [`Bearer ${jwt}`] } } } },
@@ -133,6 +134,99 @@ describe('createLogger', () => {
     } finally {
       await tracing.shutdown(1000);
     }
+  });
+
+  describe('errors', () => {
+    /** An expected failure, as the store client throws one. */
+    const refusal = (): AutomintError =>
+      new AutomintError('STORE_HTTP', 'store answered HTTP 418 to buyTon', { op: 'buyTon', status: 418 });
+    /** A plugin's own copy of AutomintError: a different class, the same shape. */
+    class BundledAutomintError extends Error {
+      constructor(readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
+        super(message);
+      }
+    }
+    /** Writes `format` lines into memory; pretty without colours. */
+    const lines = (format: 'json' | 'pretty', level: LoggerOptions['level'] = 'info', secrets: string[] = []) => {
+      const out: string[] = [];
+      const log = createLogger({ level, format, secrets: () => secrets, destination: { write: (l: string) => void out.push(l) } });
+      const text = () => out.join('');
+      return { log, text, count: () => text().split('\n').filter(Boolean).length, parsed: () => out.map((l) => JSON.parse(l) as { err?: Record<string, unknown> }) };
+    };
+
+    it('JSON: an AutomintError carries type, code, message and details, and no stack', () => {
+      const { log, parsed, count, text } = lines('json');
+      log.warn({ err: refusal(), method: 'ton' }, 'payer step failed');
+      expect(count()).toBe(1);
+      expect(text()).not.toContain('    at ');
+      expect(parsed()[0]!.err).toEqual({
+        type: 'AutomintError', code: 'STORE_HTTP', message: 'store answered HTTP 418 to buyTon', details: { op: 'buyTon', status: 418 },
+      });
+    });
+
+    it('JSON: an error made by a plugin\'s own copy of AutomintError is recognised by its shape', () => {
+      const { log, parsed } = lines('json');
+      log.warn({ err: new BundledAutomintError('TON_REFUSED', 'wallet refused', { wallet: 'main' }) }, 'payer step failed');
+      expect(parsed()[0]!.err).toEqual({ type: 'BundledAutomintError', code: 'TON_REFUSED', message: 'wallet refused', details: { wallet: 'main' } });
+    });
+
+    it('JSON: an unexpected error keeps its stack, a Node error with a code included', () => {
+      const { log, parsed } = lines('json');
+      log.error({ err: new TypeError('cannot read properties of undefined') }, 'bug');
+      log.error({ err: Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' }) }, 'no file');
+      const [bug, missing] = parsed();
+      expect(bug!.err).toMatchObject({ type: 'TypeError', message: 'cannot read properties of undefined' });
+      expect(bug!.err!['stack']).toContain('    at ');
+      expect(missing!.err).toMatchObject({ code: 'ENOENT' });
+      expect(missing!.err!['stack']).toContain('    at ');
+    });
+
+    it('JSON: at debug an AutomintError keeps its stack', () => {
+      const { log, parsed } = lines('json', 'debug');
+      log.warn({ err: refusal() }, 'payer step failed');
+      expect(parsed()[0]!.err).toMatchObject({ code: 'STORE_HTTP', message: 'store answered HTTP 418 to buyTon' });
+      expect(parsed()[0]!.err!['stack']).toContain('    at ');
+    });
+
+    it('pretty: an AutomintError is one line with its code and message, under `err`, `error` or logged alone', () => {
+      for (const write of [
+        (log: ReturnType<typeof lines>['log']) => log.warn({ err: refusal() }, 'payer step failed'),
+        (log: ReturnType<typeof lines>['log']) => log.warn({ error: refusal() }, 'payer step failed'),
+        (log: ReturnType<typeof lines>['log']) => log.warn(refusal(), 'payer step failed'),
+      ]) {
+        const { log, text, count } = lines('pretty');
+        write(log);
+        expect(count(), text()).toBe(1);
+        expect(text()).toContain('WARN: payer step failed [STORE_HTTP]: store answered HTTP 418 to buyTon');
+        expect(text()).not.toContain('    at ');
+      }
+      const alone = lines('pretty');
+      alone.log.warn(refusal());
+      expect(alone.text()).toMatch(/WARN: \[STORE_HTTP\]: store answered HTTP 418 to buyTon\n$/);
+    });
+
+    it('pretty: an unexpected error prints its stack', () => {
+      const { log, text } = lines('pretty');
+      log.error({ err: new TypeError('cannot read properties of undefined') }, 'bug');
+      expect(text()).toContain('ERROR: bug');
+      expect(text()).toContain('TypeError: cannot read properties of undefined');
+      expect(text()).toContain('    at ');
+    });
+
+    it('pretty: at debug an AutomintError prints its stack', () => {
+      const { log, text } = lines('pretty', 'debug');
+      log.warn({ err: refusal() }, 'payer step failed');
+      expect(text()).toContain('"code": "STORE_HTTP"');
+      expect(text()).toContain('    at ');
+    });
+
+    it('pretty: a secret in an error\'s message is scrubbed from the folded line', () => {
+      const secret = 'tok-secret-418';
+      const { log, text } = lines('pretty', 'info', [secret]);
+      log.warn({ err: new AutomintError('AUTH_FAILED', `store refused token ${secret}`, {}, { cause: new Error(`upstream saw ${secret}`) }) }, 'auth failed');
+      expect(text()).toContain('auth failed [AUTH_FAILED]: store refused token [redacted]: upstream saw [redacted]');
+      expect(text()).not.toContain(secret);
+    });
   });
 
   describe('formats', () => {
