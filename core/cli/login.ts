@@ -1,8 +1,9 @@
 /** `automint login --account NAME` and `automint session info|logout --account NAME`: the account's Telegram session,
  *  kept by the Stars plugin in a 0600 file in the data folder. GramJS loads only here. */
-import { loadConfig } from '../config/load.js';
+import { loadValidatedConfig } from '../config/load.js';
 import { createLogger } from '../telemetry/logger.js';
 import { knownSecrets, registerSecret } from '../telemetry/secret-registry.js';
+import { prepareDataDir } from '../run/data-dir.js';
 import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { Prompter } from './prompt.js';
@@ -14,16 +15,18 @@ interface AccountOptions extends ConfigCommandOptions {
   readonly check?: boolean;
 }
 
-async function setUp(opts: AccountOptions) {
-  const { config } = await loadConfig({ file: opts.config, flags: configFlags(opts) });
+/** Loads the config; a command that writes to the data folder (`writes`) checks it first. */
+async function setUp(opts: AccountOptions, writes: boolean) {
+  const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
   protectSecrets(config);
+  if (writes) prepareDataDir(config.dataDir);
   const log = createLogger({ level: config.telemetry.logLevel === 'info' ? 'warn' : config.telemetry.logLevel, format: config.telemetry.logFormat, secrets: knownSecrets });
   const sessions = await import('../../plugins/stars/account-session.js');
   return { config, log, sessions };
 }
 
 export const loginCommand = action(async (opts: AccountOptions): Promise<number> => {
-  const { config, log, sessions } = await setUp(opts);
+  const { config, log, sessions } = await setUp(opts, true);
   const prompter = new Prompter();
   try {
     const secret = async (question: string, hidden: boolean): Promise<string> => {
@@ -48,7 +51,7 @@ export const loginCommand = action(async (opts: AccountOptions): Promise<number>
 });
 
 export const sessionInfoCommand = action(async (opts: AccountOptions): Promise<number> => {
-  const { config, log, sessions } = await setUp(opts);
+  const { config, log, sessions } = await setUp(opts, false);
   const info = await sessions.sessionInfo({ config, account: opts.account, log, check: opts.check !== false });
   if (opts.json) {
     process.stdout.write(JSON.stringify(info) + '\n');
@@ -63,7 +66,7 @@ export const sessionInfoCommand = action(async (opts: AccountOptions): Promise<n
 });
 
 export const sessionLogoutCommand = action(async (opts: AccountOptions): Promise<number> => {
-  const { config, log, sessions } = await setUp(opts);
+  const { config, log, sessions } = await setUp(opts, true);
   const r = await sessions.logoutAccount({ config, account: opts.account, log });
   const told = r.loggedOut ? 'logged out at Telegram' : `not logged out at Telegram${r.problem ? ` (${r.problem})` : ''}`;
   process.stdout.write(`account ${opts.account}: ${told}; session file ${r.deleted ? 'deleted' : 'absent'}\n`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 /** Entry point of the `automint` binary. */
-import { buildProgram } from './program.js';
+import { runProgram } from './program.js';
 
-await buildProgram().parseAsync(process.argv);
+await runProgram(process.argv);

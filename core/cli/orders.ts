@@ -1,8 +1,9 @@
-/** `automint orders --config FILE [--json] [--state S]`: the ledger's orders and their payments. Reads only. */
-import { loadConfig } from '../config/load.js';
-import { openLedger } from '../ledger/database.js';
+/** `automint orders --config FILE [--json] [--state S]`: the ledger's orders and their payments. Reads only: a missing
+ *  ledger is an error (exit 2), never created. */
+import { loadValidatedConfig } from '../config/load.js';
 import { ORDER_STATES, type OrderState } from '../ledger/schema.js';
 import { ConfigError } from '../config/config-error.js';
+import { openExistingLedger } from '../run/data-dir.js';
 import { ledgerPath } from '../run/run-bot.js';
 import { orderReports, renderOrders } from '../run/order-report.js';
 import { action, EXIT_OK } from './failure.js';
@@ -10,12 +11,12 @@ import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { protectSecrets } from './session.js';
 
 export const ordersCommand = action(async (opts: ConfigCommandOptions & { json?: boolean; state?: string }): Promise<number> => {
-  const { config } = await loadConfig({ file: opts.config, flags: configFlags(opts) });
+  const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
   protectSecrets(config);
   if (opts.state !== undefined && !(ORDER_STATES as readonly string[]).includes(opts.state)) {
     throw new ConfigError('CONFIG_INVALID', [{ path: '--state', message: `must be one of ${ORDER_STATES.join(', ')} (got "${opts.state}")` }]);
   }
-  const ledger = await openLedger(ledgerPath(config));
+  const ledger = await openExistingLedger(ledgerPath(config));
   try {
     const reports = await orderReports(ledger, opts.state as OrderState | undefined);
     process.stdout.write((opts.json ? reports.map((r) => JSON.stringify(r)).join('\n') : renderOrders(reports)) + (reports.length || !opts.json ? '\n' : ''));

@@ -1,7 +1,7 @@
 /** `automint plugins`: the plugins found (built-in and from `plugins.paths`), and which the configuration enables. */
 import 'reflect-metadata';
 import { container } from 'tsyringe';
-import { loadConfig } from '../config/load.js';
+import { loadValidatedConfig } from '../config/load.js';
 import { pluginBlocks } from '../config/schema.js';
 import { discoverPlugins, registerPlugins, type LoadedPlugin } from '../plugins/host.js';
 import { HOST_VERSION } from '../plugins/manifest.js';
@@ -14,7 +14,7 @@ import { protectSecrets } from './session.js';
 export const pluginsCommand = action(async (opts: { config?: string }): Promise<number> => {
   let rows: LoadedPlugin[];
   if (opts.config) {
-    const { config } = await loadConfig({ file: opts.config });
+    const { config } = await loadValidatedConfig({ file: opts.config });
     protectSecrets(config);
     const scope = container.createChildContainer();
     scope.register(CONFIG, { useValue: config });

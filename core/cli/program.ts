@@ -1,6 +1,6 @@
 /** The `automint` command line. Only commander loads here: each command imports its heavy modules (GramJS, the
  *  OpenTelemetry SDK, the TON sandbox) when it runs, so `automint --help` starts about as fast as bare Node. */
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from './package-root.js';
 
 const PROFILES = ['safe', 'balanced', 'fast', 'aggressive', 'extreme'];
@@ -16,12 +16,28 @@ function withOverrides(cmd: Command): Command {
     .option('--set <key=value...>', 'set any configuration key, e.g. --set targets[0].packs=5');
 }
 
+/** The exit code of a usage error: the same as a bad configuration, since either way the input was wrong. */
+const EXIT_USAGE = 2;
+
+/** Runs the program on `argv` (process.argv form). A usage error (a missing mandatory option or argument, an unknown
+ *  option or command, a value outside its choices) exits 2 like any other bad input; help and --version exit 0. */
+export async function runProgram(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
+  }
+}
+
 /** Builds the program; `main.ts` runs it on process.argv, tests run it on their own argv. */
 export function buildProgram(): Command {
   const program = new Command('automint')
     .description('Buys limited Telegram sticker packs on the Stickerdom store the moment they drop, paying with TON and Telegram Stars.')
     .version(packageVersion())
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors throw instead of exiting 1, so runProgram can exit 2 for them; every command added below inherits it.
+    .exitOverride();
 
   program
     .command('demo')

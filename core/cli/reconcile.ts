@@ -1,6 +1,7 @@
 /** `automint reconcile --config FILE [--json]`: settles unknown payments against the chain and Telegram now and says
- *  what changed. Exit 0 when every payment is settled afterwards. */
-import { loadConfig } from '../config/load.js';
+ *  what changed. Exit 0 when every payment is settled afterwards; a missing ledger is an error (exit 2), never created. */
+import { loadValidatedConfig } from '../config/load.js';
+import { prepareDataDir } from '../run/data-dir.js';
 import { reconcileNow, renderReconcile } from '../run/reconcile-now.js';
 import { createLogger } from '../telemetry/logger.js';
 import { knownSecrets } from '../telemetry/secret-registry.js';
@@ -9,8 +10,9 @@ import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { protectSecrets } from './session.js';
 
 export const reconcileCommand = action(async (opts: ConfigCommandOptions & { json?: boolean }): Promise<number> => {
-  const { config } = await loadConfig({ file: opts.config, flags: configFlags(opts) });
+  const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
   protectSecrets(config);
+  prepareDataDir(config.dataDir);
   const log = createLogger({ level: 'warn', format: config.telemetry.logFormat, secrets: knownSecrets });
   const report = await reconcileNow(config, log, AbortSignal.timeout(120_000));
   process.stdout.write((opts.json ? JSON.stringify(report) : renderReconcile(report)) + '\n');

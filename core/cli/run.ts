@@ -1,6 +1,6 @@
 /** `automint run --config FILE`: watch the configured targets and buy when they drop; the exit code says whether
  *  every target was reached (see runExitCode). */
-import { loadConfig } from '../config/load.js';
+import { loadValidatedConfig } from '../config/load.js';
 import { runBot } from '../run/run-bot.js';
 import { renderSummary } from '../run/summary.js';
 import { action, stoppedRunFailure } from './failure.js';
@@ -9,7 +9,7 @@ import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { openSession, protectSecrets } from './session.js';
 
 export const runCommand = action(async (opts: ConfigCommandOptions): Promise<number> => {
-  const { config } = await loadConfig({ file: opts.config, flags: configFlags(opts) });
+  const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
   protectSecrets(config);
   const session = await openSession({ serviceName: config.telemetry.serviceName, logLevel: config.telemetry.logLevel, logFormat: config.telemetry.logFormat });
   try {

@@ -22,7 +22,7 @@ export type ConfigIssue = {
 };
 
 const HEADLINES: Readonly<Record<ConfigErrorCode, string>> = {
-  CONFIG_FILE_MISSING: 'configuration file not found',
+  CONFIG_FILE_MISSING: 'cannot read the configuration file',
   CONFIG_YAML_INVALID: 'configuration file is not valid YAML',
   CONFIG_UNKNOWN_KEY: 'unknown configuration key',
   CONFIG_INVALID: 'invalid configuration',
@@ -55,7 +55,9 @@ export class ConfigError extends AutomintError {
 /** The multi-line text the CLI prints for a configuration error: a headline, then one line per problem. */
 export function formatConfigError(e: ConfigError): string {
   const code = e.code as ConfigErrorCode;
-  const headline = `${HEADLINES[code] ?? 'configuration error'}${e.file ? ` in ${e.file}` : ''} [${e.code}]`;
+  // A file that cannot be read is named by its problem line ("file not found: …"); the others say which file they are in.
+  const inFile = e.file && code !== 'CONFIG_FILE_MISSING' ? ` in ${e.file}` : '';
+  const headline = `${HEADLINES[code] ?? 'configuration error'}${inFile} [${e.code}]`;
   const lines = e.issues.map((issue) => `  - ${issueLine(issue)}`);
   const hint =
     code === 'CONFIG_FILE_MISSING'

@@ -4,6 +4,7 @@ export { ENV_PREFIX, type Environment } from './env-overrides.js';
 export { configJsonSchema, renderConfigKeyTable, renderProfileTable, renderConfigSchemaJson } from './json-schema.js';
 export {
   loadConfig,
+  loadValidatedConfig,
   parseConfig,
   type ConfigFlags,
   type ConfigSource,

@@ -1,9 +1,11 @@
 /** Loading the configuration: the YAML file, then `${VAR}` references in it, then AUTOMINT__ environment
  *  overrides, then command-line flags (later wins), validated by the one schema. Every failure is a ConfigError
  *  that lists all problems with their key paths and where each value came from. */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import YAML, { LineCounter, type Document } from 'yaml';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import YAML, { isPair, isScalar, isSeq, LineCounter, type Document } from 'yaml';
+import { osReason } from '../os-reason.js';
+import { checkPluginConfig } from '../plugins/config-check.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { formatPath, isPathPrefix, splitPath, type ConfigPath } from './config-path.js';
 import { applyEnvOverrides, type Environment } from './env-overrides.js';
@@ -37,6 +39,8 @@ export type ConfigSource = {
   readonly file: string | null;
   /** Keys set from outside the file, as `store.baseUrl from AUTOMINT__STORE__BASEURL` (values left out). */
   readonly overrides: readonly string[];
+  /** Where the value at a key path came from: the override that set it, else its `file:line:col` in the file. */
+  readonly locate: Locate;
 };
 
 export type LoadedConfig = { readonly config: AutomintConfig; readonly source: ConfigSource };
@@ -50,18 +54,55 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     return parseConfig(undefined, options);
   }
   const file = resolve(options.file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' || code === 'ENOTDIR' ? `file not found: ${file}` : `cannot read ${file} (${code ?? 'unknown error'})`;
-    throw new ConfigError('CONFIG_FILE_MISSING', [{ path: '', message }], file);
-  }
+  const text = await readConfigFile(file);
   return parseConfig(text, { ...options, file, label: options.file });
 }
 
-/** Everything `loadConfig` does after reading the file, for text already in hand (`undefined`: no file). */
+/** `loadConfig`, then the plugin side checked against the plugins found: each `plugins.<id>` block by its plugin's
+ *  own schema, each `plugins.paths` entry loaded, each method a target names. Every command loads its configuration
+ *  this way, so they all refuse the same configurations with the same messages. Throws ConfigError. */
+export async function loadValidatedConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const loaded = await loadConfig(options);
+  await checkPluginConfig(loaded);
+  return loaded;
+}
+
+/** A configuration file is small: anything larger is not one (and is not read into memory whole). */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/** The file's text. It is looked at before it is opened: reading a FIFO or a device could block forever. */
+async function readConfigFile(file: string): Promise<string> {
+  const refuse = (message: string): never => {
+    throw new ConfigError('CONFIG_FILE_MISSING', [{ path: '', message }], file);
+  };
+  let info;
+  try {
+    info = await stat(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return refuse(code === 'ENOENT' || code === 'ENOTDIR' ? `file not found: ${file}` : `cannot read ${file} (${osReason(e)})`);
+  }
+  if (info.isDirectory()) return refuse(`${file} is a directory, not a file`);
+  if (!info.isFile()) return refuse(`${file} is ${specialFileKind(info)}, not a regular file`);
+  if (info.size > MAX_CONFIG_BYTES) return refuse(`${file} is too large for a configuration file (${info.size} bytes)`);
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    return refuse(`cannot read ${file} (${osReason(e)})`);
+  }
+}
+
+function specialFileKind(info: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return 'a special file';
+}
+
+/** Everything `loadConfig` does after reading the file, for text already in hand (`undefined`: no file). Paths in
+ *  the file (`dataDir`, file entries of `plugins.paths`) resolve against the file's folder, like docker compose;
+ *  paths from the environment or flags, and all paths when there is no file, against the working directory. */
 export function parseConfig(
   text: string | undefined,
   options: Omit<LoadConfigOptions, 'file' | 'allowMissingFile'> & { readonly file?: string; readonly label?: string } = {},
@@ -111,16 +152,31 @@ export function parseConfig(
     throw new ConfigError(unknownKeys ? 'CONFIG_UNKNOWN_KEY' : 'CONFIG_INVALID', [first!, ...rest], file);
   }
   return {
-    config: result.data,
-    source: { file: file ?? null, overrides: overrides.map((o) => `${formatPath(o.path)} from ${o.origin}`) },
+    config: withAbsolutePaths(result.data, file ? dirname(file) : process.cwd(), overrides),
+    source: { file: file ?? null, overrides: overrides.map((o) => `${formatPath(o.path)} from ${o.origin}`), locate },
   };
+}
+
+/** `plugins.paths` entries that name files or folders; the others are package names and stay as written. */
+function isFilePath(entry: string): boolean {
+  return /^\.\.?(\/|$)/.test(entry) || entry.startsWith('/') || /\.[cm]?[jt]s$/.test(entry);
+}
+
+/** The configuration with `dataDir` and the file entries of `plugins.paths` absolute: a value from the file against
+ *  `fileFolder`, a value set by an override against the working directory. */
+function withAbsolutePaths(config: AutomintConfig, fileFolder: string, overrides: readonly OverrideRecord[]): AutomintConfig {
+  const baseFor = (path: ConfigPath): string => (overrides.some((o) => isPathPrefix(o.path, path)) ? process.cwd() : fileFolder);
+  const paths = config.plugins.paths.map((entry, i) => (isFilePath(entry) ? resolve(baseFor(['plugins', 'paths', i]), entry) : entry));
+  const plugins = { ...config.plugins };
+  plugins.paths = paths;
+  return { ...config, dataDir: resolve(baseFor(['dataDir']), config.dataDir), plugins };
 }
 
 /** The parsed file as plain data; YAML errors and a top level that is not a mapping are errors. */
 function fileTree(doc: Document, position: (offset: number) => string, file: string | undefined): Record<string, unknown> {
   const [first, ...rest] = doc.errors.map((error): ConfigIssue => ({ path: '', message: error.message, where: position(error.pos[0]) }));
   if (first) throw new ConfigError('CONFIG_YAML_INVALID', [first, ...rest], file);
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  const value = plainData(doc, position, file);
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(
@@ -130,6 +186,47 @@ function fileTree(doc: Document, position: (offset: number) => string, file: str
     );
   }
   return value as Record<string, unknown>;
+}
+
+/** Aliases a file may expand before it is taken for a "billion laughs" attack. */
+const MAX_ALIAS_COUNT = 100;
+
+/** `doc.toJS()`, with yaml's resource limits (too many aliases expanded, nesting too deep) as a CONFIG_YAML_INVALID
+ *  error at the first alias instead of an unexpected crash. */
+function plainData(doc: Document, position: (offset: number) => string, file: string | undefined): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (!(e instanceof ReferenceError || e instanceof RangeError)) throw e;
+    const alias = firstAlias(doc);
+    const issue: ConfigIssue = alias
+      ? {
+          path: formatPath(alias.path),
+          message: `the aliases in this file expand into too much data (more than ${MAX_ALIAS_COUNT} alias expansions); write the values out instead`,
+          where: alias.offset === undefined ? undefined : position(alias.offset),
+        }
+      : { path: '', message: 'the file is nested too deeply to be read' };
+    throw new ConfigError('CONFIG_YAML_INVALID', [issue], file);
+  }
+}
+
+/** The key path and offset of the first alias (`*name`) in the document, if it has one. */
+function firstAlias(doc: Document): { path: ConfigPath; offset: number | undefined } | undefined {
+  let found: { path: ConfigPath; offset: number | undefined } | undefined;
+  YAML.visit(doc, {
+    Alias(_key, node, ancestors) {
+      const chain: unknown[] = [...ancestors, node];
+      const path: (string | number)[] = [];
+      for (let i = 0; i + 1 < chain.length; i++) {
+        const [parent, child] = [chain[i], chain[i + 1]];
+        if (isSeq(parent)) path.push(parent.items.indexOf(child as never));
+        else if (isPair(parent) && parent.value === child) path.push(isScalar(parent.key) ? String(parent.key.value) : String(parent.key));
+      }
+      found = { path, offset: node.range?.[0] };
+      return YAML.visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** Applies `--set` assignments, then `--profile`, `--dry-run` and `--data-dir`. */

@@ -170,7 +170,9 @@ const PluginsSchema = z
     paths: z
       .array(z.string().min(1))
       .default([])
-      .describe('Extra plugin modules to load: file paths (relative to the working directory) or package names.'),
+      .describe(
+        'Extra plugin modules to load: file paths (starting with `./`, `../` or `/`, or ending in `.js`; relative to the configuration file\'s folder, or to the working directory when set by `--set` or the environment) or package names.',
+      ),
   })
   .catchall(z.record(z.string(), z.unknown()).describe("A plugin's configuration block, keyed by plugin id; the plugin's own schema checks it."))
   .prefault({});
@@ -214,7 +216,13 @@ const ShapeSchema = z
       .default('balanced')
       .describe('Speed profile: polling interval, timeouts, retries and circuit breaker (see the profile table).'),
     dryRun: z.boolean().default(false).describe('Watch and evaluate only: create no orders and move no money. Uses its own ledger file.'),
-    dataDir: z.string().min(1).default('./data').describe('Directory of the ledger and secret files (relative to the working directory).'),
+    dataDir: z
+      .string()
+      .min(1)
+      .default('./data')
+      .describe(
+        'Directory of the ledger and secret files. Relative to the configuration file\'s folder; from `--data-dir`, `--set` or the environment, relative to the working directory.',
+      ),
     store: StoreSchema.describe('The Stickerdom API.'),
     accounts: z.array(AccountSchema).min(1, { error: 'configure at least one account' }).describe('Store accounts that buy.'),
     wallets: z.array(WalletSchema).default([]).describe('Wallets that pay; referred to by `accounts[].wallet`.'),
@@ -266,6 +274,9 @@ function crossCheck(cfg: Shape, ctx: z.RefinementCtx): void {
       }
     });
     if (target.methods.length === 0) issue(['targets', i, 'methods'], 'list at least one payment method');
+    for (const [k, j] of duplicates(target.methods)) {
+      issue(['targets', i, 'methods', k], `"${target.methods[k]}" is listed twice (also at ${formatPath(['targets', i, 'methods', j])})`);
+    }
     const split = mergedSplit(cfg.split, target.split);
     const where = target.split ? ['targets', i, 'split'] : ['split'];
     if (split.policy === 'split') {

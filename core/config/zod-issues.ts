@@ -32,13 +32,15 @@ function scrub(message: string, secrets: readonly string[]): string {
 
 /**
  * Converts zod issues into configuration issues, unknown keys first (a misspelt key usually explains the "required"
- * issue next to it). `unknownKeys` tells whether any key was unknown, which decides the error code.
+ * issue next to it). `unknownKeys` tells whether any key was unknown, which decides the error code. `schema` may
+ * check a part of the configuration (a plugin's block) that sits at `prefix`: paths and locations then include it.
  */
 export function toConfigIssues(
   issues: readonly z.core.$ZodIssue[],
   schema: z.ZodType,
   locate: Locate,
   secrets: readonly string[],
+  prefix: ConfigPath = [],
 ): { readonly issues: ConfigIssue[]; readonly unknownKeys: boolean } {
   const unknown: ConfigIssue[] = [];
   const invalid: ConfigIssue[] = [];
@@ -47,11 +49,11 @@ export function toConfigIssues(
     if (issue.code === 'unrecognized_keys') {
       const parentSchema = schemaAt(schema, path);
       for (const key of issue.keys) {
-        const message = parentSchema ? unknownKeyMessage(parentSchema, path, key) : 'unknown key';
-        unknown.push({ path: formatPath([...path, key]), message, where: locate([...path, key]) });
+        const message = parentSchema ? unknownKeyMessage(parentSchema, [...prefix, ...path], key) : 'unknown key';
+        unknown.push({ path: formatPath([...prefix, ...path, key]), message, where: locate([...prefix, ...path, key]) });
       }
     } else {
-      invalid.push({ path: formatPath(path), message: scrub(issue.message, secrets), where: locate(path) });
+      invalid.push({ path: formatPath([...prefix, ...path]), message: scrub(issue.message, secrets), where: locate([...prefix, ...path]) });
     }
   }
   return { issues: [...unknown, ...invalid], unknownKeys: unknown.length > 0 };

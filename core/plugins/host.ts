@@ -85,11 +85,10 @@ export async function registerPlugins(
   const loaded: LoadedPlugin[] = [];
   for (const { manifest, source } of discovered) {
     const block = blocks[manifest.id];
-    const disabled = typeof block === 'object' && block !== null && (block as { enabled?: unknown }).enabled === false;
-    const enabled = !disabled && (wanted.has(manifest.id) || block !== undefined);
+    const enabled = isPluginEnabled(manifest.id, block, wanted);
     loaded.push({ id: manifest.id, kind: manifest.kind, description: manifest.description, hostVersion: manifest.hostVersion, source, enabled });
     if (!enabled) continue;
-    const parsed = manifest.configSchema.safeParse(withoutEnabled(block ?? {}));
+    const parsed = manifest.configSchema.safeParse(pluginSettings(block));
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `plugins.${manifest.id}${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
       throw new PluginError('PLUGIN_CONFIG_INVALID', issues.join('\n'), { plugin: manifest.id, path: issues[0]?.split(':')[0] });
@@ -100,7 +99,19 @@ export async function registerPlugins(
   return { scope, loaded, payments };
 }
 
-function withoutEnabled(block: unknown): unknown {
+/** True when the plugin is switched off by `enabled: false` in its block. */
+export function isPluginDisabled(block: unknown): boolean {
+  return typeof block === 'object' && block !== null && (block as { enabled?: unknown }).enabled === false;
+}
+
+/** Whether a plugin runs: a target names it in `methods`, or its block is present, and it is not switched off. */
+export function isPluginEnabled(id: string, block: unknown, wanted: ReadonlySet<string>): boolean {
+  return !isPluginDisabled(block) && (wanted.has(id) || block !== undefined);
+}
+
+/** What the plugin's own schema checks: its block without the host's `enabled` switch (`{}` when there is none). */
+export function pluginSettings(block: unknown): unknown {
+  if (block === undefined) return {};
   if (typeof block !== 'object' || block === null) return block;
   const { enabled: _enabled, ...rest } = block as Record<string, unknown>;
   return rest;

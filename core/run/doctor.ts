@@ -1,7 +1,6 @@
 /** `automint doctor`'s checks: is everything a run needs in place, and if not, what to do about it. Each check ends in
  *  a verdict with the fix for a failure; nothing here creates an order or moves money. */
 import 'reflect-metadata';
-import path from 'node:path';
 import { Agent } from 'undici';
 import { createActor } from 'xstate';
 import type { Logger } from 'pino';
@@ -10,6 +9,7 @@ import { targetAccounts } from '../config/schema.js';
 import { profileSettings } from '../config/profiles.js';
 import { openLedger } from '../ledger/database.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { LedgerError } from '../ledger/ledger-error.js';
 import { formatAmount } from '../money.js';
 import type { PaymentMethod } from '../plugins/payment.js';
 import { StoreClient } from '../store/store-client.js';
@@ -38,15 +38,24 @@ const TOKEN_MIN_LIFE_MS = 10 * 60_000;
 /** Runs every check against a loaded config; never throws for a failed check. */
 export async function runDoctor(config: AutomintConfig, log: Logger): Promise<CheckResult[]> {
   const results: CheckResult[] = [{ name: 'config', ok: true, detail: `valid (profile ${config.profile}${config.dryRun ? ', dry run' : ''})` }];
-  const ledger = await openLedger(ledgerPath(config)).catch((e: unknown) => e as Error);
-  if (ledger instanceof Error) {
-    results.push({ name: 'ledger', ok: false, detail: ledger.message, fix: `make ${path.resolve(config.dataDir)} writable, or set dataDir` });
+  // The doctor only looks: it opens the ledger a run left and never creates one.
+  const opened = await openLedger(ledgerPath(config), { mustExist: true }).catch((e: unknown) => e as Error);
+  let ledger: Ledger;
+  if (opened instanceof LedgerError && opened.code === 'NO_LEDGER') {
+    results.push({ name: 'ledger', ok: false, detail: opened.message,
+      fix: `\`automint run\` creates it when it starts (a --dry-run keeps its own); if one should be there, check dataDir (${config.dataDir})` });
+    // The checks below still run: the plugins get an empty ledger in memory, which is dropped afterwards.
+    ledger = await openLedger(':memory:');
+  } else if (opened instanceof Error) {
+    results.push({ name: 'ledger', ok: false, detail: opened.message, fix: `make ${config.dataDir} readable and writable, or set dataDir` });
     return results;
+  } else {
+    ledger = opened;
+    results.push(await ledgerCheck(ledger));
+    results.push(...(await poolChecks(ledger, profileSettings(config.profile).breakerCooldownMs)));
   }
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
   try {
-    results.push(await ledgerCheck(ledger));
-    results.push(...(await poolChecks(ledger, profileSettings(config.profile).breakerCooldownMs)));
     const loaded = await loadRunPlugins(config, ledger, log).catch((e: unknown) => e as Error);
     if (loaded instanceof Error) {
       results.push({ name: 'plugins', ok: false, detail: loaded.message, fix: 'fix the plugins section of the config (docs/configuration.md)' });

@@ -2,11 +2,11 @@
  *  run does at start) and frees orders abandoned before payment; reports each change as before → after. */
 import type { Logger } from 'pino';
 import type { AutomintConfig } from '../config/schema.js';
-import { openLedger } from '../ledger/database.js';
 import type { OrderState } from '../ledger/schema.js';
 import { registerSecrets } from '../telemetry/secret-registry.js';
 import { secretValues } from '../config/redact.js';
 import { reconcileOpenIntents, type Reconciled } from './reconcile.js';
+import { openExistingLedger } from './data-dir.js';
 import { ledgerPath } from './run-bot.js';
 import { loadRunPlugins } from './run-plugins.js';
 
@@ -26,10 +26,10 @@ export interface ReconcileReport {
   readonly stillOpen: number;
 }
 
-/** Reconciles the config's ledger now. */
+/** Reconciles the config's ledger now; it must exist (ConfigError on `dataDir` otherwise). */
 export async function reconcileNow(config: AutomintConfig, log: Logger, signal: AbortSignal): Promise<ReconcileReport> {
   registerSecrets(secretValues(config));
-  const ledger = await openLedger(ledgerPath(config));
+  const ledger = await openExistingLedger(ledgerPath(config));
   try {
     const before = new Map((await ledger.orders.list()).map((o) => [o.orderId, o.state]));
     const plugins = await loadRunPlugins(config, ledger, log);

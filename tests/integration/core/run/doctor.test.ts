@@ -18,6 +18,10 @@ beforeAll(async () => {
   world = await startWorld({ blockIntervalMs: 200 });
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-doctor-'));
   config = await loadDemoConfig(world, dataDir);
+  // As a first `automint run` leaves it: the doctor reads a ledger, it never creates one.
+  const { openLedger } = await import('../../../../core/ledger/database.js');
+  const { ledgerPath } = await import('../../../../core/run/run-bot.js');
+  await (await openLedger(ledgerPath(config))).close();
 }, 60_000);
 
 afterAll(async () => {
@@ -37,6 +41,18 @@ describe('automint doctor', () => {
       'account alice stars balance', 'account bob stars balance',
     ]));
     expect(renderDoctor(results)).toMatch(/all \d+ checks passed$/);
+  });
+
+  it('reports a missing ledger as a failed check without creating it, and still checks the rest', async () => {
+    const { existsSync } = await import('node:fs');
+    const elsewhere = path.join(dataDir, 'not-yet-run');
+    const results = await runDoctor({ ...config, dataDir: elsewhere }, log);
+    const ledger = results.find((r) => r.name === 'ledger')!;
+    expect(ledger.ok).toBe(false);
+    expect(ledger.detail).toBe(`no ledger at ${path.join(elsewhere, 'automint.db')} (has \`automint run\` been run with this config?)`);
+    expect(existsSync(elsewhere)).toBe(false);
+    // No session in that folder: the login check fails next, which shows the checks went on.
+    expect(results.map((r) => r.name)).toEqual(expect.arrayContaining(['plugins', 'account alice auth']));
   });
 
   it('names an expired token and says to paste a fresh one', async () => {

@@ -95,7 +95,18 @@ afterAll(async () => {
 });
 
 describe('automint orders and reconcile', () => {
+  it('refuses to list or reconcile a ledger no run has created, creating none (exit 2)', async () => {
+    const { existsSync } = await import('node:fs');
+    for (const command of ['orders', 'reconcile']) {
+      const r = await cli([command, '--config', configPath]);
+      expect(r.code, command).toBe(2);
+      expect(r.err).toContain(`no ledger at ${path.join(dir, 'data', 'automint.db')}`);
+    }
+    expect(existsSync(path.join(dir, 'data', 'automint.db'))).toBe(false);
+  });
+
   it('says there is nothing to reconcile on an empty ledger', async () => {
+    await (await openLedger(path.join(dir, 'data', 'automint.db'))).close();
     const r = await cli(['reconcile', '--config', configPath]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/nothing to reconcile/);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
-import { buildProgram } from '../../../../core/cli/program.js';
+import { buildProgram, runProgram } from '../../../../core/cli/program.js';
 
 let dir: string;
 const mnemonic = Array.from({ length: 24 }, () => 'abandon').join(' ');
@@ -24,6 +24,24 @@ async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ 
     o.mockRestore();
     e.mockRestore();
     process.env = saved;
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { code, out, err };
+}
+
+/** Runs argv through `runProgram`, as the binary does (usage errors included). */
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
+  process.exitCode = 0;
+  try {
+    await runProgram(['node', 'automint', ...argv]);
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
   }
   const code = Number(process.exitCode ?? 0);
   process.exitCode = 0;
@@ -97,5 +115,113 @@ describe('automint plugins', () => {
     const r = await cli(['plugins', '--config', file], { T: token, M: mnemonic });
     expect(r.code).toBe(2);
     expect(r.err).toContain('plugins.ton.toleranceBps');
+  });
+});
+
+describe('usage errors', () => {
+  it('exits 2 when the mandatory --config is missing', async () => {
+    const r = await run(['config', 'show']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("required option '-c, --config <file>' not specified");
+  });
+
+  it('exits 2 for an unknown option, an unknown command, a missing argument and a value outside its choices', async () => {
+    expect((await run(['config', 'show', '--config', 'x.yaml', '--bogus'])).code).toBe(2);
+    expect((await run(['conjure'])).code).toBe(2);
+    expect((await run(['run', '--config'])).code).toBe(2);
+    const choice = await run(['run', '--config', 'x.yaml', '--profile', 'ludicrous']);
+    expect(choice.code).toBe(2);
+    expect(choice.err).toContain('Allowed choices are safe, balanced, fast, aggressive, extreme');
+    expect((await run([])).code).toBe(2);
+  });
+
+  it('exits 0 for --help and --version', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: automint');
+    expect((await run(['config', 'show', '--help'])).code).toBe(0);
+    const version = await run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.out).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('one validation for every command', () => {
+  const invalidBlocks: [string, Record<string, unknown>, string][] = [
+    ['a bot with "@"', { stars: { bot: '@sticker_bot' } }, 'plugins.stars.bot'],
+    ['an endpoint that is no URL', { ton: { endpoint: 'toncenter.com' } }, 'plugins.ton.endpoint'],
+    ['a negative Stars reserve', { stars: { starsReserve: '-0.1' } }, 'plugins.stars.starsReserve'],
+    ['a misspelt plugin id', { tno: {} }, 'plugins.tno'],
+  ];
+
+  it.each(invalidBlocks)('config show exits 2 for %s, naming the key and its line', async (_what, plugins, key) => {
+    const file = await configFile(`plugin-${key}.yaml`, { ...valid, plugins });
+    const r = await cli(['config', 'show', '--config', file], { T: token, M: mnemonic });
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(key);
+    expect(r.err).toMatch(/\.yaml:\d+:\d+\)/);
+  });
+
+  it('says "did you mean ton" for plugins.tno', async () => {
+    const file = await configFile('tno.yaml', { ...valid, plugins: { tno: {} } });
+    const r = await cli(['config', 'show', '--config', file], { T: token, M: mnemonic });
+    expect(r.err).toContain('plugins.tno: unknown plugin; did you mean ton?');
+  });
+
+  it('doctor refuses an invalid plugin block as a configuration error (exit 2) before any check', async () => {
+    const file = await configFile('doctor-plugin.yaml', { ...valid, dataDir: path.join(dir, 'doctor-data'), plugins: { stars: { bot: '@sticker_bot' } } });
+    const r = await cli(['doctor', '--config', file], { T: token, M: mnemonic });
+    expect(r.code).toBe(2);
+    expect(r.out).not.toContain('PASS');
+    expect(r.err).toContain('plugins.stars.bot');
+  });
+
+  it('refuses a method no plugin provides with its key path in every command', async () => {
+    const file = await configFile('paypal.yaml', { ...valid, targets: [{ ...valid.targets[0], methods: ['paypal'] }] });
+    for (const argv of [['config', 'show'], ['doctor'], ['orders'], ['reconcile']]) {
+      const r = await cli([...argv, '--config', file], { T: token, M: mnemonic });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toContain('targets[0].methods[0]: no payment plugin "paypal"');
+    }
+  });
+
+  it('config show prints the data dir resolved against the configuration file\'s folder', async () => {
+    const file = await configFile('relative-data.yaml', { ...valid, dataDir: './state' });
+    const r = await cli(['config', 'show', '--config', file], { T: token, M: mnemonic });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`dataDir: ${path.join(dir, 'state')}`);
+  });
+});
+
+describe('commands that read the ledger', () => {
+  it('orders and doctor never create a ledger: a missing one is exit 2 for orders and a failed check for doctor', async () => {
+    const data = path.join(dir, 'never-run');
+    const file = await configFile('never-run.yaml', { ...valid, dataDir: data, store: { baseUrl: 'http://127.0.0.1:9' } });
+    const orders = await cli(['orders', '--config', file], { T: token, M: mnemonic });
+    expect(orders.code).toBe(2);
+    expect(orders.err).toContain(`dataDir: no ledger at ${path.join(data, 'automint.db')} (has \`automint run\` been run with this config?)`);
+    const doctor = await cli(['doctor', '--config', file], { T: token, M: mnemonic });
+    expect(doctor.code).toBe(1);
+    expect(doctor.out).toContain(`FAIL  ledger: no ledger at ${path.join(data, 'automint.db')}`);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(data)).toBe(false);
+  }, 30_000);
+
+  it('reconcile refuses a ledger that does not exist with exit 2', async () => {
+    const data = path.join(dir, 'nothing-to-settle');
+    const file = await configFile('nothing-to-settle.yaml', { ...valid, dataDir: data });
+    const r = await cli(['reconcile', '--config', file], { T: token, M: mnemonic });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`no ledger at ${path.join(data, 'automint.db')}`);
+  });
+
+  it('reconcile refuses a data dir under /proc with exit 2 at once', async () => {
+    const file = await configFile('proc.yaml', { ...valid, dataDir: '/proc/automint-cli-test' });
+    const started = Date.now();
+    const r = await cli(['reconcile', '--config', file], { T: token, M: mnemonic });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/dataDir: .*under \/proc/);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

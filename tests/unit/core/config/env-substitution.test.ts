@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
 import { substituteEnvReferences } from '../../../../core/config/env-substitution.js';
 import { parseConfig } from '../../../../core/config/load.js';
 import { AutomintConfigSchema } from '../../../../core/config/schema.js';
@@ -54,12 +55,13 @@ describe('${VAR} substitution', () => {
       env: { ...ENV, DIR: 'x\nprofile: extreme' },
     });
     expect(config.profile).toBe('balanced');
-    expect(config.dataDir).toBe('x\nprofile: extreme');
+    expect(config.dataDir).toBe(resolve('x\nprofile: extreme'));
   });
 
   it('does not substitute inside environment overrides', () => {
     const { config } = parseConfig(VALID_YAML, { env: { ...ENV, AUTOMINT__DATADIR: '${HOME}' } });
-    expect(config.dataDir).toBe('${HOME}');
+    // Taken literally, then resolved like any path from the environment: against the working directory.
+    expect(config.dataDir).toBe(resolve('${HOME}'));
   });
 
   it('names all unset variables in one error', () => {

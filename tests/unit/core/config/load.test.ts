@@ -207,3 +207,140 @@ describe('validation errors', () => {
     for (const secret of [STORE_TOKEN, MNEMONIC, ENV.TONCENTER_API_KEY!]) expect(printed).not.toContain(secret);
   });
 });
+
+describe('paths in the configuration', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  const withPaths = `${VALID_YAML.replace('plugins:\n', 'plugins:\n  paths: [./local.js, ../shared/other.mjs, /abs/plugin.js, some-package, plugin-folder/index.cjs]\n')}dataDir: ./state\n`;
+  beforeAll(async () => {
+    ({ dir, remove } = await tempDir({}));
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(join(dir, 'conf'));
+    await writeFile(join(dir, 'conf', 'paths.yaml'), withPaths);
+    await writeFile(join(dir, 'conf', 'default.yaml'), VALID_YAML);
+  });
+  afterAll(() => remove());
+
+  it('resolves dataDir against the folder of the configuration file, not the working directory', async () => {
+    const { config } = await loadConfig({ file: join(dir, 'conf', 'paths.yaml'), env: ENV });
+    expect(config.dataDir).toBe(join(dir, 'conf', 'state'));
+  });
+
+  it('resolves the default dataDir against the folder of the configuration file too', async () => {
+    const { config } = await loadConfig({ file: join(dir, 'conf', 'default.yaml'), env: ENV });
+    expect(config.dataDir).toBe(join(dir, 'conf', 'data'));
+  });
+
+  it('resolves file entries of plugins.paths against the file\'s folder and leaves package names as they are', async () => {
+    const { config } = await loadConfig({ file: join(dir, 'conf', 'paths.yaml'), env: ENV });
+    expect(config.plugins.paths).toEqual([
+      join(dir, 'conf', 'local.js'), join(dir, 'shared', 'other.mjs'), '/abs/plugin.js', 'some-package', join(dir, 'conf', 'plugin-folder', 'index.cjs'),
+    ]);
+  });
+
+  it('resolves --data-dir, --set and AUTOMINT__ values against the working directory', async () => {
+    const file = join(dir, 'conf', 'paths.yaml');
+    expect((await loadConfig({ file, env: ENV, flags: { dataDir: 'flagged' } })).config.dataDir).toBe(join(process.cwd(), 'flagged'));
+    expect((await loadConfig({ file, env: ENV, flags: { set: ['dataDir=set-here'] } })).config.dataDir).toBe(join(process.cwd(), 'set-here'));
+    const fromEnv = await loadConfig({ file, env: { ...ENV, AUTOMINT__DATADIR: 'env-dir', AUTOMINT__PLUGINS__PATHS__1: './from-env.js' } });
+    expect(fromEnv.config.dataDir).toBe(join(process.cwd(), 'env-dir'));
+    expect(fromEnv.config.plugins.paths.slice(0, 2)).toEqual([join(dir, 'conf', 'local.js'), join(process.cwd(), 'from-env.js')]);
+  });
+
+  it('resolves paths against the working directory when there is no file', async () => {
+    const env = {
+      AUTOMINT__ACCOUNTS__0__NAME: 'solo', AUTOMINT__TARGETS__0__COLLECTION: '7', AUTOMINT__TARGETS__0__CHARACTER: '1',
+      AUTOMINT__TARGETS__0__PACKS: '2', AUTOMINT__TARGETS__0__METHODS: '[stars]',
+    };
+    expect((await loadConfig({ env, allowMissingFile: true })).config.dataDir).toBe(join(process.cwd(), 'data'));
+    expect(parse(VALID_YAML).config.dataDir).toBe(join(process.cwd(), 'data'));
+  });
+
+  it('keeps an absolute dataDir as written', () => {
+    expect(parse(`${VALID_YAML}dataDir: /var/lib/automint\n`).config.dataDir).toBe('/var/lib/automint');
+  });
+});
+
+describe('alias bombs and other resource limits', () => {
+  const bomb = [
+    'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+    'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+    'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+    'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+    'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
+    'g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]',
+  ].join('\n');
+
+  it('refuses a billion-laughs file as invalid YAML at the key path and position of its first alias', () => {
+    const started = Date.now();
+    const e = configErrorOf(() => parse(`${VALID_YAML}${bomb}\n`));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(e.code).toBe('CONFIG_YAML_INVALID');
+    expect(e.path).toBe('b[0]');
+    const line = VALID_YAML.split('\n').length + 1;
+    expect(e.issues[0]!.where).toBe(`test.yaml:${line}:8`);
+    expect(e.message).toContain('alias');
+  });
+
+  it('finds the first alias inside nested keys and lists', () => {
+    const nested = `${VALID_YAML}${bomb.replace(/^(\w): /gm, 'x$1: ')}\n`.replace('xb: &b', 'xb:\n  deep:\n    - 1\n    - &b');
+    const e = configErrorOf(() => parse(nested));
+    expect(e.path).toBe('xb.deep[1][0]');
+  });
+
+  it('still reads a file that uses a few aliases', () => {
+    const { config } = parse(VALID_YAML.replace('maxPricePerPack: { TON: "3.5", XTR: "500" }', 'maxPricePerPack: &cap { TON: "3.5", XTR: "500" }\n    budget: *cap'));
+    expect(config.targets[0]!.budget).toEqual({ TON: 3_500_000_000n, XTR: 500n });
+  });
+
+  it('refuses nesting too deep to read as invalid YAML with a position', () => {
+    const e = configErrorOf(() => parse(`${VALID_YAML}deep: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`));
+    expect(e.code).toBe('CONFIG_YAML_INVALID');
+    expect(e.issues[0]!.where).toMatch(/^test\.yaml:\d+:\d+$/);
+  });
+});
+
+describe('configuration files that cannot be read', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  beforeAll(async () => {
+    ({ dir, remove } = await tempDir({ 'locked.yaml': VALID_YAML }));
+  });
+  afterAll(() => remove());
+
+  it('says a directory given as the configuration is a directory, not that it is missing', async () => {
+    const e = await configErrorOfAsync(() => loadConfig({ file: dir, env: ENV }));
+    expect(e.issues[0]!.message).toBe(`${dir} is a directory, not a file`);
+    expect(formatConfigError(e)).not.toMatch(/not found/);
+  });
+
+  it('refuses a FIFO without opening it, instead of waiting for a writer forever', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const fifo = join(dir, 'pipe.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const e = await configErrorOfAsync(() => loadConfig({ file: fifo, env: ENV }));
+    expect(e.issues[0]!.message).toBe(`${fifo} is a named pipe (FIFO), not a regular file`);
+  });
+
+  it('refuses a device as a configuration file', async () => {
+    const e = await configErrorOfAsync(() => loadConfig({ file: '/dev/zero', env: ENV }));
+    expect(e.issues[0]!.message).toContain('character device');
+  });
+
+  it.skipIf(process.getuid?.() === 0)('gives the operating system reason for a file it may not read', async () => {
+    const { chmod } = await import('node:fs/promises');
+    await chmod(join(dir, 'locked.yaml'), 0o000);
+    const e = await configErrorOfAsync(() => loadConfig({ file: join(dir, 'locked.yaml'), env: ENV }));
+    expect(e.issues[0]!.message).toContain('EACCES: permission denied');
+  });
+});
+
+describe('payment methods of a target', () => {
+  it('refuses a method listed twice at the second entry', () => {
+    const e = configErrorOf(() => parse(VALID_YAML.replace('methods: [ton]', 'methods: [ton, ton]')));
+    expect(e.path).toBe('targets[0].methods[1]');
+    expect(e.message).toContain('"ton" is listed twice (also at targets[0].methods[0])');
+    expect(e.issues[0]!.where).toMatch(/^test\.yaml:\d+:\d+$/);
+  });
+});
