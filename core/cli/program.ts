@@ -54,7 +54,8 @@ export function buildProgram(): Command {
     .action(async (opts: { scenario: string; state?: string }) => (await import('./world.js')).worldCommand(opts));
 
   withOverrides(
-    program.command('run').description('watch the configured targets and buy when they drop').addOption(configOption().makeOptionMandatory()),
+    program.command('run').description('watch the configured targets and buy when they drop').addOption(configOption().makeOptionMandatory())
+      .option('--accept-config-change', "take a config that changed the ledger's campaign (targets, packs, budgets) as the new campaign; what was spent still counts"),
   ).action(async (opts) => (await import('./run.js')).runCommand(opts));
 
   const config = program.command('config').description('inspect the configuration');
