@@ -4,6 +4,7 @@ import { loadValidatedConfig } from '../config/load.js';
 import { createLogger } from '../telemetry/logger.js';
 import { knownSecrets, registerSecret } from '../telemetry/secret-registry.js';
 import { prepareDataDir } from '../run/data-dir.js';
+import { lockDataDir, type DataDirLock } from '../run/data-dir-lock.js';
 import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { Prompter } from './prompt.js';
@@ -15,18 +16,23 @@ interface AccountOptions extends ConfigCommandOptions {
   readonly check?: boolean;
 }
 
-/** Loads the config; a command that writes to the data folder (`writes`) checks it first. */
-async function setUp(opts: AccountOptions, writes: boolean) {
+/** Loads the config; a command that writes to the data folder (`writes`) checks it first and holds its lock (a
+ *  running bot uses the session a login would replace or a logout would end: exit 3 while it runs). */
+async function setUp(opts: AccountOptions, writes: boolean, command: string) {
   const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
   protectSecrets(config);
-  if (writes) prepareDataDir(config.dataDir);
+  let lock: DataDirLock | undefined;
+  if (writes) {
+    prepareDataDir(config.dataDir);
+    lock = lockDataDir(config.dataDir, command);
+  }
   const log = createLogger({ level: config.telemetry.logLevel === 'info' ? 'warn' : config.telemetry.logLevel, format: config.telemetry.logFormat, secrets: knownSecrets });
   const sessions = await import('../../plugins/stars/account-session.js');
-  return { config, log, sessions };
+  return { config, log, sessions, release: () => lock?.release() };
 }
 
 export const loginCommand = action(async (opts: AccountOptions): Promise<number> => {
-  const { config, log, sessions } = await setUp(opts, true);
+  const { config, log, sessions, release } = await setUp(opts, true, 'login');
   const prompter = new Prompter();
   try {
     const secret = async (question: string, hidden: boolean): Promise<string> => {
@@ -47,11 +53,12 @@ export const loginCommand = action(async (opts: AccountOptions): Promise<number>
     return EXIT_OK;
   } finally {
     prompter.close();
+    release();
   }
 });
 
 export const sessionInfoCommand = action(async (opts: AccountOptions): Promise<number> => {
-  const { config, log, sessions } = await setUp(opts, false);
+  const { config, log, sessions } = await setUp(opts, false, 'session info');
   const info = await sessions.sessionInfo({ config, account: opts.account, log, check: opts.check !== false });
   if (opts.json) {
     process.stdout.write(JSON.stringify(info) + '\n');
@@ -66,8 +73,8 @@ export const sessionInfoCommand = action(async (opts: AccountOptions): Promise<n
 });
 
 export const sessionLogoutCommand = action(async (opts: AccountOptions): Promise<number> => {
-  const { config, log, sessions } = await setUp(opts, true);
-  const r = await sessions.logoutAccount({ config, account: opts.account, log });
+  const { config, log, sessions, release } = await setUp(opts, true, 'session logout');
+  const r = await sessions.logoutAccount({ config, account: opts.account, log }).finally(release);
   const told = r.loggedOut ? 'logged out at Telegram' : `not logged out at Telegram${r.problem ? ` (${r.problem})` : ''}`;
   process.stdout.write(`account ${opts.account}: ${told}; session file ${r.deleted ? 'deleted' : 'absent'}\n`);
   return r.deleted ? EXIT_OK : EXIT_FAILURE;

@@ -2,6 +2,7 @@
  *  what changed. Exit 0 when every payment is settled afterwards; a missing ledger is an error (exit 2), never created. */
 import { loadValidatedConfig } from '../config/load.js';
 import { prepareDataDir } from '../run/data-dir.js';
+import { lockDataDir } from '../run/data-dir-lock.js';
 import { reconcileNow, renderReconcile } from '../run/reconcile-now.js';
 import { createLogger } from '../telemetry/logger.js';
 import { knownSecrets } from '../telemetry/secret-registry.js';
@@ -13,8 +14,10 @@ export const reconcileCommand = action(async (opts: ConfigCommandOptions & { jso
   const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
   protectSecrets(config);
   prepareDataDir(config.dataDir);
+  // One writer per ledger: settling payments beside a running bot would race its own settlement (exit 3).
+  const lock = lockDataDir(config.dataDir, 'reconcile');
   const log = createLogger({ level: 'warn', format: config.telemetry.logFormat, secrets: knownSecrets });
-  const report = await reconcileNow(config, log, AbortSignal.timeout(120_000));
+  const report = await reconcileNow(config, log, AbortSignal.timeout(120_000)).finally(() => lock.release());
   process.stdout.write((opts.json ? JSON.stringify(report) : renderReconcile(report)) + '\n');
   return report.stillOpen === 0 ? EXIT_OK : EXIT_FAILURE;
 });

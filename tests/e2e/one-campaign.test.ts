@@ -9,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkCrashRun } from '../../bench/crash-checks.js';
 import { toNano } from '../../core/money.js';
 import { startWorld, type World } from '../../sim/world.js';
+import { openLedger } from '../../core/ledger/database.js';
+import { lockDataDir } from '../../core/run/data-dir-lock.js';
 import { moneyFacts, runBotProcess, startBot, worldConfig, worldEnv, writeConfigFile } from '../support/bot-process.js';
 
 const BUDGET = { TON: toNano('10'), XTR: 1000n };
@@ -46,6 +48,26 @@ describe('one campaign per ledger', () => {
     expect(exits[loser]!.stderr).toContain(`kill ${winner}`);
     expect(exits[loser]!.stderr).not.toMatch(/^\s+at /m);
     expect(await paidPacks(path.join(dataDir, 'automint.db'))).toBe(PACKS);
+  });
+
+  it('keeps every other writer out while a run holds the data dir (exit 3), and lets readers read beside it', async () => {
+    const dataDir = path.join(dir, 'data');
+    const config = await writeConfigFile(path.join(dir, 'automint.yaml'), worldConfig(world, dataDir), world, dataDir);
+    await (await openLedger(path.join(dataDir, 'automint.db'))).close();
+    const env = worldEnv(world);
+    const lock = lockDataDir(dataDir, 'run');
+    try {
+      for (const args of [['run'], ['reconcile'], ['login', '--account', 'alice'], ['session', 'logout', '--account', 'alice']]) {
+        const r = await runBotProcess([...args, '--config', config], { env, timeoutMs: 30_000 });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(3);
+        expect(r.stderr).toContain(`automint run (pid ${process.pid}`);
+      }
+      const orders = await runBotProcess(['orders', '--config', config], { env, timeoutMs: 30_000 });
+      expect(orders.code, orders.stderr).toBe(0);
+      expect(orders.stdout).toContain('no orders in the ledger');
+    } finally {
+      lock.release();
+    }
   });
 
   it('shares one ledger when the same config runs from two working folders, so the second buys nothing more', async () => {
