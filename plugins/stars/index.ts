@@ -3,7 +3,6 @@ import { definePlugin } from '../../core/plugins/manifest.js';
 import { PAYMENT_METHOD } from '../../core/plugins/payment.js';
 import { WEB_APP_LOGIN } from '../../core/plugins/web-app-login.js';
 import { starsConfigSchema } from './config.js';
-import { StarsPayment } from './stars-payment.js';
 import { STARS_CONFIG } from './tokens.js';
 
 export default definePlugin({
@@ -12,7 +11,10 @@ export default definePlugin({
   description: 'Logs accounts in to the store through Telegram (GramJS, web app initData) and pays Stars invoices with payments.sendStarsForm.',
   hostVersion: '^1',
   configSchema: starsConfigSchema,
-  register(container, config) {
+  async register(container, config) {
+    // Loaded here, not at the top: finding the plugin and checking its config block (config show, every command's
+    // validation) must not pay for GramJS.
+    const { StarsPayment } = await import('./stars-payment.js');
     container.register(STARS_CONFIG, { useValue: config });
     // One instance serves both roles, so login and payments share each account's connection.
     container.registerSingleton(StarsPayment);

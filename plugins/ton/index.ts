@@ -5,7 +5,6 @@ import { LEDGER } from '../../core/plugins/tokens.js';
 import { tonConfigSchema } from './config.js';
 import type { IntentRecords } from './intent-records.js';
 import { TON_CONFIG, TON_INTENT_RECORDS } from './tokens.js';
-import { TonPayment } from './ton-payment.js';
 
 export default definePlugin({
   kind: 'payment',
@@ -13,7 +12,10 @@ export default definePlugin({
   description: 'Pays TON orders from a WalletV5R1 (24-word mnemonic) through toncenter v2, several orders of a wallet in one message; confirms on chain.',
   hostVersion: '^1',
   configSchema: tonConfigSchema,
-  register(container, config) {
+  async register(container, config) {
+    // Loaded here, not at the top: finding the plugin and checking its config block (config show, every command's
+    // validation) must not pay for the TON client.
+    const { TonPayment } = await import('./ton-payment.js');
     container.register(TON_CONFIG, { useValue: config });
     // A run registers the ledger before the plugins; a harness without one gets none, and batches are never re-sent.
     container.register(TON_INTENT_RECORDS, {

@@ -225,3 +225,26 @@ describe('commands that read the ledger', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
+
+describe('commands that write the data dir', () => {
+  it.each([[['login']], [['session', 'logout']]])('%s checks the data dir before anything else (exit 2, no prompt)', async (command) => {
+    const file = await configFile(`proc-${command.join('-')}.yaml`, {
+      ...valid, dataDir: '/proc/automint-cli-test', plugins: { stars: { apiId: 1, apiHash: '0123456789abcdef0123456789abcdef' } },
+    });
+    const r = await cli([...command, '--config', file, '--account', 'main'], { T: token, M: mnemonic });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/dataDir: \/proc\/automint-cli-test is under \/proc/);
+    expect(r.out).toBe('');
+  });
+
+  it('login creates a missing data dir before it asks anything', async () => {
+    const { existsSync } = await import('node:fs');
+    const data = path.join(dir, 'fresh', 'data');
+    const file = await configFile('fresh-login.yaml', { ...valid, dataDir: data, accounts: [{ ...valid.accounts[0], name: 'main' }] });
+    // No Telegram application configured: login stops right after the data dir check, with a config error of its own.
+    const r = await cli(['login', '--config', file, '--account', 'main'], { T: token, M: mnemonic });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('plugins.stars.apiId');
+    expect(existsSync(data)).toBe(true);
+  });
+});
