@@ -33,10 +33,10 @@ function nearestExisting(dir: string): { at: string; stats: Stats } {
   }
 }
 
-/** Makes sure `dir` is a writable folder, creating it (mode 0700) if needed; throws ConfigError on `dataDir` with the
- *  reason otherwise. Checked before anything is created: the nearest existing folder must be a writable directory
- *  that is not under /proc or /sys (judged on its real path, so a symlink does not hide it). */
-export function prepareDataDir(dir: string): void {
+/** Checks, without creating anything, that `dir` is or can become a writable folder: the nearest existing folder must
+ *  be a writable directory that is not under /proc or /sys (judged on its real path, so a symlink does not hide it).
+ *  Throws ConfigError on `dataDir` with the reason; returns the nearest existing folder. */
+export function checkDataDir(dir: string): string {
   const target = path.resolve(dir);
   const { at, stats } = nearestExisting(target);
   if (!stats.isDirectory()) {
@@ -55,7 +55,13 @@ export function prepareDataDir(dir: string): void {
   } catch (e) {
     return refuse(at === target ? `${target} is not writable (${osReason(e)})` : `cannot create ${target}: ${at} is not writable (${osReason(e)})`);
   }
-  if (at === target) return;
+  return at;
+}
+
+/** Makes sure `dir` is a writable folder (checkDataDir), creating it (mode 0700) if needed. */
+export function prepareDataDir(dir: string): void {
+  const target = path.resolve(dir);
+  if (checkDataDir(target) === target) return;
   try {
     mkdirSync(target, { recursive: true, mode: 0o700 });
   } catch (e) {
