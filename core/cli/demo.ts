@@ -78,7 +78,7 @@ export const demoCommand = action(async (opts: { json?: boolean; scenario: strin
     const json = demoJson(summary, verdict);
     if (opts.json) process.stdout.write(json + '\n');
     // The run's own verdict, as `automint run` gives it; a world that disagrees with the ledger fails a complete run.
-    const code = runExitCode(summary);
+    const code = runExitCode(summary, session.signal);
     return code === EXIT_OK && !(JSON.parse(json) as { ok: boolean }).ok ? EXIT_FAILURE : code;
   } catch (e) {
     return stoppedRunFailure(e, session.signal);

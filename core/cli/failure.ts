@@ -14,6 +14,13 @@ export const EXIT_CONFIG = 2;
 export const EXIT_LOCKED = 3;
 /** Stopped by the user (SIGINT/SIGTERM): 128 + SIGINT, as shells report it. */
 export const EXIT_STOPPED = 130;
+/** Stopped by SIGTERM (a service manager's stop), as shells report a process ended by it. */
+export const EXIT_TERMINATED = 143;
+
+/** The exit code of a run stopped by `signal`: 143 for SIGTERM, else 130 (Ctrl-C, SIGINT). */
+export function stopExitCode(signal?: AbortSignal): number {
+  return signal?.reason === 'SIGTERM' ? EXIT_TERMINATED : EXIT_STOPPED;
+}
 
 /** Prints the error to stderr and returns the exit code for it. */
 export function reportFailure(e: unknown): number {
@@ -45,7 +52,7 @@ export function reportFailure(e: unknown): number {
 export function stoppedRunFailure(e: unknown, signal: AbortSignal): number {
   if (!signal.aborted) throw e;
   const code = reportFailure(e);
-  return code === EXIT_FAILURE ? EXIT_STOPPED : code;
+  return code === EXIT_FAILURE ? stopExitCode(signal) : code;
 }
 
 /** Wraps a command action: runs it, sets the exit code from its result or its error. */

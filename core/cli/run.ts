@@ -14,7 +14,7 @@ export const runCommand = action(async (opts: ConfigCommandOptions & { acceptCon
   try {
     const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'run', signal: session.signal, acceptConfigChange: opts.acceptConfigChange === true });
     process.stdout.write(renderSummary(summary) + '\n');
-    return runExitCode(summary);
+    return runExitCode(summary, session.signal);
   } catch (e) {
     return stoppedRunFailure(e, session.signal);
   } finally {

@@ -28,7 +28,8 @@ export async function openSession(opts: { serviceName: string; logLevel?: Automi
   const stop = new AbortController();
   const uninstall = installSignalFlush(tracing, (sig) => {
     log.warn({ signal: sig }, 'stopping');
-    stop.abort();
+    // The reason is the signal's name: SIGTERM and SIGINT end with different exit codes.
+    stop.abort(sig);
   });
   return {
     tracing, log, signal: stop.signal,

@@ -2,7 +2,7 @@
  *  with the message that names the holder, whoever made the error; an error of a run the user stopped exits 130. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AutomintError } from '../../../../core/errors.js';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_STOPPED, reportFailure, stoppedRunFailure } from '../../../../core/cli/failure.js';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_STOPPED, reportFailure, stoppedRunFailure, stopExitCode } from '../../../../core/cli/failure.js';
 import { ConfigError } from '../../../../core/config/config-error.js';
 
 const LOCKED = 'automint run (pid 4242 on host-a, started 2026-01-01T00:00:00.000Z) is using the data dir /data; stop it with Ctrl-C in its terminal or `kill 4242`, or wait for it to end';
@@ -44,6 +44,16 @@ describe('stoppedRunFailure', () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(stoppedRunFailure(new AutomintError('RECONCILE_ABORTED', 'reconciliation stopped'), stopped)).toBe(EXIT_STOPPED);
     expect(stoppedRunFailure(new ConfigError('CONFIG_INVALID', [{ path: 'targets', message: 'configure at least one target' }], 'my.yaml'), stopped)).toBe(EXIT_CONFIG);
+  });
+
+  it('exits 143 when the run was stopped by SIGTERM, as a service manager expects', () => {
+    const terminated = new AbortController();
+    terminated.abort('SIGTERM');
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(stoppedRunFailure(new AutomintError('RECONCILE_ABORTED', 'reconciliation stopped'), terminated.signal)).toBe(143);
+    const interrupted = new AbortController();
+    interrupted.abort('SIGINT');
+    expect(stopExitCode(interrupted.signal)).toBe(EXIT_STOPPED);
   });
 
   it('throws on the error of a run nobody stopped', () => {
