@@ -91,11 +91,16 @@ describe('order verification', () => {
   });
 
   it('names the order and the limit in the refusal', () => {
+    let refused: unknown;
     try {
       verifyOrder(order({ amount: toNano('13') }), expect5());
     } catch (e) {
-      expect((e as OrderRefused).message).toContain('o-1');
-      expect((e as OrderRefused).details).toMatchObject({ orderId: 'o-1', limit: '12.625' });
+      refused = e;
     }
+    // Outside the catch: an order let through fails here instead of passing with nothing asserted.
+    expect(refused).toBeInstanceOf(OrderRefused);
+    expect((refused as OrderRefused).code).toBe('AMOUNT_ABOVE_QUOTE');
+    expect((refused as OrderRefused).message).toContain('o-1');
+    expect((refused as OrderRefused).details).toMatchObject({ orderId: 'o-1', limit: '12.625' });
   });
 });

@@ -19,6 +19,10 @@ class ScriptedMethod implements PaymentSteps {
   outOfStock = false;
   /** The next N order requests are held back by the limiter (never sent). */
   rateLimitedOrders = 0;
+  /** How far ahead the limiter's retry time lies for each held order, ms. */
+  holdMs = 50;
+  /** Every order request, when it came and, for a held one, the retry time the limiter gave. */
+  orderCalls: { at: number; retryAt?: number }[] = [];
   /** The next N order requests are refused: the account holds too many unpaid orders. */
   unpaidLimitOrders = 0;
   settlement: (key: string) => Settlement = (key) => ({ outcome: 'paid', txHash: `tx-${key}`, fee: 5n });
@@ -34,10 +38,14 @@ class ScriptedMethod implements PaymentSteps {
   }
 
   async createOrder(_t: unknown, count: number, opts: { onSent: () => void }): Promise<StoreOrder> {
+    const at = Date.now();
     if (this.rateLimitedOrders > 0) {
       this.rateLimitedOrders--;
-      throw new StoreRateLimited(Date.now() + 50, { op: 'buyTon', pool: 'account:alice', reason: 'circuit open' });
+      const retryAt = at + this.holdMs;
+      this.orderCalls.push({ at, retryAt });
+      throw new StoreRateLimited(retryAt, { op: 'buyTon', pool: 'account:alice', reason: 'circuit open' });
     }
+    this.orderCalls.push({ at });
     opts.onSent();
     if (this.unpaidLimitOrders > 0) {
       this.unpaidLimitOrders--;
@@ -309,11 +317,16 @@ describe('payer', () => {
   it('waits as long as the limiter says when it holds an order back, without counting a failure', async () => {
     const m = new ScriptedMethod(() => ledger);
     m.rateLimitedOrders = 5; // more than maxFailures: holds must not use up the payer's failures
+    m.holdMs = 150; // well above retryDelayMs (10), below maxHoldMs (1000): only the limiter's time explains the wait
     const { actor, payer } = start(m);
     await waitFor(payer, (s) => s.value === 'holding', { timeout: 5000 });
     await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
     expect(done(actor)?.reason).toBe('target reached');
     expect(m.sent).toEqual(['o1', 'o2']);
+    // Each order request after a held one came no sooner than the retry time the limiter gave.
+    const held = m.orderCalls.flatMap((c, i) => (c.retryAt === undefined ? [] : [{ retryAt: c.retryAt, next: m.orderCalls[i + 1] }]));
+    expect(held).toHaveLength(5);
+    for (const h of held) expect(h.next?.at).toBeGreaterThanOrEqual(h.retryAt);
   });
 
   it('holds and asks again when the store refuses for too many unpaid orders (a crashed run left some), without counting failures', async () => {
