@@ -1,6 +1,7 @@
 /** The simulated Telegram as the rest of the world uses it: an MTProto server the unchanged GramJS client logs in
  *  to (phone code, 2FA), which opens the store bot's Mini App with signed initData, serves the store's Stars
- *  invoices as payment forms and keeps Stars balances, with flood waits and disconnects injectable per method. */
+ *  invoices as payment forms and keeps Stars balances, with flood waits, RPC errors, late answers and disconnects
+ *  injectable per method. */
 import { createHash } from 'node:crypto';
 import { AuthKey } from 'telegram/crypto/AuthKey.js';
 import { StringSession } from 'telegram/sessions/index.js';
@@ -67,6 +68,12 @@ export interface SimTelegram {
   /** The next `times` (default 1) calls of `method` close the connections instead of answering, after doing the work
    *  when `afterWork` (the client cannot know whether it happened). */
   injectDisconnect(method: string, opts?: { times?: number; afterWork?: boolean }): void;
+  /** The next `times` (default 1) calls of `method` fail with the RPC error `code` `message` (e.g. 400
+   *  BALANCE_TOO_LOW) without doing any work. */
+  injectRpcError(method: string, code: number, message: string, times?: number): void;
+  /** The next `times` (default 1) calls of `method` do their work and answer only after `ms`: a client that gives up
+   *  sooner has lost the answer of a call Telegram carries out afterwards. */
+  injectDelay(method: string, ms: number, times?: number): void;
   /** Closes every client connection now; returns how many. */
   dropConnections(): number;
   stats(): SimTelegramStats;
@@ -125,6 +132,8 @@ export async function startTelegram(opts: SimTelegramOptions): Promise<SimTelegr
     payments: () => rpc.ledger.payments(),
     injectFloodWait: (method, seconds, times) => rpc.faults.floodWait(method, seconds, times),
     injectDisconnect: (method, faultOpts) => rpc.faults.disconnect(method, faultOpts),
+    injectRpcError: (method, code, message, times) => rpc.faults.rpcError(method, code, message, times),
+    injectDelay: (method, ms, times) => rpc.faults.delay(method, ms, times),
     dropConnections: () => mtproto.dropConnections(),
     stats: () => ({ requests: rpc.requests(), faults: rpc.faults.counts(), transport: mtproto.stats() }),
     close: () => (closing ??= shutDown()),

@@ -1,6 +1,7 @@
 /** Everything the simulated Telegram serves, without the transport: its state (accounts, logins, 2FA, Stars,
  *  bot chats) and the handler table the MTProto server dispatches to, with request counting and injected faults
  *  wrapped around every method. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../store/clock.js';
 import type { InvoiceDesk } from '../stars-invoices.js';
 import { Accounts, type StoreBotSpec, type TelegramUserSpec } from './accounts.js';
@@ -73,12 +74,18 @@ export class TelegramRpc {
     return Object.fromEntries(this.requestCounts);
   }
 
-  /** Counts the call, then answers it, fails it with an injected flood wait, or hangs up before or after the work. */
+  /** Counts the call, then answers it, fails it with an injected flood wait or RPC error, answers it late, or hangs up
+   *  before or after the work. */
   private instrument(name: string, serve: RpcHandler): RpcHandler {
     return async (request, ctx) => {
       this.requestCounts.set(name, (this.requestCounts.get(name) ?? 0) + 1);
       const fault = this.faults.take(name);
       if (fault?.kind === 'flood-wait') throw new RpcFailure(420, `FLOOD_WAIT_${fault.seconds}`);
+      if (fault?.kind === 'rpc-error') throw new RpcFailure(fault.code, fault.message);
+      if (fault?.kind === 'delay') {
+        await sleep(fault.ms);
+        return serve(request, ctx);
+      }
       if (fault?.kind === 'disconnect' && !fault.afterWork) return this.opts.hangUp(ctx);
       if (fault?.kind !== 'disconnect') return serve(request, ctx);
       try {
