@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { injectionPoints } from '../core/run/crash-switch.js';
 import { runCrashJob, type CrashJob, type CrashJobResult } from './crash-job.js';
+import { crashJobs, pointJob } from './crash-jobs.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -33,28 +34,7 @@ const BOT_TIMEOUT_MS = 120_000;
 
 const points = injectionPoints();
 
-/** Ranks the methods (`cheapest`) and lets the Blue Cat's quote be fetched before ordering (no maximum price). */
-const cheapestSplit = (config: Record<string, unknown>): void => {
-  config['split'] = { policy: 'cheapest', starsPerTon: '100' };
-  const targets = config['targets'] as Record<string, unknown>[];
-  delete targets[0]!['maxPricePerPack'];
-};
-
-/** States a calm demo drop never enters, and how a run reaches them. */
-const SETUPS: Readonly<Record<string, Pick<CrashJob, 'scenario' | 'configChange'>>> = {
-  'purchase:ranking': { configChange: cheapestSplit },
-  'payer:quoting': { configChange: cheapestSplit },
-  'payer:holding': { scenario: 'hostile-ton-huge-body' },
-  'payer:retrying': { scenario: 'hostile-malformed' },
-};
-
-const pointJob = (label: string): CrashJob => ({ label, kind: 'point', env: { AUTOMINT_CRASH_AT: label }, ...SETUPS[label.replace(/#\d+$/, '')] });
-const jobs: CrashJob[] = [
-  ...(flags.only !== undefined ? [pointJob(flags.only)] : points.map((p) => pointJob(`${p.actor}:${p.state}`))),
-  ...Array.from({ length: randomRuns }, (_, i) => ({
-    label: `random ${i + 1}:${maxMs}`, kind: 'random' as const, env: { AUTOMINT_CRASH_RANDOM: `${i + 1}:${maxMs}` },
-  })),
-];
+const jobs: CrashJob[] = flags.only !== undefined ? [pointJob(flags.only)] : crashJobs(randomRuns, maxMs);
 
 const root = await mkdtemp(path.join(os.tmpdir(), 'automint-crash-'));
 const children = new Set<ChildProcess>();
