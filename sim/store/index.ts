@@ -25,7 +25,7 @@ import { validateScenario, type StoreScenario } from './scenario.js';
 import { listen } from './server.js';
 import { starsBuyRoutes } from './stars-buy.js';
 import { orderCounts, type StoreStats } from './stats.js';
-import { countTraffic, TrafficStats } from './traffic.js';
+import { countTraffic, TrafficStats, type RequestRecord } from './traffic.js';
 import { StoreWallet } from './wallet.js';
 import type { ChainTransfer, TransferFeed } from '../chain/transfer.js';
 
@@ -53,6 +53,7 @@ export type { RateLimitPolicy, WindowLimit, BanRule, ResetStyle } from './rate-p
 export { FaultPlanInvalid, type FaultPlan, type FaultTrigger } from './fault-plan.js';
 export type { FaultState, FaultName, StarsFault } from './faults.js';
 export type { StoreStats, OrderCounts } from './stats.js';
+export type { RequestRecord } from './traffic.js';
 export type { TrafficCounts, TrafficSnapshot } from './traffic.js';
 export { ADVERTISED_LIMIT } from './rate-limits.js';
 
@@ -98,6 +99,9 @@ export interface SimStore {
   scheduleDrop(collectionId: number, atMs: number): void;
   /** Requests answered outside `/admin` (429s, by status and by route), logins, and orders per currency. */
   stats(): StoreStats;
+  /** The requests answered outside `/admin`, one by one and oldest first: when each came and was answered, whose token
+   *  it carried, its status and any Retry-After (the latest REQUEST_LOG_LIMIT). */
+  requests(): readonly RequestRecord[];
   /** Replaces the faults in force (null clears them); throws FaultPlanInvalid for a plan that cannot be applied. */
   setFaults(plan: FaultPlan | null): void;
   /** The faults in force, bursts left and faults injected since they were set. */
@@ -166,7 +170,7 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
   // every API reply, the per-IP window is charged before the token is checked and the per-token one after.
   const endpoint = compose(
     [
-      countTraffic(traffic, routeNamer(routes)),
+      countTraffic(traffic, routeNamer(routes), clock),
       injectFaults(faults, sleepUntil(shutdown.signal)),
       under('/api', limits.headers()),
       refusalsToReplies(opts.onUnexpectedError ?? reportToStderr),
@@ -218,6 +222,7 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
       settle();
       return stats();
     },
+    requests: () => traffic.requests(),
     setFaults: (plan) => faults.set(plan),
     faultState: () => faults.state(),
     close: () => {
