@@ -1,7 +1,7 @@
 /** `automint reconcile --config FILE [--json]`: settles unknown payments against the chain and Telegram now and says
  *  what changed. Exit 0 when every payment is settled afterwards; a missing ledger is an error (exit 2), never created. */
 import { loadValidatedConfig } from '../config/load.js';
-import { checkDataDir, openExistingLedger } from '../run/data-dir.js';
+import { checkDataDir, requireLedgerFile } from '../run/data-dir.js';
 import { ledgerPath } from '../run/run-bot.js';
 import { lockDataDir } from '../run/data-dir-lock.js';
 import { reconcileNow, renderReconcile } from '../run/reconcile-now.js';
@@ -16,8 +16,9 @@ export const reconcileCommand = action(async (opts: ConfigCommandOptions & { jso
   protectSecrets(config);
   // Nothing to settle without a ledger: refused (exit 2) before anything is created in the data dir.
   checkDataDir(config.dataDir);
-  await (await openExistingLedger(ledgerPath(config))).close();
-  // One writer per ledger: settling payments beside a running bot would race its own settlement (exit 3).
+  requireLedgerFile(ledgerPath(config));
+  // One writer per ledger, before the ledger is even opened: settling payments beside a running bot would race its
+  // own settlement (exit 3).
   const lock = lockDataDir(config.dataDir, 'reconcile');
   const log = createLogger({ level: 'warn', format: config.telemetry.logFormat, secrets: knownSecrets });
   const report = await reconcileNow(config, log, AbortSignal.timeout(120_000)).finally(() => lock.release());

@@ -6,13 +6,13 @@ import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { openSession, protectSecrets } from './session.js';
 
 export const runCommand = action(async (opts: ConfigCommandOptions & { acceptConfigChange?: boolean }): Promise<number> => {
-  const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
+  const { config, source } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
   protectSecrets(config);
   // The run's modules load only once the configuration is valid: a refused one is answered at once.
   const [{ runBot }, { renderSummary }, { runExitCode }] = await Promise.all([import('../run/run-bot.js'), import('../run/summary.js'), import('./run-exit.js')]);
   const session = await openSession({ serviceName: config.telemetry.serviceName, logLevel: config.telemetry.logLevel, logFormat: config.telemetry.logFormat });
   try {
-    const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'run', signal: session.signal, acceptConfigChange: opts.acceptConfigChange === true });
+    const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'run', signal: session.signal, acceptConfigChange: opts.acceptConfigChange === true, legacyDataDir: source.legacyDataDir });
     process.stdout.write(renderSummary(summary) + '\n');
     return runExitCode(summary, session.signal);
   } catch (e) {

@@ -2,7 +2,7 @@
  *  overrides, then command-line flags (later wins), validated by the one schema. Every failure is a ConfigError
  *  that lists all problems with their key paths and where each value came from. */
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import YAML, { isPair, isScalar, isSeq, LineCounter, type Document } from 'yaml';
 import { osReason } from '../os-reason.js';
 import { checkPluginConfig } from '../plugins/config-check.js';
@@ -41,6 +41,9 @@ export type ConfigSource = {
   readonly overrides: readonly string[];
   /** Where the value at a key path came from: the override that set it, else its `file:line:col` in the file. */
   readonly locate: Locate;
+  /** Where a relative `dataDir` written in the file pointed before paths were read relative to the file (the working
+   *  folder's), when that is another folder: a run checks no ledger was left there. */
+  readonly legacyDataDir?: string;
 };
 
 export type LoadedConfig = { readonly config: AutomintConfig; readonly source: ConfigSource };
@@ -153,8 +156,18 @@ export function parseConfig(
   }
   return {
     config: withAbsolutePaths(result.data, file ? dirname(file) : process.cwd(), overrides),
-    source: { file: file ?? null, overrides: overrides.map((o) => `${formatPath(o.path)} from ${o.origin}`), locate },
+    source: {
+      file: file ?? null, overrides: overrides.map((o) => `${formatPath(o.path)} from ${o.origin}`), locate,
+      ...legacyDataDir(result.data.dataDir, file, overrides),
+    },
   };
+}
+
+/** The folder a relative `dataDir` from the file meant when it was read against the working folder, if another. */
+function legacyDataDir(dataDir: string, file: string | undefined, overrides: readonly OverrideRecord[]): { legacyDataDir?: string } {
+  if (file === undefined || isAbsolute(dataDir) || overrides.some((o) => isPathPrefix(o.path, ['dataDir']))) return {};
+  const legacy = resolve(process.cwd(), dataDir);
+  return legacy === resolve(dirname(file), dataDir) ? {} : { legacyDataDir: legacy };
 }
 
 /** `plugins.paths` entries that name files or folders; the others are package names and stay as written. */

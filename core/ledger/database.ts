@@ -41,6 +41,11 @@ class LedgerDialect extends SqliteDialect {
   }
 }
 
+/** What a command that needs a ledger says when there is none at `path`. */
+export function noLedgerMessage(path: string): string {
+  return `no ledger at ${path} (has \`automint run\` been run with this config?)`;
+}
+
 /** Opens (creating if needed, unless `mustExist`) the ledger at `path`, or an in-memory one for ':memory:', migrated
  *  to the latest schema. */
 export async function openLedger(path: string | ':memory:', options: LedgerOptions = {}): Promise<Ledger> {
@@ -49,7 +54,7 @@ export async function openLedger(path: string | ':memory:', options: LedgerOptio
     throw new LedgerError('INVALID_INPUT', 'busyTimeoutMs must be a non-negative integer', { busyTimeoutMs });
   }
   if (options.mustExist && path !== ':memory:' && !isFile(path)) {
-    throw new LedgerError('NO_LEDGER', `no ledger at ${path} (has \`automint run\` been run with this config?)`, { path });
+    throw new LedgerError('NO_LEDGER', noLedgerMessage(path), { path });
   }
   let raw: Database.Database | undefined;
   try {

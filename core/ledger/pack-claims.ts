@@ -2,6 +2,7 @@
  *  reservation carries the packs of its target it buys, counted while held or consumed exactly like its amount. So
  *  no number of processes, restarts or crashes sharing a ledger can ever claim more packs than a target wants, and
  *  the payer never holds packs it has no money for (the order shrinks to what both allow, in one step). */
+import { sql } from 'kysely';
 import type { Currency, Units } from '../money.js';
 import type { BudgetLimits, BudgetRefusal } from './budget-limits.js';
 import type { Budget } from './budget.js';
@@ -100,15 +101,18 @@ export class PackClaims {
     return this.conn.immediate((tx) => this.tallyIn(tx, target, method));
   }
 
-  /** tally(), inside a transaction the caller holds. */
+  /** tally(), inside a transaction the caller holds. A reservation written without packs (by a version before packs
+   *  were claimed in the ledger, e.g. an older bot still running during an upgrade) counts its order's packs and
+   *  method, so an upgrade never forgets what was bought. */
   tallyIn(tx: ImmediateTx, target: string, method?: string): PackTally {
     let query = this.conn.db
-      .selectFrom('budget_reservations')
-      .select(['state', (eb) => eb.fn.sum<number>('packs').as('packs')])
-      .where('target', '=', target)
-      .where('state', 'in', ['held', 'consumed'])
-      .groupBy('state');
-    if (method !== undefined) query = query.where('method', '=', method);
+      .selectFrom('budget_reservations as r')
+      .leftJoin('orders as o', 'o.order_id', 'r.order_id')
+      .select(['r.state', sql<number>`sum(case when r.packs > 0 then r.packs else coalesce(o.count, 0) end)`.as('packs')])
+      .where('r.target', '=', target)
+      .where('r.state', 'in', ['held', 'consumed'])
+      .groupBy('r.state');
+    if (method !== undefined) query = query.where(sql<string>`coalesce(nullif(r.method, ''), o.method, '')`, '=', method);
     let paid = 0;
     let held = 0;
     for (const row of tx.all(query)) {

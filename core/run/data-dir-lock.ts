@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ConfigError } from '../config/config-error.js';
 import { AutomintError } from '../errors.js';
 
 /** The lock file a person can read. */
@@ -38,6 +39,13 @@ export class DataDirLocked extends AutomintError {
       dataDir, pid: holder?.pid ?? null, host: holder?.host ?? null,
     });
   }
+}
+
+/** The lock file cannot be used (a folder in its place, a file that is not SQLite's, no permission): a config
+ *  error on `dataDir` with the OS's or SQLite's reason, exit 2. */
+function lockUnusable(file: string, cause: unknown): ConfigError {
+  const reason = (cause as { code?: unknown }).code ?? 'unknown error';
+  return new ConfigError('CONFIG_INVALID', [{ path: 'dataDir', message: `cannot lock the data dir: ${file} is unusable (${String(reason)}: ${(cause as Error).message}); remove it if no automint runs` }]);
 }
 
 /** A lock held by this process. */
@@ -88,34 +96,43 @@ function isRunning(holder: LockHolder): boolean {
  *  must exist (see prepareDataDir). */
 export function lockDataDir(dataDir: string, command: string): DataDirLock {
   const note = path.join(dataDir, LOCK_NOTE);
-  const db = new Database(path.join(dataDir, LOCK_DB), { timeout: 0 });
+  const lockFile = path.join(dataDir, LOCK_DB);
+  let db: Database.Database | undefined;
   try {
+    db = new Database(lockFile, { timeout: 0 });
     // A rollback-journal database: BEGIN EXCLUSIVE takes the file's exclusive lock at once and keeps it until released.
     db.pragma('journal_mode = DELETE');
     db.exec('BEGIN EXCLUSIVE');
   } catch (e) {
-    db.close();
+    db?.close();
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) throw new DataDirLocked(dataDir, currentHolder(note));
-    throw e;
+    throw lockUnusable(lockFile, e);
   }
   const previous = readHolder(note);
   const holder: LockHolder = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString() };
   const temporary = `${note}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(holder) + '\n', { mode: 0o600 });
-  renameSync(temporary, note);
-  let held = true;
+  try {
+    writeFileSync(temporary, JSON.stringify(holder) + '\n', { mode: 0o600 });
+    renameSync(temporary, note);
+  } catch (e) {
+    db.exec('ROLLBACK');
+    db.close();
+    throw lockUnusable(note, e);
+  }
+  const held = db;
+  let holding = true;
   return {
     tookOverFrom: previous && previous.pid !== process.pid ? previous : null,
     release: () => {
-      if (!held) return;
-      held = false;
+      if (!holding) return;
+      holding = false;
       // The note goes first: whoever takes the lock next must not find ours and call it a dead run's.
       if (readHolder(note)?.pid === process.pid) rmSync(note, { force: true });
       try {
-        db.exec('ROLLBACK');
+        held.exec('ROLLBACK');
       } finally {
-        db.close();
+        held.close();
       }
     },
   };

@@ -6,7 +6,7 @@ import { accessSync, constants, mkdirSync, realpathSync, statSync, type Stats } 
 import path from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { osReason } from '../os-reason.js';
-import { openLedger } from '../ledger/database.js';
+import { noLedgerMessage, openLedger } from '../ledger/database.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { LedgerError } from '../ledger/ledger-error.js';
 
@@ -69,6 +69,11 @@ export function prepareDataDir(dir: string): void {
   }
 }
 
+/** Refuses (exit 2) when there is no ledger file at `file`, without opening or creating anything. */
+export function requireLedgerFile(file: string): void {
+  if (!isFile(file)) refuse(noLedgerMessage(file));
+}
+
 /** Opens the ledger at `file` (the config's `ledgerPath`) only if it exists: a missing one is a ConfigError on
  *  `dataDir` (exit 2), since a command that reads or settles it has nothing to work on. */
 export async function openExistingLedger(file: string): Promise<Ledger> {
@@ -77,5 +82,24 @@ export async function openExistingLedger(file: string): Promise<Ledger> {
   } catch (e) {
     if (e instanceof LedgerError && e.code === 'NO_LEDGER') refuse(e.message);
     throw e;
+  }
+}
+
+/** Refuses (exit 2) a run that would start a new ledger at `ledgerFile` while the ledger of the same config sits in
+ *  `legacyDataDir`: before paths in a config file were read relative to the file, a relative `dataDir` was relative to
+ *  the working folder, and starting afresh would buy the campaign's packs and spend its budget a second time. */
+export function refuseMovedLedger(ledgerFile: string, legacyDataDir: string | undefined): void {
+  if (legacyDataDir === undefined || isFile(ledgerFile)) return;
+  const legacy = path.join(legacyDataDir, path.basename(ledgerFile));
+  if (!isFile(legacy)) return;
+  refuse(`no ledger at ${ledgerFile}, but one at ${legacy}: a relative dataDir is now read from the config file's folder, `
+    + `not the working folder. Keep using that ledger: set dataDir to ${legacyDataDir} or pass --data-dir ${legacyDataDir}`);
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
   }
 }

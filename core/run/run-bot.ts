@@ -26,7 +26,7 @@ import { AutomintError } from '../errors.js';
 import { reconcileOpenIntents } from './reconcile.js';
 import { checkCampaign } from './campaign.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { prepareDataDir } from './data-dir.js';
+import { prepareDataDir, refuseMovedLedger } from './data-dir.js';
 import { summarize, type RunSummary } from './summary.js';
 import { actorAttributes } from './actor-attributes.js';
 
@@ -40,6 +40,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Take a config that changed the ledger's campaign (targets, packs, budgets) as the new campaign. */
   readonly acceptConfigChange?: boolean;
+  /** Where the config's relative dataDir pointed when it was read against the working folder (ConfigSource). */
+  readonly legacyDataDir?: string;
 }
 
 export class RunSetupError extends AutomintError {}
@@ -61,6 +63,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
   const profile = profileSettings(config.profile);
   // A data dir that cannot hold the ledger is a config error (exit 2); one writer per ledger: a second run on the same
   // data dir stops here (exit 3) before it opens anything.
+  refuseMovedLedger(ledgerPath(config), opts.legacyDataDir);
   prepareDataDir(config.dataDir);
   const lock = lockDataDir(config.dataDir, opts.command);
   if (lock.tookOverFrom) log.warn({ holder: lock.tookOverFrom }, 'took over the data dir lock of a run that is no longer running');

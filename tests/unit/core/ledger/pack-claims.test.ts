@@ -55,6 +55,19 @@ describe('pack claims', () => {
     expect(await ledger.claims.tally('19:2')).toEqual({ paid: 0, held: 2 });
   });
 
+  it('counts the packs of reservations written without them (an older version during an upgrade) from their orders', async () => {
+    await ledger.purchases.ensure({ id: 'p', collection: 19, character: 2, account: 'alice', packsWanted: 4 });
+    await ledger.orders.insert({ orderId: 'old', purchaseId: 'p', method: 'ton', account: 'alice', collection: 19, character: 2, count: 3,
+      currency: 'TON', amount: TON('7.5'), destination: 'store', expiresAt: 0 });
+    const old = await ledger.budget.reserve({ currency: 'TON', amount: TON('7.5'), account: 'alice', target: '19:2', limits: { total: TON('100') } });
+    if (!old.ok) throw new Error('setup: reservation refused');
+    await ledger.budget.attach(old.reservation.id, 'old');
+    await ledger.budget.consume(old.reservation.id);
+    expect(await ledger.claims.tally('19:2')).toEqual({ paid: 3, held: 0 });
+    expect(await ledger.claims.tally('19:2', 'ton')).toEqual({ paid: 3, held: 0 });
+    expect(await ledger.claims.claim(request({ packs: 5 }))).toMatchObject({ ok: true, packs: 1 });
+  });
+
   it('refuses a pack count that is not a whole number', async () => {
     await expect(ledger.claims.claim(request({ packs: 1.5 }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(ledger.claims.claim(request({ wanted: -1 }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });

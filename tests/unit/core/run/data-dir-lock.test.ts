@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../../core/config/config-error.js';
 import { DataDirLocked, LOCK_NOTE, lockDataDir } from '../../../../core/run/data-dir-lock.js';
 
 const LOCK_MODULE = path.resolve('dist/core/run/data-dir-lock.js');
@@ -64,6 +65,19 @@ describe('data dir lock', () => {
     } finally {
       holder.kill('SIGKILL');
     }
+  });
+
+  it('says the data dir cannot be locked, with the reason, when its lock file is unusable (exit 2, no stack)', () => {
+    mkdirSync(path.join(dir, '.automint.lock.db'));
+    let refused: unknown;
+    try {
+      lockDataDir(dir, 'run');
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).path).toBe('dataDir');
+    expect((refused as ConfigError).message).toMatch(/cannot lock the data dir: .*\.automint\.lock\.db is unusable \(SQLITE_CANTOPEN/);
   });
 
   it('reads a note it cannot parse as no holder at all', () => {

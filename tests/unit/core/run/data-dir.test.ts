@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../core/config/config-error.js';
-import { openExistingLedger, prepareDataDir } from '../../../../core/run/data-dir.js';
+import { parseConfig } from '../../../../core/config/load.js';
+import { openExistingLedger, prepareDataDir, refuseMovedLedger } from '../../../../core/run/data-dir.js';
+import { ENV, VALID_YAML } from '../config/config-fixture.js';
 
 const cleanups: string[] = [];
 afterEach(() => {
@@ -99,5 +101,35 @@ describe('openExistingLedger', () => {
     expect((error as ConfigError).path).toBe('dataDir');
     expect((error as ConfigError).message).toContain(`no ledger at ${file} (has \`automint run\` been run with this config?)`);
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('a ledger left where a relative dataDir used to point', () => {
+  it('is where the working folder put it, for a relative dataDir from the file only', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'cfg', 'my.yaml');
+    const fromFile = parseConfig(VALID_YAML + 'dataDir: ./data\n', { env: ENV, file });
+    expect(fromFile.config.dataDir).toBe(path.join(dir, 'cfg', 'data'));
+    expect(fromFile.source.legacyDataDir).toBe(path.resolve('data'));
+    expect(parseConfig(VALID_YAML + 'dataDir: ./data\n', { env: ENV, file, flags: { dataDir: './data' } }).source.legacyDataDir).toBeUndefined();
+    expect(parseConfig(VALID_YAML + `dataDir: ${dir}\n`, { env: ENV, file }).source.legacyDataDir).toBeUndefined();
+  });
+
+  it('stops a run that would start a new ledger beside it, naming both and how to keep the old one', () => {
+    const dir = tempDir();
+    const legacy = path.join(dir, 'old');
+    mkdirSync(legacy);
+    writeFileSync(path.join(legacy, 'automint.db'), '');
+    const fresh = path.join(dir, 'cfg', 'data', 'automint.db');
+    const e = refusal(() => refuseMovedLedger(fresh, legacy));
+    expect(e.path).toBe('dataDir');
+    expect(e.message).toContain(`no ledger at ${fresh}, but one at ${path.join(legacy, 'automint.db')}`);
+    expect(e.message).toContain(`--data-dir ${legacy}`);
+    // A ledger already at the new place, or none at the old one: nothing to refuse.
+    expect(() => refuseMovedLedger(fresh, path.join(dir, 'nowhere'))).not.toThrow();
+    expect(() => refuseMovedLedger(fresh, undefined)).not.toThrow();
+    mkdirSync(path.dirname(fresh), { recursive: true });
+    writeFileSync(fresh, '');
+    expect(() => refuseMovedLedger(fresh, legacy)).not.toThrow();
   });
 });
