@@ -3,7 +3,7 @@ import { Address } from '@ton/core';
 import { mnemonicNew, mnemonicToPrivateKey } from '@ton/crypto';
 import pino from 'pino';
 import { container } from 'tsyringe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AutomintConfigSchema, pluginBlocks, type AutomintConfig } from '../../../core/config/schema.js';
 import { toNano, type Units } from '../../../core/money.js';
 import { discoverPlugins, registerPlugins, type DiscoveredPlugin } from '../../../core/plugins/host.js';
@@ -77,15 +77,13 @@ function openIntent(order: StoreOrder, attempt: PaymentAttempt): OpenIntent {
 
 describe('TON payment plugin through the host, against the simulated chain', () => {
   let chain: SimChain;
-  let words: string[];
-  let walletAddress: string;
   let storeAddress: string;
-  let config: AutomintConfig;
   let tonBlock: Record<string, unknown>;
   let discovered: DiscoveredPlugin[];
-  let run: Run;
-  let account: PaymentAccount;
+  const account: PaymentAccount = { name: 'main', wallet: 'main', store: NO_STORE };
   const signal = new AbortController().signal;
+  /** Every run a test started, closed after it. */
+  const runs: Run[] = [];
 
   function order(amount: Units, expiresInMs = 10 * 60_000): StoreOrder {
     return { orderId: `order-${randomUUID()}`, count: 1, currency: 'TON', amount, destination: storeAddress, expiresAt: Date.now() + expiresInMs };
@@ -97,24 +95,21 @@ describe('TON payment plugin through the host, against the simulated chain', () 
 
   beforeAll(async () => {
     chain = await startChain({ blockIntervalMs: BLOCK_INTERVAL_MS });
-    words = await mnemonicNew();
-    const { publicKey } = await mnemonicToPrivateKey(words);
-    walletAddress = (await chain.fundWalletV5R1(publicKey, FUNDED)).toRawString();
     storeAddress = (await chain.treasury('stickerdom')).toString({ bounceable: false });
     tonBlock = { endpoint: chain.endpoint, toleranceBps: 150, validForSec: VALID_FOR_SEC, expiryMarginSec: EXPIRY_MARGIN_SEC, gasReserve: '0.1', confirmPollMs: 50 };
-    config = configWith({});
     discovered = await discoverPlugins();
-    run = await startRun(config, discovered);
-    account = { name: 'main', wallet: 'main', store: NO_STORE };
+  });
+
+  afterEach(async () => {
+    for (const r of runs.splice(0)) await r.ton.close();
   });
 
   afterAll(async () => {
-    await run?.ton.close();
     await chain?.close();
   });
 
-  /** The run's config with these keys added to (or changed in) the TON block. */
-  function configWith(ton: Record<string, unknown>): AutomintConfig {
+  /** A config for the wallet of `words`, with these keys added to (or changed in) the TON block. */
+  function configWith(words: readonly string[], ton: Record<string, unknown> = {}): AutomintConfig {
     return AutomintConfigSchema.parse({
       accounts: [{ name: 'main', wallet: 'main' }],
       wallets: [{ name: 'main', method: 'ton', mnemonic: words.join(' ') }],
@@ -124,30 +119,75 @@ describe('TON payment plugin through the host, against the simulated chain', () 
     });
   }
 
-  it('registers as the TON method with the order policy of its config block', () => {
+  /** A wallet of the test's own (funded with FUNDED, seqno 0), and a run of the plugin for it: each test starts from
+   *  a wallet no other test has touched, so it passes alone (`-t`) as in the whole file. The run has prepared the
+   *  wallet unless `prepare` is false. */
+  interface Wallet {
+    readonly words: string[];
+    readonly address: string;
+    readonly config: AutomintConfig;
+    readonly run: Run;
+  }
+  async function freshWallet(opts: { prepare?: boolean } = {}): Promise<Wallet> {
+    const words = await mnemonicNew();
+    const { publicKey } = await mnemonicToPrivateKey(words);
+    const address = (await chain.fundWalletV5R1(publicKey, FUNDED)).toRawString();
+    const config = configWith(words);
+    const run = await startRun(config, discovered);
+    runs.push(run);
+    if (opts.prepare !== false) await run.ton.prepare(account, signal);
+    return { words, address, config, run };
+  }
+
+  /** Another run of the plugin on the same wallet (a restart). */
+  async function restart(w: Wallet): Promise<Run> {
+    const run = await startRun(w.config, discovered);
+    runs.push(run);
+    return run;
+  }
+
+  /** Pays `o` from the run's wallet and returns the attempt and its settlement (a paid one, else the test fails). */
+  async function pay(run: Run, o: StoreOrder): Promise<{ attempt: PaymentAttempt; txHash: string; fee: bigint }> {
+    const attempt = await run.ton.steps(account).prepare(o, signal);
+    try {
+      await attempt.send(signal);
+      const settlement = await attempt.confirm(signal);
+      if (settlement.outcome !== 'paid') return expect.fail(`expected paid, got ${settlement.outcome}: ${settlement.reason}`);
+      return { attempt, txHash: settlement.txHash, fee: settlement.fee };
+    } finally {
+      attempt.dispose();
+    }
+  }
+
+  it('registers as the TON method with the order policy of its config block', async () => {
+    const { run } = await freshWallet({ prepare: false });
     expect(run.ton.currency).toBe('TON');
     // The fee allowance defaults to 0.02 TON, independent of the gas reserve the wallet keeps.
     expect(run.ton.orderPolicy).toEqual({ toleranceBps: 150, expiryMarginMs: EXPIRY_MARGIN_SEC * 1000, feeAllowance: toNano('0.02') });
   });
 
   it('logs the wallet ready on prepare, with its address, balance and seqno, and never the mnemonic', async () => {
+    const { run, address, words } = await freshWallet({ prepare: false });
     await run.ton.prepare(account, signal);
     const ready = run.logs.filter((l) => l.msg === 'ton wallet ready');
     expect(ready).toHaveLength(1);
     expect(ready[0]).toMatchObject({ plugin: 'ton', account: 'main', wallet: 'main', balance: '3', seqno: 0, deployed: false });
-    expect(Address.parse(String(ready[0]!.address)).toRawString()).toBe(walletAddress);
+    expect(Address.parse(String(ready[0]!.address)).toRawString()).toBe(address);
     expect(run.logs.map((l) => JSON.stringify(l)).join('\n')).not.toContain(words.slice(0, 3).join(' '));
   });
 
   it('refuses to prepare for an account without a wallet', async () => {
+    const { run } = await freshWallet({ prepare: false });
     await expect(run.ton.prepare({ name: 'other', wallet: undefined, store: NO_STORE }, signal)).rejects.toMatchObject({ code: 'TON_NO_WALLET' });
   });
 
   it('offers the balance minus the gas reserve as capacity', async () => {
+    const { run } = await freshWallet();
     expect(await run.ton.capacity(account, signal)).toBe(FUNDED - GAS_RESERVE);
   });
 
   it('refuses an order when the balance is below its amount plus the gas reserve', async () => {
+    const { run } = await freshWallet();
     const steps = run.ton.steps(account);
     const refusal = await steps.check(order(FUNDED - GAS_RESERVE + 1n), signal);
     expect(refusal).toContain('below');
@@ -156,21 +196,19 @@ describe('TON payment plugin through the host, against the simulated chain', () 
   });
 
   it('refuses an order whose destination is not a TON address', async () => {
+    const { run } = await freshWallet();
     const steps = run.ton.steps(account);
     expect(await steps.check({ ...order(toNano('0.1')), destination: 'not-an-address' }, signal)).toContain('not a TON address');
     await expect(steps.prepare({ ...order(toNano('0.1')), destination: 'not-an-address' }, signal)).rejects.toMatchObject({ code: 'TON_BAD_DESTINATION' });
   });
 
-  let paidOrder: StoreOrder;
-  let paidAttempt: PaymentAttempt;
-  let paidTxHash: string;
-
   it('pays an order: the store gets exactly the amount with the order id as comment, and confirm says paid', async () => {
-    paidOrder = order(toNano('0.5'));
-    const walletBefore = await chain.balance(walletAddress);
-    paidAttempt = await run.ton.steps(account).prepare(paidOrder, signal);
+    const { run, address } = await freshWallet();
+    const paidOrder = order(toNano('0.5'));
+    const walletBefore = await chain.balance(address);
+    const paidAttempt = await run.ton.steps(account).prepare(paidOrder, signal);
     try {
-      expect(paidAttempt.idempotencyKey).toBe(`ton:${walletAddress}:0:${paidOrder.orderId}`);
+      expect(paidAttempt.idempotencyKey).toBe(`ton:${address}:0:${paidOrder.orderId}`);
       expect(paidAttempt.payload).toMatchObject({ seqno: 0, comment: paidOrder.orderId });
       expect(paidAttempt.payload.validUntil).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + VALID_FOR_SEC);
       expect(received(paidOrder.orderId)).toEqual([]);
@@ -181,26 +219,30 @@ describe('TON payment plugin through the host, against the simulated chain', () 
       if (settlement.outcome !== 'paid') return expect.fail(`expected paid, got ${settlement.outcome}: ${settlement.reason}`);
       expect(settlement.txHash).toMatch(/^[0-9a-f]{64}$/);
       expect(settlement.fee).toBeGreaterThan(0n);
-      expect(received(paidOrder.orderId)).toMatchObject([{ from: walletAddress, amount: paidOrder.amount, success: true }]);
-      expect(await chain.balance(walletAddress)).toBe(walletBefore - paidOrder.amount - settlement.fee);
-      paidTxHash = settlement.txHash;
+      expect(received(paidOrder.orderId)).toMatchObject([{ from: address, amount: paidOrder.amount, success: true }]);
+      expect(await chain.balance(address)).toBe(walletBefore - paidOrder.amount - settlement.fee);
     } finally {
       paidAttempt.dispose();
     }
   });
 
   it('keeps its balance estimate exact after paying, so check still refuses one nanoton too much', async () => {
+    const { run, address } = await freshWallet();
+    await pay(run, order(toNano('0.5')));
     const steps = run.ton.steps(account);
-    const balance = await chain.balance(walletAddress);
+    const balance = await chain.balance(address);
+    expect(balance).toBeLessThan(FUNDED - toNano('0.5'));
     expect(await steps.check(order(balance - GAS_RESERVE + 1n), signal)).toContain('below');
     expect(await steps.check(order(balance - GAS_RESERVE), signal)).toBeNull();
   });
 
   it('refuses an order that names no expiry', async () => {
+    const { run } = await freshWallet();
     expect(await run.ton.steps(account).check({ ...order(toNano('0.1')), expiresAt: null }, signal)).toContain('has no expiry');
   });
 
   it('refuses to sign, and frees the wallet, when the wait for the wallet used up the expiry margin', async () => {
+    const { run } = await freshWallet();
     const steps = run.ton.steps(account);
     const holder = await steps.prepare(order(toNano('0.1')), signal);
     // Worth paying when it arrived (more than the margin left), but the wallet is busy with another order.
@@ -222,6 +264,7 @@ describe('TON payment plugin through the host, against the simulated chain', () 
   });
 
   it('keeps a transfer from outliving its order', async () => {
+    const { run } = await freshWallet();
     const shortLived = order(toNano('0.1'), 5_000);
     const attempt = await run.ton.steps(account).prepare(shortLived, signal);
     attempt.dispose();
@@ -229,6 +272,8 @@ describe('TON payment plugin through the host, against the simulated chain', () 
   });
 
   it('calls an attempt that was never sent not paid once its validUntil has passed, and reuses its seqno', async () => {
+    const { run } = await freshWallet();
+    await pay(run, order(toNano('0.5'))); // seqno 0 is spent: the unsent attempt takes 1
     const unsent = order(toNano('0.2'));
     const attempt = await run.ton.steps(account).prepare(unsent, signal);
     let settlement: Settlement;
@@ -248,45 +293,50 @@ describe('TON payment plugin through the host, against the simulated chain', () 
   });
 
   describe('after a restart', () => {
-    let recorded: { order: StoreOrder; intent: OpenIntent };
-    let restarted: Run;
-
-    beforeAll(async () => {
-      // The first run signed and recorded a transfer, then died before broadcasting it.
+    /** A first run that paid one order, then signed and recorded a transfer and died before broadcasting it; and the
+     *  run that starts after it on the same wallet. Each test has its own. */
+    async function crashedRun(): Promise<{
+      wallet: Wallet; paid: { order: StoreOrder; attempt: PaymentAttempt; txHash: string }; recorded: { order: StoreOrder; intent: OpenIntent }; restarted: Run;
+    }> {
+      const wallet = await freshWallet();
+      const paidOrder = order(toNano('0.5'));
+      const { attempt: paidAttempt, txHash } = await pay(wallet.run, paidOrder);
       const o = order(toNano('0.4'));
-      const attempt = await run.ton.steps(account).prepare(o, signal);
-      recorded = { order: o, intent: openIntent(o, attempt) };
+      const attempt = await wallet.run.ton.steps(account).prepare(o, signal);
+      const recorded = { order: o, intent: openIntent(o, attempt) };
       attempt.dispose();
-      restarted = await startRun(config, discovered);
-    });
-
-    afterAll(async () => {
-      await restarted?.ton.close();
-    });
+      return { wallet, paid: { order: paidOrder, attempt: paidAttempt, txHash }, recorded, restarted: await restart(wallet) };
+    }
 
     it('re-sends a recorded transfer that was never broadcast while it is still valid, and finds it paid', async () => {
+      const { wallet, recorded, restarted } = await crashedRun();
       expect(received(recorded.order.orderId)).toEqual([]);
       const settlement = await restarted.ton.reconcile(recorded.intent, signal);
       expect(settlement).toMatchObject({ outcome: 'paid' });
-      expect(received(recorded.order.orderId)).toMatchObject([{ from: walletAddress, amount: recorded.order.amount, success: true }]);
+      expect(received(recorded.order.orderId)).toMatchObject([{ from: wallet.address, amount: recorded.order.amount, success: true }]);
     });
 
     it('says paid for an intent that was already paid, without paying again', async () => {
+      const { wallet, paid, recorded, restarted } = await crashedRun();
+      // The recorded transfer is finished by a first reconciliation; reconciling it again must not pay it again.
+      expect(await restarted.ton.reconcile(recorded.intent, signal)).toMatchObject({ outcome: 'paid' });
       const storeBefore = await chain.balance(storeAddress);
-      const walletBefore = await chain.balance(walletAddress);
+      const walletBefore = await chain.balance(wallet.address);
 
-      const first = await restarted.ton.reconcile(openIntent(paidOrder, paidAttempt), signal);
+      const first = await restarted.ton.reconcile(openIntent(paid.order, paid.attempt), signal);
       const second = await restarted.ton.reconcile(recorded.intent, signal);
 
-      expect(first).toEqual({ outcome: 'paid', txHash: paidTxHash, fee: expect.any(BigInt) });
+      expect(first).toEqual({ outcome: 'paid', txHash: paid.txHash, fee: expect.any(BigInt) });
       expect(second).toMatchObject({ outcome: 'paid' });
       expect(await chain.balance(storeAddress)).toBe(storeBefore);
-      expect(await chain.balance(walletAddress)).toBe(walletBefore);
-      expect(received(paidOrder.orderId)).toHaveLength(1);
+      expect(await chain.balance(wallet.address)).toBe(walletBefore);
+      expect(received(paid.order.orderId)).toHaveLength(1);
       expect(received(recorded.order.orderId)).toHaveLength(1);
     });
 
     it('pays the next order at the seqno after the reconciled one', async () => {
+      const { recorded, restarted } = await crashedRun();
+      expect(await restarted.ton.reconcile(recorded.intent, signal)).toMatchObject({ outcome: 'paid' });
       const next = order(toNano('0.3'));
       const attempt = await restarted.ton.steps(account).prepare(next, signal);
       try {
@@ -301,6 +351,7 @@ describe('TON payment plugin through the host, against the simulated chain', () 
   });
 
   it('leaves an intent it cannot read or whose wallet is not configured unknown', async () => {
+    const { run } = await freshWallet();
     const foreign = order(toNano('0.1'));
     const attempt = await run.ton.steps(account).prepare(foreign, signal);
     attempt.dispose();
@@ -315,19 +366,16 @@ describe('TON payment plugin through the host, against the simulated chain', () 
   });
 
   describe('the store destination', () => {
-    const runs: Run[] = [];
     let elsewhere: string;
 
     beforeAll(async () => {
       elsewhere = (await chain.treasury('not-the-store')).toString();
     });
 
-    afterAll(async () => {
-      for (const r of runs) await r.ton.close();
-    });
-
+    /** A run of its own, on a wallet of its own, with these keys in the TON block. */
     async function runWith(ton: Record<string, unknown>): Promise<Run> {
-      const r = await startRun(configWith(ton), discovered);
+      const { words } = await freshWallet({ prepare: false });
+      const r = await startRun(configWith(words, ton), discovered);
       runs.push(r);
       return r;
     }
@@ -381,13 +429,18 @@ describe('TON payment plugin through the host, against the simulated chain', () 
   });
 
   describe('an invalid config block', () => {
+    let words: string[];
+    beforeAll(async () => {
+      words = await mnemonicNew();
+    });
+
     function blocksWith(ton: Record<string, unknown>): Record<string, unknown> {
       return { ton: { endpoint: chain.endpoint, ...ton } };
     }
 
     async function register(blocks: Record<string, unknown>): Promise<PluginError> {
       const scope = container.createChildContainer();
-      scope.register(CONFIG, { useValue: config });
+      scope.register(CONFIG, { useValue: configWith(words) });
       scope.register(LOGGER, { useValue: pino({ level: 'silent' }) });
       return pluginErrorOf(() => registerPlugins(scope, discovered, blocks, new Set(['ton'])));
     }
