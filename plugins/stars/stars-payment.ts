@@ -17,7 +17,7 @@ import { interpretSend, lookUp, sendForm, type StarsPayload } from './stars-atte
 import { StarsSteps, starsBalance } from './stars-steps.js';
 import { AccountStars } from './account-stars.js';
 import { TelegramConnection } from './telegram-connection.js';
-import { TelegramNotConfigured, TelegramSessionMissing } from './telegram-error.js';
+import { TelegramNotConfigured, TelegramRpcFailed, TelegramSessionMissing } from './telegram-error.js';
 import { STARS_CONFIG } from './tokens.js';
 
 /** How long after preparing a form reconciliation may still send it: about a store order's life, so a payment cut off
@@ -99,8 +99,10 @@ export class StarsPayment implements PaymentMethod, WebAppLogin {
 
   /** Settles a payment whose outcome is unknown, by its invoice slug. Found in the bot chat or the Stars history:
    *  paid. Not found, and the form still young (RESEND_WINDOW_MS): the same form is sent again, which finishes a
-   *  payment cut off before it left — a form pays at most once, so it cannot pay twice. Not found and older: it did
-   *  not happen (no request of a dead process can still arrive), unless the look-up itself failed (unknown). */
+   *  payment cut off before it left — a form pays at most once, so it cannot pay twice; when the answer to that send
+   *  is lost and the payment is not found right after, it stays unknown (Telegram may still carry the send out).
+   *  Not found and older: it did not happen (no request of a dead process can still arrive), unless the look-up
+   *  itself failed (unknown). */
   async reconcile(intent: OpenIntent, signal: AbortSignal): Promise<Settlement> {
     const p = intent.payload as Partial<StarsPayload>;
     if (typeof p.slug !== 'string' || typeof p.formId !== 'string' || typeof p.account !== 'string' || !/^-?\d+$/.test(p.formId)) {
@@ -116,9 +118,12 @@ export class StarsPayment implements PaymentMethod, WebAppLogin {
     const sent = await sendForm(conn, payload, signal, this.stars.maxFloodWaitSec);
     const verdict = interpretSend(sent, payload);
     if (verdict.outcome !== 'look-up') return verdict;
-    return lookUp(conn, bot, payload, verdict.reason, sent.reconnected
-      ? { outcome: 'unknown', reason: `${verdict.reason}; ${notFound} yet` }
-      : { outcome: 'not-paid', reason: `${verdict.reason}; ${notFound}` }, signal);
+    // Telegram's own answer to this one transmission (a used or expired form) and still no payment: it did not pay.
+    // A lost answer proves nothing: the form sent just now may still be carried out, so not found yet is unknown.
+    const answered = sent.error instanceof TelegramRpcFailed && !sent.reconnected;
+    return lookUp(conn, bot, payload, verdict.reason, answered
+      ? { outcome: 'not-paid', reason: `${verdict.reason}; ${notFound}` }
+      : { outcome: 'unknown', reason: `${verdict.reason}; ${notFound} yet` }, signal);
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,8 @@ const FUNDS = 2000n;
 /** How long the plugin waits for an answer: short, so a lost one is given up on quickly. */
 const CONNECT_TIMEOUT_SEC = 2;
 const SEND = 'payments.SendStarsForm';
+/** How late Telegram acts on a delayed call: well after the plugin gave up on its answer and looked the payment up. */
+const LATE_MS = CONNECT_TIMEOUT_SEC * 1000 + 4_000;
 
 describe('stars payments whose answer is lost', () => {
   let world: World;
@@ -108,7 +110,7 @@ describe('stars payments whose answer is lost', () => {
       const p = await stars();
       const { order, attempt } = await prepared(p);
       // Telegram acts on the call only after the plugin has given up on its answer (and looked the payment up).
-      world.telegram.injectDelay(SEND, CONNECT_TIMEOUT_SEC * 1000 + 2_500);
+      world.telegram.injectDelay(SEND, LATE_MS);
       const { sendError, settled } = await sendAndConfirm(attempt);
       expect(sendError).toBeInstanceOf(TelegramUnavailable);
       expect((sendError as TelegramUnavailable).maybeApplied).toBe(true);
@@ -117,7 +119,7 @@ describe('stars payments whose answer is lost', () => {
       expect(settled.outcome).toBe('unknown');
       expect((settled as { reason: string }).reason).toMatch(new RegExp(`no payment of invoice ${order.orderId} found yet`));
 
-      await untilTaken(order.orderId, 10_000);
+      await untilTaken(order.orderId, 15_000);
       expect(taken(order.orderId)).toBe(1);
       // The next start settles it by the slug, without paying again.
       const sendsBefore = sends();
@@ -194,12 +196,12 @@ describe('stars payments whose answer is lost', () => {
       const { order, attempt } = await prepared(p);
       // The first transmission is hung up on before Telegram acts; the repeat is carried out after the plugin gave up.
       world.telegram.injectDisconnect(SEND, { afterWork: false });
-      world.telegram.injectDelay(SEND, CONNECT_TIMEOUT_SEC * 1000 + 2_500);
+      world.telegram.injectDelay(SEND, LATE_MS);
       const { sendError, settled } = await sendAndConfirm(attempt);
       expect(sendError).toBeInstanceOf(TelegramUnavailable);
       expect(taken(order.orderId)).toBe(0);
       expect(settled.outcome).toBe('unknown');
-      await untilTaken(order.orderId, 10_000);
+      await untilTaken(order.orderId, 15_000);
       const sendsBefore = sends();
       const restarted = await stars();
       expect((await restarted.method.reconcile(intentOf(order, attempt), controller.signal)).outcome).toBe('paid');
@@ -212,7 +214,7 @@ describe('stars payments whose answer is lost', () => {
       const { order, attempt } = await prepared(p);
       // The first transmission pays and is hung up on; the repeat is answered only after the plugin gave up.
       world.telegram.injectDisconnect(SEND, { afterWork: true });
-      world.telegram.injectDelay(SEND, CONNECT_TIMEOUT_SEC * 1000 + 2_500);
+      world.telegram.injectDelay(SEND, LATE_MS);
       const { sendError, settled } = await sendAndConfirm(attempt);
       expect(sendError).toBeInstanceOf(TelegramUnavailable);
       expect(settled.outcome).toBe('paid');
@@ -229,11 +231,42 @@ describe('stars payments whose answer is lost', () => {
       await closePlugin(p);
       const restarted = await stars();
       world.telegram.injectDisconnect(SEND, { afterWork: false });
-      world.telegram.injectDelay(SEND, CONNECT_TIMEOUT_SEC * 1000 + 2_500);
+      world.telegram.injectDelay(SEND, LATE_MS);
       const first = await restarted.method.reconcile(intentOf(order, attempt), controller.signal);
       expect(taken(order.orderId)).toBe(0);
       expect(first.outcome).toBe('unknown');
-      await untilTaken(order.orderId, 10_000);
+      await untilTaken(order.orderId, 15_000);
+      expect((await restarted.method.reconcile(intentOf(order, attempt), controller.signal)).outcome).toBe('paid');
+      paidOnce(order.orderId);
+    });
+
+    it('fails a re-sent form Telegram itself answers as used, with no payment in the history: not paid, nothing taken', async () => {
+      const p = await stars();
+      const { order, attempt } = await prepared(p);
+      attempt.dispose();
+      await closePlugin(p);
+      const restarted = await stars();
+      // Telegram's own answer on a connection that never dropped: this transmission did nothing.
+      world.telegram.injectRpcError(SEND, 400, 'FORM_ID_EXPIRED');
+      const settled = await restarted.method.reconcile(intentOf(order, attempt), controller.signal);
+      expect(settled.outcome).toBe('not-paid');
+      expect((settled as { reason: string }).reason).toMatch(/FORM_ID_EXPIRED/);
+      expect(taken(order.orderId)).toBe(0);
+      expect(world.telegram.starsOf(buyer.userId)).toBe(FUNDS);
+    });
+
+    it('keeps unknown a re-sent form whose answer is lost without a reconnect, and finds it paid once when Telegram acts', async () => {
+      const p = await stars();
+      const { order, attempt } = await prepared(p);
+      attempt.dispose();
+      await closePlugin(p);
+      const restarted = await stars();
+      // Telegram carries the re-sent form out only after the plugin gave up waiting: the connection never dropped.
+      world.telegram.injectDelay(SEND, LATE_MS);
+      const first = await restarted.method.reconcile(intentOf(order, attempt), controller.signal);
+      expect(taken(order.orderId)).toBe(0);
+      expect(first.outcome).toBe('unknown');
+      await untilTaken(order.orderId, 15_000);
       expect((await restarted.method.reconcile(intentOf(order, attempt), controller.signal)).outcome).toBe('paid');
       paidOnce(order.orderId);
     });
