@@ -12,6 +12,9 @@ import { createLogger } from '../../core/telemetry/logger.js';
 import { knownSecrets } from '../../core/telemetry/secret-registry.js';
 import { startTracing } from '../../core/telemetry/tracing.js';
 import { toNano } from '../../core/money.js';
+import { openLedger } from '../../core/ledger/database.js';
+import type { ReservationRow } from '../../core/ledger/budget.js';
+import type { AutomintConfig } from '../../core/config/schema.js';
 import { startWorld, type World } from '../../sim/world.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
 import { ledgerKeyOf } from '../support/store-order-key.js';
@@ -21,6 +24,9 @@ let receiver: OtlpReceiver;
 let summary: RunSummary;
 let dataDir: string;
 let dbBytes: Buffer;
+let config: AutomintConfig;
+/** The ledger's budget reservations as the run left them. */
+let reservations: ReservationRow[];
 const logLines: string[] = [];
 const initialBalances = new Map<string, bigint>();
 
@@ -35,12 +41,18 @@ beforeAll(async () => {
   world = await startWorld({ blockIntervalMs: 400 });
   for (const b of world.buyers) initialBalances.set(b.name, await world.chain.balance(b.address));
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-e2e-'));
-  const config = await loadDemoConfig(world, dataDir);
+  config = await loadDemoConfig(world, dataDir);
   const destination = new Writable({ write(chunk, _enc, done) { logLines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
   const log = createLogger({ level: 'debug', format: 'json', secrets: knownSecrets, destination });
   summary = await runBot({ config, log, tracing, command: 'demo' });
   await tracing.shutdown(5000);
   dbBytes = await readFile(ledgerPath(config));
+  const ledger = await openLedger(ledgerPath(config), { mustExist: true });
+  try {
+    reservations = await ledger.budget.list();
+  } finally {
+    await ledger.close();
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -63,6 +75,27 @@ describe('demo drop, end to end', () => {
     expect(summary.spent.TON).toBe(toNano('25') + toNano('2.5') * BigInt(packsBy('TON') - 5));
     expect(summary.spent.XTR).toBe(250n * BigInt(packsBy('XTR')));
     expect(summary.unknown).toBe(0);
+  });
+
+  it('consumes from the ledger\'s budget exactly what each paid order and its fee cost, and stays within the config budget', () => {
+    const paid = summary.orders.filter((o) => o.state === 'paid');
+    const consumed = reservations.filter((r) => r.state === 'consumed');
+    // One consumed reservation per paid order, of its amount plus its fee; nothing consumed for any other order.
+    expect(consumed.map((r) => r.orderId).sort()).toEqual(paid.map((o) => o.orderId).sort());
+    for (const o of paid) {
+      expect(consumed.find((r) => r.orderId === o.orderId), `reservation of order ${o.orderId}`).toMatchObject({ currency: o.currency, amount: o.amount + (o.fee ?? 0n) });
+    }
+    // Nothing is left held once the run is over.
+    expect(reservations.filter((r) => r.state === 'held')).toEqual([]);
+    for (const currency of ['TON', 'XTR'] as const) {
+      const total = consumed.filter((r) => r.currency === currency).reduce((sum, r) => sum + r.amount, 0n);
+      const fees = paid.filter((o) => o.currency === currency).reduce((sum, o) => sum + (o.fee ?? 0n), 0n);
+      expect(total).toBe(summary.spent[currency] + fees);
+      expect(total).toBeGreaterThan(0n);
+      expect(total).toBeLessThanOrEqual(config.budget[currency]);
+    }
+    // TON pays fees on chain; the ledger counts them against the budget.
+    expect(paid.filter((o) => o.currency === 'TON').every((o) => (o.fee ?? 0n) > 0n)).toBe(true);
   });
 
   it('pays every paid order exactly once on chain, and the store agrees with the ledger', () => {
