@@ -244,6 +244,15 @@ describe('reconciliation at start meeting open intents', () => {
       expect(await inLedger(left)).toEqual({ intent: 'confirmed', order: 'paid', reservation: 'consumed', packs: { paid: 1, held: 0 } });
       expect(starsPayments(left.order.orderId)).toEqual({ telegram: 1, store: 1 });
     });
+
+    it('settles a Stars payment recorded but never sent (died before sending) by sending the same form: paid once', async () => {
+      const left = await crashed('stars', 'recorded', false);
+      expect(starsPayments(left.order.orderId).telegram).toBe(0);
+      const { payments } = await restart();
+      expect((await reconcile(payments))[0]).toMatchObject({ outcome: 'paid' });
+      expect(await inLedger(left)).toEqual({ intent: 'confirmed', order: 'paid', reservation: 'consumed', packs: { paid: 1, held: 0 } });
+      expect(starsPayments(left.order.orderId)).toEqual({ telegram: 1, store: 1 });
+    });
   });
 
   describe('the chain or Telegram says not paid', () => {
@@ -286,6 +295,16 @@ describe('reconciliation at start meeting open intents', () => {
       // Paid at Telegram, unknown to us: held, never freed to be bought again.
       expect(await inLedger(left)).toEqual({ intent: 'unknown', order: 'unknown', reservation: 'held', packs: { paid: 0, held: 1 } });
       expect(starsPayments(left.order.orderId).telegram).toBe(1);
+    });
+
+    it('keeps a Stars payment held when Telegram cannot be reached at the restart', async () => {
+      const left = await crashed('stars', 'unknown', true);
+      const dead = await deadPort();
+      const { payments } = await restart({ stars: { server: { host: '127.0.0.1', port: dead, publicKey: world.telegram.publicKeyPem } } });
+      const [r] = await reconcile(payments, 10_000);
+      expect(r).toMatchObject({ orderId: left.order.orderId, outcome: 'unknown' });
+      expect(r!.reason).toMatch(/connect/);
+      expect(await inLedger(left)).toEqual({ intent: 'unknown', order: 'unknown', reservation: 'held', packs: { paid: 0, held: 1 } });
     });
 
     it('keeps a TON payment held when the chain cannot be reached at the restart, and settles it paid once it can', async () => {
