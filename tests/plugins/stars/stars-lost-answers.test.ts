@@ -171,6 +171,17 @@ describe('stars payments whose answer is lost', () => {
       paidOnce(order.orderId);
     });
 
+    it('a flood wait after the reconnect although the first transmission paid: looked up, paid once, not trusted as nothing taken', async () => {
+      const p = await stars();
+      const { order, attempt } = await prepared(p);
+      world.telegram.injectDisconnect(SEND, { afterWork: true });
+      world.telegram.injectFloodWait(SEND, 1);
+      const { settled } = await sendAndConfirm(attempt);
+      expect(world.telegram.stats().faults.floodWaits).toBe(1);
+      expect(settled.outcome).toBe('paid');
+      paidOnce(order.orderId);
+    });
+
     it('refused after the reconnect with nothing taken: unknown, not not-paid, and the same form later pays once', async () => {
       const p = await stars();
       const { order, attempt } = await prepared(p);
