@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenIntent, PaymentAttempt, Settlement, StoreOrder, TargetSpec } from '../../../core/plugins/payment.js';
+import { RESEND_WINDOW_MS } from '../../../plugins/stars/stars-payment.js';
 import { TelegramRpcFailed, TelegramUnavailable } from '../../../plugins/stars/telegram-error.js';
 import { DEMO_SCENARIO } from '../../../sim/scenarios.js';
 import { startWorld, type World, type WorldBuyer } from '../../../sim/world.js';
@@ -249,6 +250,23 @@ describe('stars payments whose answer is lost', () => {
       await untilTaken(order.orderId, 15_000);
       expect((await restarted.method.reconcile(intentOf(order, attempt), controller.signal)).outcome).toBe('paid');
       paidOnce(order.orderId);
+    });
+
+    it('never sends a form prepared longer ago than the resend window: not paid, nothing sent, nothing taken', async () => {
+      const p = await stars();
+      const { order, attempt } = await prepared(p);
+      attempt.dispose();
+      await closePlugin(p);
+      // The intent of a run that died before sending, six minutes ago.
+      const intent = intentOf(order, attempt);
+      const old = { ...intent, payload: { ...intent.payload, preparedAt: Date.now() - RESEND_WINDOW_MS - 60_000 } };
+      const sendsBefore = sends();
+      const restarted = await stars();
+      const settled = await restarted.method.reconcile(old, controller.signal);
+      expect(settled.outcome).toBe('not-paid');
+      expect((settled as { reason: string }).reason).toMatch(/too old to send again/);
+      expect(sends()).toBe(sendsBefore);
+      expect(taken(order.orderId)).toBe(0);
     });
 
     it('fails a re-sent form Telegram itself answers as used, with no payment in the history: not paid, nothing taken', async () => {
