@@ -5,6 +5,8 @@ import type { BanRule } from './rate-policy.js';
 export class BanList {
   private readonly strikes = new Map<string, number[]>();
   private readonly banned = new Map<string, number>();
+  /** Bans started so far. */
+  issued = 0;
 
   constructor(private readonly rule: BanRule) {}
 
@@ -28,6 +30,7 @@ export class BanList {
     this.strikes.delete(key);
     const until = nowMs + this.rule.banMs;
     this.banned.set(key, until);
+    this.issued += 1;
     return until;
   }
 }

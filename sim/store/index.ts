@@ -157,7 +157,7 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
     faults,
     maxAgeSec: scenario.initDataMaxAgeSec ?? DEFAULT_INIT_DATA_MAX_AGE_SEC,
   });
-  const stats = (): StoreStats => ({ ...traffic.snapshot(), auth: login.counts(), orders: orderCounts(orders.list()) });
+  const stats = (): StoreStats => ({ ...traffic.snapshot(), bans: limits.bansIssued(), auth: login.counts(), orders: orderCounts(orders.list()) });
   const shutdown = new AbortController();
   const routes = [
     ...login.routes(),

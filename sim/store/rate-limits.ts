@@ -32,6 +32,11 @@ export class RateLimits {
     this.resetStyle = policy?.resetStyle ?? 'epoch';
   }
 
+  /** How many bans the store has started (0 without a ban rule). */
+  bansIssued(): number {
+    return this.bans?.issued ?? 0;
+  }
+
   /** Adds `x-ratelimit-*` to every reply: the tightest window the request met, else the advertised one. */
   headers(): Middleware {
     return async (ctx, next) => {

@@ -1,5 +1,5 @@
-/** The store's figures for tests and benchmarks: its traffic (requests, statuses, 429s per route), its logins, and
- *  its orders per currency as they stand. */
+/** The store's figures for tests and benchmarks: its traffic (requests, statuses, 429s per route), the bans it
+ *  started, its logins, and its orders per currency as they stand. */
 import type { LoginCounts } from './login.js';
 import type { OrderCurrency, StoreOrder } from './order.js';
 import type { TrafficSnapshot } from './traffic.js';
@@ -13,6 +13,8 @@ export interface OrderCounts {
 }
 
 export interface StoreStats extends TrafficSnapshot {
+  /** Bans started for callers that kept going over the limits. */
+  readonly bans: number;
   readonly auth: LoginCounts;
   readonly orders: Readonly<Record<OrderCurrency, OrderCounts>>;
 }
