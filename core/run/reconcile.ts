@@ -2,6 +2,7 @@
  *  The ledger then tells the truth again: nothing paid twice, no payment forgotten. */
 import type { Logger } from 'pino';
 import type { Ledger } from '../ledger/ledger.js';
+import type { IntentRow } from '../ledger/payment-intents.js';
 import type { PaymentMethod, Settlement } from '../plugins/payment.js';
 
 /** What reconciliation did to one intent. */
@@ -22,22 +23,45 @@ export async function reconcileOpenIntents(
 ): Promise<Reconciled[]> {
   const open = await ledger.intents.open();
   if (open.length === 0) return [];
-  const bounded = AbortSignal.any([signal, AbortSignal.timeout(timeLimitMs)]);
-  return Promise.all(open.map(async (intent): Promise<Reconciled> => {
-    const facts = { idempotencyKey: intent.idempotencyKey, orderId: intent.orderId, method: intent.method };
-    const method = methods.find((m) => m.id === intent.method);
-    if (!method) {
-      log.warn(facts, 'open intent of a payment method that is not enabled: enable it to settle this payment');
-      return { ...facts, outcome: 'no-plugin' };
-    }
-    const settlement = await method.reconcile(intent, bounded).catch((e: unknown): Settlement => ({ outcome: 'unknown', reason: (e as Error).message }));
-    const base = { idempotencyKey: intent.idempotencyKey, orderId: intent.orderId, reservationId: null };
-    if (settlement.outcome === 'paid') {
-      await ledger.settle({ ...base, outcome: 'paid', txHash: settlement.txHash, fee: settlement.fee, spent: intent.amount + settlement.fee });
-    } else {
-      await ledger.settle({ ...base, outcome: settlement.outcome, reason: settlement.reason });
-    }
-    log.info({ ...facts, outcome: settlement.outcome }, 'reconciled intent');
-    return { ...facts, outcome: settlement.outcome, reason: settlement.outcome === 'paid' ? undefined : settlement.reason };
-  }));
+  // A kept timer, not AbortSignal.timeout inside AbortSignal.any: on Node 20 that pair can lose its timeout after a
+  // garbage collection. Each plugin call is also raced against the limit, so one that ignores its signal cannot hold
+  // the start up either: what is not settled by then stays unknown (and held) for the next start.
+  const limit = new AbortController();
+  const timer = setTimeout(() => limit.abort(new Error(`reconciliation took longer than ${timeLimitMs / 1000} s`)), timeLimitMs);
+  const onStop = (): void => limit.abort(signal.reason);
+  if (signal.aborted) onStop();
+  else signal.addEventListener('abort', onStop, { once: true });
+  const cutOff = new Promise<Settlement>((resolve) => {
+    const settleUnknown = (): void => resolve({ outcome: 'unknown', reason: (limit.signal.reason as Error | undefined)?.message ?? 'reconciliation stopped' });
+    if (limit.signal.aborted) settleUnknown();
+    else limit.signal.addEventListener('abort', settleUnknown, { once: true });
+  });
+  try {
+    return await Promise.all(open.map((intent) => settleOne(ledger, methods, log, intent, limit.signal, cutOff)));
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onStop);
+  }
+}
+
+/** Settles one open intent through its plugin, or leaves it unknown when the plugin is missing or the limit came. */
+async function settleOne(
+  ledger: Ledger, methods: readonly PaymentMethod[], log: Logger, intent: IntentRow, bounded: AbortSignal, cutOff: Promise<Settlement>,
+): Promise<Reconciled> {
+  const facts = { idempotencyKey: intent.idempotencyKey, orderId: intent.orderId, method: intent.method };
+  const method = methods.find((m) => m.id === intent.method);
+  if (!method) {
+    log.warn(facts, 'open intent of a payment method that is not enabled: enable it to settle this payment');
+    return { ...facts, outcome: 'no-plugin' };
+  }
+  const asked = method.reconcile(intent, bounded).catch((e: unknown): Settlement => ({ outcome: 'unknown', reason: (e as Error).message }));
+  const settlement = await Promise.race([asked, cutOff]);
+  const base = { idempotencyKey: intent.idempotencyKey, orderId: intent.orderId, reservationId: null };
+  if (settlement.outcome === 'paid') {
+    await ledger.settle({ ...base, outcome: 'paid', txHash: settlement.txHash, fee: settlement.fee, spent: intent.amount + settlement.fee });
+  } else {
+    await ledger.settle({ ...base, outcome: settlement.outcome, reason: settlement.reason });
+  }
+  log.info({ ...facts, outcome: settlement.outcome }, 'reconciled intent');
+  return { ...facts, outcome: settlement.outcome, reason: settlement.outcome === 'paid' ? undefined : settlement.reason };
 }
