@@ -271,7 +271,7 @@ export class Budget {
   }
 
   /** The first limit `amount` more would break for this scope (see firstRefusal), read inside the transaction. */
-  refusal(
+  private refusal(
     tx: ImmediateTx,
     scope: { currency: Currency; account: string; target: string },
     amount: Units,

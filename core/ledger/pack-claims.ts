@@ -82,16 +82,12 @@ export class PackClaims {
     const scope = { currency: request.currency, account: request.account, target: request.target };
     // Each budget refusal names one scope (overall, account, target); shrinking to fit it may meet the next one's limit.
     for (;;) {
-      const amount = request.amountFor(packs);
-      const refusal = this.budget.refusal(tx, scope, amount, request.limits);
-      if (refusal === undefined) {
-        const r = this.budget.reserveIn(tx, { ...scope, amount, limits: request.limits, method: request.method, packs }, now);
-        if (!r.ok) return { ...r, packs };
-        return { ok: true, reservation: r.reservation, packs };
-      }
-      const room = refusal.limit - refusal.committed;
+      // reserveIn checks every budget scope and inserts in one step; a refusal names the scope to shrink for.
+      const r = this.budget.reserveIn(tx, { ...scope, amount: request.amountFor(packs), limits: request.limits, method: request.method, packs }, now);
+      if (r.ok) return { ok: true, reservation: r.reservation, packs };
+      const room = r.limit - r.committed;
       const fits = largestFitting(packs - 1, (n) => request.amountFor(n) <= room);
-      if (fits === 0) return { ...refusal, packs };
+      if (fits === 0) return { ...r, packs };
       packs = fits;
     }
   }
