@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreAuthError, StoreHttpError, StoreRateLimited, StoreTokenUnavailable } from '../store/store-error.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
+import { deadline } from '../time/deadline.js';
 
 /** Where an account's tokens come from: the pasted token today, Telegram initData → `POST /auth` next. */
 export interface TokenSource {
@@ -16,13 +17,14 @@ export interface TokenSource {
 /** A token from `source` within `timeoutMs`; a source that has none by then (even one that ignores its signal) fails
  *  with STORE_TOKEN_TIMEOUT and is told to stop. `signal` ends the wait early (its reason is the rejection). */
 export async function obtainWithin(source: TokenSource, timeoutMs: number, signal: AbortSignal): Promise<string> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const bounded = AbortSignal.any([signal, timeout]);
+  const bounded = deadline(timeoutMs, { signal });
   try {
-    return await beforeAbort(source.obtain(bounded), bounded);
+    return await beforeAbort(source.obtain(bounded.signal), bounded.signal);
   } catch (e) {
-    if (timeout.aborted && !signal.aborted) throw new StoreTokenUnavailable('timeout', { source: source.kind, timeoutMs }, e);
+    if (bounded.expired && !signal.aborted) throw new StoreTokenUnavailable('timeout', { source: source.kind, timeoutMs }, e);
     throw e;
+  } finally {
+    bounded.clear();
   }
 }
 

@@ -10,6 +10,7 @@ import { knownSecrets } from '../telemetry/secret-registry.js';
 import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { protectSecrets } from './session.js';
+import { deadline } from '../time/deadline.js';
 
 export const reconcileCommand = action(async (opts: ConfigCommandOptions & { json?: boolean }): Promise<number> => {
   const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
@@ -21,7 +22,12 @@ export const reconcileCommand = action(async (opts: ConfigCommandOptions & { jso
   // own settlement (exit 3).
   const lock = lockDataDir(config.dataDir, 'reconcile');
   const log = createLogger({ level: 'warn', format: config.telemetry.logFormat, secrets: knownSecrets });
-  const report = await reconcileNow(config, log, AbortSignal.timeout(120_000)).finally(() => lock.release());
+  // Two minutes at most, on a kept timer (core/time/deadline.ts): what is not settled by then stays open.
+  const limit = deadline(120_000);
+  const report = await reconcileNow(config, log, limit.signal).finally(() => {
+    limit.clear();
+    lock.release();
+  });
   process.stdout.write((opts.json ? JSON.stringify(report) : renderReconcile(report)) + '\n');
   return report.stillOpen === 0 ? EXIT_OK : EXIT_FAILURE;
 });

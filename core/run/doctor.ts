@@ -21,6 +21,7 @@ import { endpointResolver, endpointsLogic, responseReader } from '../actors/endp
 import { limiterGate, limiterLogic } from '../actors/limiter.js';
 import { accountLogins, ledgerPath } from './run-bot.js';
 import { StoreTransportError } from '../store/store-error.js';
+import { deadline } from '../time/deadline.js';
 
 /** One check's verdict. */
 export interface CheckResult {
@@ -137,8 +138,10 @@ async function accountChecks(
     account: account.name, token: tokenProvider(auth), gate: limiterGate(limiter), endpoints: endpointResolver(endpoints),
     responses: responseReader(endpoints), dispatcher, userAgent: config.store.userAgent, timeoutMs: Math.min(profile.requestTimeoutMs, 10_000),
   });
+  // The account's checks together end within 15 s, on a kept timer (core/time/deadline.ts).
+  const checks = deadline(15_000);
   try {
-    const signal = AbortSignal.timeout(15_000);
+    const signal = checks.signal;
     try {
       const settings = await store.settings(signal);
       results.push({ name: `${name} store`, ok: true, detail: `${config.store.baseUrl} answered; crypto payments ${settings.cryptoPaymentEnabled ? 'enabled' : 'DISABLED'}` });
@@ -171,6 +174,7 @@ async function accountChecks(
       }
     }
   } finally {
+    checks.clear();
     auth.stop();
     endpoints.stop();
     limiter.stop();

@@ -23,6 +23,7 @@ import {
 } from './responses.js';
 import { etagOf, interpretAnswer, NOT_FOUND, readCappedBody, type Answer, type AnswerSpec, type CallFacts } from './store-answer.js';
 import { StoreAuthError, StoreMalformed, StoreTransportError, type StoreOperation } from './store-error.js';
+import { deadline } from '../time/deadline.js';
 
 export const STORE_ORIGIN = 'https://stickerdom.store';
 
@@ -198,9 +199,11 @@ export class StoreClient {
     let status: number | null = null;
     let headers: Record<string, string | string[] | undefined> = {};
     let text: string;
+    // One kept timer per request, spanning the answer and its body, cleared when the request ends (see deadline.ts
+    // for why not AbortSignal.timeout).
+    const bounded = deadline(this.opts.timeoutMs, { signal: callerSignal });
     try {
-      const timeout = AbortSignal.timeout(this.opts.timeoutMs);
-      const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+      const signal = bounded.signal;
       onSent?.();
       const res = await request(url, {
         method: spec.method,
@@ -231,9 +234,11 @@ export class StoreClient {
         this.opts.endpoints.report({ op: spec.op, baseUrl, outcome });
       }
       if (e instanceof StoreMalformed) throw e;
-      const timedOut = !aborted && isAbortOrTimeout(e);
+      const timedOut = !aborted && (bounded.expired || isAbortOrTimeout(e));
       // A spending request that left the process may have created an order even if no answer came back.
       throw new StoreTransportError(aborted ? 'aborted' : timedOut ? 'timeout' : 'connection', spending, facts, e);
+    } finally {
+      bounded.clear();
     }
     const outcome = { status, headers, ms: performance.now() - started };
     lease.settle(outcome);

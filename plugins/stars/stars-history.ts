@@ -4,6 +4,7 @@
  *  transaction names when it names one. Both searches together are bounded in time. */
 import bigInt from 'big-integer';
 import { Api } from 'telegram';
+import { withDeadline } from '../../core/time/deadline.js';
 import type { ResolvedBot, TelegramConnection } from './telegram-connection.js';
 
 /** Messages of the bot chat read back, newest first: a run pays far fewer invoices than this. */
@@ -23,10 +24,12 @@ export interface FoundPayment {
   readonly amount: bigint;
 }
 
-/** The Stars payment of the invoice `slug`, or null when neither the bot chat nor the Stars history shows one. */
-export async function findStarsPayment(conn: TelegramConnection, bot: ResolvedBot, slug: string, signal?: AbortSignal): Promise<FoundPayment | null> {
-  const bounded = AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(LOOK_UP_TIMEOUT_MS)]);
-  return (await inBotChat(conn, bot, slug, bounded)) ?? (await inStarsHistory(conn, slug, bounded));
+/** The Stars payment of the invoice `slug`, or null when neither the bot chat nor the Stars history shows one. Both
+ *  searches together end within `timeoutMs` (LOOK_UP_TIMEOUT_MS unless a test asks for less). */
+export async function findStarsPayment(
+  conn: TelegramConnection, bot: ResolvedBot, slug: string, signal?: AbortSignal, timeoutMs = LOOK_UP_TIMEOUT_MS,
+): Promise<FoundPayment | null> {
+  return withDeadline(timeoutMs, async (bounded) => (await inBotChat(conn, bot, slug, bounded)) ?? (await inStarsHistory(conn, slug, bounded)), { signal });
 }
 
 async function inBotChat(conn: TelegramConnection, bot: ResolvedBot, slug: string, signal: AbortSignal): Promise<FoundPayment | null> {
