@@ -11,3 +11,7 @@ export const CONFIG: InjectionToken<AutomintConfig> = Symbol.for('automint.confi
 export const LOGGER: InjectionToken<Logger> = Symbol.for('automint.logger');
 /** The ledger. */
 export const LEDGER: InjectionToken<Ledger> = Symbol.for('automint.ledger');
+/** The machine's clock (epoch ms). A run registers `Date.now`; a test registers a shifted one to play a machine whose
+ *  clock is wrong. Plugins that compare against another party's clock (the chain's, the store's) measure the offset
+ *  instead of trusting it. Optional: a plugin falls back to `Date.now` when the host registered none. */
+export const LOCAL_CLOCK: InjectionToken<() => number> = Symbol.for('automint.local-clock');

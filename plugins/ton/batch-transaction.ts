@@ -26,13 +26,9 @@ export function inboundHash(tx: Transaction): string | null {
   return tx.inMessage ? beginCell().store(storeMessage(tx.inMessage)).endCell().hash().toString('hex') : null;
 }
 
-/** True when `tx` executed our external message: its inbound message is the one we signed (`bocHash`), or it sent
- *  a transfer commented with one of the batch's order ids (ids are unique, so no one else's message carries them). */
-export function executedBatch(tx: Transaction, bocHash: string | undefined, comments: readonly string[]): boolean {
-  if (tx.inMessage?.info.type !== 'external-in') return false;
-  if (bocHash !== undefined && inboundHash(tx) === bocHash) return true;
-  const wanted = new Set(comments);
-  return outgoing(tx).some((o) => o.comment !== null && wanted.has(o.comment));
+/** The text comments of the transfers `tx` sent (null for a transfer without one), in order. */
+export function outgoingComments(tx: Transaction): (string | null)[] {
+  return outgoing(tx).map((o) => o.comment);
 }
 
 /**

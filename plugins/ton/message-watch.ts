@@ -1,17 +1,20 @@
 /** Confirmation of one signed external message (one transfer or a batch of them) on chain, and what it means for
- *  each order it pays. The message executed when the wallet seqno moved past its seqno AND the wallet transaction
- *  that carried it is found; it never will once the chain's own clock is past its valid_until with the seqno
- *  unmoved. One watch serves every member of a batch, so a batch of 255 polls toncenter as one transfer does. */
+ *  each order it pays. Once the wallet's seqno has moved past the message's seqno, the transaction that used that
+ *  seqno decides (see message-search.ts): ours executed, or another message took the seqno and ours never will. With
+ *  the seqno unmoved, the message never will execute once the chain's own clock is past its valid_until. No local
+ *  clock decides anything. One watch serves every member of a batch, so a batch of 255 polls toncenter as one
+ *  transfer does. */
 import type { Address, Transaction } from '@ton/core';
 import type { Nano } from '../../core/money.js';
 import type { Settlement } from '../../core/plugins/payment.js';
 import type { TonConfig } from './config.js';
-import { executedBatch, memberOutcome } from './batch-transaction.js';
+import { memberOutcome } from './batch-transaction.js';
 import type { TonWallet } from './ton-wallet.js';
 
 /** What the chain says about one signed message. */
 export type MessageOutcome =
   | { readonly kind: 'executed'; readonly tx: Transaction }
+  /** It never executed and never will: expired unsent, or another message used its seqno. */
   | { readonly kind: 'expired'; readonly reason: string }
   | { readonly kind: 'unknown'; readonly reason: string };
 
@@ -24,12 +27,7 @@ export interface WatchedMessage {
   readonly bocHash?: string;
   /** The order ids its transfers carry as comments, in signing order. */
   readonly comments: readonly string[];
-  /** Unix seconds before which no transaction can be this message: the search for it stops there. */
-  readonly since: number;
 }
-
-/** How far the local clock (which dated the signing) may be ahead of the chain's clock (which dates transactions). */
-export const CLOCK_SLACK_SEC = 60;
 
 /** How far the chain's clock must be past valid_until before "not paid" is certain: the block that carries the
  *  message may be built before valid_until yet become visible in the state a little later (shard blocks reach the
@@ -40,7 +38,7 @@ const CHAIN_SETTLE_SEC = 10;
 const LISTING_GRACE_MS = 10_000;
 
 /**
- * Waits until the wallet seqno passes the message's seqno, then finds the transaction that executed it. Once the
+ * Waits until the wallet seqno passes the message's seqno, then finds the transaction that used that seqno. Once the
  * chain's own time (of the block the seqno was read at, never the local clock) is past `validUntil` with the seqno
  * unchanged, the message can never execute: expired, for certain. With `resend`, the message is broadcast again
  * once while the seqno still waits for it and it is valid (the seqno makes that safe): reconciliation after a
@@ -53,25 +51,31 @@ export async function watchMessage(
   let resent = !opts.resend;
   /** When the seqno was first seen moved: an indexer may list the transaction a little after the state changes. */
   let movedAt: number | null = null;
+  let unlisted = '';
   while (!signal.aborted && Date.now() < deadline) {
     // A failed read says nothing; try again at the next tick.
     const state = await wallet.chainState().catch(() => null);
     if (state && state.seqno > m.seqno) {
-      const tx = await wallet.findTransaction((t) => executedBatch(t, m.bocHash, m.comments), m.since).catch(() => undefined);
-      if (tx) return { kind: 'executed', tx };
+      const found = await wallet.findMessage(m).catch(() => null);
+      if (found?.kind === 'ours') return { kind: 'executed', tx: found.tx };
+      if (found?.kind === 'overtaken') {
+        return { kind: 'expired', reason: `another message used seqno ${m.seqno} (transaction ${found.tx.hash().toString('hex')}): ours can never execute` };
+      }
       movedAt ??= Date.now();
-      if (tx === null && Date.now() - movedAt > LISTING_GRACE_MS) {
-        return { kind: 'unknown', reason: `seqno moved past ${m.seqno} but no transaction of our message (comments ${m.comments.join(', ')}) was found` };
+      if (found?.kind === 'not-listed') unlisted = found.reason;
+      if (found !== null && Date.now() - movedAt > LISTING_GRACE_MS) {
+        return { kind: 'unknown', reason: `seqno moved past ${m.seqno} but ${unlisted}` };
       }
     } else if (state && state.utime > m.validUntil + CHAIN_SETTLE_SEC) {
       return { kind: 'expired', reason: `transfer expired at ${m.validUntil} with seqno still ${state.seqno} at chain time ${state.utime}` };
-    } else if (!resent && state && state.seqno === m.seqno && Math.floor(Date.now() / 1000) < m.validUntil) {
+    } else if (!resent && state && state.seqno === m.seqno && wallet.clock.nowSec() < m.validUntil) {
       resent = true;
       await wallet.broadcast(m.boc).catch(() => undefined);
     }
     await sleep(config.confirmPollMs, signal);
   }
-  return { kind: 'unknown', reason: signal.aborted ? 'confirmation interrupted' : `not confirmed within ${config.confirmTimeoutSec} s` };
+  if (signal.aborted) return { kind: 'unknown', reason: 'confirmation interrupted' };
+  return { kind: 'unknown', reason: unlisted === '' ? `not confirmed within ${config.confirmTimeoutSec} s` : `seqno moved past ${m.seqno} but ${unlisted}` };
 }
 
 /** One member of a watched message: its index in `comments` and the transfer it signed. */

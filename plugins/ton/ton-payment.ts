@@ -7,7 +7,7 @@ import { inject, injectable } from 'tsyringe';
 import type { Logger } from 'pino';
 import { formatTon, type Nano, type Units } from '../../core/money.js';
 import type { AutomintConfig } from '../../core/config/schema.js';
-import { CONFIG, LOGGER } from '../../core/plugins/tokens.js';
+import { CONFIG, LOCAL_CLOCK, LOGGER } from '../../core/plugins/tokens.js';
 import type {
   OpenIntent, PaymentAccount, PaymentAttempt, PaymentMethod, PaymentSteps, Settlement, StoreOrder, TargetSpec,
 } from '../../core/plugins/payment.js';
@@ -17,7 +17,8 @@ import { DestinationGuard } from './destination-guard.js';
 import { deriveWalletKeys } from './wallet-keys.js';
 import { TonWallet } from './ton-wallet.js';
 import { TonPaymentError } from './ton-payment-error.js';
-import { CLOCK_SLACK_SEC, settleMember, SharedWatch, watchMessage } from './message-watch.js';
+import { settleMember, SharedWatch, watchMessage } from './message-watch.js';
+import { ChainClock } from './chain-clock.js';
 import { WalletBatcher } from './wallet-batcher.js';
 import { everyOrderRecorded, type IntentRecords } from './intent-records.js';
 
@@ -32,6 +33,8 @@ export class TonPayment implements PaymentMethod {
   private readonly reconciling = new Map<string, Promise<SharedWatch>>();
   private readonly log: Logger;
   private readonly destinations: DestinationGuard;
+  /** One chain, one clock: every wallet's reads feed it. */
+  readonly clock: ChainClock;
   readonly orderPolicy: { toleranceBps: number; expiryMarginMs: number; feeAllowance: Nano };
 
   constructor(
@@ -39,9 +42,13 @@ export class TonPayment implements PaymentMethod {
     @inject(TON_CONFIG) private readonly ton: TonConfig,
     @inject(LOGGER) log: Logger,
     @inject(TON_INTENT_RECORDS) private readonly records: IntentRecords,
+    @inject(LOCAL_CLOCK, { isOptional: true }) localClock?: () => number,
   ) {
     this.client = new TonClient({ endpoint: ton.endpoint, apiKey: ton.apiKey, timeout: 15_000 });
     this.log = log.child({ plugin: 'ton' });
+    this.clock = new ChainClock(localClock ?? Date.now, (offsetMs) => this.log.warn({ offsetMs },
+      `this machine's clock is ${formatOffset(offsetMs)} the TON chain's: transfers are signed and judged by the chain's time, ` +
+      'but set the clock right (NTP) — other parties (the store) may judge by it'));
     // The budget held for an order's fee until the real one is known: the gas reserve bounds what a transfer may cost.
     this.orderPolicy = { toleranceBps: ton.toleranceBps, expiryMarginMs: ton.expiryMarginSec * 1000, feeAllowance: ton.feeAllowance };
     this.destinations = new DestinationGuard(ton.storeWallets, ton.onDestinationChange, this.log, ton.requireActiveDestination
@@ -64,7 +71,7 @@ export class TonPayment implements PaymentMethod {
     if (!w) {
       const cfg = this.config.wallets.find((x) => x.name === name && x.method === 'ton');
       if (!cfg) return null;
-      w = deriveWalletKeys(name, cfg.mnemonic).then((keys) => new TonWallet(name, keys, this.client));
+      w = deriveWalletKeys(name, cfg.mnemonic).then((keys) => new TonWallet(name, keys, this.client, this.clock));
       this.wallets.set(name, w);
     }
     return w;
@@ -84,7 +91,7 @@ export class TonPayment implements PaymentMethod {
     const wallet = await this.wallet(account);
     const state = await wallet.refresh();
     this.log.info({ account: account.name, wallet: wallet.name, address: wallet.address.toString({ bounceable: false }),
-      balance: formatTon(state.balance), seqno: state.seqno, deployed: state.deployed }, 'ton wallet ready');
+      balance: formatTon(state.balance), seqno: state.seqno, deployed: state.deployed, clockOffsetMs: this.clock.offsetMs }, 'ton wallet ready');
   }
 
   async capacity(account: PaymentAccount): Promise<Units> {
@@ -149,9 +156,6 @@ export class TonPayment implements PaymentMethod {
     const message = {
       seqno: p.seqno, validUntil: p.validUntil, boc: p.boc, comments: orderIds,
       ...(typeof p.bocHash === 'string' ? { bocHash: p.bocHash } : {}),
-      // validUntil is at most validForSec after the signing (less when an order's expiry capped it), so the
-      // message cannot have executed before validUntil − validForSec, less the clock slack.
-      since: p.validUntil - this.ton.validForSec - CLOCK_SLACK_SEC,
     };
     // Every member of a batch is reconciled at once: one ledger check and one watch of the chain serve them all.
     const key = `${walletRaw}:${p.seqno}:${p.boc}`;
@@ -183,6 +187,11 @@ export class TonPayment implements PaymentMethod {
     this.batchers.clear();
     this.reconciling.clear();
   }
+}
+
+/** "12.3 s ahead of" / "4.0 s behind" (offset = chain − local). */
+function formatOffset(offsetMs: number): string {
+  return `${(Math.abs(offsetMs) / 1000).toFixed(1)} s ${offsetMs < 0 ? 'ahead of' : 'behind'}`;
 }
 
 function parseAddress(text: string): Address | null {

@@ -7,6 +7,8 @@ import { TonClient, WalletContractV5R1 } from '@ton/ton';
 import type { Nano } from '../../core/money.js';
 import { toncenterFailure, type ToncenterOperation } from './ton-payment-error.js';
 import type { WalletKeys } from './wallet-keys.js';
+import { ChainClock } from './chain-clock.js';
+import { findMessage, type MessageSearch, type SoughtMessage } from './message-search.js';
 
 /** One transfer of an external message: exactly `amount` to `to`, with the order id as text comment. */
 export interface OutgoingTransfer {
@@ -27,8 +29,6 @@ export interface SignedTransfer {
   readonly boc: string;
   /** Hash of the external message cell, hex. */
   readonly bocHash: string;
-  /** Unix seconds (local clock) when it was signed: nothing before it can be this transfer. */
-  readonly signedAt: number;
 }
 
 /** The wallet as of one block. */
@@ -40,15 +40,8 @@ export interface ChainState {
   readonly utime: number;
 }
 
-/** An outgoing transfer found on chain. */
-export interface FoundTransfer {
-  readonly txHash: string;
-  readonly fee: Nano;
-  readonly lt: bigint;
-}
-
-/** The outgoing-transfer search reads the newest transactions first, in a small page (live confirmation finds its
- *  transfer there), then pages further back in larger ones, never more than MAX_PAGES pages. */
+/** The history is read newest first, in a small page (live confirmation finds its message there), then further back
+ *  in larger ones, never more than MAX_PAGES pages. */
 const FIRST_PAGE_SIZE = 10;
 const PAGE_SIZE = 50;
 const MAX_PAGES = 20;
@@ -60,7 +53,13 @@ export class TonWallet {
   /** Last balance read from the chain minus what was paid since: the check before paying needs no round trip. */
   private knownBalance: Nano | null = null;
 
-  constructor(readonly name: string, private readonly keys: WalletKeys, private readonly client: TonClient) {
+  constructor(
+    readonly name: string,
+    private readonly keys: WalletKeys,
+    private readonly client: TonClient,
+    /** The chain's time: every state read feeds it, and messages are signed and judged by it. */
+    readonly clock: ChainClock = new ChainClock(),
+  ) {
     this.contract = WalletContractV5R1.create({ workchain: 0, publicKey: keys.publicKey });
   }
 
@@ -84,6 +83,7 @@ export class TonWallet {
    */
   async chainState(): Promise<ChainState> {
     const state = await this.rpc('getContractState', () => this.client.getContractState(this.address));
+    this.clock.observe(state.timestampt);
     const deployed = state.state === 'active';
     const seqno = deployed && state.data ? seqnoOf(state.data) : 0;
     return { seqno, balance: state.balance as Nano, deployed, utime: state.timestampt };
@@ -120,7 +120,6 @@ export class TonWallet {
     }
     if (this.nextSeqno === null) await this.refresh();
     const seqno = this.nextSeqno!;
-    const signedAt = Math.floor(Date.now() / 1000);
     const body = await this.contract.createTransfer({
       seqno,
       timeout: validUntil,
@@ -132,7 +131,7 @@ export class TonWallet {
     // The first transfer of a fresh wallet deploys it, so it carries the StateInit.
     const message = external({ to: this.address, init: this.deployed ? undefined : this.contract.init, body });
     const cell = beginCell().store(storeMessage(message)).endCell();
-    return { seqno, validUntil, boc: cell.toBoc().toString('base64'), bocHash: cell.hash().toString('hex'), signedAt };
+    return { seqno, validUntil, boc: cell.toBoc().toString('base64'), bocHash: cell.hash().toString('hex') };
   }
 
   /** Broadcasts a signed transfer. Re-sending the same one is safe: the seqno lets it execute at most once. */
@@ -153,38 +152,23 @@ export class TonWallet {
     this.knownBalance = null;
   }
 
-  /**
-   * Looks back through the wallet's transactions, newest first, for the outgoing transfer with this comment,
-   * destination and amount; its fee is the transaction's fees plus the forwarding fee the message carries.
-   */
-  async findOutgoing(to: Address, amount: Nano, comment: string, since: number): Promise<FoundTransfer | null> {
-    let forwardFee: bigint | null = null;
-    const tx = await this.findTransaction((t) => (forwardFee = carried(t, to, amount, comment)) !== null, since);
-    // What the transfer cost the wallet beyond the amount: the transaction's fees plus the forwarding fee the
-    // message carries (paid by the sender, collected later by validators), so balance = before − amount − fee.
-    return tx && forwardFee !== null ? { txHash: tx.hash().toString('hex'), fee: (tx.totalFees.coins + forwardFee) as Nano, lt: tx.lt } : null;
+  /** Walks the wallet's history back to the transaction that used `m.seqno` (see message-search.ts). */
+  findMessage(m: SoughtMessage): Promise<MessageSearch> {
+    return findMessage(this.transactionPages(), m);
   }
 
-  /**
-   * The newest of the wallet's transactions that `matches`, looking back newest first. Stops at the first
-   * transaction older than `since` (unix seconds: nothing before it can be the one), at the start of the history, or
-   * after MAX_PAGES pages; null when not found by then.
-   */
-  async findTransaction(matches: (tx: Transaction) => boolean, since: number): Promise<Transaction | null> {
+  /** The wallet's transactions, newest first, a page at a time, until the history ends or MAX_PAGES were read. */
+  async *transactionPages(): AsyncGenerator<readonly Transaction[]> {
     let from: { lt: string; hash: string; inclusive: true } | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const limit = page === 0 ? FIRST_PAGE_SIZE : PAGE_SIZE;
       const txs = await this.rpc('getTransactions', () => this.client.getTransactions(this.address, { limit, archival: true, ...from }));
-      for (const tx of txs) {
-        if (tx.now < since) return null;
-        if (matches(tx)) return tx;
-      }
+      yield txs;
       const oldest = txs[txs.length - 1];
-      if (oldest === undefined || txs.length < limit || oldest.prevTransactionLt === 0n) return null;
+      if (oldest === undefined || txs.length < limit || oldest.prevTransactionLt === 0n) return;
       // The next page starts at the transaction before the oldest one seen (toncenter lists from lt/hash inclusive).
       from = { lt: oldest.prevTransactionLt.toString(), hash: uint256Base64(oldest.prevTransactionHash), inclusive: true };
     }
-    return null;
   }
 
   /** Runs one toncenter call, turning its failure into a TonPaymentError that holds no request data. */
@@ -207,15 +191,4 @@ function seqnoOf(data: Buffer): number {
   const s = Cell.fromBoc(data)[0]!.beginParse();
   s.skip(1);
   return s.loadUint(32);
-}
-
-/** The forwarding fee of the matching outgoing message, or null when the transaction does not carry the transfer. */
-function carried(tx: Transaction, to: Address, amount: Nano, comment: string): bigint | null {
-  if (tx.inMessage?.info.type !== 'external-in') return null;
-  for (const out of tx.outMessages.values()) {
-    if (out.info.type !== 'internal' || !out.info.dest.equals(to) || out.info.value.coins !== amount) continue;
-    const s = out.body.beginParse();
-    if (s.remainingBits >= 32 && s.loadUint(32) === 0 && s.loadStringTail() === comment) return out.info.forwardFee;
-  }
-  return null;
 }

@@ -2,13 +2,15 @@
  *  has let go of it. It is broadcast only once EVERY member has asked to send: the host asks only after recording
  *  the member's intent, so a message never moves money for an order the ledger does not know. A member that lets go
  *  without asking (its recording failed, it was stopped) means the message is never broadcast; every member's
- *  confirmation then ends not-paid once the chain's clock is past valid_until. One watch of the chain serves all. */
+ *  confirmation then ends not-paid once the chain's clock is past valid_until, or once another message took its seqno.
+ *  A failed broadcast is tried again while the message is valid. One watch of the chain serves all. */
 import type { Address } from '@ton/core';
 import type { Logger } from 'pino';
 import type { Nano } from '../../core/money.js';
 import type { Settlement, StoreOrder } from '../../core/plugins/payment.js';
 import type { TonConfig } from './config.js';
-import { CLOCK_SLACK_SEC, settleMember, SharedWatch, watchMessage } from './message-watch.js';
+import { broadcastWhileValid } from './broadcast.js';
+import { settleMember, SharedWatch, watchMessage } from './message-watch.js';
 import { TonPaymentError } from './ton-payment-error.js';
 import type { SignedTransfer, TonWallet } from './ton-wallet.js';
 
@@ -33,7 +35,8 @@ export class TransferBatch {
   /** True once a confirmation saw the message's fate and told the wallet (advance or invalidate). */
   private observed = false;
   private idle = false;
-  /** Stops the batch's own watch of an abandoned message once the wallet is free anyway. */
+  /** Stops what the batch does on its own (broadcast retries, its watch of an abandoned message) once every member
+   *  has let go. */
   private readonly stopOwnWatch = new AbortController();
   private readonly expiry: NodeJS.Timeout;
 
@@ -56,11 +59,11 @@ export class TransferBatch {
     this.broadcasts = { resolve, reject, promise };
     this.watch = new SharedWatch((signal) => watchMessage(wallet, {
       seqno: signed.seqno, validUntil: signed.validUntil, boc: signed.boc, bocHash: signed.bocHash, comments: this.orderIds,
-      since: signed.signedAt - CLOCK_SLACK_SEC,
     }, config, signal));
-    // Past valid_until the message can no longer execute: members still missing will never be waited for again.
+    // Past valid_until (by the chain's clock) the message can no longer execute: members still missing will never be
+    // waited for again.
     this.expiry = setTimeout(() => this.abandon(`not every order of the batch was recorded before it expired at ${signed.validUntil}`),
-      Math.max(0, signed.validUntil * 1000 - Date.now()));
+      Math.max(0, signed.validUntil * 1000 - wallet.clock.nowMs()));
     this.expiry.unref();
   }
 
@@ -150,7 +153,8 @@ export class TransferBatch {
     this.stage = 'broadcast';
     clearTimeout(this.expiry);
     try {
-      await this.wallet.broadcast(this.signed.boc);
+      // A failed send is tried again while the message is valid: one 503 must not lose a drop.
+      await broadcastWhileValid(() => this.wallet.broadcast(this.signed.boc), this.signed.validUntil, this.wallet.clock, this.stopOwnWatch.signal);
       this.broadcasts.resolve();
     } catch (e) {
       this.broadcasts.reject(e);

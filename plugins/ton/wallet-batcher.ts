@@ -89,9 +89,9 @@ export class WalletBatcher {
       const members = qualified.filter((w) => !w.signal.aborted);
       for (const w of qualified) if (w.signal.aborted) w.reject(w.signal.reason);
       if (members.length === 0) return;
-      const now = Date.now();
-      // One valid_until for all: no transfer may outlive its order, nor be valid longer than validForSec.
-      const validUntil = Math.min(Math.floor(now / 1000) + this.config.validForSec, ...members.map((w) => Math.floor(w.order.expiresAt! / 1000)));
+      // One valid_until for all, by the chain's clock (which the wallet contract checks it against): no transfer may
+      // outlive its order, nor be valid longer than validForSec.
+      const validUntil = Math.min(this.wallet.clock.nowSec() + this.config.validForSec, ...members.map((w) => Math.floor(w.order.expiresAt! / 1000)));
       let signed;
       try {
         signed = await this.wallet.signBatch(members.map((w) => ({ to: w.destination, amount: w.order.amount as Nano, comment: w.order.orderId })), validUntil);
@@ -135,7 +135,8 @@ export class WalletBatcher {
    */
   private async qualifying(taken: readonly Waiting[]): Promise<Waiting[]> {
     const marginMs = this.config.expiryMarginSec * 1000;
-    const now = Date.now();
+    // The store's expiry is judged by the chain's clock, the best this machine has of the true time.
+    const now = this.wallet.clock.nowMs();
     const live: Waiting[] = [];
     for (const w of taken) {
       const { order } = w;

@@ -47,6 +47,8 @@ export class SandboxChain implements TransferFeed {
   private last: BlockRef;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** How far the chain's clock runs ahead of the wall clock (see advanceTime). */
+  private aheadSec = 0;
 
   private constructor(readonly blockchain: Blockchain) {
     const utime = unixNow();
@@ -77,6 +79,13 @@ export class SandboxChain implements TransferFeed {
     };
     this.timer = setTimeout(tick, intervalMs);
     this.timer.unref();
+  }
+
+  /** Moves the chain's clock `seconds` ahead of the wall clock from now on (blocks, and the valid_until checks of
+   *  messages, see the later time): a test proves a message expired without waiting for it in real time. */
+  advanceTime(seconds: number): void {
+    if (!(seconds >= 0)) throw new RangeError(`the chain's clock only moves forward, got ${seconds} s`);
+    this.aheadSec += seconds;
   }
 
   /** Stops the block producer and waits for a block in progress. Queued messages are dropped. */
@@ -210,7 +219,7 @@ export class SandboxChain implements TransferFeed {
     const contract = await this.blockchain.getContract(dest);
     const saved = contract.snapshot();
     try {
-      return await contract.receiveMessage(message, { now: Math.max(unixNow(), this.blockchain.now ?? 0), ...opts });
+      return await contract.receiveMessage(message, { now: Math.max(this.clockNow(), this.blockchain.now ?? 0), ...opts });
     } catch (e) {
       if (e instanceof EmulationError) throw rejected(dest, e);
       throw e;
@@ -233,9 +242,14 @@ export class SandboxChain implements TransferFeed {
     for (const t of transfers) this.transfers.publish(t);
   }
 
-  /** Wallets check valid_until against the block time, so blocks carry the wall clock (never going back). */
+  /** Wallets check valid_until against the block time, so blocks carry the chain's clock (never going back). */
   private advanceClock(): void {
-    this.blockchain.now = Math.max(this.blockchain.now ?? 0, unixNow());
+    this.blockchain.now = Math.max(this.blockchain.now ?? 0, this.clockNow());
+  }
+
+  /** The chain's clock: the wall clock plus what advanceTime added. */
+  private clockNow(): number {
+    return unixNow() + this.aheadSec;
   }
 }
 

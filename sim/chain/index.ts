@@ -40,6 +40,9 @@ export interface SimChain extends TransferFeed {
   stats(): { blocks: number; externalsApplied: number; externalsRejected: number };
   /** Produces a block now (applies queued external messages); tests use it to avoid waiting a block interval. */
   produceBlock(): Promise<void>;
+  /** Moves the chain's clock `seconds` ahead of the wall clock from the next block on: a test proves a message
+   *  expired (its valid_until passed on chain) without waiting for it in real time. */
+  advanceTime(seconds: number): void;
   /** Stops the block producer and the server. */
   close(): Promise<void>;
 }
@@ -74,6 +77,7 @@ export async function startChain(opts: ChainOptions = {}): Promise<SimChain> {
     balance: (address) => chain.balance(address),
     stats: () => chain.stats(),
     produceBlock: () => chain.produceBlock(),
+    advanceTime: (seconds) => chain.advanceTime(seconds),
     transfersTo: (address) => chain.transfersTo(address),
     onTransfer: (listener) => chain.onTransfer(listener),
     close: () => (closing ??= Promise.all([server.close(), chain.stop()]).then(() => undefined)),

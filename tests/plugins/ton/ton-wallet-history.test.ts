@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Address } from '@ton/core';
+import type { Address, Transaction } from '@ton/core';
 import { mnemonicNew } from '@ton/crypto';
 import { TonClient } from '@ton/ton';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ async function startRecordingToncenter(upstream: string) {
   };
 }
 
-describe('TON wallet looking back through its history for a transfer', () => {
+describe('TON wallet looking back through its history for a message, by seqno', () => {
   let chain: SimChain;
   let toncenter: Awaited<ReturnType<typeof startRecordingToncenter>>;
   let keys: WalletKeys;
@@ -53,15 +53,19 @@ describe('TON wallet looking back through its history for a transfer', () => {
   const old = { amount: toNano('0.7'), comment: 'order-old' };
   /** Transactions that land on the wallet after the old transfer (incoming top-ups), pushing it back in the listing. */
   const LATER_TOP_UPS = 75;
-  let since: number;
   let oldTxHash: string;
+  let oldBocHash: string;
 
-  async function pay(amount: Nano, comment: string): Promise<void> {
+  /** Pays `amount` with `comment` in a message of its own; its seqno and hash. */
+  async function pay(amount: Nano, comment: string): Promise<{ seqno: number; bocHash: string }> {
     await wallet.refresh();
     const signed = await wallet.sign(store, amount, comment, inSeconds(60));
     await wallet.broadcast(signed.boc);
     await chain.produceBlock();
+    return signed;
   }
+
+  const hashOf = (tx: Transaction): string => tx.hash().toString('hex');
 
   beforeAll(async () => {
     chain = await startChain({ blockIntervalMs: MANUAL_BLOCKS_MS });
@@ -70,9 +74,8 @@ describe('TON wallet looking back through its history for a transfer', () => {
     // A generous client timeout: the whole suite shares two cores with this test's 960 top-ups.
     wallet = new TonWallet('main', keys, new TonClient({ endpoint: toncenter.endpoint, timeout: 30_000 }));
     store = await chain.treasury('store');
-    since = inSeconds(-60);
     await chain.fundWalletV5R1(keys.publicKey, toNano('10'));
-    await pay(old.amount, old.comment);
+    oldBocHash = (await pay(old.amount, old.comment)).bocHash;
     const [paid] = chain.transfersTo(store.toString()).filter((t) => t.comment === old.comment);
     expect(paid).toMatchObject({ success: true });
     for (let i = 0; i < LATER_TOP_UPS; i++) await chain.fundWalletV5R1(keys.publicKey, toNano('0.01'));
@@ -91,39 +94,42 @@ describe('TON wallet looking back through its history for a transfer', () => {
     toncenter.listings.length = 0;
   });
 
-  it('finds a transfer that is older than the first pages of the listing by paging back', async () => {
-    const found = await wallet.findOutgoing(store, old.amount, old.comment, since);
-    expect(found?.txHash).toBe(oldTxHash);
-    // 10 newest, then 50, then the page that holds the transfer (the 76th newest).
+  it('finds a message older than the first pages of the listing by paging back to its seqno', async () => {
+    const found = await wallet.findMessage({ seqno: 0, bocHash: oldBocHash, comments: [old.comment] });
+    expect(found.kind).toBe('ours');
+    expect(hashOf((found as { tx: Transaction }).tx)).toBe(oldTxHash);
+    // 10 newest, then 50, then the page that holds the message (the 76th newest).
     expect(toncenter.listings.map((p) => p.limit)).toEqual([10, 50, 50]);
     expect(toncenter.listings[0]).not.toHaveProperty('lt');
     for (const page of toncenter.listings.slice(1)) expect(page).toMatchObject({ lt: expect.any(String), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
-  it('reads the whole history once and answers null for a transfer that is not in it', async () => {
-    expect(await wallet.findOutgoing(store, old.amount, 'order-never', since)).toBeNull();
-    // 77 transactions: 10 + 50 + the last 17, a short page that ends the history.
-    expect(toncenter.listings.map((p) => p.limit)).toEqual([10, 50, 50]);
+  it('proves another message took the seqno, however far back and whatever the clocks say', async () => {
+    const found = await wallet.findMessage({ seqno: 0, bocHash: 'cd'.repeat(32), comments: ['order-never'] });
+    expect(found.kind).toBe('overtaken');
+    expect(hashOf((found as { tx: Transaction }).tx)).toBe(oldTxHash);
   });
 
-  it('stops at the first transaction older than since, without paging further', async () => {
-    expect(await wallet.findOutgoing(store, old.amount, old.comment, inSeconds(3_600))).toBeNull();
-    expect(toncenter.listings).toHaveLength(1);
-  });
-
-  it('finds a fresh transfer, as live confirmation looks for it, in one small listing', async () => {
-    await pay(toNano('0.2'), 'order-new');
+  it('stops at the first message of an older seqno, without paging further', async () => {
+    const paid = await pay(toNano('0.2'), 'order-new');
     toncenter.listings.length = 0;
-    const found = await wallet.findOutgoing(store, toNano('0.2'), 'order-new', inSeconds(-60));
-    expect(found).not.toBeNull();
+    const found = await wallet.findMessage({ seqno: paid.seqno + 1, comments: ['order-unsent'] });
+    expect(found).toMatchObject({ kind: 'not-listed', reason: expect.stringContaining(`seqno ${paid.seqno}`) });
     expect(toncenter.listings.map((p) => p.limit)).toEqual([10]);
   });
 
-  it('gives up after 20 pages however long the history is', async () => {
-    // 20 pages reach back 10 + 19 × 50 = 960 transactions; a transfer behind them is not looked for.
+  it('finds a fresh message, as live confirmation looks for it, in one small listing', async () => {
+    const paid = await pay(toNano('0.2'), 'order-newer');
+    toncenter.listings.length = 0;
+    expect((await wallet.findMessage({ seqno: paid.seqno, bocHash: paid.bocHash, comments: ['order-newer'] })).kind).toBe('ours');
+    expect(toncenter.listings.map((p) => p.limit)).toEqual([10]);
+  });
+
+  it('gives up after 20 pages however long the history is, proving nothing', async () => {
+    // 20 pages reach back 10 + 19 × 50 = 960 transactions; a message behind them is not looked for.
     for (let i = 0; i < 960; i++) await chain.fundWalletV5R1(keys.publicKey, toNano('0.001'));
     toncenter.listings.length = 0;
-    expect(await wallet.findOutgoing(store, old.amount, old.comment, since)).toBeNull();
+    expect((await wallet.findMessage({ seqno: 0, bocHash: oldBocHash, comments: [old.comment] })).kind).toBe('not-listed');
     expect(toncenter.listings).toHaveLength(20);
   }, 120_000);
 });

@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { beginCell, Cell, loadMessage, storeMessage, type Address, type Transaction } from '@ton/core';
 import { mnemonicNew } from '@ton/crypto';
@@ -13,6 +11,8 @@ import { TonPaymentError } from '../../../plugins/ton/ton-payment-error.js';
 import { TonWallet } from '../../../plugins/ton/ton-wallet.js';
 import { deriveWalletKeys, type WalletKeys } from '../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../sim/chain/index.js';
+import { startFlakyToncenter } from '../../support/flaky-toncenter.js';
+import { memberOutcome } from '../../../plugins/ton/batch-transaction.js';
 
 /** Long enough that no block is produced on its own: each test produces the blocks it needs. */
 const MANUAL_BLOCKS_MS = 3_600_000;
@@ -46,41 +46,6 @@ async function waitFor(probe: () => boolean | Promise<boolean>, what: string, ti
   }
 }
 
-/** A toncenter in front of the chain that answers the next few calls of a method with toncenter's 429, as the real
- *  one does to a client over its rate. Everything else is passed through. */
-async function startFlakyToncenter(upstream: string) {
-  const failures = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      const method = (JSON.parse(body) as { method?: string }).method ?? '';
-      const left = failures.get(method) ?? 0;
-      if (left > 0) {
-        failures.set(method, left - 1);
-        res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'Ratelimit exceed', code: 429 }));
-        return;
-      }
-      fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-        .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
-        .catch(() => res.writeHead(502).end());
-    });
-  });
-  // Longer than clients' idle timeout (Node's agent: 5 s), so a reused socket is never reset mid-request.
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jsonRPC`,
-    failNext: (method: string, times: number) => void failures.set(method, times),
-    failuresLeft: (method: string) => failures.get(method) ?? 0,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
 describe('TON wallet against the simulated chain', () => {
   let chain: SimChain;
   let client: TonClient;
@@ -89,8 +54,7 @@ describe('TON wallet against the simulated chain', () => {
   let store: Address;
   const funded = toNano('5');
   const first = { amount: toNano('1.5'), comment: 'order-1001' };
-  /** Before anything in this suite happened: every transfer searched for is newer. */
-  const since = inSeconds(-60);
+  let firstHash = '';
   const seqnoOnChain = async (): Promise<number> => (await wallet.chainState()).seqno;
 
   beforeAll(async () => {
@@ -119,8 +83,6 @@ describe('TON wallet against the simulated chain', () => {
     expect(signed.seqno).toBe(0);
     expect(loadMessage(Cell.fromBase64(signed.boc).beginParse()).init).toBeTruthy();
 
-    expect(signed.signedAt).toBeGreaterThanOrEqual(since + 60);
-    expect(signed.signedAt).toBeLessThanOrEqual(inSeconds(0));
     await wallet.broadcast(signed.boc);
     expect(transfersWith(first.comment)).toEqual([]);
     await chain.produceBlock();
@@ -132,22 +94,34 @@ describe('TON wallet against the simulated chain', () => {
     expect(await seqnoOnChain()).toBe(1);
     const [walletTx] = await client.getTransactions(wallet.address, { limit: 1 });
     expect(inboundHash(walletTx!)).toBe(signed.bocHash);
+    firstHash = signed.bocHash;
   });
 
-  it('finds its outgoing transfer with the fee the wallet paid on top of the amount', async () => {
-    const found = await wallet.findOutgoing(store, first.amount, first.comment, since);
-    expect(found).not.toBeNull();
+  it('finds its message by seqno, with the fee the wallet paid on top of the amount', async () => {
+    const found = await wallet.findMessage({ seqno: 0, bocHash: firstHash, comments: [first.comment] });
     const [walletTx] = await client.getTransactions(wallet.address, { limit: 1 });
-    expect(found!.txHash).toBe(walletTx!.hash().toString('hex'));
-    expect(found!.lt).toBe(walletTx!.lt);
-    expect(found!.fee).toBeGreaterThan(0n);
-    expect(await client.getBalance(wallet.address)).toBe(funded - first.amount - found!.fee);
+    expect(found).toMatchObject({ kind: 'ours' });
+    const tx = (found as { tx: Transaction }).tx;
+    expect(tx.hash().toString('hex')).toBe(walletTx!.hash().toString('hex'));
+    const mine = memberOutcome(tx, [first.comment], 0, { destination: store, amount: first.amount, comment: first.comment });
+    expect(mine.kind).toBe('paid');
+    const fee = (mine as { fee: Nano }).fee;
+    expect(fee).toBeGreaterThan(0n);
+    expect(await client.getBalance(wallet.address)).toBe(funded - first.amount - fee);
   });
 
-  it('does not take a transfer with another comment or amount for its own', async () => {
-    expect(await wallet.findOutgoing(store, first.amount, 'order-9999', since)).toBeNull();
-    expect(await wallet.findOutgoing(store, (first.amount + 1n) as Nano, first.comment, since)).toBeNull();
-    expect(await wallet.findOutgoing(await chain.treasury('elsewhere'), first.amount, first.comment, since)).toBeNull();
+  it('takes the message that used its seqno for another one when neither hash nor comment match', async () => {
+    const found = await wallet.findMessage({ seqno: 0, bocHash: 'ab'.repeat(32), comments: ['order-9999'] });
+    expect(found.kind).toBe('overtaken');
+    const tx = (found as { tx: Transaction }).tx;
+    // And the transfer it carried, read for this order, differs in amount or destination: not taken for paid.
+    expect(memberOutcome(tx, [first.comment], 0, { destination: store, amount: (first.amount + 1n) as Nano, comment: first.comment }).kind).toBe('mismatch');
+    expect(memberOutcome(tx, [first.comment], 0, { destination: await chain.treasury('elsewhere'), amount: first.amount, comment: first.comment }).kind).toBe('mismatch');
+  });
+
+  it('proves nothing about a seqno no transaction has used yet', async () => {
+    const found = await wallet.findMessage({ seqno: 5, comments: ['order-5'] });
+    expect(found).toMatchObject({ kind: 'not-listed' });
   });
 
   it('signs the next transfer at seqno 1, without the deploy StateInit', async () => {
@@ -162,9 +136,10 @@ describe('TON wallet against the simulated chain', () => {
 
     expect(transfersWith('order-1002')).toMatchObject([{ amount: toNano('0.25'), success: true }]);
     expect(await seqnoOnChain()).toBe(2);
-    const found = await wallet.findOutgoing(store, toNano('0.25'), 'order-1002', since);
-    expect(found).not.toBeNull();
-    expect(await client.getBalance(wallet.address)).toBe(before - toNano('0.25') - found!.fee);
+    const found = await wallet.findMessage({ seqno: 1, bocHash: signed.bocHash, comments: ['order-1002'] });
+    expect(found.kind).toBe('ours');
+    const mine = memberOutcome((found as { tx: Transaction }).tx, ['order-1002'], 0, { destination: store, amount: toNano('0.25'), comment: 'order-1002' });
+    expect(await client.getBalance(wallet.address)).toBe(before - toNano('0.25') - (mine as { fee: Nano }).fee);
   });
 
   it('reads the seqno from the chain again after invalidate', async () => {
@@ -197,7 +172,7 @@ describe('TON wallet against the simulated chain', () => {
     async function pending(amount: Nano, comment: string, validUntil: number): Promise<PendingTransfer> {
       await wallet.refresh();
       const signed = await wallet.sign(store, amount, comment, validUntil);
-      return { destination: store, amount, comment, seqno: signed.seqno, validUntil, boc: signed.boc, since: signed.signedAt - 60 };
+      return { destination: store, amount, comment, seqno: signed.seqno, validUntil, boc: signed.boc, bocHash: signed.bocHash };
     }
 
     it('says paid even when the transaction list cannot be read at first', async () => {
@@ -211,7 +186,8 @@ describe('TON wallet against the simulated chain', () => {
         const settlement = await confirmTransfer(new TonWallet('main', keys, new TonClient({ endpoint: flaky.endpoint })), t, config, signal);
 
         expect(flaky.failuresLeft('getTransactions')).toBe(0);
-        expect(settlement).toMatchObject({ outcome: 'paid', txHash: (await wallet.findOutgoing(store, t.amount, t.comment, since))!.txHash });
+        const found = await wallet.findMessage({ seqno: t.seqno, bocHash: t.bocHash!, comments: [t.comment] });
+        expect(settlement).toMatchObject({ outcome: 'paid', txHash: (found as { tx: Transaction }).tx.hash().toString('hex') });
       } finally {
         await flaky.close();
       }

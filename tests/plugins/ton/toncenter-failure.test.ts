@@ -73,7 +73,7 @@ describe('toncenter failures as the TON wallet reports them', () => {
         ['getContractState', () => wallet.chainState()],
         ['getBalance', () => wallet.balance()],
         ['sendFile', () => wallet.broadcast(Buffer.from('not a real message').toString('base64'))],
-        ['getTransactions', () => wallet.findOutgoing(wallet.address, toNano('1'), 'order-1', 0)],
+        ['getTransactions', () => wallet.findMessage({ seqno: 0, comments: ['order-1'] })],
       ];
       for (const [operation, call] of calls) {
         const err = await failure(call());

@@ -1,0 +1,69 @@
+/** A toncenter in front of the simulated chain that answers the next few calls of a method with a failure (toncenter's
+ *  429 by default, or any status), as the real one does to a client over its rate or during an outage; everything
+ *  else is passed through. `down()` fails every call until `up()`; `listNothing(true)` answers every transaction
+ *  listing with an empty one, as an indexer that lags the state does. Counts what reached it per method. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FlakyToncenter {
+  readonly endpoint: string;
+  /** The next `times` calls of `method` get `status` (429 unless told). */
+  failNext(method: string, times: number, status?: number): void;
+  failuresLeft(method: string): number;
+  /** Every call fails with 503 until `up()`. */
+  down(): void;
+  up(): void;
+  /** While on, getTransactions answers an empty listing. */
+  listNothing(on: boolean): void;
+  /** Calls of `method` that reached this proxy (failed or passed on). */
+  calls(method: string): number;
+  close(): Promise<void>;
+}
+
+export async function startFlakyToncenter(upstream: string): Promise<FlakyToncenter> {
+  const failures = new Map<string, { left: number; status: number }>();
+  const seen = new Map<string, number>();
+  let outage = false;
+  let emptyListings = false;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      const method = (JSON.parse(body) as { method?: string }).method ?? '';
+      seen.set(method, (seen.get(method) ?? 0) + 1);
+      const planned = failures.get(method);
+      if (outage || (planned && planned.left > 0)) {
+        if (planned && planned.left > 0 && !outage) planned.left -= 1;
+        const status = outage ? 503 : planned!.status;
+        const error = status === 429 ? 'Ratelimit exceed' : 'Service Unavailable';
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error, code: status }));
+        return;
+      }
+      if (emptyListings && method === 'getTransactions') {
+        const id = (JSON.parse(body) as { id?: unknown }).id ?? null;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result: [], id, jsonrpc: '2.0' }));
+        return;
+      }
+      fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  // Longer than clients' idle timeout (Node's agent: 5 s), so a reused socket is never reset mid-request.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jsonRPC`,
+    failNext: (method, times, status = 429) => void failures.set(method, { left: times, status }),
+    failuresLeft: (method) => failures.get(method)?.left ?? 0,
+    down: () => void (outage = true),
+    up: () => void (outage = false),
+    listNothing: (on) => void (emptyListings = on),
+    calls: (method) => seen.get(method) ?? 0,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
