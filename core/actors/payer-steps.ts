@@ -11,6 +11,7 @@ import { AutomintError } from '../errors.js';
 import { OrderRefused, verifyOrder } from './order-verification.js';
 import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
+import type { HeldPayment, UnknownPayments } from './unknown-payments.js';
 
 /** The policy numbers a payer follows (from the profile and the payment method). */
 export interface PayerPolicy {
@@ -50,6 +51,9 @@ export interface PayerInput {
   /** The stock observation that started buying. */
   readonly left: number;
   readonly observedAt: number;
+  /** The run's in-run reconciliation. Without it an unknown outcome ends the payer, its payment left for the next
+   *  start; with it the payer waits for the run to settle it (see planStep). */
+  readonly unknownPayments?: UnknownPayments;
 }
 
 /** Store refusals that mean "no stock for this order": wait for the watcher instead of retrying. */
@@ -86,7 +90,14 @@ export class BudgetExhausted extends AutomintError {
   }
 }
 
-export type Plan = { kind: 'order'; count: number } | { kind: 'wait' } | { kind: 'done'; reason: string };
+export type Plan =
+  | { kind: 'order'; count: number }
+  | { kind: 'wait' }
+  | { kind: 'done'; reason: string }
+  /** Payments whose outcome is unknown stand in the way: this payer's own (its method pays nothing more until they
+   *  settle), or every pack left of its scope is held by them. Plan again at `retryAt`, after an in-run
+   *  reconciliation round. */
+  | { kind: 'held'; by: 'own' | 'target'; payments: readonly HeldPayment[]; retryAt: number };
 
 /** Decides the next order's size from the target's shared quota and the stock seen; the packs are claimed here. */
 export function plan(input: PayerInput, left: number, soldOut: boolean): Plan {
@@ -98,9 +109,24 @@ export function plan(input: PayerInput, left: number, soldOut: boolean): Plan {
   return count > 0 ? { kind: 'order', count } : { kind: 'wait' };
 }
 
-/** The planning step as an actor, so each plan shows as a state in the trace. */
-export const planStep = fromPromise<Plan, { input: PayerInput; left: number; soldOut: boolean }>(
-  async ({ input: { input, left, soldOut } }) => plan(input, left, soldOut),
+/** The planning step as an actor, so each plan shows as a state in the trace. With in-run reconciliation, unknown
+ *  payments are looked at first: the payer's own from this run (`unsettled`, order ids) hold its method back until a
+ *  round settles them, whether or not stock is left, so the run learns where the money went before it ends; and when
+ *  stock is seen but no pack is free, the ledger says whether unknown payments hold all that is left. */
+export const planStep = fromPromise<Plan, { input: PayerInput; left: number; soldOut: boolean; unsettled: readonly string[] }>(
+  async ({ input: { input, left, soldOut, unsettled } }) => {
+    const unknown = input.unknownPayments;
+    if (unknown === undefined) return plan(input, left, soldOut);
+    const target = input.target.key;
+    if (unsettled.length > 0) {
+      const own = await unknown.stillUnknown(unsettled);
+      if (own.length > 0) return { kind: 'held', by: 'own', payments: own, retryAt: unknown.requestRound(target, input.quota) };
+    }
+    const next = plan(input, left, soldOut);
+    if (next.kind !== 'wait' || left <= 0) return next;
+    const held = await unknown.holdingAll({ target, wanted: input.quota.wanted, method: input.method, methodCap: input.quota.capOf(input.method) });
+    return held === null ? next : { kind: 'held', by: 'target', payments: held, retryAt: unknown.requestRound(target, input.quota) };
+  },
 );
 
 export const quoteStep = fromPromise<Units, { input: PayerInput }>(({ input: { input }, signal }) =>
@@ -297,6 +323,7 @@ export const confirmStep = fromPromise<Settlement, { input: PayerInput; order: S
     } else {
       await input.ledger.settle({ ...base, outcome: settlement.outcome, reason: settlement.reason });
       if (settlement.outcome === 'not-paid') input.log.warn({ orderId: order.orderId, reason: settlement.reason }, 'payment did not happen');
+      else if (input.unknownPayments) input.log.error({ orderId: order.orderId, reason: settlement.reason }, 'payment outcome unknown; the run reconciles it before it ends');
       else input.log.error({ orderId: order.orderId, reason: settlement.reason }, 'payment outcome unknown; it is reconciled at the next start');
     }
     return settlement;

@@ -1,8 +1,10 @@
 /** The payer: one payment method's loop for one purchase. While stock and budget last it plans an order, quotes,
  *  reserves budget, orders, verifies, prepares (signs), records the intent, sends and confirms; then plans again.
+ *  When payments whose outcome is unknown stand in its way (its own, or every pack left), it holds and plans again
+ *  after the run's in-run reconciliation round, and ends, saying what holds it, when they outlast the run's bound.
  *  Talks to: its purchase (STOCK/SOLD_OUT/STOP in; PAYER.PAID and PAYER.OUT_OF_STOCK out; its output when it ends),
- *  the ledger, and the payment plugin's steps. */
-import { and, assign, sendParent, setup } from 'xstate';
+ *  the ledger, the payment plugin's steps, and the run's in-run reconciliation (unknown-payments.ts). */
+import { and, assign, not, sendParent, setup } from 'xstate';
 import type { Units } from '../money.js';
 import type { PaymentAttempt, Settlement, StoreOrder } from '../plugins/payment.js';
 import { OrderRefused } from './order-verification.js';
@@ -27,6 +29,7 @@ import {
   type Reserved,
   UnpaidOrdersLimit,
 } from './payer-steps.js';
+import { describeHeld } from './unknown-payments.js';
 
 export type { PayerInput, PayerPolicy } from './payer-steps.js';
 
@@ -72,6 +75,11 @@ interface PayerContext {
   budgetBusySince: number | null;
   /** When the store first refused a new order for unpaid ones, in this stretch of refusals. */
   unpaidSince: number | null;
+  /** This payer's orders whose outcome came back unknown in this run and are not settled yet (in-run reconciliation):
+   *  its method pays nothing more until they are. */
+  unsettled: readonly string[];
+  /** When unknown payments first held this payer back, in this stretch of being held. */
+  heldSince: number | null;
 }
 
 /** The output of the invoked step whose done event is being handled. */
@@ -97,6 +105,12 @@ export const payerMachine = setup({
     planIsOrderAtMaxPrice: ({ context, event }) =>
       outputOf<Plan>(event).kind === 'order' && context.input.target.maxPricePerPack !== null && !context.input.dryRun,
     planIsWait: ({ event }) => outputOf<Plan>(event).kind === 'wait',
+    /** Unknown payments stand in the way (the payer's own, or every pack left): wait for an in-run round. */
+    planIsHeld: ({ event }) => outputOf<Plan>(event).kind === 'held',
+    /** Unknown payments have held this payer back for the run's bound: stop waiting for them. */
+    heldTooLong: ({ context }) => context.heldSince !== null && Date.now() - context.heldSince > (context.input.unknownPayments?.giveUpAfterMs ?? 0),
+    /** The run reconciles unknown payments while it runs: an unknown outcome waits for it instead of ending the payer. */
+    reconcilesInRun: ({ context }) => context.input.unknownPayments !== undefined,
     dryRun: ({ context }) => context.input.dryRun,
     hasStock: ({ event }) => event.type === 'STOCK' && event.left > 0,
     budgetExhausted: ({ event }) => errorOf(event) instanceof BudgetExhausted && (errorOf(event) as BudgetExhausted).final,
@@ -135,6 +149,26 @@ export const payerMachine = setup({
   actions: {
     takePlan: assign({ count: ({ event }) => (outputOf<Plan>(event) as Extract<Plan, { kind: 'order' }>).count, quote: null }),
     endWithPlan: assign({ reason: ({ event }) => (outputOf<Plan>(event) as Extract<Plan, { kind: 'done' }>).reason }),
+    /** What the plan says of unknown payments: the payer's own still unsettled, and since when they hold it back. */
+    notePlanHolds: assign(({ context, event }) => {
+      const p = outputOf<Plan>(event);
+      if (p.kind !== 'held') return { unsettled: [], heldSince: null };
+      return { unsettled: p.by === 'own' ? p.payments.map((x) => x.orderId) : [], heldSince: context.heldSince ?? Date.now(), holdUntil: p.retryAt };
+    }),
+    endHeld: assign({
+      reason: ({ event }) => {
+        const p = outputOf<Plan>(event) as Extract<Plan, { kind: 'held' }>;
+        return p.by === 'own'
+          ? `payment outcome unknown (${p.payments.map((x) => x.reason).join('; ')}); reconciled at the next start`
+          : `every pack left is held by payments whose outcome is unknown (${p.payments.map((x) => x.orderId).join(', ')}); reconciled at the next start`;
+      },
+    }),
+    logGiveUp: ({ context, event }) => {
+      const p = outputOf<Plan>(event) as Extract<Plan, { kind: 'held' }>;
+      context.input.log.error({ method: context.input.method, held: p.payments.map(describeHeld) },
+        'unknown payments still hold this payer after in-run reconciliation; it ends, they are reconciled at the next start');
+    },
+    noteUnsettled: assign({ unsettled: ({ context }) => [...context.unsettled, context.order!.orderId] }),
     noteStock: assign(({ event }) =>
       event.type === 'STOCK' ? { left: event.left, observedAt: event.observedAt, soldOut: event.left === 0 } : event.type === 'SOLD_OUT' ? { left: 0, soldOut: true } : {},
     ),
@@ -174,6 +208,7 @@ export const payerMachine = setup({
   context: ({ input }) => ({
     input, left: input.left, soldOut: false, observedAt: input.observedAt, measuredObservation: null, count: 0, quote: null, reservationId: 0, held: 0n,
     order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '', budgetBusySince: null, unpaidSince: null,
+    unsettled: [], heldSince: null,
   }),
   initial: 'planning',
   on: {
@@ -185,11 +220,14 @@ export const payerMachine = setup({
     planning: {
       invoke: {
         src: 'plan',
-        input: ({ context }) => ({ input: context.input, left: context.left, soldOut: context.soldOut }),
+        input: ({ context }) => ({ input: context.input, left: context.left, soldOut: context.soldOut, unsettled: context.unsettled }),
         onDone: [
-          { guard: 'planIsOrderAtMaxPrice', target: 'reserving', actions: 'takePlan' },
-          { guard: 'planIsOrder', target: 'quoting', actions: 'takePlan' },
-          { guard: 'planIsWait', target: 'waiting' },
+          { guard: 'planIsOrderAtMaxPrice', target: 'reserving', actions: ['notePlanHolds', 'takePlan'] },
+          { guard: 'planIsOrder', target: 'quoting', actions: ['notePlanHolds', 'takePlan'] },
+          { guard: and(['planIsHeld', 'heldTooLong']), target: 'done', actions: ['logGiveUp', 'endHeld'] },
+          // Held by unknown payments: plan again once the in-run reconciliation round asked for now is over.
+          { guard: 'planIsHeld', target: 'holding', actions: 'notePlanHolds' },
+          { guard: 'planIsWait', target: 'waiting', actions: 'notePlanHolds' },
           { target: 'done', actions: 'endWithPlan' },
         ],
       },
@@ -325,8 +363,12 @@ export const payerMachine = setup({
             actions: ['releaseClaim', 'forgetOrder', assign({ reason: ({ event }) => `cannot pay with this method: ${(outputOf<Settlement>(event) as { reason?: string }).reason}` })],
           },
           { guard: 'notPaid', target: 'retrying', actions: ['releaseClaim', 'forgetOrder', assign(({ context }) => ({ failures: context.failures + 1, reason: 'payment did not happen' }))] },
-          // Unknown: money may have moved. This method stops buying; the packs stay claimed and the budget held until
-          // reconciliation at the next start settles the payment.
+          // Unknown: money may have moved. The packs stay claimed and the budget held; this method pays nothing more
+          // until the run's reconciliation settles the payment (planning holds it back), then goes on: paid counts,
+          // not paid frees the packs to buy again (the round tells the quota either way).
+          { guard: and(['reconcilesInRun', not('stopRequested')]), target: 'planning', actions: ['noteUnsettled', 'forgetOrder'] },
+          // Without in-run reconciliation, or stopping: this method stops buying; reconciliation at the next start
+          // settles the payment.
           {
             target: 'done',
             actions: ['forgetOrder', assign({ reason: ({ event }) => `payment outcome unknown (${(outputOf<Settlement>(event) as { reason?: string }).reason}); reconciled at the next start` })],
@@ -341,6 +383,8 @@ export const payerMachine = setup({
         { target: 'planning' },
       ],
     },
+    /** Held back until a given time: by the limiter, a flood wait, the store's unpaid-orders limit, or unknown payments
+     *  (until the in-run reconciliation round is over). */
     holding: {
       always: { guard: 'stopRequested', target: 'done', actions: assign({ reason: 'stopped' }) },
       after: { holdDelay: 'planning' },

@@ -13,6 +13,7 @@ import { payerMachine, type PayerOutput, type PayerPolicy, type PayerReport } fr
 import { rankMethods } from './method-ranking.js';
 import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
+import type { UnknownPayments } from './unknown-payments.js';
 
 /** The payer policy fields that do not depend on the payment method. */
 export type RetryPolicy = Omit<PayerPolicy, 'toleranceBps' | 'expiryMarginMs' | 'feeAllowance'>;
@@ -41,6 +42,8 @@ export interface PurchaseInput {
   readonly dryRun: boolean;
   /** How the methods share the packs (`split` shares live in the quota). */
   readonly split: { readonly policy: SplitPolicy; readonly starsPerTon?: bigint };
+  /** The run's in-run reconciliation, handed to every payer. */
+  readonly unknownPayments?: UnknownPayments;
 }
 
 /** `race`: every method buys at once; `cheapest`: one at a time, cheapest first, the next when one fails; `split`:
@@ -188,7 +191,7 @@ export const purchaseMachine = setup({
             budget: input.budget[method.currency] ?? 0n,
             accountBudget: input.accountBudget?.[method.currency], targetBudget: input.targetBudget?.[method.currency],
             policy: { ...input.policy, ...method.orderPolicy, maxPerOrder: Math.min(input.policy.maxPerOrder, method.orderPolicy.maxPerOrder ?? input.policy.maxPerOrder) }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
-            left: context.left, observedAt: context.observedAt,
+            left: context.left, observedAt: context.observedAt, unknownPayments: input.unknownPayments,
           },
         });
       }

@@ -17,6 +17,7 @@ import type { RetryPolicy, SplitPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
 import { TargetQuota, type QuotaSeed } from './target-quota.js';
 import { watcherLogic } from './watcher.js';
+import type { UnknownPayments } from './unknown-payments.js';
 
 /** One target as the run sees it, with the accounts that buy it. */
 export interface RunTarget {
@@ -70,6 +71,8 @@ export interface SniperInput {
   readonly log: Logger;
   readonly dispatcher: Dispatcher;
   readonly dryRun: boolean;
+  /** The run's in-run reconciliation of unknown payments, handed to every payer. */
+  readonly unknownPayments?: UnknownPayments;
 }
 
 export type SniperEvent =
@@ -172,7 +175,7 @@ export const sniperMachine = setup({
               methods, quota, ledger: input.ledger, budget: input.budget, accountBudget: account.budget, targetBudget: t.budget,
               policy: input.policy, watcherId, metrics: input.metrics,
               log: input.log.child({ purchase: id, account: account.name }), dryRun: input.dryRun,
-              split: { policy: t.split.policy, starsPerTon: t.split.starsPerTon },
+              split: { policy: t.split.policy, starsPerTon: t.split.starsPerTon }, unknownPayments: input.unknownPayments,
             },
           }));
         }

@@ -1,5 +1,6 @@
-/** Settles every intent that is not final against the chain or Telegram, keyed by our own ids, before a run starts.
- *  The ledger then tells the truth again: nothing paid twice, no payment forgotten. */
+/** Settles every intent that is not final against the chain or Telegram, keyed by our own ids, before a run starts
+ *  (and, for the unknown ones that hold a target up, during it: in-run-reconciliation.ts). The ledger then tells the
+ *  truth again: nothing paid twice, no payment forgotten. */
 import type { Logger } from 'pino';
 import type { Ledger } from '../ledger/ledger.js';
 import type { IntentRow } from '../ledger/payment-intents.js';
@@ -17,11 +18,21 @@ export interface Reconciled {
 /** Longest reconciliation may hold up a start; what is still open then stays open (and held) for the next one. */
 export const RECONCILE_TIME_LIMIT_MS = 60_000;
 
+/** Which open intents to settle, and who hears of each settlement as soon as the ledger has it. */
+export interface ReconcileScope {
+  /** Only these (default: every open intent). */
+  readonly only?: (intent: IntentRow) => boolean;
+  /** Called for each intent as soon as its outcome is in the ledger (a missing plugin's: left as it was), before the
+   *  others finish. */
+  readonly onSettled?: (r: Reconciled) => void;
+}
+
 /** Settles open intents, all at once, within the time limit; unknown ones stay open (budget held, packs counted). */
 export async function reconcileOpenIntents(
   ledger: Ledger, methods: readonly PaymentMethod[], log: Logger, signal: AbortSignal, timeLimitMs = RECONCILE_TIME_LIMIT_MS,
+  scope: ReconcileScope = {},
 ): Promise<Reconciled[]> {
-  const open = await ledger.intents.open();
+  const open = (await ledger.intents.open()).filter((i) => scope.only?.(i) ?? true);
   if (open.length === 0) return [];
   // A kept timer, not AbortSignal.timeout inside AbortSignal.any: on Node 20 that pair can lose its timeout after a
   // garbage collection. Each plugin call is also raced against the limit, so one that ignores its signal cannot hold
@@ -37,7 +48,11 @@ export async function reconcileOpenIntents(
     else limit.signal.addEventListener('abort', settleUnknown, { once: true });
   });
   try {
-    return await Promise.all(open.map((intent) => settleOne(ledger, methods, log, intent, limit.signal, cutOff)));
+    return await Promise.all(open.map(async (intent) => {
+      const r = await settleOne(ledger, methods, log, intent, limit.signal, cutOff);
+      scope.onSettled?.(r);
+      return r;
+    }));
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onStop);

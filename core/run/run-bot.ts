@@ -24,6 +24,8 @@ import { loadRunPlugins } from './run-plugins.js';
 import { MAX_PACKS_PER_ORDER } from '../store/rate-pools.js';
 import { AutomintError } from '../errors.js';
 import { reconcileOpenIntents } from './reconcile.js';
+import { InRunReconciliation, type InRunTiming } from './in-run-reconciliation.js';
+import { describeHeld } from '../actors/unknown-payments.js';
 import { checkCampaign } from './campaign.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { prepareDataDir, refuseMovedLedger } from './data-dir.js';
@@ -42,6 +44,8 @@ export interface RunOptions {
   readonly acceptConfigChange?: boolean;
   /** Where the config's relative dataDir pointed when it was read against the working folder (ConfigSource). */
   readonly legacyDataDir?: string;
+  /** The cadence and bounds of reconciliation during the run (IN_RUN_RECONCILIATION unless told; tests shorten them). */
+  readonly inRunReconciliation?: InRunTiming;
 }
 
 export class RunSetupError extends AutomintError {}
@@ -106,6 +110,9 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
         log.info({ target: targetKey(t), packs: t.packs, paid, inFlight, methods: t.methods, accounts }, 'target armed');
       }
       const metrics = new RunMetrics();
+      // The same reconciliation, during the run, for unknown payments that hold a payer back (never in a dry run,
+      // which pays nothing).
+      const unknownPayments = config.dryRun ? undefined : new InRunReconciliation(ledger, payments, log.child({ actor: 'reconciliation' }), stop.signal, opts.inRunReconciliation);
       const inspector = opts.tracing && rootSpan
         ? createActorInspector({ tracer: opts.tracing.tracer, rootContext: trace.setSpan(otelContext.active(), rootSpan), attributesFor: actorAttributes })
         : undefined;
@@ -117,7 +124,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           ...profileInputs(profile),
-          ledger, metrics, log, dispatcher, dryRun: config.dryRun,
+          ledger, metrics, log, dispatcher, dryRun: config.dryRun, unknownPayments,
         },
       });
       // A stop asked for during setup must not be lost: abort fires once, so check before starting.
@@ -127,9 +134,12 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       // Started inside the root span's context: every async continuation of the run, and so every log line, carries its trace id.
       const runContext = rootSpan ? trace.setSpan(otelContext.active(), rootSpan) : otelContext.active();
       otelContext.with(runContext, () => sniper.start());
-      const output = await toPromise(sniper);
+      const output = await toPromise(sniper).finally(() => unknownPayments?.close());
       inspector?.endAll();
-      return await summarize(ledger, metrics, output.outcomes, output.stopReason, config);
+      const summary = await summarize(ledger, metrics, output.outcomes, output.stopReason, config);
+      // What the run could not settle, each with why, for whoever reads the log rather than the summary.
+      if (summary.held.length > 0) log.error({ held: summary.held.map(describeHeld) }, `${summary.held.length} payment(s) still held with an unknown outcome; the next start reconciles them`);
+      return summary;
     } finally {
       await plugins.close();
     }

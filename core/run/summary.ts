@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { CURRENCIES, formatAmount, type Currency, type Units } from '../money.js';
 import type { RunMetrics } from '../actors/run-metrics.js';
 import type { PurchaseOutcome } from '../actors/sniper.js';
+import { describeHeld, type HeldPayment } from '../actors/unknown-payments.js';
 import { runVerdict, shortfall } from './run-verdict.js';
 import { targetResults, type RunPlan, type TargetResult } from './target-results.js';
 
@@ -37,6 +38,9 @@ export interface RunSummary {
   readonly fees: Readonly<Record<Currency, Units>>;
   /** Orders whose payment is not settled (paying or unknown): reconciled at the next start. */
   readonly unknown: number;
+  /** Those orders, each with its amount and why it is not settled (the last settlement's reason): their packs and
+   *  money stay held until a start (or `automint reconcile`) settles them. */
+  readonly held: readonly HeldPayment[];
   readonly latencyMs: Readonly<Record<'detectToOrder' | 'orderToBroadcast' | 'broadcastToConfirm', { p50: number; p99: number; n: number }>>;
   /** Per method, ms from the drop first seen buyable to the method's first confirmed payment. */
   readonly dropToFirstPaymentMs: Readonly<Record<string, number>>;
@@ -50,11 +54,17 @@ export async function summarize(
 ): Promise<RunSummary> {
   const rows = await ledger.orders.list();
   const orders: OrderLine[] = [];
+  const held: HeldPayment[] = [];
   for (const o of rows) {
     const intents = await ledger.intents.forOrder(o.orderId);
     const fee = intents.reduce<Units | null>((sum, i) => (i.fee === null ? sum : (sum ?? 0n) + i.fee), null);
-    orders.push({ orderId: o.orderId, method: o.method, account: o.account, target: `${o.collection}:${o.character}`,
+    const target = `${o.collection}:${o.character}`;
+    orders.push({ orderId: o.orderId, method: o.method, account: o.account, target,
       count: o.count, currency: o.currency, amount: o.amount, fee, state: o.state, reason: o.reason });
+    if (o.state === 'unknown' || o.state === 'paying') {
+      const reason = o.reason ?? intents.at(-1)?.reason ?? 'not settled when the run ended';
+      held.push({ orderId: o.orderId, method: o.method, account: o.account, target, count: o.count, currency: o.currency, amount: o.amount, reason });
+    }
   }
   const paidOrders = orders.filter((o) => o.state === 'paid');
   const paid: Record<string, number> = {};
@@ -67,11 +77,11 @@ export async function summarize(
     fees[o.currency] += o.fee ?? 0n;
   }
   // Orders still paying or unknown may have moved money: the run is not a success until they are settled.
-  const unknown = orders.filter((o) => o.state === 'unknown' || o.state === 'paying').length;
+  const unknown = held.length;
   const targets = targetResults(plan, orders, outcomes);
   return {
     ok: runVerdict({ dryRun: plan.dryRun, targets, outcomes, unknown, stopReason }).kind === 'complete',
-    dryRun: plan.dryRun, targets, orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown,
+    dryRun: plan.dryRun, targets, orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown, held,
     dropToFirstPaymentMs: metrics.dropToFirstPayment(),
     latencyMs: {
       detectToOrder: metrics.percentiles('detectToOrder'),
@@ -100,7 +110,10 @@ export function renderSummary(s: RunSummary): string {
   lines.push(`latency ms (p50 / p99): detect→order ${l.detectToOrder.p50} / ${l.detectToOrder.p99}, order→broadcast ${l.orderToBroadcast.p50} / ${l.orderToBroadcast.p99}, broadcast→confirmed ${l.broadcastToConfirm.p50} / ${l.broadcastToConfirm.p99}`);
   for (const t of s.targets) lines.push(targetLine(s, t));
   for (const o of s.outcomes) lines.push(`${o.purchaseId}: ${o.outcome} (${o.reason || 'no reason'})`);
-  if (s.unknown > 0) lines.push(`WARNING: ${s.unknown} payment(s) not settled yet; the next \`automint run\` on this ledger reconciles them first`);
+  if (s.unknown > 0) {
+    lines.push(`WARNING: ${s.unknown} payment(s) not settled yet; the next \`automint run\` on this ledger reconciles them first`);
+    lines.push('held (packs and money kept until they settle):', ...s.held.map((p) => `  ${describeHeld(p)}`));
+  }
   if (s.stopReason) lines.push(`stopped: ${s.stopReason}`);
   return lines.join('\n');
 }
