@@ -2,13 +2,16 @@
  *  run's response caches. Fails over to a mirror only on transport failures or a run of 5xx, never on 4xx/401/429
  *  (those are answers, and a 429 is the limiter's business); a URL that lost its turn gets one call every
  *  RECOVERY_PROBE_MS to show it is back. Reads are served from the caches (a time-to-live per operation, ETag
- *  revalidation, one request for concurrent identical reads). Stats are loaded from the ledger when it starts and
- *  saved at most once per SAVE_EVERY_MS and when it stops. Talks to: every store call, through `endpointResolver`
- *  and `responseReader`; the ledger's endpoint stats. */
+ *  revalidation, one request for concurrent identical reads). Stats are loaded from the ledger when it starts; while
+ *  the run goes on, a URL's run of failures and bench time (what failover needs after a restart) are written at most
+ *  once per SAVE_EVERY_MS, and everything (counters, latency) on FLUSH and when it stops. Talks to: every store call,
+ *  through `endpointResolver` and `responseReader`; the run, through `flushEndpoints` before it closes the ledger; the
+ *  ledger's endpoint stats. */
 import { fromCallback, type ActorRef, type EventObject, type Snapshot } from 'xstate';
 import type { Logger } from 'pino';
 import { AutomintError } from '../errors.js';
 import { whenActive } from './active-ref.js';
+import { STATE_SAVE_INTERVAL_MS, WriteBehind } from './write-behind.js';
 import type { EndpointStatsRepository, SavedEndpointStats } from '../ledger/endpoint-stats.js';
 import type { CallOutcome, EndpointResolver } from '../store/request-gate.js';
 import { RESPONSE_TTL_MS, ResponseCache, type Fetcher, type ResponseKey, type ResponseReader } from '../store/response-cache.js';
@@ -48,14 +51,18 @@ export type EndpointsEvent =
   /** From the sniper at the end of a run: a copy of the stats. */
   | { type: 'REPORT'; reply: (stats: EndpointStats[]) => void }
   /** From a store read: the answer, from the cache, from a request in flight, or from `fetch`. */
-  | { type: 'READ'; key: ResponseKey; fetch: Fetcher<unknown>; signal?: AbortSignal; reply: (answer: Promise<unknown>) => void };
+  | { type: 'READ'; key: ResponseKey; fetch: Fetcher<unknown>; signal?: AbortSignal; reply: (answer: Promise<unknown>) => void }
+  /** From the run before it closes the ledger: `reply` comes once the stats as they are now are written (or the
+   *  write failed, which is logged). */
+  | { type: 'FLUSH'; reply: () => void };
 
 /** How many bad outcomes in a row make a URL lose its turn. */
 export const FAILOVER_AFTER = 5;
 /** How long a URL that lost its turn waits before one call is sent to it again. */
 export const RECOVERY_PROBE_MS = 30_000;
-/** Stats are written at most this often (and once more when the actor stops). */
-export const SAVE_EVERY_MS = 1_000;
+/** Stats are written at most this often while the run goes on (see STATE_SAVE_INTERVAL_MS), and once more on FLUSH and
+ *  stop. */
+export const SAVE_EVERY_MS = STATE_SAVE_INTERVAL_MS;
 
 export const endpointsLogic = fromCallback<EndpointsEvent, EndpointsInput>(({ input, receive }) => {
   const stats = new Map<string, EndpointStats>();
@@ -103,59 +110,52 @@ export const endpointsLogic = fromCallback<EndpointsEvent, EndpointsInput>(({ in
       case 'READ':
         event.reply(responses.read(event.key, event.fetch, event.signal));
         return;
+      case 'FLUSH':
+        void persistence.flush().then(event.reply);
+        return;
     }
   });
-  return () => persistence.stop();
+  return () => void persistence.stop();
 });
 
-/** Loads saved stats into `stats` at once and saves them, throttled, after changes; `stop` saves what is left. */
-function persistStats(stats: Map<string, EndpointStats>, input: EndpointsInput): { changed(): void; stop(): void } {
+/** Loads saved stats into `stats` at once; writes them after changes, paced (WriteBehind); `flush` and `stop` write
+ *  what is left. */
+function persistStats(
+  stats: Map<string, EndpointStats>, input: EndpointsInput,
+): { changed(): void; flush(): Promise<void>; stop(): Promise<void> } {
   const saved = input.saved;
-  if (!saved) return { changed: () => undefined, stop: () => undefined };
-  const everyMs = input.saveEveryMs ?? SAVE_EVERY_MS;
+  if (!saved) return { changed: () => undefined, flush: () => Promise.resolve(), stop: () => Promise.resolve() };
+  /** What failover needs after a restart, as last written: a look that finds it unchanged writes nothing until the
+   *  flush (counters and latency change with every call and only describe). */
+  let lastWritten: string | null = null;
+  const durablePart = (rows: readonly Pick<SavedEndpointStats, 'baseUrl' | 'badRun' | 'lastBadAt'>[]): string =>
+    JSON.stringify(rows.map((s) => [s.baseUrl, s.badRun, s.lastBadAt]));
+  const saver = new WriteBehind({
+    minIntervalMs: input.saveEveryMs ?? SAVE_EVERY_MS,
+    write: async (final) => {
+      const durable = durablePart([...stats.values()]);
+      if (!final && durable === lastWritten) return false;
+      await saved.save([...stats.values()].map((s) => ({ ...s })));
+      lastWritten = durable;
+      return true;
+    },
+    onError: (err) => input.log?.warn({ err }, 'endpoint stats not saved'),
+  });
   // Nothing is saved until the load is in: a save first would overwrite what the last run left.
-  let loaded = false;
-  let stopped = false;
-  let dirty = false;
-  let lastSaveAt = Number.NEGATIVE_INFINITY;
-  let timer: NodeJS.Timeout | undefined;
-
-  const save = (): void => {
-    timer = undefined;
-    if (!dirty) return;
-    dirty = false;
-    lastSaveAt = Date.now();
-    const rows: SavedEndpointStats[] = [...stats.values()].map((s) => ({ ...s }));
-    saved.save(rows).catch((err: unknown) => input.log?.warn({ err }, 'endpoint stats not saved'));
-  };
-  const schedule = (): void => {
-    if (!loaded || stopped || timer !== undefined || !dirty) return;
-    timer = setTimeout(save, Math.max(0, lastSaveAt + everyMs - Date.now()));
-  };
   saved.load([...stats.keys()]).then(
     (rows) => {
-      if (stopped) return;
       for (const row of rows) restore(stats.get(row.baseUrl), row);
-      loaded = true;
-      schedule();
+      // What the ledger holds now, a URL without a row as a fresh one: a run that saw nothing new writes nothing, and
+      // one whose failure run differs from the saved one writes it at once.
+      lastWritten = durablePart([...stats.keys()].map((baseUrl) => rows.find((r) => r.baseUrl === baseUrl) ?? { baseUrl, badRun: 0, lastBadAt: null }));
+      saver.loaded();
     },
     (err: unknown) => {
       input.log?.warn({ err }, 'endpoint stats not loaded; starting from none');
-      loaded = true;
-      schedule();
+      saver.loaded();
     },
   );
-  return {
-    changed() {
-      dirty = true;
-      schedule();
-    },
-    stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      if (loaded) save();
-    },
-  };
+  return { changed: () => saver.changed(), flush: () => saver.flush(), stop: () => saver.stop() };
 }
 
 /** Adds a saved record to the live one. What this run has already seen about the URL's current run of failures
@@ -209,4 +209,11 @@ export function responseReader(endpoints: EndpointsRef): ResponseReader {
       if (!delivered) reject(new EndpointsStopped(key.op));
     }),
   };
+}
+
+/** Writes the endpoint stats to the ledger and resolves once the write has ended; it never rejects (a failed write is
+ *  logged by the actor). The run awaits it, with the limiter's flush, before the ledger closes; a stopped actor
+ *  resolves at once. */
+export function flushEndpoints(endpoints: EndpointsRef): Promise<void> {
+  return new Promise((resolve) => void whenActive(endpoints, () => resolve())({ type: 'FLUSH', reply: resolve }));
 }

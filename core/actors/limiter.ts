@@ -12,6 +12,7 @@ import { accountPool, STORE_POOLS, type PoolCatalog, type PoolRoute } from '../s
 import type { CallOutcome, Lease, Priority, RateGate } from '../store/request-gate.js';
 import { StoreRateLimited, type StoreOperation } from '../store/store-error.js';
 import { whenActive } from './active-ref.js';
+import { STATE_SAVE_INTERVAL_MS, WriteBehind } from './write-behind.js';
 import { LimiterScheduler, type Answer, type DenyReason, type LimiterSettings } from './limiter-scheduler.js';
 
 export { LEASE_MARGIN_MS, type DenyReason, type LimiterSettings } from './limiter-scheduler.js';
@@ -26,7 +27,9 @@ export interface LimiterStore {
 export interface LimiterInput extends LimiterSettings {
   /** The pools: declared limits and what each operation charges. Default: the store's (`STORE_POOLS`). */
   readonly pools?: PoolCatalog;
-  /** Restored on start (a ban window survives a restart); saved at most once a second, on FLUSH, and on stop. */
+  /** Restored on start (a ban window survives a restart). While the run goes on, written only when what a restart
+   *  needs changed (a ban, a breaker, a learned limit), at most once per SAVE_INTERVAL_MS; everything (token levels
+   *  too) on FLUSH and on stop. */
   readonly store?: LimiterStore;
   /** Where a failed load or save is reported (the run goes on without persistence). */
   readonly log?: { warn(facts: object, message: string): void };
@@ -51,8 +54,10 @@ export type LimiterEvent =
    *  write failed, which is logged), so the last ban is not lost to a save still under way at close. */
   | { type: 'FLUSH'; reply: () => void };
 
-/** Saves are at most this often. */
-export const SAVE_INTERVAL_MS = 1_000;
+/** Pool state is written at most this often while the run goes on (see STATE_SAVE_INTERVAL_MS). Token levels are not
+ *  worth a write of their own: a bucket refills in about a second and a half, far less than this interval, so they
+ *  go with the next write or the flush at the end. */
+export const SAVE_INTERVAL_MS = STATE_SAVE_INTERVAL_MS;
 /** A store that has not loaded by then is given up on: the limiter starts fresh rather than hold every call. */
 export const RESTORE_TIMEOUT_MS = 2_000;
 
@@ -79,14 +84,28 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
   let stopped = false;
   let restoring = store !== undefined;
   let timer: NodeJS.Timeout | undefined;
-  let saveTimer: NodeJS.Timeout | undefined;
-  let dirty = false;
-  /** The save under way, if any: the next one waits for it, so saves never overlap and the newest lands last. */
-  let saving: Promise<void> | null = null;
-  let lastSaveAt = 0;
+  /** What a restart needs (bans, breakers, learned limits) as last written; a look that finds it unchanged writes
+   *  nothing until the flush. */
+  let lastWritten: string | null = null;
+  const saver = store
+    ? new WriteBehind({
+        minIntervalMs: SAVE_INTERVAL_MS,
+        write: async (final) => {
+          const now = Date.now();
+          const snapshots = scheduler.snapshots(now);
+          const durable = durablePart(snapshots);
+          if (!final && durable === lastWritten) return false;
+          await store.save(snapshots);
+          lastWritten = durable;
+          return true;
+        },
+        onError: (e) => input.log?.warn({ err: describe(e) }, stopped ? 'limiter state not saved on stop' : 'limiter state not saved'),
+      })
+    : null;
+  const changed = (): void => saver?.changed();
 
   const scheduler = new LimiterScheduler(settings, input.pools ?? STORE_POOLS, () => {
-    dirty = true;
+    changed();
     pump();
   });
 
@@ -96,55 +115,19 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
     waiting?.reply(a);
   };
 
-  /** Writes the state as it is once the save before it has ended; never rejects (a failure is logged, and retried). */
-  const persist = (): Promise<void> => {
-    if (saveTimer) clearTimeout(saveTimer);
-    saveTimer = undefined;
-    const done = (saving ?? Promise.resolve())
-      .then(async () => {
-        if (!store) return;
-        dirty = false;
-        lastSaveAt = Date.now();
-        await store.save(scheduler.snapshots(lastSaveAt));
-      })
-      .catch((e: unknown) => {
-        dirty = true;
-        input.log?.warn({ err: describe(e) }, stopped ? 'limiter state not saved on stop' : 'limiter state not saved');
-      })
-      .finally(() => {
-        if (saving === done) saving = null;
-        scheduleSave();
-      });
-    saving = done;
-    return done;
-  };
-
-  /** Everything changed so far is written before `reply`; a state never restored is not written over the saved one. */
-  const flush = (reply: () => void): void => {
-    const written = store && !restoring && dirty ? persist() : saving;
-    if (written) void written.then(reply);
-    else reply();
-  };
-
-  const scheduleSave = (): void => {
-    if (!store || stopped || restoring || !dirty || saving || saveTimer) return;
-    saveTimer = setTimeout(() => void persist(), Math.max(0, lastSaveAt + SAVE_INTERVAL_MS - Date.now()));
-  };
-
   const pump = (): void => {
     if (stopped) return;
     const now = Date.now();
-    if (scheduler.expire(now).length > 0) dirty = true;
+    if (scheduler.expire(now).length > 0) changed();
     if (!restoring) {
       for (const a of scheduler.pump(now)) {
-        if (a.type === 'GRANTED') dirty = true;
+        if (a.type === 'GRANTED') changed();
         answer(a);
       }
     }
     if (timer) clearTimeout(timer);
     const next = scheduler.nextWakeAt();
     timer = next === null ? undefined : setTimeout(pump, Math.max(1, Math.ceil(next - now)));
-    scheduleSave();
   };
 
   let giveUp: NodeJS.Timeout | undefined;
@@ -153,6 +136,9 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
       if (!restoring || stopped) return;
       restoring = false;
       scheduler.restore(snapshots, Date.now());
+      // What the ledger holds now: a run that changes nothing a restart needs writes nothing until the flush.
+      lastWritten = durablePart(snapshots);
+      saver?.loaded();
       pump();
     };
     giveUp = setTimeout(() => {
@@ -186,16 +172,19 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
         return;
       case 'RESPONSE':
         scheduler.settle(event.requestId, event.op, routeOf(event.account, event.proxy), event, Date.now());
-        dirty = true;
+        changed();
         pump();
         return;
       case 'RELEASE':
         scheduler.release(event.requestId);
-        dirty = true;
+        changed();
         pump();
         return;
       case 'FLUSH':
-        flush(event.reply);
+        // Everything changed so far is written before the reply; a state never restored is not written over the
+        // saved one.
+        if (saver) void saver.flush().then(event.reply);
+        else event.reply();
         return;
     }
   });
@@ -203,7 +192,6 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
   return () => {
     stopped = true;
     if (timer) clearTimeout(timer);
-    if (saveTimer) clearTimeout(saveTimer);
     if (giveUp) clearTimeout(giveUp);
     const now = Date.now();
     for (const [requestId, { reply, pool }] of replies) {
@@ -213,7 +201,7 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
     // The last word on stop, for what changed since the last save (after a FLUSH, usually nothing): nobody waits for
     // it, so a run that closes its ledger right after must FLUSH first. A state never restored is not written over the
     // saved one.
-    if (store && !restoring && dirty) void persist();
+    void saver?.stop();
   };
 });
 
@@ -267,6 +255,20 @@ export function limiterGate(limiter: LimiterRef): RateGate {
  *  limiter resolves at once. */
 export function flushLimiter(limiter: LimiterRef): Promise<void> {
   return new Promise((resolve) => void whenActive(limiter, () => resolve())({ type: 'FLUSH', reply: resolve }));
+}
+
+/** The part of the pools' state a restart needs, as a comparable string: bans, breakers, learned limits. Token levels
+ *  and times are left out (they change with every call and refill within seconds), and so is a pool with nothing but
+ *  those (a restart makes the same one fresh). */
+function durablePart(snapshots: readonly PoolSnapshot[]): string {
+  const fresh = (s: PoolSnapshot): boolean =>
+    s.blockedUntil === 0 && s.breakerState === 'closed' && s.breakerFailures === 0 && s.learnedLimit === null && s.learnedWindowMs === null;
+  return JSON.stringify(
+    snapshots
+      .filter((s) => !fresh(s))
+      .map((s) => [s.pool, s.blockedUntil, s.breakerState, s.breakerOpenedAt, s.breakerFailures, s.learnedLimit, s.learnedWindowMs])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+  );
 }
 
 /** The route a call goes out on: its account, and its proxy when it has one. */

@@ -10,7 +10,7 @@ import type { PaymentMethod } from '../plugins/payment.js';
 import { StoreClient } from '../store/store-client.js';
 import { authId, authMachine, configuredToken, tokenProvider, webAppToken, type TokenSource } from './auth.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
-import { endpointResolver, endpointsLogic, responseReader } from './endpoints.js';
+import { endpointResolver, endpointsLogic, flushEndpoints, responseReader } from './endpoints.js';
 import { flushLimiter, limiterGate, limiterLogic, type LimiterSettings } from './limiter.js';
 import { purchaseMachine, type PurchaseOutput } from './purchase.js';
 import type { RetryPolicy, SplitPolicy } from './purchase.js';
@@ -111,7 +111,10 @@ export const sniperMachine = setup({
     output: {} as { outcomes: PurchaseOutcome[]; stopReason: string | null },
   },
   actors: {
-    flush: fromPromise<void>(({ system }) => flushLimiter(system.get('limiter'))),
+    // The limiter's and the endpoints' state, written before the ledger closes (their writes are paced during the run).
+    flush: fromPromise<void>(async ({ system }) => {
+      await Promise.all([flushLimiter(system.get('limiter')), flushEndpoints(system.get('endpoints'))]);
+    }),
     limiter: limiterLogic,
     endpoints: endpointsLogic,
     auth: authMachine,
@@ -233,7 +236,8 @@ export const sniperMachine = setup({
       on: { 'xstate.done.actor.*': { guard: 'isPurchase', actions: 'noteOutcome' } },
       after: { [STOP_GRACE_MS]: 'flushing' },
     },
-    /** The limiter's state (a ban window, an open breaker) is written before the run ends and the ledger closes. */
+    /** The limiter's state (a ban window, an open breaker) and the endpoint stats are written before the run ends and the
+     *  ledger closes. */
     flushing: {
       invoke: { src: 'flush', onDone: 'finished', onError: 'finished' },
       after: { [FLUSH_LIMIT_MS]: 'finished' },

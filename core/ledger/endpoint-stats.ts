@@ -1,5 +1,6 @@
 /** Endpoint stats: the health of each store base URL, kept across runs (one row per URL, replaced on every save).
- *  The endpoints actor loads them when it starts and saves them at most once a second and when it stops. */
+ *  The endpoints actor loads them when it starts, writes a URL's failure run at most once per 10 s
+ *  (core/actors/write-behind.ts) and everything when the run ends. */
 import type { Kysely, Selectable } from 'kysely';
 import type { LedgerConnection } from './connection.js';
 import { LedgerError } from './ledger-error.js';

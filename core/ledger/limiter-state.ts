@@ -1,6 +1,7 @@
 /** Limiter state: one row per rate-limit pool, replaced on every save, so the table stays as small as the set of
  *  pools (accounts and outgoing IPs). The limiter actor loads it when it starts — a ban window and an open circuit
- *  survive a restart — and saves it at most once a second and when it stops. */
+ *  survive a restart — and writes bans, breakers and learned limits at most once per 10 s
+ *  (core/actors/write-behind.ts), everything (token levels too) when the run ends. */
 import type { Kysely, Selectable } from 'kysely';
 import type { LedgerConnection } from './connection.js';
 import { LedgerError } from './ledger-error.js';

@@ -8,6 +8,7 @@ import {
   RECOVERY_PROBE_MS,
   responseReader,
   SAVE_EVERY_MS,
+  flushEndpoints,
   type EndpointsInput,
   type EndpointStats,
 } from '../../../../core/actors/endpoints.js';
@@ -331,24 +332,64 @@ describe('endpoints actor: persisted stats', () => {
     await ledger.close();
   });
 
-  it('saves at most once a second however many calls finish, and once more when it stops', async () => {
+  it('writes nothing mid-run while calls are answered, and the counts once when it stops', async () => {
     const { saves, saved } = counting();
     const { actor, resolver } = start(saved);
     await vi.advanceTimersByTimeAsync(0);
-    outcome(resolver, PRIMARY, 200, 50);
+    for (let i = 0; i < 30; i++) {
+      outcome(resolver, PRIMARY, 200, 5);
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    expect(saves).toHaveLength(0);
+    actor.stop();
     await vi.advanceTimersByTimeAsync(0);
     expect(saves).toHaveLength(1);
-    outcome(resolver, PRIMARY, 200, 50);
+    expect(await row(PRIMARY)).toMatchObject({ ok: 150, failed: 0, badRun: 0 });
+  });
+
+  it('writes nothing at all when it does nothing', async () => {
+    await ledger.endpointStats.save([{ baseUrl: PRIMARY, ok: 10, failed: 1, badRun: 0, latencyMs: 30, lastBadAt: T0 - 5_000 }]);
+    const { saves, saved } = counting();
+    const { actor } = start(saved);
+    await vi.advanceTimersByTimeAsync(SAVE_EVERY_MS * 5);
+    actor.stop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(saves).toHaveLength(0);
+  });
+
+  it('writes a run of failures at once after calm, then at most once per SAVE_EVERY_MS, and the rest when it stops', async () => {
+    const { saves, saved } = counting();
+    const { actor, resolver } = start(saved);
+    await vi.advanceTimersByTimeAsync(0);
+    outcome(resolver, PRIMARY, null);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(saves).toHaveLength(1);
+    expect(await row(PRIMARY)).toMatchObject({ failed: 1, badRun: 1, lastBadAt: T0 });
+    outcome(resolver, PRIMARY, null);
     await vi.advanceTimersByTimeAsync(SAVE_EVERY_MS - 1);
     expect(saves).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(saves).toHaveLength(2);
-    expect(await row(PRIMARY)).toMatchObject({ ok: 100, failed: 0 });
-    outcome(resolver, PRIMARY, null, 2);
+    expect(await row(PRIMARY)).toMatchObject({ failed: 2, badRun: 2 });
+    outcome(resolver, PRIMARY, 200, 3);
     actor.stop();
     await vi.advanceTimersByTimeAsync(0);
     expect(saves).toHaveLength(3);
-    expect(await row(PRIMARY)).toMatchObject({ ok: 100, failed: 2, badRun: 2, lastBadAt: T0 + SAVE_EVERY_MS });
+    expect(await row(PRIMARY)).toMatchObject({ ok: 3, failed: 2, badRun: 0 });
+  });
+
+  it('has every count in the ledger once a flush resolves, and writes nothing more when it stops after', async () => {
+    const { saves, saved } = counting();
+    const { actor, resolver } = start(saved);
+    await vi.advanceTimersByTimeAsync(0);
+    outcome(resolver, PRIMARY, 200, 4);
+    await flushEndpoints(actor);
+    expect(await row(PRIMARY)).toMatchObject({ ok: 4 });
+    actor.stop();
+    await vi.advanceTimersByTimeAsync(SAVE_EVERY_MS);
+    expect(saves).toHaveLength(1);
+    // A stopped actor answers a flush at once.
+    await flushEndpoints(actor);
   });
 
   it('starts from the stats the last run saved: a primary that was failing stays benched until its probe time', async () => {

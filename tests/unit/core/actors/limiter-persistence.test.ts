@@ -148,23 +148,55 @@ describe('limiter persistence', () => {
     expect(stuck.replies.get(b)?.type).toBe('GRANTED');
   });
 
-  it('saves at most once a second however busy it is, and once more when it stops', async () => {
+  it('writes nothing while it only grants and answers calls, however busy, and everything once when it stops', async () => {
     const store = new MemoryStore();
     const h = start(store);
     await vi.advanceTimersByTimeAsync(0);
-    for (let t = 0; t < 3_500; t += 50) {
+    for (let t = 0; t < 35_000; t += 50) {
       const id = h.acquire('poll');
       if (h.replies.get(id)?.type === 'GRANTED') h.respond(id, 200);
       await vi.advanceTimersByTimeAsync(50);
     }
-    const times = store.saves.map((s) => s.at);
-    expect(times.length).toBeGreaterThanOrEqual(3);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(SAVE_INTERVAL_MS);
-    const before = store.saves.length;
+    // Token levels refill within seconds: not worth a write of their own.
+    expect(store.saves).toHaveLength(0);
     h.actor.stop();
     await vi.advanceTimersByTimeAsync(0);
-    expect(store.saves).toHaveLength(before + 1);
-    expect(store.saves.at(-1)!.snapshots).toEqual([expect.objectContaining({ pool: 'account:alice', breakerState: 'closed' })]);
+    expect(store.saves).toHaveLength(1);
+    expect(store.saves[0]!.snapshots).toEqual([expect.objectContaining({ pool: 'account:alice', breakerState: 'closed' })]);
+  });
+
+  it('writes nothing at all when it does nothing, not even when it stops', async () => {
+    const store = new MemoryStore([saved('account:alice', { blockedUntil: T0 - 1_000, tokens: 3, updatedAt: T0 - 60_000 })]);
+    const h = start(store);
+    await vi.advanceTimersByTimeAsync(SAVE_INTERVAL_MS * 5);
+    h.actor.stop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.saves).toHaveLength(0);
+  });
+
+  it('writes a ban at once after calm, and further changes at most once per SAVE_INTERVAL_MS', async () => {
+    const store = new MemoryStore();
+    const h = start(store, { breakerThreshold: 1_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    h.respond(h.acquire('poll'), 429, { 'retry-after': '1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.saves.map((s) => s.at - T0)).toEqual([0]);
+    expect(store.saves[0]!.snapshots).toContainEqual(banned(T0 + 1_000));
+    // A 429 storm: every answer moves the ban on.
+    const answered = new Set<number>();
+    for (let t = 0; t < 35_000; t += 100) {
+      h.acquire('spend');
+      await vi.advanceTimersByTimeAsync(100);
+      for (const [id, r] of h.replies) {
+        if (r.type !== 'GRANTED' || answered.has(id)) continue;
+        answered.add(id);
+        h.respond(id, 429, { 'retry-after': '1' });
+      }
+    }
+    expect(answered.size).toBeGreaterThan(10);
+    const times = store.saves.map((s) => s.at - T0);
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(SAVE_INTERVAL_MS);
   });
 
   it('writes a ban set just before a flush by the time the flush resolves', async () => {
@@ -183,7 +215,7 @@ describe('limiter persistence', () => {
     const store = new SlowStore();
     const h = start(store);
     await vi.advanceTimersByTimeAsync(0);
-    h.respond(h.acquire('poll'), 200);
+    h.respond(h.acquire('poll'), 429, { 'retry-after': '5' });
     await vi.advanceTimersByTimeAsync(0);
     expect(store.saves).toHaveLength(1);
     h.respond(h.acquire('poll'), 429, { 'retry-after': '60' });
