@@ -107,6 +107,11 @@ export class TonWallet {
     if (this.knownBalance !== null) this.knownBalance = (this.knownBalance - amount) as Nano;
   }
 
+  /** Reads the seqno (unless known) and the chain's time (unless measured) before a message is dated and signed. */
+  async readyToSign(): Promise<void> {
+    if (this.nextSeqno === null || this.clock.offsetMs === null) await this.refresh();
+  }
+
   /** Builds and signs a transfer of exactly `amount` with a text comment, at the next seqno. */
   async sign(to: Address, amount: Nano, comment: string, validUntil: number): Promise<SignedTransfer> {
     return this.signBatch([{ to, amount, comment }], validUntil);

@@ -89,6 +89,12 @@ export class WalletBatcher {
       const members = qualified.filter((w) => !w.signal.aborted);
       for (const w of qualified) if (w.signal.aborted) w.reject(w.signal.reason);
       if (members.length === 0) return;
+      try {
+        await this.wallet.readyToSign();
+      } catch (e) {
+        for (const w of members) w.reject(e);
+        return;
+      }
       // One valid_until for all, by the chain's clock (which the wallet contract checks it against): no transfer may
       // outlive its order, nor be valid longer than validForSec.
       const validUntil = Math.min(this.wallet.clock.nowSec() + this.config.validForSec, ...members.map((w) => Math.floor(w.order.expiresAt! / 1000)));
