@@ -1,0 +1,101 @@
+// @ts-check
+/** Mutation testing of the money-critical modules (npm run test:mutation [group...]).
+ *
+ *  A run over every module reruns the whole in-process suite per mutant (about 10 s each on two cores, an 11-minute
+ *  initial run), so the modules are split into groups, each with the few test files that exercise it. Choose groups
+ *  with MUTATION_GROUPS (comma-separated; scripts/test-mutation.mjs sets it from its arguments); none means all
+ *  modules against all in-process tests. Each group keeps its own incremental file and report, so a re-run tests only
+ *  the mutants whose code or tests changed, and one group's run never discards another's results. */
+
+/** Each group: the modules it mutates, the tests that exercise them, and the tsconfig its type checker compiles.
+ *  tsconfig.mutation.json holds only the code these groups reach, so that another engineer's half-done work in an
+ *  unrelated module cannot stop the checker (it refuses to start while the project has any type error).
+ *  @type {Record<string, { mutate: string[]; testFiles: string[]; tsconfig: string }>} */
+export const mutationGroups = {
+  ledger: {
+    mutate: [
+      'core/ledger/pack-claims.ts',
+      'core/ledger/budget.ts',
+      'core/ledger/budget-limits.ts',
+      'core/ledger/settlement.ts',
+      'core/ledger/transitions.ts',
+      'core/ledger/payment-intents.ts',
+      'core/ledger/orders.ts',
+    ],
+    testFiles: ['tests/unit/core/ledger/**/*.test.ts'],
+    tsconfig: 'tsconfig.mutation.json',
+  },
+  verification: {
+    mutate: ['core/actors/order-verification.ts', 'core/actors/target-quota.ts'],
+    testFiles: [
+      'tests/unit/core/actors/order-verification.test.ts',
+      'tests/unit/core/actors/target-quota.test.ts',
+      'tests/unit/core/actors/target-quota-shares.test.ts',
+      'tests/unit/core/actors/purchase-split.test.ts',
+    ],
+    tsconfig: 'tsconfig.mutation.json',
+  },
+  payer: {
+    mutate: ['core/actors/payer.ts', 'core/actors/payer-steps.ts'],
+    testFiles: ['tests/unit/core/actors/payer.test.ts', 'tests/unit/core/actors/purchase-split.test.ts'],
+    tsconfig: 'tsconfig.mutation.json',
+  },
+  reconcile: {
+    mutate: ['core/run/reconcile.ts'],
+    // The unit test settles every answer on a real ledger in seconds; reconcile-at-start.test.ts proves the same paths
+    // against the simulated chain and Telegram but takes 90 s, too long to rerun per mutant.
+    testFiles: ['tests/unit/core/run/reconcile.test.ts'],
+    tsconfig: 'tsconfig.mutation.json',
+  },
+  stars: {
+    mutate: ['plugins/stars/stars-attempt.ts', 'plugins/stars/stars-history.ts', 'plugins/stars/stars-steps.ts'],
+    testFiles: ['tests/plugins/stars/**/*.test.ts'],
+    tsconfig: 'tsconfig.mutation.json',
+  },
+  ton: {
+    mutate: [
+      'plugins/ton/ton-payment.ts',
+      'plugins/ton/wallet-batcher.ts',
+      'plugins/ton/destination-guard.ts',
+      'plugins/ton/message-watch.ts',
+    ],
+    testFiles: ['tests/plugins/ton/**/*.test.ts'],
+    tsconfig: 'tsconfig.json',
+  },
+};
+
+const chosen = (process.env.MUTATION_GROUPS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+const unknown = chosen.filter((name) => !(name in mutationGroups));
+if (unknown.length > 0) {
+  throw new Error(`unknown mutation group(s) ${unknown.join(', ')}; known: ${Object.keys(mutationGroups).join(', ')}`);
+}
+const groups = chosen.map((name) => mutationGroups[name]);
+/** Report and incremental files are named after the groups, so runs of different groups keep separate results. */
+const label = chosen.length > 0 ? chosen.join('+') : 'all';
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  // Without groups the tests are vitest.mutation.config.ts's include: the in-process tests only (the e2e and crash
+  // tests run the built CLI in child processes, which mutants never reach).
+  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
+  checkers: ['typescript'],
+  // The chosen groups' tsconfig when they share one, else (and for a run of everything) the whole project's.
+  tsconfigFile: groups.length > 0 && groups.every((group) => group.tsconfig === groups[0].tsconfig) ? groups[0].tsconfig : 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  incremental: true,
+  incrementalFile: `reports/stryker-incremental-${label}.json`,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${label}.html` },
+  jsonReporter: { fileName: `reports/mutation/${label}.json` },
+  // One test runner: the machine is shared, and each runner already forks vitest.
+  concurrency: 1,
+  timeoutMS: 20000,
+  mutate: groups.length > 0 ? groups.flatMap((group) => group.mutate) : Object.values(mutationGroups).flatMap((group) => group.mutate),
+  ...(groups.length > 0 ? { testFiles: groups.flatMap((group) => group.testFiles) } : {}),
+  // The sandbox needs sources, tests and configs, not build output or old reports.
+  ignorePatterns: ['dist', 'reports', 'data', '.stryker-tmp'],
+  thresholds: { high: 90, low: 85, break: null },
+  dryRunTimeoutMinutes: 30,
+};
