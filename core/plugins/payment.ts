@@ -110,6 +110,9 @@ export interface PaymentMethod {
   steps(account: PaymentAccount): PaymentSteps;
   /** Settles an intent whose outcome is not known, keyed by our own ids (order id comment, form id). */
   reconcile(intent: OpenIntent, signal: AbortSignal): Promise<Settlement>;
+  /** Where the method judges time by another party's clock (the chain's): that clock minus this machine's, in ms, as
+   *  last measured (after `prepare`); null before any measurement. Optional: `doctor` reports it when present. */
+  clockOffsetMs?(): number | null;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -67,6 +67,7 @@ export async function runDoctor(config: AutomintConfig, log: Logger): Promise<Ch
     results.push({ name: 'plugins', ok: true, detail: payments.map((p) => p.id).join(', ') || 'no payment method enabled' });
     try {
       for (const account of config.accounts) results.push(...(await accountChecks(config, account, ledger, dispatcher, payments, logins)));
+      results.push(...clockChecks(payments));
     } finally {
       await loaded.close();
     }
@@ -178,6 +179,23 @@ async function accountChecks(
     auth.stop();
     endpoints.stop();
     limiter.stop();
+  }
+  return results;
+}
+
+/** An offset past this between this machine's clock and a payment method's counterparty is reported. */
+const CLOCK_MAX_OFFSET_MS = 5_000;
+
+/** This machine's clock against each payment method's counterparty (the chain's), as measured while preparing. */
+function clockChecks(payments: readonly PaymentMethod[]): CheckResult[] {
+  const results: CheckResult[] = [];
+  for (const method of payments) {
+    const offset = method.clockOffsetMs?.() ?? null;
+    if (offset === null) continue;
+    const ok = Math.abs(offset) <= CLOCK_MAX_OFFSET_MS;
+    const how = `${(Math.abs(offset) / 1000).toFixed(1)} s ${offset < 0 ? 'ahead of' : 'behind'}`;
+    results.push({ name: `clock ${method.id}`, ok, detail: `this machine's clock is ${how} the ${method.id} network's`,
+      fix: ok ? undefined : 'set the clock right (e.g. `timedatectl set-ntp true`); payments are dated by the network\'s clock, but the store\'s order expiry is judged by this one' });
   }
   return results;
 }

@@ -182,6 +182,10 @@ export class TonPayment implements PaymentMethod {
     return null;
   }
 
+  clockOffsetMs(): number | null {
+    return this.clock.offsetMs;
+  }
+
   async close(): Promise<void> {
     this.wallets.clear();
     this.batchers.clear();

@@ -38,7 +38,7 @@ describe('automint doctor', () => {
     const names = results.map((r) => r.name);
     expect(names).toEqual(expect.arrayContaining([
       'config', 'ledger', 'plugins', 'account alice login', 'account alice store', 'account alice ton balance', 'account bob ton balance',
-      'account alice stars balance', 'account bob stars balance',
+      'account alice stars balance', 'account bob stars balance', 'clock ton',
     ]));
     expect(renderDoctor(results)).toMatch(/all \d+ checks passed$/);
   });
@@ -104,5 +104,15 @@ describe('automint doctor', () => {
     const again = await openLedger(ledgerPath(config));
     expect((await again.limiter.load()).find((p) => p.pool === 'account:alice')?.blockedUntil).toBe(until);
     await again.close();
+  });
+
+  // Last: it moves the world's chain clock for good.
+  it('fails the clock check, with the fix, when this machine is two minutes behind the chain', async () => {
+    world.chain.advanceTime(120);
+    const results = await runDoctor(config, log);
+    expect(failed(results)).toContain('clock ton');
+    const clock = results.find((r) => r.name === 'clock ton')!;
+    expect(clock.detail).toMatch(/this machine's clock is 1[12]\d\.\d s behind the ton network's/);
+    expect(clock.fix).toContain('timedatectl set-ntp true');
   });
 });
