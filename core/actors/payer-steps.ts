@@ -97,7 +97,9 @@ export type Plan =
   /** Payments whose outcome is unknown stand in the way: this payer's own (its method pays nothing more until they
    *  settle), or every pack left of its scope is held by them. Plan again at `retryAt`, after an in-run
    *  reconciliation round. */
-  | { kind: 'held'; by: 'own' | 'target'; payments: readonly HeldPayment[]; retryAt: number };
+  | { kind: 'held'; by: 'own' | 'target' | 'share'; payments: readonly HeldPayment[]; retryAt: number }
+  /** The payer's own unknown payment was proven not paid in-run: like a confirmation that says so, a failure to retry. */
+  | { kind: 'not-paid'; orderIds: readonly string[] };
 
 /** Decides the next order's size from the target's shared quota and the stock seen; the packs are claimed here. */
 export function plan(input: PayerInput, left: number, soldOut: boolean): Plan {
@@ -119,13 +121,14 @@ export const planStep = fromPromise<Plan, { input: PayerInput; left: number; sol
     if (unknown === undefined) return plan(input, left, soldOut);
     const target = input.target.key;
     if (unsettled.length > 0) {
-      const own = await unknown.stillUnknown(unsettled);
-      if (own.length > 0) return { kind: 'held', by: 'own', payments: own, retryAt: unknown.requestRound(target, input.quota) };
+      const own = await unknown.settlementsOf(unsettled);
+      if (own.held.length > 0) return { kind: 'held', by: 'own', payments: own.held, retryAt: unknown.requestRound(target, input.quota) };
+      if (own.notPaid.length > 0) return { kind: 'not-paid', orderIds: own.notPaid };
     }
     const next = plan(input, left, soldOut);
     if (next.kind !== 'wait' || left <= 0) return next;
     const held = await unknown.holdingAll({ target, wanted: input.quota.wanted, method: input.method, methodCap: input.quota.capOf(input.method) });
-    return held === null ? next : { kind: 'held', by: 'target', payments: held, retryAt: unknown.requestRound(target, input.quota) };
+    return held === null ? next : { kind: 'held', by: held.share ? 'share' : 'target', payments: held.payments, retryAt: unknown.requestRound(target, input.quota) };
   },
 );
 

@@ -107,6 +107,8 @@ export const payerMachine = setup({
     planIsWait: ({ event }) => outputOf<Plan>(event).kind === 'wait',
     /** Unknown payments stand in the way (the payer's own, or every pack left): wait for an in-run round. */
     planIsHeld: ({ event }) => outputOf<Plan>(event).kind === 'held',
+    /** The payer's own unknown payment was proven not paid in-run (the round already freed its packs). */
+    planIsNotPaid: ({ event }) => outputOf<Plan>(event).kind === 'not-paid',
     /** Unknown payments have held this payer back for the run's bound: stop waiting for them. */
     heldTooLong: ({ context }) => context.heldSince !== null && Date.now() - context.heldSince > (context.input.unknownPayments?.giveUpAfterMs ?? 0),
     /** The run reconciles unknown payments while it runs: an unknown outcome waits for it instead of ending the payer. */
@@ -160,7 +162,7 @@ export const payerMachine = setup({
         const p = outputOf<Plan>(event) as Extract<Plan, { kind: 'held' }>;
         return p.by === 'own'
           ? `payment outcome unknown (${p.payments.map((x) => x.reason).join('; ')}); reconciled at the next start`
-          : `every pack left is held by payments whose outcome is unknown (${p.payments.map((x) => x.orderId).join(', ')}); reconciled at the next start`;
+          : `every pack left${p.by === 'share' ? ' of its share' : ''} is held by payments whose outcome is unknown (${p.payments.map((x) => x.orderId).join(', ')}); reconciled at the next start`;
       },
     }),
     logGiveUp: ({ context, event }) => {
@@ -227,6 +229,8 @@ export const payerMachine = setup({
           { guard: and(['planIsHeld', 'heldTooLong']), target: 'done', actions: ['logGiveUp', 'endHeld'] },
           // Held by unknown payments: plan again once the in-run reconciliation round asked for now is over.
           { guard: 'planIsHeld', target: 'holding', actions: 'notePlanHolds' },
+          // Counted like a confirmation that says not paid, so a payment lost every time ends after the retries.
+          { guard: 'planIsNotPaid', target: 'retrying', actions: ['notePlanHolds', assign(({ context }) => ({ failures: context.failures + 1, reason: 'payment did not happen' }))] },
           { guard: 'planIsWait', target: 'waiting', actions: 'notePlanHolds' },
           { target: 'done', actions: 'endWithPlan' },
         ],

@@ -31,11 +31,12 @@ export interface PackScope {
 }
 
 export interface UnknownPayments {
-  /** The unknown payments that hold every pack still wanted in `scope`, or null when a pack is free, or held by an
-   *  order in flight (which settles by itself), or none is left. */
-  holdingAll(scope: PackScope): Promise<readonly HeldPayment[] | null>;
-  /** Those of `orderIds` whose outcome is still unknown. */
-  stillUnknown(orderIds: readonly string[]): Promise<readonly HeldPayment[]>;
+  /** The unknown payments that hold every pack still wanted of the target, or else of the method's share (`share`),
+   *  or null when a pack is free, or held by an order in flight (which settles by itself), or none is left. */
+  holdingAll(scope: PackScope): Promise<{ readonly share: boolean; readonly payments: readonly HeldPayment[] } | null>;
+  /** What became of `orderIds` (payments whose outcome was unknown): those still unknown, and those since proven not
+   *  paid (their packs are free again). */
+  settlementsOf(orderIds: readonly string[]): Promise<{ readonly held: readonly HeldPayment[]; readonly notPaid: readonly string[] }>;
   /** Asks for a reconciliation round covering `target` (its quota is told what the round proves paid and what it
    *  frees) and returns when that round will be over (epoch ms): the time to plan again. Rounds are shared by every
    *  payer and never start closer together than the run's cadence. */

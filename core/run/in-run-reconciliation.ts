@@ -84,7 +84,7 @@ export class InRunReconciliation implements UnknownPayments {
     else stop.addEventListener('abort', () => this.abort.abort(stop.reason), { once: true });
   }
 
-  async holdingAll(scope: PackScope): Promise<readonly HeldPayment[] | null> {
+  async holdingAll(scope: PackScope): Promise<{ share: boolean; payments: readonly HeldPayment[] } | null> {
     const unsettled = (await this.ledger.orders.list({ state: UNSETTLED_STATES }))
       .filter((o) => targetOf(o) === scope.target && (o.state === 'unknown' || !this.enabled.has(o.method)))
       .map(heldPayment);
@@ -96,12 +96,15 @@ export class InRunReconciliation implements UnknownPayments {
       const held = mine.reduce((n, p) => n + p.count, 0);
       return limit - paid > 0 && held >= limit - paid ? mine : null;
     };
-    return (await holds()) ?? (scope.methodCap === null ? null : await holds(scope.method));
+    const ofTarget = await holds();
+    if (ofTarget !== null) return { share: false, payments: ofTarget };
+    const ofShare = scope.methodCap === null ? null : await holds(scope.method);
+    return ofShare === null ? null : { share: true, payments: ofShare };
   }
 
-  async stillUnknown(orderIds: readonly string[]): Promise<readonly HeldPayment[]> {
-    const rows = await Promise.all(orderIds.map((id) => this.ledger.orders.get(id)));
-    return rows.filter((o): o is OrderRow => o?.state === 'unknown').map(heldPayment);
+  async settlementsOf(orderIds: readonly string[]): Promise<{ held: readonly HeldPayment[]; notPaid: readonly string[] }> {
+    const rows = (await Promise.all(orderIds.map((id) => this.ledger.orders.get(id)))).filter((o): o is OrderRow => o !== undefined);
+    return { held: rows.filter((o) => o.state === 'unknown').map(heldPayment), notPaid: rows.filter((o) => o.state === 'failed').map((o) => o.orderId) };
   }
 
   requestRound(target: string, quota: TargetQuota): number {

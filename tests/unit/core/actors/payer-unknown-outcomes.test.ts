@@ -23,10 +23,12 @@ const WANTED = 4;
 class ScriptedMethod implements PaymentSteps {
   orders: StoreOrder[] = [];
   sent: string[] = [];
-  /** What confirming each order's payment answers (paid unless told). */
+  /** What confirming each order's payment answers (`confirmAll`, else paid, unless told). */
   confirmed = new Map<string, Settlement>();
-  /** What reconciling each order's payment answers (unknown unless told). */
+  confirmAll: Settlement | null = null;
+  /** What reconciling each order's payment answers (`reconcileAll`, else unknown, unless told). */
   reconciled = new Map<string, Settlement>();
+  reconcileAll: Settlement | null = null;
   /** When each reconciliation was asked, by order id. */
   reconcileCalls: { orderId: string; at: number }[] = [];
   private n = 0;
@@ -51,7 +53,7 @@ class ScriptedMethod implements PaymentSteps {
       idempotencyKey: `k-${order.orderId}`,
       payload: { seqno: 1 },
       send: async () => void this.sent.push(order.orderId),
-      confirm: async () => this.confirmed.get(order.orderId) ?? { outcome: 'paid', txHash: `tx-${order.orderId}`, fee: 5n },
+      confirm: async () => this.confirmed.get(order.orderId) ?? this.confirmAll ?? { outcome: 'paid', txHash: `tx-${order.orderId}`, fee: 5n },
       dispose: () => undefined,
     };
   }
@@ -63,7 +65,7 @@ class ScriptedMethod implements PaymentSteps {
       prepare: async () => undefined, capacity: async () => toNano('100'), steps: () => this, close: async () => undefined,
       reconcile: async (intent: OpenIntent) => {
         this.reconcileCalls.push({ orderId: intent.orderId, at: Date.now() });
-        return this.reconciled.get(intent.orderId) ?? { outcome: 'unknown', reason: 'chain unreachable' };
+        return this.reconciled.get(intent.orderId) ?? this.reconcileAll ?? { outcome: 'unknown', reason: 'chain unreachable' };
       },
     } as unknown as PaymentMethod;
   }
@@ -93,12 +95,12 @@ afterEach(async () => {
   await ledger.close();
 });
 
-function start(m: ScriptedMethod, opts: { quota?: TargetQuota; purchaseId?: string; account?: string; left?: number; reconciliation?: InRunReconciliation } = {}) {
+function start(m: ScriptedMethod, opts: { quota?: TargetQuota; purchaseId?: string; account?: string; left?: number; reconciliation?: InRunReconciliation; method?: string } = {}) {
   const reconciliation = opts.reconciliation ?? new InRunReconciliation(ledger, [m.method()], pino({ level: 'silent' }), stop.signal, TIMING);
   reconciliations.push(reconciliation);
   const quota = opts.quota ?? new TargetQuota(WANTED);
   const input: PayerInput = {
-    purchaseId: opts.purchaseId ?? 'p1', account: opts.account ?? 'alice', method: 'ton', currency: 'TON',
+    purchaseId: opts.purchaseId ?? 'p1', account: opts.account ?? 'alice', method: opts.method ?? 'ton', currency: 'TON',
     target: { key: '1:1', collection: 1, character: 1, maxPricePerPack: toNano('3') },
     steps: m, quota, ledger, budget: toNano('100'),
     policy: { maxPerOrder: WANTED, toleranceBps: 100, expiryMarginMs: 15_000, feeAllowance: 10n, maxFailures: 3, retryDelayMs: 10, maxHoldMs: 5_000 },
@@ -176,6 +178,29 @@ describe('payer with in-run reconciliation of unknown outcomes', () => {
     expect(out.reason).toBe('every pack left is held by payments whose outcome is unknown (old1); reconciled at the next start');
     expect(m.orders).toEqual([]);
     expect(await ledger.claims.tally('1:1')).toEqual({ paid: 0, held: WANTED });
+  });
+
+  it('counts a payment proven not paid in-run as a failure: a transfer lost every time ends the payer after its retries', async () => {
+    const m = new ScriptedMethod();
+    m.confirmAll = { outcome: 'unknown', reason: 'not confirmed within 40 s' };
+    m.reconcileAll = { outcome: 'not-paid', reason: 'transfer expired with seqno unmoved' };
+    const { actor } = await start(m);
+    expect((await ended(actor)).reason).toBe('payment did not happen');
+    // maxFailures is 3: three orders, each paid for once, each proven not paid; nothing held.
+    expect(await states()).toEqual(['o1:failed', 'o2:failed', 'o3:failed']);
+    expect(m.sent).toEqual(['o1', 'o2', 'o3']);
+    expect(await ledger.claims.tally('1:1')).toEqual({ paid: 0, held: 0 });
+  });
+
+  it('under split, holds a method whose share is held by its unknown payment while the target still has packs free, naming its share', async () => {
+    const m = new ScriptedMethod();
+    // Half the target is TON's share; an earlier run's unknown TON payment holds all of it.
+    await leftUnknownByAnEarlierRun(WANTED / 2);
+    const quota = new TargetQuota(WANTED, { paid: 0, inFlight: WANTED / 2, byMethod: { ton: { paid: 0, inFlight: WANTED / 2 } } }, { ton: 1, stars: 1 });
+    const { actor } = start(m, { quota });
+    expect((await ended(actor)).reason).toBe('every pack left of its share is held by payments whose outcome is unknown (old1); reconciled at the next start');
+    expect(m.orders).toEqual([]);
+    expect(m.reconcileCalls.length).toBeGreaterThanOrEqual(2);
   });
 
   it('never starts two rounds closer together than the cadence, however many payers ask', async () => {
