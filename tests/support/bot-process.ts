@@ -27,8 +27,10 @@ export interface BotProcess {
 }
 
 /** Starts `node dist/core/cli/main.js ...args` in `cwd`; the process is SIGKILLed after `timeoutMs` (a hang). */
-export function startBot(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): BotProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startBot(
+  args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; nodeArgs?: readonly string[] } = {},
+): BotProcess {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -42,7 +44,9 @@ export function startBot(args: readonly string[], opts: { cwd?: string; env?: No
 }
 
 /** Runs the CLI to its end. */
-export function runBotProcess(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<BotExit> {
+export function runBotProcess(
+  args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; nodeArgs?: readonly string[] } = {},
+): Promise<BotExit> {
   return startBot(args, opts).exited;
 }
 
