@@ -4,6 +4,7 @@ import { loadValidatedConfig } from '../config/load.js';
 import { action, stoppedRunFailure } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { openSession, protectSecrets } from './session.js';
+import { scrub } from '../telemetry/secret-registry.js';
 
 export const runCommand = action(async (opts: ConfigCommandOptions & { acceptConfigChange?: boolean }): Promise<number> => {
   const { config, source } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
@@ -14,6 +15,8 @@ export const runCommand = action(async (opts: ConfigCommandOptions & { acceptCon
   try {
     const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'run', signal: session.signal, acceptConfigChange: opts.acceptConfigChange === true, legacyDataDir: source.legacyDataDir });
     process.stdout.write(renderSummary(summary) + '\n');
+    // The one failure a person must fix before running again: said where errors go too, not only in the summary.
+    if (summary.ledgerFault) process.stderr.write(scrub(`error [STORAGE_FAILED]: ${summary.ledgerFault}`) + '\n');
     return runExitCode(summary, session.signal);
   } catch (e) {
     return stoppedRunFailure(e, session.signal);

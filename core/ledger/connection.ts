@@ -3,6 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Compilable, Kysely } from 'kysely';
 import { AutomintError } from '../errors.js';
+import { osReason } from '../os-reason.js';
 import { LedgerError } from './ledger-error.js';
 import type { LedgerSchema } from './schema.js';
 
@@ -15,6 +16,9 @@ export interface ImmediateTx {
 }
 
 export class LedgerConnection {
+  #storageFault: LedgerError | null = null;
+  readonly #faultListeners = new Set<(fault: LedgerError) => void>();
+
   constructor(
     readonly db: Kysely<LedgerSchema>,
     private readonly raw: BetterSqlite3.Database,
@@ -44,9 +48,45 @@ export class LedgerConnection {
     try {
       return await this.db.connection().execute(async () => raw.transaction(() => work(tx)).immediate());
     } catch (e) {
-      throw asLedgerFailure(e);
+      const failure = asLedgerFailure(e);
+      if (isDiskFault(failure)) this.#noteStorageFault(failure);
+      throw failure;
     }
   }
+
+  /** The first write the disk refused (full, read-only, I/O error), or null. Once the disk refuses, no intent can be
+   *  recorded, so nothing may be paid: a run that sees one stops and ends with exit 1 naming it. */
+  get storageFault(): LedgerError | null {
+    return this.#storageFault;
+  }
+
+  /** Tells `listener` of the first write the disk refuses (at once if one already was); returns how to stop. */
+  onStorageFault(listener: (fault: LedgerError) => void): () => void {
+    if (this.#storageFault) {
+      listener(this.#storageFault);
+      return () => undefined;
+    }
+    this.#faultListeners.add(listener);
+    return () => this.#faultListeners.delete(listener);
+  }
+
+  #noteStorageFault(failure: LedgerError): void {
+    if (this.#storageFault) return;
+    this.#storageFault = new LedgerError('STORAGE_FAILED',
+      `the ledger at ${this.raw.name} cannot be written (${failure.details['reason'] as string}): free space on its disk or make it writable, then run again`,
+      { ...failure.details, path: this.raw.name }, { cause: failure });
+    for (const listener of this.#faultListeners) listener(this.#storageFault);
+    this.#faultListeners.clear();
+  }
+}
+
+/** SQLite's codes for a disk that refuses writes: full (SQLITE_FULL), read-only (SQLITE_READONLY*), failing
+ *  (SQLITE_IOERR*), or a file gone or damaged (SQLITE_CANTOPEN*, SQLITE_CORRUPT*, SQLITE_NOTADB). */
+const DISK_FAULT = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|CORRUPT|NOTADB)/;
+
+function isDiskFault(e: unknown): e is LedgerError {
+  const code = e instanceof LedgerError && e.code === 'STORAGE_FAILED' ? e.details['sqliteCode'] : undefined;
+  return typeof code === 'string' && DISK_FAULT.test(code);
 }
 
 /** Our own errors pass through; SQLite's become typed ledger errors carrying SQLite's code (never the parameters). */
@@ -56,7 +96,10 @@ function asLedgerFailure(e: unknown): unknown {
   if (sqliteCode?.startsWith('SQLITE_BUSY') || sqliteCode?.startsWith('SQLITE_LOCKED')) {
     return new LedgerError('BUSY', 'the ledger is locked by another writer; nothing was written', { sqliteCode }, { cause: e });
   }
-  return new LedgerError('STORAGE_FAILED', `the ledger could not write (${sqliteCode ?? 'unknown error'}); nothing was written`, {
-    sqliteCode: sqliteCode ?? null,
+  // The reason as SQLite (and through it the OS) gave it, e.g. `SQLITE_FULL: database or disk is full`; never a query
+  // parameter (better-sqlite3's messages do not carry them).
+  const reason = sqliteCode ? osReason(e) : 'unknown error';
+  return new LedgerError('STORAGE_FAILED', `the ledger could not write (${reason}); nothing was written`, {
+    sqliteCode: sqliteCode ?? null, reason,
   }, { cause: e });
 }

@@ -12,6 +12,7 @@ import { Orders } from './orders.js';
 import { PaymentIntents, type IntentRow, type NewIntent } from './payment-intents.js';
 import { Purchases } from './purchases.js';
 import type { LedgerSchema } from './schema.js';
+import type { LedgerError } from './ledger-error.js';
 import {
   abandonOrderIn,
   recordIntentIn,
@@ -90,6 +91,16 @@ export class Ledger {
   async sweepAbandoned(olderThan: number): Promise<SweepResult> {
     const now = this.#conn.now();
     return this.#conn.immediate((tx) => sweepAbandonedIn(this, tx, olderThan, now));
+  }
+
+  /** The first write the disk refused (full, read-only, I/O error), or null: see LedgerConnection.storageFault. */
+  get storageFault(): LedgerError | null {
+    return this.#conn.storageFault;
+  }
+
+  /** Tells `listener` of the first write the disk refuses (at once if one already was); returns how to stop. */
+  onStorageFault(listener: (fault: LedgerError) => void): () => void {
+    return this.#conn.onStorageFault(listener);
   }
 
   /** Closes the database; calling it again does nothing. */

@@ -134,6 +134,12 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       // Started inside the root span's context: every async continuation of the run, and so every log line, carries its trace id.
       const runContext = rootSpan ? trace.setSpan(otelContext.active(), rootSpan) : otelContext.active();
       otelContext.with(runContext, () => sniper.start());
+      // A disk that refuses the ledger's writes ends the run (exit 1, the reason in the summary): no intent can be
+      // recorded, so nothing more may be paid.
+      ledger.onStorageFault((fault) => {
+        log.error({ err: fault }, 'ledger cannot be written; stopping the run');
+        sniper.send({ type: 'STOP', reason: 'the ledger cannot be written' });
+      });
       const output = await toPromise(sniper).finally(() => unknownPayments?.close());
       inspector?.endAll();
       const summary = await summarize(ledger, metrics, output.outcomes, output.stopReason, config);

@@ -13,12 +13,15 @@ export interface RunFacts {
   readonly unknown: number;
   /** Set when the run was stopped (SIGINT/SIGTERM, or before it started). */
   readonly stopReason: string | null;
+  /** Set when the disk refused a ledger write (full, read-only, I/O error): the run stopped for it. */
+  readonly ledgerFault?: string | null;
 }
 
 export type RunVerdict =
   /** Every target has its packs (a dry run: nothing failed) and every payment is settled. */
   | { readonly kind: 'complete' }
-  /** A target ended short, a purchase failed, or a payment is not settled; `problems` says which and why. */
+  /** A target ended short, a purchase failed, a payment is not settled, or the ledger could not be written;
+   *  `problems` says which and why. */
   | { readonly kind: 'short'; readonly problems: readonly string[] }
   /** The user stopped the run; what it bought so far is in the summary. */
   | { readonly kind: 'stopped'; readonly reason: string };
@@ -29,6 +32,9 @@ const evaluated = (text: string): boolean => DRY_RUN_ENDINGS.has(text) || text.s
 
 /** The verdict on a finished run. */
 export function runVerdict(run: RunFacts): RunVerdict {
+  // A ledger that cannot be written is a failure whatever else happened, even when a signal came too: what the run
+  // did may not all be on record, and the next run needs the disk fixed first.
+  if (run.ledgerFault) return { kind: 'short', problems: [run.ledgerFault] };
   if (run.stopReason !== null) return { kind: 'stopped', reason: run.stopReason };
   const problems: string[] = [];
   if (run.unknown > 0) problems.push(`${run.unknown} payment(s) not settled; the next run reconciles them`);

@@ -46,12 +46,15 @@ export interface RunSummary {
   readonly dropToFirstPaymentMs: Readonly<Record<string, number>>;
   readonly outcomes: readonly PurchaseOutcome[];
   readonly stopReason: string | null;
+  /** The disk refused a ledger write (full, read-only, I/O error): what it said and where, and what to do. */
+  readonly ledgerFault: string | null;
 }
 
 /** Builds the summary of the run from the ledger and the run's measurements; `plan` (the config) says what was wanted. */
 export async function summarize(
   ledger: Ledger, metrics: RunMetrics, outcomes: readonly PurchaseOutcome[], stopReason: string | null, plan: RunPlan,
 ): Promise<RunSummary> {
+  const ledgerFault = ledger.storageFault?.message ?? null;
   const rows = await ledger.orders.list();
   const orders: OrderLine[] = [];
   const held: HeldPayment[] = [];
@@ -80,7 +83,7 @@ export async function summarize(
   const unknown = held.length;
   const targets = targetResults(plan, orders, outcomes);
   return {
-    ok: runVerdict({ dryRun: plan.dryRun, targets, outcomes, unknown, stopReason }).kind === 'complete',
+    ok: runVerdict({ dryRun: plan.dryRun, targets, outcomes, unknown, stopReason, ledgerFault }).kind === 'complete',
     dryRun: plan.dryRun, targets, orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown, held,
     dropToFirstPaymentMs: metrics.dropToFirstPayment(),
     latencyMs: {
@@ -88,7 +91,7 @@ export async function summarize(
       orderToBroadcast: metrics.percentiles('orderToBroadcast'),
       broadcastToConfirm: metrics.percentiles('broadcastToConfirm'),
     },
-    outcomes, stopReason,
+    outcomes, stopReason, ledgerFault,
   };
 }
 
@@ -115,6 +118,7 @@ export function renderSummary(s: RunSummary): string {
     lines.push('held (packs and money kept until they settle):', ...s.held.map((p) => `  ${describeHeld(p)}`));
   }
   if (s.stopReason) lines.push(`stopped: ${s.stopReason}`);
+  if (s.ledgerFault) lines.push(`ERROR: ${s.ledgerFault}`);
   return lines.join('\n');
 }
 

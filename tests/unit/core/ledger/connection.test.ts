@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger } from '../../../../core/ledger/database.js';
 import type { Ledger } from '../../../../core/ledger/ledger.js';
 import { LedgerError } from '../../../../core/ledger/ledger-error.js';
-import { PURCHASE, tempFolder } from './ledger-fixtures.js';
+import { PURCHASE, tempFolder, tonOrder } from './ledger-fixtures.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -70,5 +71,41 @@ describe('ledger connection', () => {
     expect(error).toBeInstanceOf(LedgerError);
     expect((error as LedgerError).code).toBe('BUSY');
     await expect(other.purchases.ensure(PURCHASE)).resolves.toMatchObject({ id: PURCHASE.id });
+  });
+});
+
+describe('a disk that refuses the ledger\'s writes', () => {
+  it('keeps the first refused write with SQLite\'s reason and the path, and tells each listener once', async () => {
+    const folder = tempFolder();
+    cleanups.push(folder.remove);
+    const file = join(folder.dir, 'automint.db');
+    const ledger = await open(file);
+    const told: LedgerError[] = [];
+    ledger.onStorageFault((fault) => told.push(fault));
+    expect(ledger.storageFault).toBeNull();
+    // A real refusal from SQLite itself: the connection may read but not write, as on a read-only disk.
+    await sql`pragma query_only = 1`.execute(ledger.db);
+    const refused = await ledger.purchases.ensure({ ...PURCHASE, packsWanted: 1 }).then(() => null, (e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'STORAGE_FAILED', details: { sqliteCode: 'SQLITE_READONLY' } });
+    expect((refused as Error).message).toBe('the ledger could not write (SQLITE_READONLY: attempt to write a readonly database); nothing was written');
+    await ledger.limiter.save([{ pool: 'ip:direct', tokens: 1, blockedUntil: 0, breakerState: 'closed', breakerOpenedAt: null, breakerFailures: 0,
+      learnedLimit: null, learnedWindowMs: null, updatedAt: Date.now() }]).catch(() => undefined);
+    expect(told).toHaveLength(1);
+    expect(ledger.storageFault).toBe(told[0]);
+    expect(told[0]!.message).toBe(`the ledger at ${file} cannot be written (SQLITE_READONLY: attempt to write a readonly database): ` +
+      'free space on its disk or make it writable, then run again');
+    // A listener that comes later hears of it at once.
+    const late: LedgerError[] = [];
+    ledger.onStorageFault((fault) => late.push(fault));
+    expect(late).toEqual([told[0]]);
+  });
+
+  it('does not take a refusal of its own (a duplicate order) for a disk fault', async () => {
+    const ledger = await open(':memory:');
+    await ledger.purchases.ensure(PURCHASE);
+    await ledger.orders.insert(tonOrder('o-1'));
+    const duplicate = await ledger.orders.insert(tonOrder('o-1')).then(() => null, (e: unknown) => e);
+    expect(duplicate).toMatchObject({ code: 'DUPLICATE_ORDER' });
+    expect(ledger.storageFault).toBeNull();
   });
 });

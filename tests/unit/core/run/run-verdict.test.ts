@@ -114,6 +114,15 @@ describe('runVerdict', () => {
     expect(runVerdict(run({ stopReason: 'stopped before the run started' }))).toEqual({ kind: 'stopped', reason: 'stopped before the run started' });
   });
 
+  it('exits 1 naming what the disk said when the ledger could not be written, even with every target reached or a signal', () => {
+    const fault = 'the ledger at /data/automint.db cannot be written (SQLITE_FULL: database or disk is full): free space on its disk or make it writable, then run again';
+    const reached = { ...run({ orders: [...paid('1:1', 'ton', 20), ...paid('1:2', 'ton', 5)] }), ledgerFault: fault };
+    expect(runVerdict(reached)).toEqual({ kind: 'short', problems: [fault] });
+    expect(runExitCode(reached)).toBe(EXIT_FAILURE);
+    const stopped = { ...run({ stopReason: 'the ledger cannot be written' }), ledgerFault: fault };
+    expect(runExitCode(stopped)).toBe(EXIT_FAILURE);
+  });
+
   it('exits 0 for a dry run that evaluated its targets, although it bought nothing', () => {
     const facts = run({
       plan: { ...PLAN, dryRun: true },
