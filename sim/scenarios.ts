@@ -140,8 +140,8 @@ const ALL: readonly WorldScenario[] = [
   hostileDemo('hostile-reset', '10% of API requests are acted on, then the connection is dropped without an answer', {
     faults: { connectionReset: { rate: 0.1 } },
   }),
-  hostileDemo('retry-after-storm', 'the first 20 API requests answer 429 with Retry-After: 2, whatever the limits', {
-    faults: { retryAfterStorm: { burst: 20, retryAfterSec: 2 } },
+  hostileDemo('retry-after-storm', 'the first 12 API requests answer 429 with Retry-After: 1, whatever the limits', {
+    faults: { retryAfterStorm: { burst: 12, retryAfterSec: 1 } },
   }),
   hostileDemo('token-expiry', 'store tokens live 5 s, so every account must refresh its token during the run', { tokenTtlSec: 5 }),
   hostileDemo('hostile-stars-no-slug', 'every Stars buy answers a link to the bot without an invoice slug: nothing can be paid with Stars', {

@@ -6,7 +6,7 @@ import { buyFrom, expectMoneySafe } from '../support/hostile-run.js';
 /** Slack for timer rounding between the store's answer and the client's clock, ms. */
 const TIMER_SLACK_MS = 5;
 /** Longest a call the limiter granted before a 429 reached the client may still take to reach the store (a login
- *  first fetches its initData from Telegram), ms: well under the storm's Retry-After of 2 s. */
+ *  first fetches its initData from Telegram), ms: well under the storm's Retry-After of 1 s. */
 const IN_FLIGHT_MS = 250;
 
 /** The requests the 429 at `i` should have held back, as far as the store can tell:
