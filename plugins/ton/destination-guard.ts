@@ -15,6 +15,8 @@ export class DestinationGuard {
   private pinned: Address | null = null;
   /** Addresses already seen active: a store wallet does not stop being one during a run. */
   private readonly active = new Set<string>();
+  /** Probes under way, by address: orders arriving together at a drop share one look at the chain. */
+  private readonly probing = new Map<string, Promise<boolean | null>>();
 
   constructor(
     storeWallets: readonly string[],
@@ -55,7 +57,13 @@ export class DestinationGuard {
   private async inactive(destination: Address, text: string): Promise<string | null> {
     const key = destination.toRawString();
     if (this.probe === null || this.active.has(key)) return null;
-    const active = await this.probe(destination);
+    let probing = this.probing.get(key);
+    if (probing === undefined) {
+      probing = this.probe(destination);
+      this.probing.set(key, probing);
+      void probing.finally(() => this.probing.delete(key)).catch(() => undefined);
+    }
+    const active = await probing;
     if (active === true) {
       this.active.add(key);
       return null;

@@ -203,6 +203,19 @@ describe('broadcasting a TON payment while toncenter fails', () => {
     }
   });
 
+  it('looks at the store\'s wallet on chain once for orders arriving together, not once per order', async () => {
+    const wallet = await freshWallet(fx);
+    const run = await wallet.start({ ton: { endpoint: flaky.endpoint } });
+    await run.ton.prepare(account(), signal);
+    const before = flaky.calls('getAddressInformation');
+    const verdicts = await Promise.all(Array.from({ length: 5 }, () => run.ton.steps(account()).check(order(fx), signal)));
+    expect(verdicts).toEqual([null, null, null, null, null]);
+    expect(flaky.calls('getAddressInformation') - before).toBe(1);
+    // Seen active once, it is not looked at again in this run.
+    expect(await run.ton.steps(account()).check(order(fx), signal)).toBeNull();
+    expect(flaky.calls('getAddressInformation') - before).toBe(1);
+  });
+
   it('keeps sending through a toncenter outage while the message is valid', async () => {
     const wallet = await freshWallet(fx);
     const run = await wallet.start({ ton: { endpoint: flaky.endpoint } });
