@@ -20,6 +20,14 @@ export interface HeldPayment {
   readonly reason: string;
 }
 
+/** What became of a payer's own payments whose outcome was unknown. */
+export interface OwnSettlements {
+  /** Still unknown. */
+  readonly held: readonly HeldPayment[];
+  /** Order ids since proven not paid. */
+  readonly notPaid: readonly string[];
+}
+
 /** The packs one payer may still buy: its target's, or under `split` its method's share of them. */
 export interface PackScope {
   readonly target: string;
@@ -36,7 +44,7 @@ export interface UnknownPayments {
   holdingAll(scope: PackScope): Promise<{ readonly share: boolean; readonly payments: readonly HeldPayment[] } | null>;
   /** What became of `orderIds` (payments whose outcome was unknown): those still unknown, and those since proven not
    *  paid (their packs are free again). */
-  settlementsOf(orderIds: readonly string[]): Promise<{ readonly held: readonly HeldPayment[]; readonly notPaid: readonly string[] }>;
+  settlementsOf(orderIds: readonly string[]): Promise<OwnSettlements>;
   /** Asks for a reconciliation round covering `target` (its quota is told what the round proves paid and what it
    *  frees) and returns when that round will be over (epoch ms): the time to plan again. Rounds are shared by every
    *  payer and never start closer together than the run's cadence. */
@@ -47,5 +55,6 @@ export interface UnknownPayments {
 
 /** `order o1 (ton, 2 packs, 5 TON): not confirmed within 40 s`, for a log line or a reason. */
 export function describeHeld(p: HeldPayment): string {
-  return `order ${p.orderId} (${p.method}, ${p.count} pack${p.count === 1 ? '' : 's'}, ${formatAmount(p.currency, p.amount)} ${p.currency}): ${p.reason}`;
+  const packs = `${p.count} pack${p.count === 1 ? '' : 's'}`;
+  return `order ${p.orderId} (${p.method}, ${packs}, ${formatAmount(p.currency, p.amount)} ${p.currency}): ${p.reason}`;
 }

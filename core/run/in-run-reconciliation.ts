@@ -12,7 +12,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { OrderRow } from '../ledger/orders.js';
 import type { PaymentMethod } from '../plugins/payment.js';
 import type { TargetQuota } from '../actors/target-quota.js';
-import type { HeldPayment, PackScope, UnknownPayments } from '../actors/unknown-payments.js';
+import type { HeldPayment, OwnSettlements, PackScope, UnknownPayments } from '../actors/unknown-payments.js';
 import { reconcileOpenIntents, type Reconciled } from './reconcile.js';
 
 /** When and for how long the run reconciles in-run.
@@ -45,9 +45,11 @@ const UNSETTLED_STATES = ['unknown', 'paying'] as const;
 const targetOf = (o: Pick<OrderRow, 'collection' | 'character'>): string => `${o.collection}:${o.character}`;
 
 function heldPayment(o: OrderRow): HeldPayment {
+  const disabled = `its payment method ${o.method} is not enabled in this run`;
   return {
     orderId: o.orderId, method: o.method, account: o.account, target: targetOf(o), count: o.count, currency: o.currency,
-    amount: o.amount, reason: o.reason ?? (o.state === 'paying' ? `its payment method ${o.method} is not enabled in this run` : 'outcome unknown'),
+    amount: o.amount,
+    reason: o.reason ?? (o.state === 'paying' ? disabled : 'outcome unknown'),
   };
 }
 
@@ -102,9 +104,13 @@ export class InRunReconciliation implements UnknownPayments {
     return ofShare === null ? null : { share: true, payments: ofShare };
   }
 
-  async settlementsOf(orderIds: readonly string[]): Promise<{ held: readonly HeldPayment[]; notPaid: readonly string[] }> {
-    const rows = (await Promise.all(orderIds.map((id) => this.ledger.orders.get(id)))).filter((o): o is OrderRow => o !== undefined);
-    return { held: rows.filter((o) => o.state === 'unknown').map(heldPayment), notPaid: rows.filter((o) => o.state === 'failed').map((o) => o.orderId) };
+  async settlementsOf(orderIds: readonly string[]): Promise<OwnSettlements> {
+    const rows = (await Promise.all(orderIds.map((id) => this.ledger.orders.get(id))))
+      .filter((o): o is OrderRow => o !== undefined);
+    return {
+      held: rows.filter((o) => o.state === 'unknown').map(heldPayment),
+      notPaid: rows.filter((o) => o.state === 'failed').map((o) => o.orderId),
+    };
   }
 
   requestRound(target: string, quota: TargetQuota): number {
@@ -149,13 +155,17 @@ export class InRunReconciliation implements UnknownPayments {
     const unknown = new Map((await this.ledger.orders.list({ state: 'unknown' }))
       .filter((o) => targets.has(targetOf(o))).map((o) => [o.orderId, o]));
     if (unknown.size === 0) return;
-    this.log.info({ round: n, payments: unknown.size, targets: [...targets] }, 'reconciling payments whose outcome is unknown');
-    const results = await reconcileOpenIntents(this.ledger, this.methods, this.log, this.abort.signal, this.timing.roundLimitMs, {
+    this.log.info({ round: n, payments: unknown.size, targets: [...targets] },
+      'reconciling payments whose outcome is unknown');
+    const { roundLimitMs } = this.timing;
+    const results = await reconcileOpenIntents(this.ledger, this.methods, this.log, this.abort.signal, roundLimitMs, {
       only: (intent) => intent.state === 'unknown' && unknown.has(intent.orderId),
       onSettled: (r) => this.count(r, unknown.get(r.orderId)!),
     });
     const tally = (outcome: Reconciled['outcome']): number => results.filter((r) => r.outcome === outcome).length;
-    this.log.info({ round: n, paid: tally('paid'), notPaid: tally('not-paid'), unknown: tally('unknown') + tally('no-plugin') }, 'in-run reconciliation round done');
+    const unknownStill = tally('unknown') + tally('no-plugin');
+    this.log.info({ round: n, paid: tally('paid'), notPaid: tally('not-paid'), unknown: unknownStill },
+      'in-run reconciliation round done');
   }
 
   /** The target's quota learns what the ledger now says of the order's packs. */
