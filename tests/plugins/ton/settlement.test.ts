@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AutomintConfigSchema, type AutomintConfig } from '../../../core/config/schema.js';
 import { toNano, type Units } from '../../../core/money.js';
 import { discoverPlugins, type DiscoveredPlugin } from '../../../core/plugins/host.js';
-import type { PaymentAccount, PaymentAttempt, Settlement, StoreOrder } from '../../../core/plugins/payment.js';
+import type { OpenIntent, PaymentAccount, PaymentAttempt, Settlement, StoreOrder } from '../../../core/plugins/payment.js';
 import { startChain, type SimChain } from '../../../sim/chain/index.js';
 import { startFlakyToncenter, type FlakyToncenter } from '../../support/flaky-toncenter.js';
 import { NO_STORE, openIntent, startRun, type Run } from './plugin-run.js';
@@ -72,6 +72,16 @@ function received(fx: Fixture, orderId: string) {
   return fx.chain.transfersTo(fx.storeAddress).filter((t) => t.comment === orderId);
 }
 
+/** A run that signed and recorded a transfer for a new order, then died before broadcasting it: the order and the
+ *  intent the ledger kept. */
+async function recordedThenKilled(run: Run, fx: Fixture): Promise<{ lost: StoreOrder; intent: OpenIntent }> {
+  const lost = order(fx);
+  const recorded = await run.ton.steps(account()).prepare(lost, signal);
+  const intent = openIntent(lost, recorded);
+  recorded.dispose();
+  return { lost, intent };
+}
+
 /** The host's steps for one order: prepare, (record), send, confirm, let go. */
 async function pay(run: Run, o: StoreOrder, who = account()): Promise<{ attempt: PaymentAttempt; settlement: Settlement }> {
   const attempt = await run.ton.steps(who).prepare(o, signal);
@@ -113,11 +123,7 @@ describe('settling a TON payment by its message, whatever the machine\'s clock s
     const wallet = await freshWallet(fx);
     // Messages valid for 10 minutes: the proof cannot come from their expiry within this test.
     const ton = { validForSec: 600, confirmTimeoutSec: 700 };
-    const crashed = await wallet.start({ ton });
-    const lost = order(fx);
-    const recorded = await crashed.ton.steps(account()).prepare(lost, signal);
-    const intent = openIntent(lost, recorded);
-    recorded.dispose(); // killed after recording, before broadcasting
+    const { lost, intent } = await recordedThenKilled(await wallet.start({ ton }), fx);
 
     const restarted = await wallet.start({ ton });
     const other = order(fx);
@@ -236,13 +242,9 @@ describe('an unsent TON message, judged by the chain\'s clock', () => {
   it('is not paid once the chain\'s clock passes its valid_until, without waiting for it in real time', async () => {
     const wallet = await freshWallet(fx);
     const ton = { validForSec: 600, confirmTimeoutSec: 700 };
-    const crashed = await wallet.start({ ton });
-    const lost = order(fx);
-    const recorded = await crashed.ton.steps(account()).prepare(lost, signal);
-    const intent = openIntent(lost, recorded);
-    recorded.dispose();
-    // Not every member... here the only one: a restart would send it again. Take its chance away by moving the
-    // chain's clock past its valid_until; the wallet contract then refuses it for good.
+    const { lost, intent } = await recordedThenKilled(await wallet.start({ ton }), fx);
+    // Recorded, a restart would send it again: take its chance away by moving the chain's clock past its valid_until;
+    // the wallet contract then refuses it for good.
     fx.chain.advanceTime(700);
     const started = Date.now();
     const restarted = await wallet.start({ ton });
