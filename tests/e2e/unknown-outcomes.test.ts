@@ -6,8 +6,6 @@
  *  stock until someone stopped it. The in-run cadence and bounds are shortened here; the run otherwise is
  *  `automint run`'s (runBot, as the CLI calls it). */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -21,6 +19,7 @@ import type { InRunTiming } from '../../core/run/in-run-reconciliation.js';
 import { renderSummary, type RunSummary } from '../../core/run/summary.js';
 import { DEMO_SCENARIO } from '../../sim/scenarios.js';
 import { startWorld, type World } from '../../sim/world.js';
+import { startFlakyToncenter, type FlakyToncenter } from '../support/flaky-toncenter.js';
 import { onSaleNow } from '../support/on-sale-now.js';
 
 /** A run that has not ended by itself by then is stopped, and the test fails on its stop reason. */
@@ -32,52 +31,6 @@ const PACKS = 2;
 const UNKNOWN_LOGGED = /^payment outcome unknown/;
 
 type LogLine = Readonly<Record<string, unknown>> & { level: number; msg: string };
-
-/** toncenter in front of the simulated chain, which the test can take down: every call then answers 503. `sends`
- *  says what a sendBoc meets: passed on, or answered 503 without reaching the chain (and the outage starts). */
-interface ToncenterProxy {
-  readonly endpoint: string;
-  down(): void;
-  up(): void;
-  sends: 'pass' | 'lose-and-go-down';
-  close(): Promise<void>;
-}
-
-async function startToncenterProxy(upstream: string): Promise<ToncenterProxy> {
-  let outage = false;
-  const proxy: ToncenterProxy = {
-    endpoint: '',
-    down: () => void (outage = true),
-    up: () => void (outage = false),
-    sends: 'pass',
-    close: async () => undefined,
-  };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      const method = (JSON.parse(body) as { method?: string }).method ?? '';
-      if (method.startsWith('sendBoc') && proxy.sends === 'lose-and-go-down') outage = true;
-      if (outage) {
-        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'Service Unavailable', code: 503 }));
-        return;
-      }
-      fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-        .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
-        .catch(() => res.writeHead(502).end());
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(proxy, {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jsonRPC`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  });
-}
 
 interface UnknownRun {
   readonly world: World;
@@ -99,14 +52,14 @@ afterEach(async () => {
 async function buyThroughOutage(opts: {
   accounts: readonly string[];
   timing: InRunTiming;
-  arrange: (proxy: ToncenterProxy, world: World) => void;
-  onUnknown: (proxy: ToncenterProxy) => void;
+  arrange: (proxy: FlakyToncenter, world: World) => void;
+  onUnknown: (proxy: FlakyToncenter) => void;
 }): Promise<UnknownRun> {
   const world = await startWorld({ scenario: onSaleNow(DEMO_SCENARIO), blockIntervalMs: 300 });
   cleanup.push(() => world.close());
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-unknown-outcomes-'));
   cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
-  const proxy = await startToncenterProxy(world.chain.endpoint);
+  const proxy = await startFlakyToncenter(world.chain.endpoint);
   cleanup.push(() => proxy.close());
   opts.arrange(proxy, world);
   const demo = await loadDemoConfig(world, dataDir);
@@ -171,9 +124,9 @@ describe('a run with an unknown TON outcome', () => {
       accounts: ['alice'],
       timing: { everyMs: 6_000, roundLimitMs: 5_000, giveUpAfterMs: 30_000 },
       // The transfer is lost on its way (and every resend while it is valid): toncenter is down from the first sendBoc.
-      arrange: (proxy) => void (proxy.sends = 'lose-and-go-down'),
+      arrange: (proxy) => proxy.loseSends(true),
       onUnknown: (proxy) => {
-        proxy.sends = 'pass';
+        proxy.loseSends(false);
         proxy.up();
       },
     });

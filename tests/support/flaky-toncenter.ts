@@ -13,6 +13,9 @@ export interface FlakyToncenter {
   /** Every call fails with 503 until `up()`. */
   down(): void;
   up(): void;
+  /** While on, a sendBoc never reaches the chain: it is answered 503 and the outage starts (`down()`), as when the
+   *  connection to toncenter is lost with the message. */
+  loseSends(on: boolean): void;
   /** While on, getTransactions answers an empty listing. */
   listNothing(on: boolean): void;
   /** Calls of `method` that reached this proxy (failed or passed on). */
@@ -25,6 +28,7 @@ export async function startFlakyToncenter(upstream: string): Promise<FlakyToncen
   const seen = new Map<string, number>();
   let outage = false;
   let emptyListings = false;
+  let losingSends = false;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -32,6 +36,7 @@ export async function startFlakyToncenter(upstream: string): Promise<FlakyToncen
       const body = Buffer.concat(chunks).toString();
       const method = (JSON.parse(body) as { method?: string }).method ?? '';
       seen.set(method, (seen.get(method) ?? 0) + 1);
+      if (losingSends && method.startsWith('sendBoc')) outage = true;
       const planned = failures.get(method);
       if (outage || (planned && planned.left > 0)) {
         if (planned && planned.left > 0 && !outage) planned.left -= 1;
@@ -60,6 +65,7 @@ export async function startFlakyToncenter(upstream: string): Promise<FlakyToncen
     down: () => void (outage = true),
     up: () => void (outage = false),
     listNothing: (on) => void (emptyListings = on),
+    loseSends: (on) => void (losingSends = on),
     calls: (method) => seen.get(method) ?? 0,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
