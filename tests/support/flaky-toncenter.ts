@@ -20,12 +20,16 @@ export interface FlakyToncenter {
   listNothing(on: boolean): void;
   /** Calls of `method` that reached this proxy (failed or passed on). */
   calls(method: string): number;
+  /** The params of every call of `method` since the last `forget()`, oldest first. */
+  params(method: string): Record<string, unknown>[];
+  forget(): void;
   close(): Promise<void>;
 }
 
 export async function startFlakyToncenter(upstream: string): Promise<FlakyToncenter> {
   const failures = new Map<string, { left: number; status: number }>();
   const seen = new Map<string, number>();
+  let log: { method: string; params: Record<string, unknown> }[] = [];
   let outage = false;
   let emptyListings = false;
   let losingSends = false;
@@ -34,8 +38,10 @@ export async function startFlakyToncenter(upstream: string): Promise<FlakyToncen
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString();
-      const method = (JSON.parse(body) as { method?: string }).method ?? '';
+      const call = JSON.parse(body) as { method?: string; params?: Record<string, unknown> };
+      const method = call.method ?? '';
       seen.set(method, (seen.get(method) ?? 0) + 1);
+      log.push({ method, params: call.params ?? {} });
       if (losingSends && method.startsWith('sendBoc')) outage = true;
       const planned = failures.get(method);
       if (outage || (planned && planned.left > 0)) {
@@ -67,6 +73,8 @@ export async function startFlakyToncenter(upstream: string): Promise<FlakyToncen
     listNothing: (on) => void (emptyListings = on),
     loseSends: (on) => void (losingSends = on),
     calls: (method) => seen.get(method) ?? 0,
+    params: (method) => log.filter((c) => c.method === method).map((c) => c.params),
+    forget: () => void (log = []),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Address, Transaction } from '@ton/core';
 import { mnemonicNew } from '@ton/crypto';
 import { TonClient } from '@ton/ton';
@@ -8,6 +6,7 @@ import { toNano, type Nano } from '../../../core/money.js';
 import { TonWallet } from '../../../plugins/ton/ton-wallet.js';
 import { deriveWalletKeys, type WalletKeys } from '../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../sim/chain/index.js';
+import { startFlakyToncenter, type FlakyToncenter } from '../../support/flaky-toncenter.js';
 
 /** Long enough that no block is produced on its own: each test produces the blocks it needs. */
 const MANUAL_BLOCKS_MS = 3_600_000;
@@ -16,37 +15,10 @@ function inSeconds(seconds: number): number {
   return Math.floor(Date.now() / 1000) + seconds;
 }
 
-/** A toncenter in front of the chain that records the params of every getTransactions call it passes on. */
-async function startRecordingToncenter(upstream: string) {
-  const listings: Record<string, unknown>[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      const call = JSON.parse(body) as { method?: string; params?: Record<string, unknown> };
-      if (call.method === 'getTransactions') listings.push(call.params ?? {});
-      fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-        .then(async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()))
-        .catch(() => res.writeHead(502).end());
-    });
-  });
-  // Longer than the client's idle timeout (Node's agent: 5 s), like the simulated chain: no reset of a reused socket.
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jsonRPC`,
-    listings,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
 describe('TON wallet looking back through its history for a message, by seqno', () => {
   let chain: SimChain;
-  let toncenter: Awaited<ReturnType<typeof startRecordingToncenter>>;
+  let toncenter: FlakyToncenter;
+  const listings = (): Record<string, unknown>[] => toncenter.params('getTransactions');
   let keys: WalletKeys;
   let wallet: TonWallet;
   let store: Address;
@@ -69,7 +41,7 @@ describe('TON wallet looking back through its history for a message, by seqno', 
 
   beforeAll(async () => {
     chain = await startChain({ blockIntervalMs: MANUAL_BLOCKS_MS });
-    toncenter = await startRecordingToncenter(chain.endpoint);
+    toncenter = await startFlakyToncenter(chain.endpoint);
     keys = await deriveWalletKeys('main', (await mnemonicNew()).join(' '));
     // A generous client timeout: the whole suite shares two cores with this test's 960 top-ups.
     wallet = new TonWallet('main', keys, new TonClient({ endpoint: toncenter.endpoint, timeout: 30_000 }));
@@ -91,7 +63,7 @@ describe('TON wallet looking back through its history for a message, by seqno', 
   });
 
   beforeEach(() => {
-    toncenter.listings.length = 0;
+    toncenter.forget();
   });
 
   it('finds a message older than the first pages of the listing by paging back to its seqno', async () => {
@@ -99,9 +71,9 @@ describe('TON wallet looking back through its history for a message, by seqno', 
     expect(found.kind).toBe('ours');
     expect(hashOf((found as { tx: Transaction }).tx)).toBe(oldTxHash);
     // 10 newest, then 50, then the page that holds the message (the 76th newest).
-    expect(toncenter.listings.map((p) => p.limit)).toEqual([10, 50, 50]);
-    expect(toncenter.listings[0]).not.toHaveProperty('lt');
-    for (const page of toncenter.listings.slice(1)) expect(page).toMatchObject({ lt: expect.any(String), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(listings().map((p) => p.limit)).toEqual([10, 50, 50]);
+    expect(listings()[0]).not.toHaveProperty('lt');
+    for (const page of listings().slice(1)) expect(page).toMatchObject({ lt: expect.any(String), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('proves another message took the seqno, however far back and whatever the clocks say', async () => {
@@ -112,24 +84,24 @@ describe('TON wallet looking back through its history for a message, by seqno', 
 
   it('stops at the first message of an older seqno, without paging further', async () => {
     const paid = await pay(toNano('0.2'), 'order-new');
-    toncenter.listings.length = 0;
+    toncenter.forget();
     const found = await wallet.findMessage({ seqno: paid.seqno + 1, comments: ['order-unsent'] });
     expect(found).toMatchObject({ kind: 'not-listed', reason: expect.stringContaining(`seqno ${paid.seqno}`) });
-    expect(toncenter.listings.map((p) => p.limit)).toEqual([10]);
+    expect(listings().map((p) => p.limit)).toEqual([10]);
   });
 
   it('finds a fresh message, as live confirmation looks for it, in one small listing', async () => {
     const paid = await pay(toNano('0.2'), 'order-newer');
-    toncenter.listings.length = 0;
+    toncenter.forget();
     expect((await wallet.findMessage({ seqno: paid.seqno, bocHash: paid.bocHash, comments: ['order-newer'] })).kind).toBe('ours');
-    expect(toncenter.listings.map((p) => p.limit)).toEqual([10]);
+    expect(listings().map((p) => p.limit)).toEqual([10]);
   });
 
   it('gives up after 20 pages however long the history is, proving nothing', async () => {
     // 20 pages reach back 10 + 19 × 50 = 960 transactions; a message behind them is not looked for.
     for (let i = 0; i < 960; i++) await chain.fundWalletV5R1(keys.publicKey, toNano('0.001'));
-    toncenter.listings.length = 0;
+    toncenter.forget();
     expect((await wallet.findMessage({ seqno: 0, bocHash: oldBocHash, comments: [old.comment] })).kind).toBe('not-listed');
-    expect(toncenter.listings).toHaveLength(20);
+    expect(listings()).toHaveLength(20);
   }, 120_000);
 });
