@@ -1,7 +1,8 @@
 /** `npm run bench:batching [-- BLOCK_MS]`: N = 40 orders waiting on ONE wallet at once (several payers sharing it),
  *  paid through the TON plugin as the host pays them (prepare → send → confirm → dispose, each order its own payer)
  *  against the simulated chain (blocks every BLOCK_MS, default 1000 like the demo world). Measured with batching (the
- *  defaults: 25 ms window, up to 255 transfers a message) and with `maxBatch: 1` (one message per order, as before),
+ *  defaults: group commit, up to 255 transfers a message; the orders here are announced to no batcher, so the first
+ *  leaves alone and the rest share the next message) and with `maxBatch: 1` (one message per order, as before),
  *  three runs each, interleaved; each run checks that every order was paid once with its own comment. Details go to
  *  stderr; the last line is one JSON object of medians:
  *  {"orders":40,"batched":{"perMessage":x,"perSecond":y},"single":{"perMessage":1,"perSecond":z},"speedup":y/z}. */

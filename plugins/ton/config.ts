@@ -44,7 +44,7 @@ export const tonConfigSchema = z
     batchWindowMs: z
       .number().int().min(0).max(1_000)
       .default(25)
-      .describe('How long the first order waiting on a free wallet gathers others before their transfers are signed into one external message (0: sign at once).'),
+      .describe('Longest an order on a free wallet waits for other orders of the same wallet whose create-order request is already out, so they share one external message; with none on their way it is signed at once (0: never wait).'),
     maxBatch: z
       .number().int().min(1).max(255)
       .default(255)

@@ -103,7 +103,16 @@ export class TonPayment implements PaymentMethod {
     return {
       quote: (target: TargetSpec, signal) => account.store.priceTon(target.collection, target.character, signal),
       createOrder: async (target, count, { signal, onSent }): Promise<StoreOrder> => {
-        const o = await account.store.buyTon({ collection: target.collection, character: target.character, count }, { signal, onSent });
+        // The wallet's forming batch waits for this order rather than leave without it (group commit).
+        const onItsWay = this.batcher(await this.wallet(account)).expect();
+        let o;
+        try {
+          o = await account.store.buyTon({ collection: target.collection, character: target.character, count }, { signal, onSent });
+        } catch (e) {
+          onItsWay.release();
+          throw e;
+        }
+        onItsWay.answered(o.orderId);
         // The store's own count when it states one: a store that changed it is caught by the host's check.
         return { orderId: o.orderId, count: o.count ?? count, currency: 'TON', amount: o.amount, destination: o.destination, expiresAt: o.expiresAt };
       },

@@ -1,9 +1,11 @@
 /** The orders waiting on one wallet, paid together: one external message in flight at a time (two never race for a
- *  seqno), and while it is, the next orders gather into the forming batch. The forming batch is signed once the
- *  wallet is free and either the gather window has passed since its oldest order joined or it holds `maxBatch`
- *  orders; it carries one transfer per order (exact amount, the store's address, the order id as comment) under one
- *  seqno and one valid_until. Orders that no longer qualify when it closes (expiring, not covered) are dropped from
- *  it before signing. */
+ *  seqno), and while it is, the next orders gather into the forming batch. Group commit: an order on a free wallet
+ *  is signed at once, unless orders of this wallet are on their way (their create-order request is out, or answered
+ *  and not yet joined: see `expect`); then the batch waits for them, at most `batchWindowMs` after its first order
+ *  joined. Orders arriving while a message is in flight join the next one, signed the moment the wallet is free.
+ *  A batch holds up to `maxBatch` orders and carries one transfer per order (exact amount, the store's address, the
+ *  order id as comment) under one seqno and one valid_until. Orders that no longer qualify when it closes
+ *  (expiring, not covered) are dropped from it before signing. */
 import type { Address } from '@ton/core';
 import type { Logger } from 'pino';
 import type { Nano } from '../../core/money.js';
@@ -24,8 +26,25 @@ interface Waiting {
   readonly onAbort: () => void;
 }
 
+/** An order on its way to this wallet: its create-order request is out (orderId null) or answered. */
+interface Expected {
+  orderId: string | null;
+  answeredAt: number;
+}
+
+/** How long an answered order that has not joined is still waited for: verification takes milliseconds, so one that
+ *  has not joined by then was refused (and never will). */
+const ANSWERED_TTL_MS = 1_000;
+
+/** An order announced to the batcher: say when the store answered it, or that it never will join. */
+export interface OrderOnItsWay {
+  answered(orderId: string): void;
+  release(): void;
+}
+
 export class WalletBatcher {
   private forming: Waiting[] = [];
+  private readonly expected = new Set<Expected>();
   /** Orders taken out of the forming batch and being checked and signed right now. */
   private closing: readonly Waiting[] = [];
   /** When the oldest order of the forming batch joined (epoch ms). */
@@ -37,8 +56,25 @@ export class WalletBatcher {
 
   constructor(readonly wallet: TonWallet, private readonly config: TonConfig, private readonly log: Logger) {}
 
+  /** An order of this wallet is being created at the store (called before its request goes out): a batch forming
+   *  meanwhile waits for it (at most the window) instead of leaving without it. */
+  expect(): OrderOnItsWay {
+    const entry: Expected = { orderId: null, answeredAt: 0 };
+    this.expected.add(entry);
+    return {
+      answered: (orderId) => {
+        entry.orderId = orderId;
+        entry.answeredAt = Date.now();
+      },
+      release: () => {
+        if (this.expected.delete(entry)) this.schedule();
+      },
+    };
+  }
+
   /** Joins the forming batch; resolves with the order's attempt once the batch is signed. */
   join(order: StoreOrder, destination: Address, signal: AbortSignal): Promise<TonAttempt> {
+    for (const e of this.expected) if (e.orderId === order.orderId) this.expected.delete(e);
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
@@ -62,16 +98,29 @@ export class WalletBatcher {
     return (forming + (this.inFlight?.pendingAmount() ?? 0n)) as Nano;
   }
 
-  /** Closes the forming batch now, at the end of its window, or once the wallet is free. */
+  /** Closes the forming batch once the wallet is free: at once when it is full or no other order is on its way, else
+   *  when the last one has joined or at the end of the window. */
   private schedule(): void {
     clearTimeout(this.timer);
     if (this.busy || this.forming.length === 0) return;
-    const wait = this.forming.length >= this.config.maxBatch ? 0 : this.formingSince + this.config.batchWindowMs - Date.now();
+    const waitFor = this.forming.length < this.config.maxBatch && this.onItsWay() > 0;
+    const wait = waitFor ? this.formingSince + this.config.batchWindowMs - Date.now() : 0;
     if (wait <= 0) {
       void this.close();
       return;
     }
     this.timer = setTimeout(() => this.schedule(), wait);
+  }
+
+  /** Orders on their way that may still join: requests out, or answered within ANSWERED_TTL_MS. */
+  private onItsWay(): number {
+    const now = Date.now();
+    let n = 0;
+    for (const e of this.expected) {
+      if (e.orderId !== null && now - e.answeredAt > ANSWERED_TTL_MS) this.expected.delete(e);
+      else n += 1;
+    }
+    return n;
   }
 
   private async close(): Promise<void> {

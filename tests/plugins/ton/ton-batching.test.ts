@@ -90,6 +90,46 @@ describe('TON batching: orders waiting on one wallet paid by one external messag
     expect(new Set(settlements.map((s) => (s as { txHash: string }).txHash)).size).toBe(1);
   }, 60_000);
 
+  describe('group commit', () => {
+    const sizeOf = (a: PaymentAttempt): number => (a.payload.batch as { size: number }).size;
+
+    it('signs an order on a free wallet at once when no other order of the wallet is on its way, whatever the window', async () => {
+      const r = await freshRun({ batchWindowMs: 1_000 });
+      const [first] = await sw.orders(r, 1, signal);
+      // Joins 50 ms after the first, well inside the window, but nothing announced it: the first did not wait for it.
+      const late = { ...first!, orderId: `order-${randomUUID()}` };
+      const preparing = r.method.steps(r.accounts[0]!).prepare(first!, signal);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const next = r.method.steps(r.accounts[1]!).prepare(late, signal);
+      const alone = await preparing;
+      expect(sizeOf(alone)).toBe(1);
+      alone.dispose();
+      const after = await next;
+      after.dispose();
+      expect(sizeOf(after)).toBe(1);
+    });
+
+    it('waits for the orders of the wallet whose create-order was answered, and puts them in one message', async () => {
+      const r = await freshRun({ batchWindowMs: 1_000 });
+      const orders = await sw.orders(r, 2, signal);
+      const preparing = r.method.steps(r.accounts[0]!).prepare(orders[0]!, signal);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = await r.method.steps(r.accounts[1]!).prepare(orders[1]!, signal);
+      const first = await preparing;
+      for (const a of [first, second]) a.dispose();
+      expect([sizeOf(first), sizeOf(second)]).toEqual([2, 2]);
+      expect(second.payload.seqno).toBe(first.payload.seqno);
+    });
+
+    it('leaves without an announced order that never joins, at the end of the window', async () => {
+      const r = await freshRun({ batchWindowMs: 200 });
+      const orders = await sw.orders(r, 2, signal);
+      const alone = await r.method.steps(r.accounts[0]!).prepare(orders[0]!, signal);
+      alone.dispose();
+      expect(sizeOf(alone)).toBe(1);
+    });
+  });
+
   it('pays each order with its own message when maxBatch is 1', async () => {
     const r = await freshRun({ maxBatch: 1 });
     const orders = await sw.orders(r, 3, signal);
