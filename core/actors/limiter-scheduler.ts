@@ -135,6 +135,10 @@ export class LimiterScheduler {
       const windowEnd = pool.window.endsAt(now);
       const wait = h.retryAfterMs ?? (windowEnd !== null ? windowEnd - now : DEFAULT_429_BACKOFF_MS);
       pool.block(now + Math.min(Math.max(0, wait), this.settings.maxWaitMs), now);
+    } else if (outcome.status === 503 && h.retryAfterMs !== undefined && h.retryAfterMs > 0) {
+      // An overloaded store saying when to come back: every call of the pool waits, not only the one it answered
+      // (core/store/store-busy.ts). Not a failure: a busy store is not a reason to open the breaker.
+      pool.block(now + Math.min(h.retryAfterMs, this.settings.maxWaitMs), now);
     }
   }
 
@@ -159,6 +163,15 @@ export class LimiterScheduler {
       if (e !== null && (at === null || e < at)) at = e;
     }
     return at;
+  }
+
+  /** The time between two polls on this route that keeps polls within the share left to them by every pool of the
+   *  route (the slowest pool's pace): a poller asking no faster is granted without waiting while nothing else eats
+   *  into that share. */
+  pollSlotMs(op: StoreOperation, route: PoolRoute, now: number): number {
+    let slot = 0;
+    for (const c of this.catalog.chargesFor(op, route)) slot = Math.max(slot, this.pool(c.pool, now).pollSlotMs(now));
+    return slot;
   }
 
   /** Every pool's state, for persistence. */
@@ -247,7 +260,7 @@ export class LimiterScheduler {
   private grant(w: Waiter, now: number): void {
     const expiresAt = now + this.settings.requestTimeoutMs + LEASE_MARGIN_MS;
     const reports = w.charges.map((c) => {
-      this.pool(c.pool, now).take(w.requestId, c.weight, expiresAt, now);
+      this.pool(c.pool, now).take(w.requestId, c.weight, expiresAt, now, w.priority);
       return this.breaker(c.pool).track(now);
     });
     this.leases.set(w.requestId, { charges: w.charges, reports });

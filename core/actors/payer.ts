@@ -9,6 +9,7 @@ import type { Units } from '../money.js';
 import type { PaymentAttempt, Settlement, StoreOrder } from '../plugins/payment.js';
 import { OrderRefused } from './order-verification.js';
 import { StoreRateLimited } from '../store/store-error.js';
+import { busyRetryAt, isStoreBusy, MAX_BUSY_MS } from '../store/store-busy.js';
 import { isPermanent, retryAtOf } from '../errors.js';
 import {
   BudgetExhausted,
@@ -75,12 +76,20 @@ interface PayerContext {
   budgetBusySince: number | null;
   /** When the store first refused a new order for unpaid ones, in this stretch of refusals. */
   unpaidSince: number | null;
+  /** When (performance.now(), like `observedAt`) the store first answered busy (5xx) to a quote or an order, in this
+   *  stretch of busy answers, and how many busy answers in a row since (the backoff). */
+  busySince: number | null;
+  busyInARow: number;
   /** This payer's orders whose outcome came back unknown in this run and are not settled yet (in-run reconciliation):
    *  its method pays nothing more until they are. */
   unsettled: readonly string[];
   /** When unknown payments first held this payer back, in this stretch of being held. */
   heldSince: number | null;
 }
+
+/** `store busy for 12 s`: how long the store has been answering busy, in this stretch. */
+const busyFor = (context: PayerContext): string =>
+  `store busy for ${Math.round((performance.now() - (context.busySince ?? performance.now())) / 1000)} s`;
 
 /** The output of the invoked step whose done event is being handled. */
 const outputOf = <T>(event: unknown): T => (event as { output: T }).output;
@@ -129,6 +138,16 @@ export const payerMachine = setup({
     unpaidLimit: ({ event }) => errorOf(event) instanceof UnpaidOrdersLimit,
     /** The store has refused new orders for unpaid ones for twice the profile's longest wait: they are not expiring soon. */
     unpaidHeldTooLong: ({ context }) => context.unpaidSince !== null && Date.now() - context.unpaidSince > 2 * context.input.policy.maxHoldMs,
+    /** The store answered 5xx: overloaded (a drop), not a failure of the order (core/store/store-busy.ts). */
+    storeBusy: ({ event }) => isStoreBusy(errorOf(event)),
+    /** Busy answers are ridden out while the drop can still be bought: until no stock report has shown packs left for
+     *  the profile's longest wait (the watcher sees nothing either), and never past MAX_BUSY_MS. */
+    storeBusyTooLong: ({ context }) => {
+      if (context.busySince === null) return false;
+      const now = performance.now();
+      const sinceStockSeen = now - Math.max(context.busySince, context.observedAt);
+      return sinceStockSeen > context.input.policy.maxHoldMs || now - context.busySince > MAX_BUSY_MS;
+    },
     /** The budget has been held by payments in flight for the profile's longest wait: stop waiting for it. */
     budgetBusyTooLong: ({ context }) => context.budgetBusySince !== null && Date.now() - context.budgetBusySince > context.input.policy.maxHoldMs,
     orderRefused: ({ event }) => errorOf(event) instanceof OrderRefused,
@@ -150,7 +169,13 @@ export const payerMachine = setup({
   },
   actions: {
     takePlan: assign({ count: ({ event }) => (outputOf<Plan>(event) as Extract<Plan, { kind: 'order' }>).count, quote: null }),
-    endWithPlan: assign({ reason: ({ event }) => (outputOf<Plan>(event) as Extract<Plan, { kind: 'done' }>).reason }),
+    endWithPlan: assign({
+      reason: ({ context, event }) => {
+        const reason = (outputOf<Plan>(event) as Extract<Plan, { kind: 'done' }>).reason;
+        // Sold out while the store would not take our orders: say so, it is why nothing was bought.
+        return context.busySince === null ? reason : `${reason} (${busyFor(context)}: ${context.reason})`;
+      },
+    }),
     /** What the plan says of unknown payments: the payer's own still unsettled, and since when they hold it back. */
     notePlanHolds: assign(({ context, event }) => {
       const p = outputOf<Plan>(event);
@@ -194,6 +219,22 @@ export const payerMachine = setup({
     noteHold: assign({ holdUntil: ({ event }) => retryAtOf(errorOf(event)) ?? (errorOf(event) as StoreRateLimited).retryAt }),
     noteBudgetBusy: assign({ budgetBusySince: ({ context }) => context.budgetBusySince ?? Date.now() }),
     noteUnpaidLimit: assign({ unpaidSince: ({ context }) => context.unpaidSince ?? Date.now() }),
+    noteBusy: assign(({ context, event }) => {
+      const e = errorOf(event);
+      const inARow = context.busyInARow + 1;
+      const now = Date.now();
+      return {
+        busySince: context.busySince ?? performance.now(), busyInARow: inARow, reason: messageOf(event),
+        holdUntil: isStoreBusy(e)
+          ? busyRetryAt(e, inARow, context.input.policy.retryDelayMs, now)
+          : now + context.input.policy.retryDelayMs,
+      };
+    }),
+    logBusy: ({ context }) => context.input.log.info(
+      { method: context.input.method, reason: context.reason, inARow: context.busyInARow,
+        retryAt: new Date(context.holdUntil).toISOString() },
+      'store busy; asking again after a pause'),
+    endBusy: assign({ reason: ({ context, event }) => `${busyFor(context)}: ${messageOf(event)}` }),
     endPermanently: assign({ reason: ({ event }) => `cannot go on: ${messageOf(event)}` }),
     logFailure: ({ context, event }) => context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed'),
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
@@ -210,6 +251,7 @@ export const payerMachine = setup({
   context: ({ input }) => ({
     input, left: input.left, soldOut: false, observedAt: input.observedAt, measuredObservation: null, count: 0, quote: null, reservationId: 0, held: 0n,
     order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '', budgetBusySince: null, unpaidSince: null,
+    busySince: null, busyInARow: 0,
     unsettled: [], heldSince: null,
   }),
   initial: 'planning',
@@ -264,6 +306,8 @@ export const payerMachine = setup({
         ],
         onError: [
           { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold'] },
+          { guard: and(['storeBusy', 'storeBusyTooLong']), target: 'done', actions: ['logFailure', 'releaseClaim', 'endBusy'] },
+          { guard: 'storeBusy', target: 'holding', actions: ['releaseClaim', 'noteBusy', 'logBusy'] },
           { guard: 'permanent', target: 'done', actions: ['logFailure', 'releaseClaim', 'endPermanently'] },
           { target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
         ],
@@ -294,13 +338,16 @@ export const payerMachine = setup({
           input: context.input, count: context.count, quote: context.quote, reservationId: context.reservationId,
           observedAt: context.measuredObservation === context.observedAt ? null : context.observedAt,
         }),
-        onDone: { target: 'verifying', actions: ['noteOrder', assign({ unpaidSince: null })] },
+        onDone: { target: 'verifying', actions: ['noteOrder', assign({ unpaidSince: null, busySince: null, busyInARow: 0 })] },
         onError: [
           { guard: 'outOfStock', target: 'waiting', actions: ['releaseClaim', assign({ left: 0 }), 'askForStock'] },
           { guard: and(['unpaidLimit', 'unpaidHeldTooLong']), target: 'done', actions: ['logFailure', 'releaseClaim', 'endPermanently'] },
           { guard: 'unpaidLimit', target: 'holding', actions: ['releaseClaim', 'noteHold', 'noteUnpaidLimit'] },
           // Held back by the limiter (a ban, an open breaker): the request never left, so wait as told; not a failure.
           { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold'] },
+          // The store too busy to take it (a 5xx at a drop): asked again after a backoff while the drop can be bought.
+          { guard: and(['storeBusy', 'storeBusyTooLong']), target: 'done', actions: ['logFailure', 'releaseClaim', 'endBusy'] },
+          { guard: 'storeBusy', target: 'holding', actions: ['releaseClaim', 'noteBusy', 'logBusy'] },
           { guard: 'permanent', target: 'done', actions: ['logFailure', 'releaseClaim', 'endPermanently'] },
           // Anything else may have created an order we never saw (a timeout, a reset, a garbled answer). No money can move
           // for it — only orders whose details we hold are paid — so trying again is safe; it counts as a failure.
@@ -387,8 +434,8 @@ export const payerMachine = setup({
         { target: 'planning' },
       ],
     },
-    /** Held back until a given time: by the limiter, a flood wait, the store's unpaid-orders limit, or unknown payments
-     *  (until the in-run reconciliation round is over). */
+    /** Held back until a given time: by the limiter, a flood wait, the store's unpaid-orders limit, a busy store, or
+     *  unknown payments (until the in-run reconciliation round is over). */
     holding: {
       always: { guard: 'stopRequested', target: 'done', actions: assign({ reason: 'stopped' }) },
       after: { holdDelay: 'planning' },

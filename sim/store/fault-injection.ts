@@ -31,8 +31,11 @@ export function injectFaults(faults: Faults, sleep: Sleep): Middleware {
         const reply = refuse('too_many_requests', 'injected retry-after storm');
         return { ...reply, headers: { ...reply.headers, 'retry-after': String(answer.retryAfterSec) } };
       }
-      case 'status5xx':
-        return refuse(CODE_OF_STATUS[answer.status], 'injected server error');
+      case 'status5xx': {
+        const reply = refuse(CODE_OF_STATUS[answer.status], 'injected server error');
+        if (answer.retryAfterSec === undefined) return reply;
+        return { ...reply, headers: { ...reply.headers, 'retry-after': String(answer.retryAfterSec) } };
+      }
       case 'htmlErrorPage':
         return { status: 502, headers: {}, body: { kind: 'raw', text: BAD_GATEWAY_PAGE, contentType: 'text/html' } };
       case 'connectionReset':

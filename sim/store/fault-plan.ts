@@ -13,8 +13,9 @@ export interface FaultTrigger {
 }
 
 export interface FaultPlan {
-  /** Answer with this status (500 by default) and `{ok:false, errorCode}`; the store does not act on the request. */
-  status5xx?: FaultTrigger & { status?: 500 | 502 | 503 };
+  /** Answer with this status (500 by default) and `{ok:false, errorCode}`, with `Retry-After: retryAfterSec` when
+   *  given (an overloaded store saying when to come back); the store does not act on the request. */
+  status5xx?: FaultTrigger & { status?: 500 | 502 | 503; retryAfterSec?: number };
   /** The store acts on the request, then its answer is cut in half: a 200 whose JSON does not parse. */
   malformedJson?: FaultTrigger;
   /** A 502 with a proxy's HTML error page instead of JSON; the store does not act on the request. */
@@ -80,7 +81,9 @@ const ROUTE = /^(?:(?:GET|POST|DELETE) )?\/api(?:\/\S*)?$/;
 /** Checks a FaultPlan; unknown keys are errors so a misspelt fault does not silently do nothing. */
 export const faultPlanSchema = z.strictObject({
   status5xx: z
-    .strictObject({ ...trigger, status: z.union([z.literal(500), z.literal(502), z.literal(503)]).optional() })
+    .strictObject({
+      ...trigger, status: z.union([z.literal(500), z.literal(502), z.literal(503)]).optional(), retryAfterSec: z.number().int().positive().optional(),
+    })
     .refine(...firesSometimes)
     .optional(),
   malformedJson: z.strictObject(trigger).refine(...firesSometimes).optional(),

@@ -27,7 +27,7 @@ export interface FaultDecision {
   readonly delayMs: number;
   readonly answer:
     | { readonly kind: 'retryAfterStorm'; readonly retryAfterSec: number }
-    | { readonly kind: 'status5xx'; readonly status: 500 | 502 | 503 }
+    | { readonly kind: 'status5xx'; readonly status: 500 | 502 | 503; readonly retryAfterSec?: number }
     | { readonly kind: 'htmlErrorPage' | 'connectionReset' | 'malformedJson' }
     | null;
 }
@@ -92,7 +92,9 @@ export class Faults {
         if (storm && this.fires(name, storm)) return { delayMs, answer: { kind: name, retryAfterSec: storm.retryAfterSec } };
       } else if (name === 'status5xx') {
         const fault = plan.status5xx;
-        if (fault && this.fires(name, fault)) return { delayMs, answer: { kind: name, status: fault.status ?? 500 } };
+        if (fault && this.fires(name, fault)) {
+          return { delayMs, answer: { kind: name, status: fault.status ?? 500, retryAfterSec: fault.retryAfterSec } };
+        }
       } else {
         const fault = plan[name];
         if (fault && this.fires(name, fault)) return { delayMs, answer: { kind: name } };

@@ -173,13 +173,29 @@ describe('limiter actor', () => {
     expect(h.replies.get(spend)).toMatchObject({ type: 'GRANTED', at: T0 + 5_125 });
   });
 
-  it('does not block the pool on answers other than 429', () => {
+  it('does not block the pool on answers other than 429 and 503', () => {
     const h = start(LIMIT);
-    for (const status of [200, 401, 404, 500, 503, null]) {
+    for (const status of [200, 401, 404, 500, 502, null]) {
       const id = h.acquire('spend');
       h.respond(id, status, { 'retry-after': '60' });
     }
     expect(h.replies.get(h.acquire('poll'))?.type).toBe('GRANTED');
+  });
+
+  it("holds the pool for a 503's Retry-After, as an overloaded store asks, without counting it as a failure", async () => {
+    const h = start(LIMIT, { breakerThreshold: 1 });
+    const id = h.acquire('spend');
+    h.respond(id, 503, { 'retry-after': '5' });
+    const poll = h.acquire('poll');
+    expect(h.replies.has(poll)).toBe(false);
+    await vi.advanceTimersByTimeAsync(6_000);
+    // Granted once the 5 s have passed (and the bucket refilled): a breaker opened by it (threshold 1) would hold it
+    // for its cooldown.
+    expect(h.replies.get(poll)?.type).toBe('GRANTED');
+    // A 503 without a Retry-After holds nothing: the payer's own backoff paces its orders.
+    const other = h.acquire('spend', 'bob');
+    h.respond(other, 503, {}, 'bob');
+    expect(h.replies.get(h.acquire('poll', 'bob'))?.type).toBe('GRANTED');
   });
 
   it('keeps pools apart: a 429 on one account does not hold another', () => {
