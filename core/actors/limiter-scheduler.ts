@@ -165,15 +165,6 @@ export class LimiterScheduler {
     return at;
   }
 
-  /** The time between two polls on this route that keeps polls within the share left to them by every pool of the
-   *  route (the slowest pool's pace): a poller asking no faster is granted without waiting while nothing else eats
-   *  into that share. */
-  pollSlotMs(op: StoreOperation, route: PoolRoute, now: number): number {
-    let slot = 0;
-    for (const c of this.catalog.chargesFor(op, route)) slot = Math.max(slot, this.pool(c.pool, now).pollSlotMs(now));
-    return slot;
-  }
-
   /** Every pool's state, for persistence. */
   snapshots(now: number): PoolSnapshot[] {
     return [...this.pools].map(([name, p]) => {
@@ -260,7 +251,7 @@ export class LimiterScheduler {
   private grant(w: Waiter, now: number): void {
     const expiresAt = now + this.settings.requestTimeoutMs + LEASE_MARGIN_MS;
     const reports = w.charges.map((c) => {
-      this.pool(c.pool, now).take(w.requestId, c.weight, expiresAt, now, w.priority);
+      this.pool(c.pool, now).take(w.requestId, c.weight, expiresAt, now);
       return this.breaker(c.pool).track(now);
     });
     this.leases.set(w.requestId, { charges: w.charges, reports });
