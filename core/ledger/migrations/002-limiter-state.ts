@@ -1,6 +1,7 @@
 /** Limiter state kept across runs, in bounded form: one row per rate-limit pool with its bucket, the end of a ban
  *  (a 429's Retry-After), its circuit breaker and the limit learned from the store's headers, so a ban window and an
- *  open circuit survive a restart. Written by the limiter actor at most once a second. */
+ *  open circuit survive a restart. Written by the limiter actor when it changed, paced
+ *  (core/actors/write-behind.ts). */
 import { sql, type Kysely, type Migration } from 'kysely';
 
 export const limiterState: Migration = {

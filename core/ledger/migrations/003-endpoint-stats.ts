@@ -1,6 +1,6 @@
 /** Endpoint health kept across runs: one row per store base URL with its success and failure counts, the current run
  *  of failures, a smoothed latency and the time of its last failure, so a URL that was failing is not trusted blindly
- *  after a restart. Written by the endpoints actor at most once a second. */
+ *  after a restart. Written by the endpoints actor when it changed, paced (core/actors/write-behind.ts). */
 import { sql, type Kysely, type Migration } from 'kysely';
 
 export const endpointStats: Migration = {
