@@ -1,7 +1,11 @@
 /** One rate-limit pool as the limiter keeps it: a token bucket (the declared limit, or the one learned from the store's
  *  headers, less the profile's safety margin), the store's own window count, a block until a 429's Retry-After has
  *  passed, and the calls in flight with the instant each lease expires. It answers one question — may this weight at
- *  this priority go now, and if not, from when — and never queues anybody: the scheduler does. Pure: clock passed in. */
+ *  this priority go now, and if not, from when — and never queues anybody: the scheduler does. The share of the limit
+ *  reserved for spending (the declared reserve's share of the declared capacity, applied to the limit in force) is
+ *  never taken by a poll or a read; and it tells the pace at which polls alone never bring the pool down to that
+ *  share, so a watcher spreads its polls over the window instead of draining it and then waiting for its end. Pure:
+ *  clock passed in. */
 import { marginFraction, type PoolLimit } from '../store/rate-pools.js';
 import type { Priority } from '../store/request-gate.js';
 import type { RateHeaders } from './limiter-headers.js';
@@ -26,6 +30,11 @@ export interface PoolState {
 
 /** Float slack: a bucket refilled to exactly what a call needs must grant it. */
 const EPSILON = 1e-9;
+
+/** Requests of every window the poll pace leaves unused beyond the spend reserve: room for the odd read (a price
+ *  quote, the shop's settings) and for two watchers sharing an account meeting on it, without polls reaching the
+ *  reserve's floor and waiting there for the window's end. */
+export const POLL_PACE_SLACK = 2;
 
 export class LimiterPool {
   private tokens: number;
@@ -57,10 +66,14 @@ export class LimiterPool {
       ? { capacity: learned.limit, refillPerSec: (learned.limit * 1000) / learned.windowMs }
       : { capacity: this.declared.capacity, refillPerSec: this.declared.refillPerSec };
     const capacity = Math.max(1, Math.floor(base.capacity * (1 - f)));
+    // The reserve is a share of the limit, not a count: a learned limit of 120 a minute keeps 24 for purchases where
+    // the declared 2 of 10 would keep 2 (the share every poll drained before). Never less than declared.
+    const share = this.declared.capacity > 0 ? this.declared.reservedForSpend / this.declared.capacity : 0;
+    const reserve = Math.max(this.declared.reservedForSpend, Math.ceil(capacity * share - EPSILON));
     return {
       capacity,
       refillPerSec: base.refillPerSec * (1 - f),
-      reservedForSpend: Math.max(0, Math.min(this.declared.reservedForSpend, capacity - 1)),
+      reservedForSpend: Math.max(0, Math.min(reserve, capacity - 1)),
       ...(this.declared.maxInFlight === undefined ? {} : { maxInFlight: this.declared.maxInFlight }),
     };
   }
@@ -132,27 +145,47 @@ export class LimiterPool {
     this.tokens = Math.min(this.tokens, this.limit.capacity);
   }
 
+  /** Polls a second that leave the spend reserve untouched: the limit's refill less the reserve's share and
+   *  POLL_PACE_SLACK. Inside a known store window, no faster than what is left of its poll share spread over the time to its
+   *  end, so reads and purchases that took part of the share slow polls down instead of stopping them at the window's
+   *  floor until it resets. 0 when nothing is left for polls in this window. */
+  pollRatePerSec(now: number): number {
+    const l = this.limit;
+    const free = Math.max(1, l.capacity - l.reservedForSpend - POLL_PACE_SLACK);
+    const rate = l.refillPerSec * Math.min(1, free / l.capacity);
+    const left = this.window.remaining(now);
+    const endsAt = this.window.endsAt(now);
+    if (left === null || endsAt === null || endsAt <= now) return rate;
+    const share = left - this.windowKeep() - l.reservedForSpend;
+    return share <= 0 ? 0 : Math.min(rate, (share * 1000) / (endsAt - now));
+  }
+
+  /** The time between two polls of this pool that keeps them at `pollRatePerSec`; when nothing is left for polls in
+   *  the store's window, the time until it resets. */
+  pollSlotMs(now: number): number {
+    const rate = this.pollRatePerSec(now);
+    if (rate > 0) return 1000 / rate;
+    const endsAt = this.window.endsAt(now);
+    return endsAt === null ? 1000 / this.limit.refillPerSec : Math.max(1, endsAt - now);
+  }
+
   /** What outlives a restart. */
   state(now: number): PoolState {
     this.refill(now);
     return { tokens: this.tokens, blockedUntil: this.blockedUntil, learned: this.window.learned, at: now };
   }
 
-  /** The store's window as a hold: non-spending calls leave the reserve to purchases until the window's last slot,
-   *  when it could serve nobody else before the store refills it; the margin is kept from everyone. */
+  /** The store's window as a hold: polls and reads leave the reserve to purchases, to the window's very end (a
+   *  purchase may come in its last instant); the margin is kept from everyone. */
   private windowHold(need: number, spend: boolean, now: number): PoolHold | null {
     const left = this.window.remaining(now);
     const endsAt = this.window.endsAt(now);
     const learned = this.window.learned;
     if (left === null || endsAt === null) return null;
-    const f = marginFraction(this.marginPct);
-    const keep = learned ? learned.limit - Math.max(1, Math.floor(learned.limit * (1 - f))) : 0;
-    const lastSlot = now >= endsAt - this.window.slotMs();
-    const floor = spend || lastSlot ? 0 : this.limit.reservedForSpend;
+    const keep = this.windowKeep();
+    const floor = spend ? 0 : this.limit.reservedForSpend;
     if (left - keep - need + EPSILON >= floor) return null;
     if (!learned) return { until: endsAt, reason: 'rate-window' };
-    // Held only by the reserve: it is released at the start of the window's last slot.
-    if (left - keep - need + EPSILON >= 0) return { until: Math.max(now, endsAt - this.window.slotMs()), reason: 'rate-window' };
     // Beyond this window, each later one serves its usable part.
     const perWindow = Math.max(1, learned.limit - keep - floor);
     const deficit = need + floor - Math.max(0, left - keep);
@@ -165,6 +198,12 @@ export class LimiterPool {
     const from = Math.max(now, this.blockedUntil);
     const missing = needed - this.tokens;
     return missing <= 0 ? from : from + (missing / this.limit.refillPerSec) * 1000;
+  }
+
+  /** What the safety margin keeps unused of the store's learned window. */
+  private windowKeep(): number {
+    const learned = this.window.learned;
+    return learned ? learned.limit - Math.max(1, Math.floor(learned.limit * (1 - marginFraction(this.marginPct)))) : 0;
   }
 
   private refill(now: number): void {

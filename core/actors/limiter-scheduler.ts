@@ -165,6 +165,15 @@ export class LimiterScheduler {
     return at;
   }
 
+  /** The time between two polls on this route that keeps polls within the share left to them by every pool of the
+   *  route (the slowest pool's pace): a poller asking no faster is granted without waiting while nothing else eats
+   *  into that share. */
+  pollSlotMs(op: StoreOperation, route: PoolRoute, now: number): number {
+    let slot = 0;
+    for (const c of this.catalog.chargesFor(op, route)) slot = Math.max(slot, this.pool(c.pool, now).pollSlotMs(now));
+    return slot;
+  }
+
   /** Every pool's state, for persistence. */
   snapshots(now: number): PoolSnapshot[] {
     return [...this.pools].map(([name, p]) => {

@@ -2,8 +2,9 @@
  *  pools atomically), serves waiters by priority so a spending call never waits behind a read or a poll and polls
  *  never take the share reserved for purchases, learns the store's real limit from `x-ratelimit-*`, honours a 429's
  *  Retry-After, opens a circuit breaker per pool after consecutive 429s or transport failures, takes back leases of
- *  calls that never ended, and keeps its state in the ledger across restarts. Talks to: every store call, through
- *  `limiterGate` (ACQUIRE → reply GRANTED/DENIED; RESPONSE or RELEASE when the call ends); the run, through
+ *  calls that never ended, paces polls below the share reserved for spending, and keeps its state in the ledger across
+ *  restarts. Talks to: every store call, through `limiterGate` (ACQUIRE → reply GRANTED/DENIED; RESPONSE or RELEASE
+ *  when the call ends); watchers, through `limiterPollPace` (PACE → reply the time between polls); the run, through
  *  `flushLimiter` (FLUSH → reply once the state is written) before it closes the ledger. */
 import { fromCallback, type ActorRef, type EventObject, type Snapshot } from 'xstate';
 import { AutomintError } from '../errors.js';
@@ -50,6 +51,9 @@ export type LimiterEvent =
   | { type: 'RESPONSE'; requestId: number; op: StoreOperation; account: string; proxy?: string } & CallOutcome
   /** From a granted call its caller abandoned: frees its slots, teaches nothing. */
   | { type: 'RELEASE'; requestId: number }
+  /** From a watcher planning its next poll: `reply` carries the time between two polls on this route that keeps them
+   *  within the share left to polls (see LimiterPool.pollRatePerSec). */
+  | { type: 'PACE'; account: string; proxy?: string; reply: (slotMs: number) => void }
   /** From the run before it closes the ledger: `reply` comes once the state as it is now has been written (or the
    *  write failed, which is logged), so the last ban is not lost to a save still under way at close. */
   | { type: 'FLUSH'; reply: () => void };
@@ -180,6 +184,9 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
         changed();
         pump();
         return;
+      case 'PACE':
+        event.reply(scheduler.pollSlotMs('collection', routeOf(event.account, event.proxy), Date.now()));
+        return;
       case 'FLUSH':
         // Everything changed so far is written before the reply; a state never restored is not written over the
         // saved one.
@@ -248,6 +255,16 @@ export function limiterGate(limiter: LimiterRef): RateGate {
       });
     },
   };
+}
+
+/** The pace of polls over a running limiter actor: the time between two polls of `account` that leaves the spend
+ *  reserve of its pools untouched. A stopped limiter answers `fallbackMs`. */
+export function limiterPollPace(limiter: LimiterRef, fallbackMs: number): (account: string, proxy?: string) => Promise<number> {
+  return (account, proxy) =>
+    new Promise((resolve) => {
+      const ask = whenActive(limiter, () => resolve(fallbackMs));
+      ask({ type: 'PACE', account, ...(proxy === undefined ? {} : { proxy }), reply: resolve });
+    });
 }
 
 /** Writes the limiter's state to its store and resolves once the write has ended; it never rejects (a failed save is

@@ -74,8 +74,15 @@ describe('LimiterPool learning from the store', () => {
   it('takes the limit the store publishes in place of the declared one', () => {
     const pool = new LimiterPool(POOL, LIMIT, 0, T0);
     pool.learn(windowHeaders(19, T0 + 1_000, 20), T0, FAR);
-    expect(pool.limit).toMatchObject({ capacity: 20, refillPerSec: 20, reservedForSpend: 2 });
+    // The reserve keeps its share of the limit (2 of 10 declared: a fifth), not its count.
+    expect(pool.limit).toMatchObject({ capacity: 20, refillPerSec: 20, reservedForSpend: 4 });
     expect(pool.window.learned).toEqual({ limit: 20, windowMs: 1_000 });
+  });
+
+  it('never keeps less for spending than declared, under a learned limit below the declared one', () => {
+    const pool = new LimiterPool(POOL, LIMIT, 0, T0);
+    pool.learn(windowHeaders(4, T0 + 1_000, 5), T0, FAR);
+    expect(pool.limit).toMatchObject({ capacity: 5, reservedForSpend: 2 });
   });
 
   it('infers the limit from what remains when the store does not publish it', () => {
@@ -109,12 +116,11 @@ describe('LimiterPool learning from the store', () => {
     expect(pool.window.remaining(T0)).toBe(7);
   });
 
-  it('gives polls the reserve in the last slot of the window, when no purchase could use it before the reset', () => {
-    const pool = new LimiterPool(POOL, { ...LIMIT, capacity: 100, refillPerSec: 100 }, 0, T0);
-    pool.learn(windowHeaders(2, T0 + 1_000, 20), T0, FAR);
-    expect(pool.hold(1, 'poll', T0 + 900)).toEqual({ until: T0 + 950, reason: 'rate-window' });
-    // One slot of 20 a second is 50 ms.
-    expect(pool.hold(1, 'poll', T0 + 950)).toBeNull();
+  it('keeps the reserve from polls to the very end of the window: a purchase may come in its last instant', () => {
+    const pool = new LimiterPool(POOL, LIMIT, 0, T0);
+    pool.learn(windowHeaders(4, T0 + 1_000, 20), T0, FAR);
+    expect(pool.hold(1, 'poll', T0 + 999)).toEqual({ until: T0 + 1_000, reason: 'rate-window' });
+    expect(pool.hold(4, 'spend', T0 + 999)).toBeNull();
   });
 
   it('starts the next fixed window full once the reset has passed', () => {
@@ -193,5 +199,34 @@ describe('ServerWindow', () => {
     expect(w.learned).toEqual({ limit: 20, windowMs: 400 });
     w.learn(readRateHeaders({ 'x-ratelimit-remaining': '19', 'x-ratelimit-reset': String((T0 + 2_000) / 1000), 'x-ratelimit-limit': '20' }, T0 + 1_000), 0, T0 + 1_000, FAR);
     expect(w.learned).toEqual({ limit: 20, windowMs: 1_000 });
+  });
+});
+
+describe('LimiterPool poll pace', () => {
+  it('paces polls at the refill less the spend reserve and the slack, from the declared limit', () => {
+    const pool = new LimiterPool(POOL, LIMIT, 0, T0);
+    // 10 a burst, 8 a second, 2 reserved and 2 of slack: polls may use 6 of every 10, 4.8 a second.
+    expect(pool.pollRatePerSec(T0)).toBeCloseTo(4.8);
+    expect(pool.pollSlotMs(T0)).toBeCloseTo(1000 / 4.8);
+  });
+
+  it('paces polls from the learned limit: 120 a minute keeps 24 for purchases and 2 of slack, 94 for polls', () => {
+    const pool = new LimiterPool(POOL, LIMIT, 0, T0);
+    pool.learn(readRateHeaders({ 'x-ratelimit-remaining': '119', 'x-ratelimit-reset': String(T0 / 1000 + 60), 'x-ratelimit-limit': '120' }, T0), T0, FAR);
+    expect(pool.limit.reservedForSpend).toBe(24);
+    expect(pool.pollSlotMs(T0)).toBeCloseTo(60_000 / 94, 0);
+  });
+
+  it('spreads what is left of the window for polls over the time to its end once others have taken part of it', () => {
+    const pool = new LimiterPool(POOL, LIMIT, 0, T0);
+    // 20 a second learned: 4 reserved; 9 left at mid-window leaves 5 for polls over 500 ms.
+    pool.learn(windowHeaders(9, T0 + 1_000, 20), T0 + 500, FAR);
+    expect(pool.pollSlotMs(T0 + 500)).toBeCloseTo(100);
+  });
+
+  it('tells a poller to wait for the reset when nothing is left for polls in the window', () => {
+    const pool = new LimiterPool(POOL, LIMIT, 0, T0);
+    pool.learn(windowHeaders(4, T0 + 1_000, 20), T0 + 300, FAR);
+    expect(pool.pollSlotMs(T0 + 300)).toBe(700);
   });
 });
