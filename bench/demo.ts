@@ -16,7 +16,7 @@ interface DemoFigures {
   packs: number;
   spent: Record<string, string>;
   doublePaid: number;
-  latencyMs: Record<string, { p50: number; p99: number }>;
+  latencyMs: Record<string, Record<string, { p50: number; p99: number; n: number }>>;
   dropToFirstPaymentMs: Record<string, number>;
 }
 
@@ -30,12 +30,17 @@ for (let i = 0; i < runs; i++) {
   results.push(JSON.parse(last) as DemoFigures);
   process.stderr.write(`run ${i + 1}/${runs}: ${last}\n`);
 }
-const latency: Record<string, { p50: number; p99: number }> = {};
-for (const key of Object.keys(results[0]!.latencyMs)) {
-  latency[key] = {
-    p50: round2(median(results.map((r) => r.latencyMs[key]!.p50))),
-    p99: round2(median(results.map((r) => r.latencyMs[key]!.p99))),
-  };
+// Per method and figure, the median over the runs that measured it.
+const latency: Record<string, Record<string, { p50: number; p99: number }>> = {};
+for (const method of new Set(results.flatMap((r) => Object.keys(r.latencyMs)))) {
+  latency[method] = {};
+  for (const key of new Set(results.flatMap((r) => Object.keys(r.latencyMs[method] ?? {})))) {
+    const measured = results.flatMap((r) => {
+      const f = r.latencyMs[method]?.[key];
+      return f === undefined || f.n === 0 ? [] : [f];
+    });
+    latency[method][key] = { p50: round2(median(measured.map((f) => f.p50))), p99: round2(median(measured.map((f) => f.p99))) };
+  }
 }
 /** The median of a per-method or per-currency figure across runs (runs without it are left out). */
 function medianBy<T>(pick: (r: DemoFigures) => Record<string, T> | undefined, toNumber: (v: T) => number): Record<string, number> {

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { minAmount, withTolerance, type Currency, type Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentAttempt, PaymentSteps, Settlement, StoreOrder, TargetSpec } from '../plugins/payment.js';
-import { StoreRejected } from '../store/store-error.js';
+import { StoreRateLimited, StoreRejected } from '../store/store-error.js';
+import { forgetOrderRequest, markOrderRequest, runSend, type OrderWire } from '../telemetry/wire-marks.js';
 import { AutomintError } from '../errors.js';
 import { OrderRefused, verifyOrder } from './order-verification.js';
 import type { RunMetrics } from './run-metrics.js';
@@ -204,20 +205,26 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
     // Handled now so a failing price lookup is never an unhandled rejection while the order is in flight.
     quoting.catch(() => undefined);
     let order: StoreOrder;
+    let wire: OrderWire | null = null;
+    const askedAt = performance.now();
     try {
       order = await input.steps.createOrder(input.target, count, {
         signal,
         // Only an order sent on a fresh stock observation measures detection; the next ones of a burst reuse it.
         onSent: () => {
-          if (observedAt !== null) input.metrics.record('detectToOrder', performance.now() - observedAt);
+          wire = input.metrics.orderHanded(input, input.method, observedAt, askedAt, performance.now());
+          markOrderRequest(wire);
         },
       });
     } catch (e) {
+      if (wire !== null) forgetOrderRequest(wire);
+      if (e instanceof StoreRateLimited) input.metrics.noteSpendHeld(performance.now() - askedAt + Math.max(0, e.retryAt - Date.now()));
       await input.ledger.budget.release(reservationId);
       if (e instanceof StoreRejected && UNPAID_LIMIT_CODES.has(e.errorCode.toLowerCase())) throw new UnpaidOrdersLimit(e.errorCode);
       throw e;
     }
-    const respondedAt = performance.now();
+    // The answer as read off the socket (undici's diagnostics), so the time spent on it here counts.
+    const respondedAt = (wire as OrderWire | null)?.answerAt ?? performance.now();
     try {
       await input.ledger.orders.insert({
         orderId: order.orderId, purchaseId: input.purchaseId, method: input.method, account: input.account,
@@ -293,10 +300,13 @@ export const recordStep = fromPromise<void, { input: PayerInput; order: StoreOrd
 export const sendStep = fromPromise<void, { input: PayerInput; attempt: PaymentAttempt; respondedAt: number }>(
   async ({ input: { input, attempt, respondedAt }, signal }) => {
     const before = performance.now();
+    const wire = input.metrics.sendWire(attempt);
     try {
-      await attempt.send(signal);
-      input.metrics.record('orderToBroadcast', before - respondedAt);
-      input.metrics.firstPaymentSentAt ??= before;
+      await runSend(wire, () => attempt.send(signal));
+      // Written to the socket when the transport is observed (TON's sendBoc), else handed to the plugin (Stars).
+      const sentAt = wire.written.get(wire.group) ?? before;
+      input.metrics.record('answerToSend', input.method, sentAt - respondedAt);
+      input.metrics.firstPaymentSentAt ??= sentAt;
       await input.ledger.intents.setState(attempt.idempotencyKey, 'sent');
     } catch (e) {
       input.log.warn({ err: e, key: attempt.idempotencyKey }, 'send failed; outcome unknown until confirmed');
@@ -319,7 +329,7 @@ export const confirmStep = fromPromise<Settlement, { input: PayerInput; order: S
     }
     const base = { idempotencyKey: attempt.idempotencyKey, orderId: order.orderId, reservationId };
     if (settlement.outcome === 'paid') {
-      input.metrics.record('broadcastToConfirm', performance.now() - started);
+      input.metrics.record('sendToConfirm', input.method, performance.now() - started);
       input.metrics.notePaid(input.method, performance.now());
       await input.ledger.settle({ ...base, outcome: 'paid', txHash: settlement.txHash, fee: settlement.fee, spent: order.amount + settlement.fee });
       input.log.info({ orderId: order.orderId, txHash: settlement.txHash, fee: settlement.fee.toString() }, 'order paid');

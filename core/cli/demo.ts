@@ -31,14 +31,15 @@ export interface WorldVerdict {
 export function demoJson(s: RunSummary, v: WorldVerdict): string {
   const spent: Record<string, string> = {};
   for (const [c, amount] of Object.entries(s.spent)) spent[c] = amount.toString();
-  const lat = (k: keyof RunSummary['latencyMs']): { p50: number; p99: number } => ({ p50: s.latencyMs[k].p50, p99: s.latencyMs[k].p99 });
   return JSON.stringify({
     ok: s.ok && v.doublePaid === 0 && v.storePaid === Object.values(s.paid).reduce((a, b) => a + b, 0),
     paid: { ton: s.paid['ton'] ?? 0, stars: s.paid['stars'] ?? 0, ...s.paid },
     packs: s.packs,
     spent,
     doublePaid: v.doublePaid,
-    latencyMs: { detectToOrder: lat('detectToOrder'), orderToBroadcast: lat('orderToBroadcast'), broadcastToConfirm: lat('broadcastToConfirm') },
+    // Per method: detectToWire, detectToHandoff, laterOrderToWire, answerToSend, sendToConfirm (run-metrics.ts).
+    latencyMs: s.latencyMs,
+    spendHeldMs: s.spendHeldMs,
     dropToFirstPaymentMs: s.dropToFirstPaymentMs,
   });
 }

@@ -3,7 +3,7 @@
  *  the run did what it was asked (run-verdict.ts). */
 import type { Ledger } from '../ledger/ledger.js';
 import { CURRENCIES, formatAmount, type Currency, type Units } from '../money.js';
-import type { RunMetrics } from '../actors/run-metrics.js';
+import type { LatencyName, Percentiles, RunMetrics } from '../actors/run-metrics.js';
 import type { PurchaseOutcome } from '../actors/sniper.js';
 import { describeHeld, type HeldPayment } from '../actors/unknown-payments.js';
 import { runVerdict, shortfall } from './run-verdict.js';
@@ -41,7 +41,10 @@ export interface RunSummary {
   /** Those orders, each with its amount and why it is not settled (the last settlement's reason): their packs and
    *  money stay held until a start (or `automint reconcile`) settles them. */
   readonly held: readonly HeldPayment[];
-  readonly latencyMs: Readonly<Record<'detectToOrder' | 'orderToBroadcast' | 'broadcastToConfirm', { p50: number; p99: number; n: number }>>;
+  /** Per payment method, each latency (run-metrics.ts says what each one measures). */
+  readonly latencyMs: Readonly<Record<string, Readonly<Record<LatencyName, Percentiles>>>>;
+  /** The longest an order call was held before it went to the store (its lease, or the limiter's refusal). */
+  readonly spendHeldMs: number;
   /** Per method, ms from the drop first seen buyable to the method's first confirmed payment. */
   readonly dropToFirstPaymentMs: Readonly<Record<string, number>>;
   readonly outcomes: readonly PurchaseOutcome[];
@@ -86,11 +89,8 @@ export async function summarize(
     ok: runVerdict({ dryRun: plan.dryRun, targets, outcomes, unknown, stopReason, ledgerFault }).kind === 'complete',
     dryRun: plan.dryRun, targets, orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown, held,
     dropToFirstPaymentMs: metrics.dropToFirstPayment(),
-    latencyMs: {
-      detectToOrder: metrics.percentiles('detectToOrder'),
-      orderToBroadcast: metrics.percentiles('orderToBroadcast'),
-      broadcastToConfirm: metrics.percentiles('broadcastToConfirm'),
-    },
+    latencyMs: metrics.byMethod(),
+    spendHeldMs: Math.round(metrics.spendHeldMs * 100) / 100,
     outcomes, stopReason, ledgerFault,
   };
 }
@@ -109,8 +109,11 @@ export function renderSummary(s: RunSummary): string {
   const spent = CURRENCIES.filter((c) => s.spent[c] > 0n || s.fees[c] > 0n)
     .map((c) => `${formatAmount(c, s.spent[c])} ${c} (fees ${formatAmount(c, s.fees[c])} ${c})`).join(', ') || 'nothing';
   lines.push(`paid orders: ${Object.entries(s.paid).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}   packs: ${s.packs}   spent: ${spent}`);
-  const l = s.latencyMs;
-  lines.push(`latency ms (p50 / p99): detect→order ${l.detectToOrder.p50} / ${l.detectToOrder.p99}, order→broadcast ${l.orderToBroadcast.p50} / ${l.orderToBroadcast.p99}, broadcast→confirmed ${l.broadcastToConfirm.p50} / ${l.broadcastToConfirm.p99}`);
+  for (const [method, l] of Object.entries(s.latencyMs)) {
+    const f = (p: Percentiles): string => `${p.p50} / ${p.p99}`;
+    lines.push(`latency ms ${method} (p50 / p99): detect→order on the wire ${f(l.detectToWire)} (handed to undici ${f(l.detectToHandoff)}), `
+      + `later orders ${f(l.laterOrderToWire)}, order answer→payment sent ${f(l.answerToSend)}, sent→confirmed ${f(l.sendToConfirm)}`);
+  }
   for (const t of s.targets) lines.push(targetLine(s, t));
   for (const o of s.outcomes) lines.push(`${o.purchaseId}: ${o.outcome} (${o.reason || 'no reason'})`);
   if (s.unknown > 0) {
