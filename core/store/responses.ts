@@ -2,6 +2,7 @@
  *  on is checked here; a shape that does not match is a StoreMalformed, never a guess. */
 import { z } from 'zod';
 import { AmountError, amountFromJson, unitsFromJson, type Nano, type Stars } from '../money.js';
+import { readStoreTime } from './store-time.js';
 
 /** `{ok:true,data}` or `{ok:false,errorCode}`: callers check `ok` before `data`. */
 export const envelopeSchema = z.union([
@@ -71,8 +72,9 @@ export const tonPriceSchema = z
     return readAmount(ctx, [i, 'price'], () => amountFromJson('TON', rows[i]!.price)) as Nano;
   });
 
-/** A TON order as the store created it. `amount` is what must be sent, in nanotons; `expiresAt` is epoch ms and
- *  always present (an order without a readable expiry cannot be checked, so it is refused, not paid blindly);
+/** A TON order as the store created it. `amount` is what must be sent, in nanotons; `expiresAt` is epoch ms (read as
+ *  store-time.ts says) and always present (an order without a readable expiry cannot be checked, so it is refused,
+ *  not paid blindly);
  *  `count` is present only when the store said how many packs the order is for (a store that changed the count it
  *  was asked for is then caught by the order check). */
 export const tonOrderSchema = z
@@ -81,6 +83,7 @@ export const tonOrderSchema = z
     total_amount: z.union([z.number(), z.string()]),
     wallet: z.string().min(1).max(200),
     currency: z.string().max(20).optional(),
+    // Read by store-time.ts: seconds, ms or µs by magnitude, or ISO 8601 with a zone.
     expires_at: z.union([z.number(), z.string().max(100)]),
     // As a number or digit text; a count that is neither is malformed, never ignored: it may be the one thing
     // telling us the order is not what we asked for.
@@ -98,11 +101,12 @@ export const tonOrderSchema = z
       ctx.addIssue({ code: 'custom', path: ['currency'], message: `currency ${o.currency} is not TON` });
       return z.NEVER;
     }
-    const expiresAt = parseExpiry(o.expires_at);
-    if (expiresAt === null) {
-      ctx.addIssue({ code: 'custom', path: ['expires_at'], message: `expires_at ${JSON.stringify(o.expires_at)} is not a time` });
+    const expiry = readStoreTime(o.expires_at);
+    if (!expiry.ok) {
+      ctx.addIssue({ code: 'custom', path: ['expires_at'], message: `expires_at ${expiry.why}` });
       return z.NEVER;
     }
+    const expiresAt = expiry.ms;
     return {
       orderId,
       amount: readAmount(ctx, ['total_amount'], () => unitsFromJson('TON', o.total_amount)) as Nano,
@@ -123,23 +127,6 @@ function readAmount(ctx: z.core.$RefinementCtx, path: PropertyKey[], read: () =>
     ctx.addIssue({ code: 'custom', path, message: e.message });
     return z.NEVER;
   }
-}
-
-/** An ISO 8601 date-time with an explicit zone: `Date.parse` alone also takes text like "-5" or "May 1" as a date,
- *  and a time without a zone would be read in the local one. */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-
-/** `expires_at` as whole epoch ms (rounded down, so never later than the store meant): unix seconds, unix ms or an
- *  ISO date-time; null when unreadable or not a plausible moment. */
-function parseExpiry(v: number | string): number | null {
-  let ms: number;
-  if (typeof v === 'number' || /^\d+$/.test(v)) {
-    const n = Number(v);
-    ms = Math.floor(n < 1e11 ? n * 1000 : n);
-  } else {
-    ms = ISO_DATE_TIME.test(v) ? Date.parse(v) : NaN;
-  }
-  return Number.isSafeInteger(ms) && ms > 0 ? ms : null;
 }
 
 /** The answer to `POST /api/v1/auth`: the JWT. Its shape is checked so a hostile answer cannot make us send garbage

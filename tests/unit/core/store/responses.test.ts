@@ -192,8 +192,9 @@ describe('tonOrderSchema', () => {
     refusal(tonOrderSchema, wire(orderJson({ wallet: '""' })));
   });
 
-  it('reads expires_at given in unix seconds, in epoch ms and as an ISO date', () => {
+  it('reads expires_at given in unix seconds, in epoch ms, in microseconds and as an ISO date', () => {
     const at = Date.UTC(2025, 0, 1, 12, 20, 0);
+    expect(tonOrderSchema.parse(wire(orderJson({ expires_at: String(at * 1000) }))).expiresAt).toBe(at);
     expect(tonOrderSchema.parse(wire(orderJson({ expires_at: String(at / 1000) }))).expiresAt).toBe(at);
     expect(tonOrderSchema.parse(wire(orderJson({ expires_at: `"${at / 1000}"` }))).expiresAt).toBe(at);
     expect(tonOrderSchema.parse(wire(orderJson({ expires_at: String(at) }))).expiresAt).toBe(at);
@@ -214,7 +215,7 @@ describe('tonOrderSchema', () => {
   it('refuses an expires_at it cannot read as a moment', () => {
     // Date.parse alone would take "-5" and "May 1" for dates, and read a time without a zone in the local one.
     const unreadable = ['"soon"', '""', '"-5"', '"May 1"', '"2025-01-01T12:20:00"', '"2025-13-45T99:00:00Z"', '" 1735734000"'];
-    for (const bad of [...unreadable, '0', '-5', '1e300', '{"s":1}', 'true', `"${'1'.repeat(101)}"`]) {
+    for (const bad of [...unreadable, '0', '-5', '1e300', '1735734000000000000', '{"s":1}', 'true', `"${'1'.repeat(101)}"`]) {
       expect(refusal(tonOrderSchema, wire(orderJson({ expires_at: bad }))), bad).toMatch(/^expires_at: /);
     }
   });
