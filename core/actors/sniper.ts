@@ -11,7 +11,7 @@ import { StoreClient } from '../store/store-client.js';
 import { authId, authMachine, configuredToken, tokenProvider, webAppToken, type TokenSource } from './auth.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
 import { endpointResolver, endpointsLogic, flushEndpoints, responseReader } from './endpoints.js';
-import { flushLimiter, limiterGate, limiterLogic, type LimiterSettings } from './limiter.js';
+import { flushLimiter, limiterGate, limiterLogic, limiterPollPace, type LimiterSettings } from './limiter.js';
 import { purchaseMachine, type PurchaseOutput } from './purchase.js';
 import type { RetryPolicy, SplitPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
@@ -136,6 +136,10 @@ export const sniperMachine = setup({
       const gate = limiterGate(limiter);
       const resolver = endpointResolver(endpoints);
       const responses = responseReader(endpoints);
+      const pace = limiterPollPace(limiter, input.limits.pollIntervalMs);
+      // Each watcher polls through every account of its target; an account's pace is shared by the watchers using it.
+      const sharedBy = new Map<string, number>();
+      for (const t of input.targets) for (const a of t.accounts) sharedBy.set(a, (sharedBy.get(a) ?? 0) + 1);
       const children: AnyActorRef[] = [limiter, endpoints];
       const clients = new Map<string, StoreClient>();
       for (const a of input.accounts) {
@@ -185,7 +189,8 @@ export const sniperMachine = setup({
         children.push(spawn('watcher', {
           id: watcherId, systemId: watcherId,
           input: {
-            target: { key, collection: t.collection, character: t.character }, store: clients.get(t.accounts[0]!)!,
+            target: { key, collection: t.collection, character: t.character },
+            pollers: t.accounts.map((a) => ({ account: a, store: clients.get(a)!, sharedBy: sharedBy.get(a)! })), pace,
             purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, maxWaitMs: input.limits.maxWaitMs, dropAt: t.dropAt, metrics: input.metrics, log: input.log.child({ watcher: key }),
           },
         }));

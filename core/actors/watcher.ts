@@ -1,11 +1,13 @@
 /** The watcher: polls one target's collection (`404` = not published yet; then `status` and `left`) and tells every
  *  purchase of that target what it saw: STOCK after each poll that shows the character on sale, SOLD_OUT when it is
- *  gone. Keeps polling while stock falls, so purchases keep buying. With a known drop time it polls slowly until a
- *  window around the drop and, inside it, as fast as the limiter grants its poll-priority leases (the limiter keeps
- *  tokens in reserve for spending calls, so polls cannot starve purchases). A 304 reads as the cached collection (the
+ *  gone. Keeps polling while stock falls, so purchases keep buying. Polls take turns over the target's accounts, each
+ *  account no faster than the limiter's poll pace for it (its limit less the share reserved for spending, divided
+ *  among the watchers polling through it), so polling never drains a pool: a purchase's call finds its reserve whole
+ *  and the watcher is never held waiting for a window to reset. With a known drop time it polls slowly until a window
+ *  around the drop and, inside it, as fast as that pace allows. A 304 reads as the cached collection (the
  *  store client's caches), a refused token is renewed by the store client, a 429 waits for the limiter's retry time,
  *  and 5xx or transport failures change nothing: it keeps polling. No wait is longer than the profile's maxWaitMs,
- *  and a POLL_NOW ends any wait. Talks to: purchases (by systemId), the store. */
+ *  and a POLL_NOW ends any wait. Talks to: purchases (by systemId), the store, the limiter (its poll pace). */
 import { fromCallback } from 'xstate';
 import type { Logger } from 'pino';
 import type { StoreClient } from '../store/store-client.js';
@@ -13,10 +15,25 @@ import { StoreAuthError, StoreHttpError, StoreRateLimited } from '../store/store
 import type { TargetSpec } from '../plugins/payment.js';
 import type { RunMetrics } from './run-metrics.js';
 
+/** One account the watcher polls through. */
+export interface WatcherPoller {
+  readonly account: string;
+  /** The account's client (polls spend its pool at poll priority). */
+  readonly store: Pick<StoreClient, 'collection'>;
+  /** How many watchers poll through this account (its pace is shared among them); default 1. */
+  readonly sharedBy?: number;
+}
+
+/** The limiter's poll pace: the time between two polls of `account` that leaves its spend reserve whole. */
+export type PollPace = (account: string) => Promise<number>;
+
 export interface WatcherInput {
   readonly target: TargetSpec;
-  /** The client of one of the target's accounts (polls spend that account's pool at poll priority). */
-  readonly store: Pick<StoreClient, 'collection'>;
+  /** The target's accounts, polled in turn. */
+  readonly pollers: readonly WatcherPoller[];
+  /** The limiter's poll pace; without it the watcher keeps the profile's interval (and DROP_POLL_FLOOR_MS inside the
+   *  drop window, leaving the pace to the limiter's grants). */
+  readonly pace?: PollPace;
   /** systemIds of the purchases to tell. */
   readonly purchases: readonly string[];
   /** The profile's time between two polls. */
@@ -44,8 +61,8 @@ export const DROP_WINDOW_AFTER_MS = 600_000;
 export const SLOW_POLL_FACTOR = 4;
 /** ...but never further apart than this. */
 export const SLOW_POLL_CAP_MS = 30_000;
-/** Inside the drop window the limiter's lease sets the pace; this floor only keeps a limiter that grants at once
- *  (and a store that answers at once) from turning the loop into a spin. */
+/** Inside the drop window the limiter's pace sets the cadence; this floor only keeps a wide limit (or many accounts)
+ *  from turning the loop into a spin. */
 export const DROP_POLL_FLOOR_MS = 50;
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -56,20 +73,25 @@ export type PollPhase = 'waiting' | 'drop' | 'watching';
 export interface PollCadence {
   readonly pollIntervalMs: number;
   readonly dropAt?: number;
+  /** The shortest time between two polls of this target that keeps every account at the limiter's pace (the pace
+   *  times the watchers sharing an account, over the accounts polled in turn); unknown: absent. */
+  readonly pacedMs?: number;
 }
 
-/** Which phase `now` is in and how long to wait before the next poll. A wait before the window never runs past its
- *  opening. */
+/** Which phase `now` is in and how long to wait before the next poll: never faster than the paced interval. A wait
+ *  before the window never runs past its opening. */
 export function nextPoll(now: number, cadence: PollCadence): { phase: PollPhase; delayMs: number } {
   const { pollIntervalMs, dropAt } = cadence;
-  if (dropAt === undefined) return { phase: 'watching', delayMs: pollIntervalMs };
+  const paced = cadence.pacedMs ?? 0;
+  const watching = { phase: 'watching' as const, delayMs: Math.max(pollIntervalMs, paced) };
+  if (dropAt === undefined) return watching;
   const opens = dropAt - DROP_WINDOW_BEFORE_MS;
   if (now < opens) {
-    const slow = Math.max(pollIntervalMs, Math.min(pollIntervalMs * SLOW_POLL_FACTOR, SLOW_POLL_CAP_MS));
+    const slow = Math.max(pollIntervalMs, paced, Math.min(pollIntervalMs * SLOW_POLL_FACTOR, SLOW_POLL_CAP_MS));
     return { phase: 'waiting', delayMs: Math.min(slow, opens - now) };
   }
-  if (now <= dropAt + DROP_WINDOW_AFTER_MS) return { phase: 'drop', delayMs: DROP_POLL_FLOOR_MS };
-  return { phase: 'watching', delayMs: pollIntervalMs };
+  if (now <= dropAt + DROP_WINDOW_AFTER_MS) return { phase: 'drop', delayMs: Math.max(DROP_POLL_FLOOR_MS, paced) };
+  return watching;
 }
 
 export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, system, receive }) => {
@@ -103,8 +125,17 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
       abort.signal.addEventListener('abort', done, { once: true });
     });
 
-  const poll = async (): Promise<void> => {
-    const view = await input.store.collection(input.target.collection, { signal: abort.signal, priority: 'poll' });
+  const pollers = input.pollers;
+  let turn = 0;
+  /** The paced interval of the poller whose turn comes next (see PollCadence.pacedMs). */
+  const pacedFor = async (p: WatcherPoller): Promise<number | undefined> => {
+    if (!input.pace) return undefined;
+    const slotMs = await input.pace(p.account);
+    return (slotMs * Math.max(1, p.sharedBy ?? 1)) / pollers.length;
+  };
+
+  const poll = async (p: WatcherPoller): Promise<void> => {
+    const view = await p.store.collection(input.target.collection, { signal: abort.signal, priority: 'poll' });
     const observedAt = performance.now();
     if (!view.published) return;
     if (!published) log.info({ collection: view.id, title: view.title, status: view.status }, 'collection published');
@@ -149,14 +180,19 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
       const started = Date.now();
       let failure: unknown = null;
       try {
-        await poll();
+        await poll(pollers[turn++ % pollers.length]!);
       } catch (e) {
         if (abort.signal.aborted) return;
         failure = e;
       }
-      // Planned after the poll: what it saw (an early drop) may have changed the cadence.
-      const plan = nextPoll(started, { pollIntervalMs: input.pollIntervalMs, dropAt });
-      if (plan.phase !== phase) log.info({ phase: plan.phase, dropAt: dropAt ?? null, everyMs: plan.delayMs }, 'poll cadence');
+      // Planned after the poll: what it saw (an early drop) may have changed the cadence, and what it cost the next
+      // poller's pool, its pace.
+      const pacedMs = await pacedFor(pollers[turn % pollers.length]!);
+      if (abort.signal.aborted) return;
+      const plan = nextPoll(started, { pollIntervalMs: input.pollIntervalMs, dropAt, ...(pacedMs === undefined ? {} : { pacedMs }) });
+      if (plan.phase !== phase) {
+        log.info({ phase: plan.phase, dropAt: dropAt ?? null, everyMs: Math.round(plan.delayMs), accounts: pollers.length }, 'poll cadence');
+      }
       phase = plan.phase;
       let waitMs = plan.delayMs;
       if (failure !== null) {

@@ -10,6 +10,7 @@ import {
   SLOW_POLL_CAP_MS,
   watcherLogic,
   type WatcherInput,
+  type WatcherPoller,
   type WatcherReport,
 } from '../../../../core/actors/watcher.js';
 import type { CollectionView } from '../../../../core/store/responses.js';
@@ -73,18 +74,33 @@ describe('nextPoll', () => {
   });
 });
 
+describe('nextPoll with the limiter pace', () => {
+  const dropAt = T0 + 3_600_000;
+
+  it('never polls faster than the paced interval, in every phase', () => {
+    expect(nextPoll(T0, { pollIntervalMs: 500, pacedMs: 625 })).toEqual({ phase: 'watching', delayMs: 625 });
+    expect(nextPoll(dropAt - 1_000, { pollIntervalMs: 500, dropAt, pacedMs: 625 })).toEqual({ phase: 'drop', delayMs: 625 });
+    expect(nextPoll(T0, { pollIntervalMs: 500, dropAt, pacedMs: 9_000 })).toEqual({ phase: 'waiting', delayMs: 9_000 });
+  });
+
+  it('polls at the pace inside the drop window however wide the limit, down to the spin floor', () => {
+    expect(nextPoll(dropAt, { pollIntervalMs: 2_000, dropAt, pacedMs: 120 })).toEqual({ phase: 'drop', delayMs: 120 });
+    expect(nextPoll(dropAt, { pollIntervalMs: 2_000, dropAt, pacedMs: 5 })).toEqual({ phase: 'drop', delayMs: DROP_POLL_FLOOR_MS });
+  });
+});
+
 describe('watcher actor', () => {
   let actor: Actor<AnyStateMachine> | undefined;
   let reports: WatcherReport[];
   let logLines: { msg: string; phase?: string }[];
 
   /** Runs a watcher beside one purchase stand-in (systemId `purchase:1`) that records what it is told. */
-  const run = (store: WatcherInput['store'], extra: Partial<WatcherInput> = {}): void => {
+  const run = (store: WatcherPoller['store'], extra: Partial<WatcherInput> = {}): void => {
     reports = [];
     logLines = [];
     const log = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line) as { msg: string }) });
     const input: WatcherInput = {
-      target: TARGET, store, purchases: ['purchase:1'], pollIntervalMs: 1_000, maxWaitMs: 60_000, metrics: new RunMetrics(), log, ...extra,
+      target: TARGET, pollers: [{ account: 'alice', store }], purchases: ['purchase:1'], pollIntervalMs: 1_000, maxWaitMs: 60_000, metrics: new RunMetrics(), log, ...extra,
     };
     const machine = setup({
       actors: {
@@ -245,5 +261,46 @@ describe('watcher actor', () => {
     const polls = store.at.length;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(store.at).toHaveLength(polls);
+  });
+
+  it('polls at the limiter pace inside the drop window, taking turns over the target accounts', async () => {
+    const dropAt = T0 + 30_000;
+    const alice = scriptedStore([notPublished]);
+    const bob = scriptedStore([notPublished]);
+    const asked: string[] = [];
+    run(alice, {
+      dropAt, pollIntervalMs: 500,
+      pollers: [{ account: 'alice', store: alice }, { account: 'bob', store: bob }],
+      pace: async (account) => {
+        asked.push(account);
+        return 600;
+      },
+    });
+    await vi.advanceTimersByTimeAsync(6_000);
+    const all = [...alice.at, ...bob.at].sort((a, b) => a - b);
+    // Each account at its pace (600 ms), the two in turn: the target every 300 ms.
+    expect(new Set(gaps(all))).toEqual(new Set([300]));
+    expect(new Set(gaps(alice.at))).toEqual(new Set([600]));
+    expect(new Set(gaps(bob.at))).toEqual(new Set([600]));
+    expect(new Set(asked)).toEqual(new Set(['alice', 'bob']));
+  });
+
+  it('polls an account shared by two watchers at half its pace', async () => {
+    const store = scriptedStore([notPublished]);
+    run(store, { dropAt: T0 + 30_000, pollers: [{ account: 'alice', store, sharedBy: 2 }], pace: async () => 600 });
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(new Set(gaps(store.at))).toEqual(new Set([1_200]));
+  });
+
+  it('follows the pace as the limiter changes it (a limit learned, a window others have eaten into)', async () => {
+    const store = scriptedStore([notPublished]);
+    let paceMs = 200;
+    run(store, { dropAt: T0 + 30_000, pace: async () => paceMs });
+    await vi.advanceTimersByTimeAsync(1_000);
+    paceMs = 700;
+    await vi.advanceTimersByTimeAsync(3_000);
+    const g = gaps(store.at);
+    expect(g.slice(0, 4)).toEqual([200, 200, 200, 200]);
+    expect(new Set(g.slice(6))).toEqual(new Set([700]));
   });
 });
