@@ -151,8 +151,7 @@ export class LimiterPool {
    *  floor until it resets. 0 when nothing is left for polls in this window. */
   pollRatePerSec(now: number): number {
     const l = this.limit;
-    const free = Math.max(1, l.capacity - l.reservedForSpend - POLL_PACE_SLACK);
-    const rate = l.refillPerSec * Math.min(1, free / l.capacity);
+    const rate = this.steadyPollRate();
     const left = this.window.remaining(now);
     const endsAt = this.window.endsAt(now);
     if (left === null || endsAt === null || endsAt <= now) return rate;
@@ -160,13 +159,21 @@ export class LimiterPool {
     return share <= 0 ? 0 : Math.min(rate, (share * 1000) / (endsAt - now));
   }
 
-  /** The time between two polls of this pool that keeps them at `pollRatePerSec`; when nothing is left for polls in
-   *  the store's window, the time until it resets. */
+  /** The time between two polls of this pool that keeps them at `pollRatePerSec`. When nothing is left for polls in
+   *  the store's window (as at the end of every window paced this way), the time until it resets and one steady slot
+   *  more: a poller counts the pause from when it asked, so the reset alone would bring its next poll in before it. */
   pollSlotMs(now: number): number {
     const rate = this.pollRatePerSec(now);
     if (rate > 0) return 1000 / rate;
     const endsAt = this.window.endsAt(now);
-    return endsAt === null ? 1000 / this.limit.refillPerSec : Math.max(1, endsAt - now);
+    return (endsAt === null ? 0 : Math.max(0, endsAt - now)) + 1000 / this.steadyPollRate();
+  }
+
+  /** The limit's refill less the reserve's share and POLL_PACE_SLACK. */
+  private steadyPollRate(): number {
+    const l = this.limit;
+    const free = Math.max(1, l.capacity - l.reservedForSpend - POLL_PACE_SLACK);
+    return l.refillPerSec * Math.min(1, free / l.capacity);
   }
 
   /** What outlives a restart. */
