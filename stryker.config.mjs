@@ -7,10 +7,10 @@
  *  modules against all in-process tests. Each group keeps its own incremental file and report, so a re-run tests only
  *  the mutants whose code or tests changed, and one group's run never discards another's results. */
 
-/** Each group: the modules it mutates, the tests that exercise them, and the tsconfig its type checker compiles.
- *  tsconfig.mutation.json holds only the code these groups reach, so that another engineer's half-done work in an
- *  unrelated module cannot stop the checker (it refuses to start while the project has any type error).
- *  @type {Record<string, { mutate: string[]; testFiles: string[]; tsconfig: string }>} */
+import { writeFileSync } from 'node:fs';
+
+/** Each group: the modules it mutates and the tests that exercise them.
+ *  @type {Record<string, { mutate: string[]; testFiles: string[] }>} */
 export const mutationGroups = {
   ledger: {
     mutate: [
@@ -23,7 +23,6 @@ export const mutationGroups = {
       'core/ledger/orders.ts',
     ],
     testFiles: ['tests/unit/core/ledger/**/*.test.ts'],
-    tsconfig: 'tsconfig.mutation.json',
   },
   verification: {
     mutate: ['core/actors/order-verification.ts', 'core/actors/target-quota.ts'],
@@ -31,26 +30,21 @@ export const mutationGroups = {
       'tests/unit/core/actors/order-verification.test.ts',
       'tests/unit/core/actors/target-quota.test.ts',
       'tests/unit/core/actors/target-quota-shares.test.ts',
-      'tests/unit/core/actors/purchase-split.test.ts',
     ],
-    tsconfig: 'tsconfig.mutation.json',
   },
   payer: {
     mutate: ['core/actors/payer.ts', 'core/actors/payer-steps.ts'],
     testFiles: ['tests/unit/core/actors/payer.test.ts', 'tests/unit/core/actors/purchase-split.test.ts'],
-    tsconfig: 'tsconfig.mutation.json',
   },
   reconcile: {
     mutate: ['core/run/reconcile.ts'],
     // The unit test settles every answer on a real ledger in seconds; reconcile-at-start.test.ts proves the same paths
     // against the simulated chain and Telegram but takes 90 s, too long to rerun per mutant.
     testFiles: ['tests/unit/core/run/reconcile.test.ts'],
-    tsconfig: 'tsconfig.mutation.json',
   },
   stars: {
     mutate: ['plugins/stars/stars-attempt.ts', 'plugins/stars/stars-history.ts', 'plugins/stars/stars-steps.ts'],
     testFiles: ['tests/plugins/stars/**/*.test.ts'],
-    tsconfig: 'tsconfig.mutation.json',
   },
   ton: {
     mutate: [
@@ -60,7 +54,6 @@ export const mutationGroups = {
       'plugins/ton/message-watch.ts',
     ],
     testFiles: ['tests/plugins/ton/**/*.test.ts'],
-    tsconfig: 'tsconfig.json',
   },
 };
 
@@ -73,6 +66,17 @@ const groups = chosen.map((name) => mutationGroups[name]);
 /** Report and incremental files are named after the groups, so runs of different groups keep separate results. */
 const label = chosen.length > 0 ? chosen.join('+') : 'all';
 
+/** The type checker refuses to start while anything it compiles has a type error, so for groups it compiles only
+ *  their modules and tests (and what those import): another engineer's half-done work elsewhere cannot stop it. The
+ *  file is written at each run (git ignores it); a run of everything checks the whole project. */
+function groupTsconfig() {
+  if (groups.length === 0) return 'tsconfig.json';
+  const file = `tsconfig.mutation-${label}.json`;
+  const include = [...groups.flatMap((group) => [...group.mutate, ...group.testFiles]), 'tests/setup.ts'];
+  writeFileSync(file, `${JSON.stringify({ extends: './tsconfig.json', include }, null, 2)}\n`);
+  return file;
+}
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -80,10 +84,13 @@ export default {
   // tests run the built CLI in child processes, which mutants never reach).
   vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   checkers: ['typescript'],
-  // The chosen groups' tsconfig when they share one, else (and for a run of everything) the whole project's.
-  tsconfigFile: groups.length > 0 && groups.every((group) => group.tsconfig === groups[0].tsconfig) ? groups[0].tsconfig : 'tsconfig.json',
+  tsconfigFile: groupTsconfig(),
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
+  // Static mutants (module-level values: the transition tables, state lists, limits) are never active when this
+  // Stryker/vitest pair runs them: `paying: []` in ORDER_TRANSITIONS "survived" the ledger tests, 16 of which fail
+  // when the same edit is made by hand. Such values are pinned by their own tests instead (e.g. transitions.test.ts).
+  ignoreStatic: true,
   incremental: true,
   incrementalFile: `reports/stryker-incremental-${label}.json`,
   reporters: ['clear-text', 'progress', 'html', 'json'],
