@@ -5,6 +5,7 @@
  *  Telegram asks to verify Stars payments, plus a fixed published limit for the limiter benchmark. */
 import { AutomintError } from '../core/errors.js';
 import type { StoreScenario } from './store/index.js';
+import { ADVERTISED_LIMIT } from './store/rate-limits.js';
 
 /** A buyer the world creates: a store user with a token, a funded TON wallet and a Telegram user with Stars. */
 export interface BuyerSpec {
@@ -109,6 +110,22 @@ const LIMITER_BENCH: WorldScenario = {
   }),
 };
 
+/** When the drop of `drop-paced` comes, after the world starts: inside the watcher's drop window from the start. */
+export const DROP_PACED_IN_MS = 20_000;
+
+/** The demo's drop later, behind the store's advertised limit (120 a minute per token) enforced with 429s: what a
+ *  watcher with `dropAt` meets when it polls the minute before a drop (bench:drop-polling). */
+const DROP_PACED: WorldScenario = {
+  ...DEMO_SCENARIO,
+  name: 'drop-paced',
+  description: `the demo drop ${DROP_PACED_IN_MS / 1000} s after start, the advertised ${ADVERTISED_LIMIT.requests} requests a minute per token enforced`,
+  store: (now) => ({
+    ...DEMO_SCENARIO.store(now),
+    collections: DEMO_SCENARIO.store(now).collections.map((c) => ({ ...c, dropAt: now + DROP_PACED_IN_MS })),
+    rateLimits: { perToken: { requests: ADVERTISED_LIMIT.requests, windowMs: ADVERTISED_LIMIT.windowMs }, resetStyle: 'epoch' },
+  }),
+};
+
 /** The demo with buyers whose every Stars payment Telegram wants verified in an app (paymentVerificationNeeded). */
 const STARS_VERIFICATION: WorldScenario = {
   ...DEMO_SCENARIO,
@@ -180,6 +197,7 @@ const ALL: readonly WorldScenario[] = [
   }),
   STARS_VERIFICATION,
   LIMITER_BENCH,
+  DROP_PACED,
 ];
 
 /** Every scenario by name. */

@@ -20,6 +20,7 @@ describe('world scenarios', () => {
         'retry-after-storm',
         'token-expiry',
         'limiter-bench',
+        'drop-paced',
         'hostile-stars-no-slug',
         'hostile-stars-overprice',
         'hostile-stars-currency',
