@@ -1,0 +1,54 @@
+/** The simulated world of `npm run bench:latency`, in its own process (forked with an IPC channel) so its work never
+ *  runs on the bot's event loop: N funded buyers (TON and Stars), one collection dropping `dropInMs` after start
+ *  with stock for every buyer, and the demo store's advertised 120 requests/min per token. It sends its state (the
+ *  `automint world` state file's shape) once up; asked `polls`, it answers when the store received each poll of the
+ *  collection (epoch ms); asked `stop`, it closes and exits. Usage: `node latency-world.js ACCOUNTS DROP_IN_MS`. */
+import { startWorld } from '../sim/world.js';
+import { DEMO_SCENARIO, type WorldScenario } from '../sim/scenarios.js';
+import type { WorldState } from '../core/cli/world.js';
+import { BENCH_CHARACTER, BENCH_COLLECTION, buyerName, POLL_ROUTE, type WorldMessage } from './latency-drop.js';
+
+function scenario(accounts: number, dropInMs: number): WorldScenario {
+  const demo = DEMO_SCENARIO.store(0);
+  return {
+    name: 'latency-bench',
+    description: `${accounts} funded buyers, a drop ${dropInMs} ms after start`,
+    blockIntervalMs: 1000,
+    buyers: Array.from({ length: accounts }, (_, i) => ({ name: buyerName(i), fundTon: '100', fundStars: '2000' })),
+    store: (now) => ({
+      ...demo,
+      collections: [{
+        id: BENCH_COLLECTION, title: 'Bench Drop', dropAt: now + dropInMs,
+        characters: [{ id: BENCH_CHARACTER, name: 'Bench Cat', supply: 40 * accounts + 100, priceStars: 10n, priceTon: '0.1', rarity: 'common' }],
+      }],
+      // Competitors would empty the drop at a pace unrelated to N: the bench measures the bot alone.
+      competitors: undefined,
+    }),
+  };
+}
+
+const accounts = Number(process.argv[2] ?? 1);
+const dropInMs = Number(process.argv[3] ?? 3000);
+const chosen = scenario(accounts, dropInMs);
+const world = await startWorld({ scenario: chosen });
+const dropAt = world.startedAt + dropInMs;
+const state: WorldState = {
+  version: 1, scenario: chosen.name, pid: process.pid, startedAt: world.startedAt,
+  drops: [{ collection: BENCH_COLLECTION, dropAt }],
+  store: { url: world.store.url, adminUrl: `${world.store.url}/admin`, wallet: world.storeWallet.toString() },
+  ton: { endpoint: world.chain.endpoint },
+  telegram: { host: world.telegram.host, port: world.telegram.port, publicKey: world.telegram.publicKeyPem },
+  buyers: world.buyers.map((b) => ({
+    name: b.name, userId: b.userId, address: b.address.toString(), token: b.token, mnemonic: b.mnemonic, session: b.session,
+    ...(b.password === undefined ? {} : { password: b.password }),
+  })),
+};
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'polls') {
+    const at = world.store.requests().filter((r) => r.route === POLL_ROUTE).map((r) => r.startedAt);
+    process.send!({ type: 'polls', at } satisfies WorldMessage);
+  } else if (m.type === 'stop') {
+    void world.close().finally(() => process.exit(0));
+  }
+});
+process.send!({ type: 'up', state, dropAt } satisfies WorldMessage);
