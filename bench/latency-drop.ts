@@ -17,10 +17,12 @@ export function buyerName(i: number): string {
   return `buyer${i + 1}`;
 }
 
-/** The largest gap between consecutive polls received inside the drop window while the bot ran (from the window's
- *  opening or the bot's start, to the window's end or the bot's end). */
+/** The largest gap between consecutive polls received inside the drop window while the bot ran, counted from the
+ *  window's opening (or the bot's start) to its last poll there; the whole window when no poll came. */
 export function largestPollGap(polls: readonly number[], window: { from: number; to: number }): number {
   const inside = polls.filter((t) => t >= window.from && t <= window.to).sort((a, b) => a - b);
+  // With no poll at all the whole window was blind; after the last poll the bot is finishing, not watching.
+  if (inside.length === 0) return Math.max(0, window.to - window.from);
   const edges = [window.from, ...inside];
   let gap = 0;
   for (let i = 1; i < edges.length; i++) gap = Math.max(gap, edges[i]! - edges[i - 1]!);
