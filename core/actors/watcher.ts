@@ -14,6 +14,8 @@ import type { StoreClient } from '../store/store-client.js';
 import { StoreAuthError, StoreHttpError, StoreRateLimited } from '../store/store-error.js';
 import type { TargetSpec } from '../plugins/payment.js';
 import type { RunMetrics } from './run-metrics.js';
+import { targetStock, TargetUnreadable } from '../store/collection-answer.js';
+import { DEFAULT_BLIND_LIMIT, FailedPolls, failureCause, type BlindLimit, type WatchReport } from './failed-polls.js';
 
 /** One account the watcher polls through. */
 export interface WatcherPoller {
@@ -42,6 +44,8 @@ export interface WatcherInput {
   readonly maxWaitMs: number;
   /** When the drop is expected (epoch ms), if the target says. */
   readonly dropAt?: number;
+  /** The profile's limit after which a run of failed polls makes the target blind (failed-polls.ts). */
+  readonly blindAfter?: BlindLimit;
   readonly metrics: RunMetrics;
   readonly log: Logger;
 }
@@ -104,7 +108,9 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
   receive(() => wake?.());
   let published = false;
   let soldOut = false;
-  let missingWarned = false;
+  const failedPolls = new FailedPolls(input.blindAfter ?? DEFAULT_BLIND_LIMIT);
+  // What the lenient reader skipped, logged once each (a fast poller would repeat them every poll).
+  const noted = new Set<string>();
   let phase: PollPhase | null = null;
   let problem: string | null = null;
 
@@ -140,12 +146,14 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
     if (!view.published) return;
     if (!published) log.info({ collection: view.id, title: view.title, status: view.status }, 'collection published');
     published = true;
-    const character = view.characters.find((c) => c.id === input.target.character);
-    if (!character) {
-      if (!missingWarned) log.warn({ character: input.target.character }, 'character not in the collection');
-      missingWarned = true;
-      return;
+    for (const note of view.notes) {
+      if (noted.size < 100 && !noted.has(note)) log.debug({ note }, 'collection answer read leniently');
+      noted.add(note);
     }
+    // Only the target's own entry decides; an unreadable one fails this poll (counted), it is never read as 0.
+    const stock = targetStock(view, input.target.character);
+    if (stock.kind !== 'known') throw new TargetUnreadable(view.id, input.target.character, stock.kind === 'unknown' ? stock.why : null);
+    const character = { id: input.target.character, left: stock.left };
     if (view.status === 'active' && character.left > 0) {
       if (dropAt !== undefined && Date.now() < dropAt) dropAt = Date.now();
       input.metrics.firstStockSeenAt ??= observedAt;
@@ -165,6 +173,27 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
     // The store client already renewed the token once; asking again at full speed would only repeat the refusal.
     if (e instanceof StoreAuthError) return Math.max(cadenceMs, Math.min(input.pollIntervalMs * SLOW_POLL_FACTOR, SLOW_POLL_CAP_MS));
     return cadenceMs;
+  };
+
+  /** Tells the run (the sniper: summary, telemetry) how this target's polls are going. */
+  const report = (r: WatchReport): void => {
+    system.get('sniper')?.send(r);
+  };
+  /** A run of failures grows loud: a warning every BLIND_WARN_EVERY_MS, then blindness at the profile's limit. */
+  const escalate = (e: unknown, startedAt: number): void => {
+    const step = failedPolls.failed(failureCause(e), startedAt, Date.now());
+    const run = failedPolls.current;
+    if (step === 'quiet' || run === null) return;
+    const facts = { target: input.target.key, failures: run.failures, forMs: Date.now() - run.since, cause: run.cause };
+    if (step === 'blind') log.error(facts, 'target blind: polls keep failing');
+    else log.warn(facts, 'polls keep failing');
+    report({ type: 'WATCH_FAILING', target: input.target.key, ...run });
+  };
+  const recovered = (): void => {
+    const ended = failedPolls.succeeded();
+    if (ended === null) return;
+    log.info({ target: input.target.key, failures: ended.failures, forMs: Date.now() - ended.since }, 'target seen again');
+    report({ type: 'WATCH_RECOVERED', target: input.target.key, ...ended });
   };
 
   const noteProblem = (e: unknown): void => {
@@ -197,9 +226,11 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
       let waitMs = plan.delayMs;
       if (failure !== null) {
         noteProblem(failure);
+        escalate(failure, started);
         waitMs = backoffFor(failure, waitMs);
-      } else if (problem !== null) {
-        log.info({ after: problem }, 'polling again');
+      } else {
+        recovered();
+        if (problem !== null) log.info({ after: problem }, 'polling again');
         problem = null;
       }
       // A Retry-After of a day must not park the watcher for a day (nor overflow setTimeout); the floor keeps a

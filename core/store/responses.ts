@@ -1,8 +1,11 @@
 /** What the store's answers look like, as zod schemas, and the domain types they become. Every field the bot acts
- *  on is checked here; a shape that does not match is a StoreMalformed, never a guess. */
+ *  on is checked here; a shape that does not match is a StoreMalformed, never a guess. The collection, polled all
+ *  through a drop, has its own tolerant reader (collection-answer.ts). Whole numbers may come as JSON numbers or
+ *  digit text (store-numbers.ts). */
 import { z } from 'zod';
-import { AmountError, amountFromJson, unitsFromJson, type Nano, type Stars } from '../money.js';
+import { AmountError, amountFromJson, unitsFromJson, type Nano } from '../money.js';
 import { readStoreTime } from './store-time.js';
+import { wholeNumber } from './store-numbers.js';
 
 /** `{ok:true,data}` or `{ok:false,errorCode}`: callers check `ok` before `data`. */
 export const envelopeSchema = z.union([
@@ -10,12 +13,10 @@ export const envelopeSchema = z.union([
   z.object({ ok: z.literal(false), errorCode: z.string().min(1).max(200) }),
 ]);
 
-const id = z.number().int().positive();
-
 export const shopSettingsSchema = z
   .object({
     is_crypto_payment_enabled: z.boolean().optional(),
-    crypto_orders_limit: z.number().int().min(0).max(1000).optional(),
+    crypto_orders_limit: wholeNumber.pipe(z.number().max(1000)).optional(),
   })
   .loose()
   .transform((s) => ({
@@ -23,42 +24,6 @@ export const shopSettingsSchema = z
     cryptoOrdersLimit: s.crypto_orders_limit ?? 1,
   }));
 export type ShopSettings = z.output<typeof shopSettingsSchema>;
-
-const characterSchema = z
-  .object({
-    id,
-    name: z.string().max(500).optional(),
-    left: z.number().int().min(0),
-    price: z.union([z.number(), z.string()]).optional(),
-    supply: z.number().int().min(0).optional(),
-    rarity: z.string().max(100).optional(),
-  })
-  .loose()
-  .transform((c, ctx) => ({
-    id: c.id,
-    name: c.name ?? `character ${c.id}`,
-    left: c.left,
-    priceStars: c.price === undefined ? null : (readAmount(ctx, ['price'], () => amountFromJson('XTR', c.price)) as Stars),
-    supply: c.supply ?? null,
-  }));
-
-export const collectionSchema = z
-  .object({
-    // No default for status: a collection whose state is unknown must not be taken for buyable.
-    collection: z.object({ id, title: z.string().max(500).optional(), status: z.string().min(1).max(50) }).loose(),
-    characters: z.array(characterSchema).max(10_000),
-  })
-  .transform((c) => ({
-    id: c.collection.id,
-    title: c.collection.title ?? `collection ${c.collection.id}`,
-    status: c.collection.status,
-    characters: c.characters,
-  }));
-export type Collection = z.output<typeof collectionSchema>;
-export type Character = Collection['characters'][number];
-
-/** `GET /collection/{id}`: a 404 means "not published yet", which is an answer, not an error. */
-export type CollectionView = { published: false } | ({ published: true } & Collection);
 
 export const tonPriceSchema = z
   .array(z.object({ token_symbol: z.string(), price: z.union([z.number(), z.string()]) }).loose())

@@ -9,14 +9,13 @@ import { AutomintError } from '../errors.js';
 import type { Nano } from '../money.js';
 import type { EndpointResolver, Priority, RateGate } from './request-gate.js';
 import type { Fetched, KeptCopy, ResponseReader } from './response-cache.js';
+import { collectionSchema, type Collection, type CollectionView } from './collection-answer.js';
 import {
   authTokenSchema,
-  collectionSchema,
   starsInvoiceSchema,
   shopSettingsSchema,
   tonOrderSchema,
   tonPriceSchema,
-  type CollectionView,
   type ShopSettings,
   type StarsInvoiceAnswer,
   type TonOrder,
@@ -94,13 +93,20 @@ export class StoreClient {
     return r as ShopSettings;
   }
 
-  /** `GET /api/v1/collection/{id}`: `{published:false}` while the store answers 404. */
+  /** `GET /api/v1/collection/{id}`: `{published:false}` while the store answers 404. Read by the tolerant reader
+   *  (collection-answer.ts); an answer about another collection is malformed (a mirror or cache mixing them up). */
   async collection(collectionId: number, opts: { signal?: AbortSignal; priority?: Priority } = {}): Promise<CollectionView> {
+    const path = `/api/v1/collection/${collectionId}`;
     const r = await this.call({
-      op: 'collection', method: 'GET', path: `/api/v1/collection/${collectionId}`, priority: opts.priority ?? 'poll',
+      op: 'collection', method: 'GET', path, priority: opts.priority ?? 'poll',
       schema: collectionSchema, notFoundIsAnswer: true, signal: opts.signal,
     });
-    return r === NOT_FOUND ? { published: false } : { published: true, ...(r as z.output<typeof collectionSchema>) };
+    if (r === NOT_FOUND) return { published: false };
+    const view = r as Collection;
+    if (view.id !== collectionId) {
+      throw new StoreMalformed(`collection.id: answered collection ${view.id}, asked ${collectionId}`, { op: 'collection', url: path, status: 200 });
+    }
+    return { published: true, ...view };
   }
 
   /** `GET /api/v1/shop/price/crypto`: TON per pack, in nanotons. */

@@ -13,7 +13,7 @@ import {
   type WatcherPoller,
   type WatcherReport,
 } from '../../../../core/actors/watcher.js';
-import type { CollectionView } from '../../../../core/store/responses.js';
+import type { CollectionView } from '../../../../core/store/collection-answer.js';
 import {
   StoreHttpError,
   StoreRateLimited,
@@ -28,7 +28,7 @@ const TARGET = { key: '10:1', collection: 10, character: 1 };
 const notPublished: CollectionView = { published: false };
 const withStock = (left: number, status = 'active'): CollectionView => ({
   published: true, id: 10, title: 'Blue Cats', status,
-  characters: [{ id: 1, name: 'Tom', left, priceStars: 250n as Stars, supply: 20 }],
+  characters: [{ id: 1, name: 'Tom', left, priceStars: 250n as Stars, supply: 20, problems: [] }], notes: [],
 });
 
 /** A store whose collection answers follow `script` (the last one repeats), recording when each poll came. Each
