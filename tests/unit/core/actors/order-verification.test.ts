@@ -104,3 +104,60 @@ describe('order verification', () => {
     expect((refused as OrderRefused).details).toMatchObject({ orderId: 'o-1', limit: '12.625' });
   });
 });
+
+describe('order verification at each limit\'s exact edge', () => {
+  /** The refusal `verifyOrder` threw, or null when it let the order through. */
+  function refusedWith(o: StoreOrder, e: OrderExpectations): OrderRefused | null {
+    try {
+      verifyOrder(o, e);
+      return null;
+    } catch (err) {
+      expect(err).toBeInstanceOf(OrderRefused);
+      return err as OrderRefused;
+    }
+  }
+  const facts = { orderId: 'o-1', currency: 'TON' };
+
+  it('pays exactly the maximum price per pack, and refuses a nanoton more, naming the maximum for the count', () => {
+    const atMax = expect5({ maxPricePerPack: toNano('2.5') });
+    expect(refusedWith(order({ amount: toNano('12.5') }), atMax)).toBeNull();
+    const refused = refusedWith(order({ amount: toNano('12.500000001') }), atMax);
+    expect(refused).toMatchObject({
+      code: 'ABOVE_MAX_PRICE', message: 'order o-1 asks 12.500000001 TON, above the maximum 12.5 for 5 packs',
+      details: { ...facts, amount: '12.500000001', limit: '12.5' },
+    });
+  });
+
+  it('pays exactly what the budget holds, and refuses a nanoton more, naming what is held', () => {
+    expect(refusedWith(order(), expect5({ budgetHeld: toNano('12.5') }))).toBeNull();
+    expect(refusedWith(order(), expect5({ budgetHeld: toNano('12.499999999') }))).toMatchObject({
+      code: 'OVER_BUDGET', message: 'order o-1 asks 12.5 TON, more than the 12.499999999 the budget holds for it',
+      details: { ...facts, amount: '12.5', held: '12.499999999' },
+    });
+  });
+
+  it('refuses an order expiring right now as expired, naming when', () => {
+    expect(refusedWith(order({ expiresAt: now }), expect5())).toMatchObject({
+      code: 'EXPIRED', message: `order o-1 expired at ${new Date(now).toISOString()}`, details: { ...facts, expiresAt: now },
+    });
+  });
+
+  it('pays an order valid for exactly the margin, and refuses one a millisecond shorter, saying how long it had', () => {
+    expect(refusedWith(order({ expiresAt: now + 15_000 }), expect5())).toBeNull();
+    expect(refusedWith(order({ expiresAt: now + 14_999 }), expect5())).toMatchObject({
+      code: 'EXPIRES_TOO_SOON', message: 'order o-1 expires in 14999 ms, less than the 15000 ms margin', details: { ...facts, expiresAt: now + 14_999 },
+    });
+  });
+
+  it('says how many packs the order is for and how many were asked', () => {
+    expect(refusedWith(order({ count: 4 }), expect5())).toMatchObject({
+      code: 'COUNT_MISMATCH', message: 'order o-1 is for 4 packs, 5 were asked', details: { ...facts, count: 4, asked: 5 },
+    });
+  });
+
+  it('names the order asking for nothing', () => {
+    expect(refusedWith(order({ amount: 0n }), expect5())).toMatchObject({
+      code: 'AMOUNT_NOT_POSITIVE', message: 'order o-1 asks for a non-positive amount', details: { ...facts, amount: '0' },
+    });
+  });
+});

@@ -43,3 +43,29 @@ describe('target quota', () => {
     }));
   });
 });
+
+describe('target quota edges', () => {
+  it('is reached only once every wanted pack is paid, not while some are only claimed', () => {
+    const quota = new TargetQuota(2);
+    expect(quota.reached).toBe(false);
+    expect(quota.claim(2)).toBe(2);
+    expect(quota.reached).toBe(false);
+    quota.settle(1);
+    expect(quota.reached).toBe(false);
+    quota.settle(1);
+    expect(quota.reached).toBe(true);
+  });
+
+  it('counts claims made without a method under the target only, apart from every named method', () => {
+    const quota = new TargetQuota(6, { paid: 0, inFlight: 0 }, { ton: 1, stars: 1 });
+    // Without shares a method-less claim is the whole target's; with shares it belongs to no method and gets nothing.
+    expect(quota.claim(3)).toBe(0);
+    const free = new TargetQuota(6);
+    expect(free.claim(2)).toBe(2);
+    free.settle(2);
+    expect(free.paidPacks).toBe(2);
+    expect(free.claim(10, 'ton')).toBe(4);
+    free.release(4, 'ton');
+    expect(free.claim(10)).toBe(4);
+  });
+});

@@ -213,6 +213,35 @@ describe('reconcileOpenIntents', () => {
     expect(await reconcile([quiet.method], run.signal, 60_000)).toMatchObject([{ outcome: 'unknown', reason: 'reconciliation stopped' }]);
   });
 
+  it('settles only the intents the scope picks, leaving the others as they were', async () => {
+    const picked = await leftOpen('o-picked', 'ton');
+    const other = await leftOpen('o-other', 'ton', 'sent');
+    const ton = methodAnswering('ton', async () => ({ outcome: 'not-paid', reason: 'never on chain' }));
+    const results = await reconcileOpenIntents(ledger, [ton.method], log, new AbortController().signal, undefined, {
+      only: (intent) => intent.orderId === 'o-picked',
+    });
+    expect(results.map((r) => r.orderId)).toEqual(['o-picked']);
+    expect(ton.asked).toEqual([picked.key]);
+    expect(await inLedger('o-other', other.key, other.reservationId)).toMatchObject({ intent: 'sent', order: 'paying', reservation: 'held' });
+  });
+
+  it('tells of each settlement as soon as the ledger has it, before a slower one ends', async () => {
+    await leftOpen('o-fast', 'ton');
+    await leftOpen('o-slow', 'slow');
+    const heard: [string, string][] = [];
+    let answerSlow: (s: Settlement) => void = () => undefined;
+    const ton = methodAnswering('ton', async () => ({ outcome: 'paid', txHash: 'tx', fee: FEE }));
+    const slow = methodAnswering('slow', () => new Promise<Settlement>((resolve) => { answerSlow = resolve; }));
+    await reconcileOpenIntents(ledger, [ton.method, slow.method], log, new AbortController().signal, undefined, {
+      onSettled: (r) => {
+        heard.push([r.orderId, r.outcome]);
+        // The slow plugin answers only once the fast one was heard of: told only at the end, this would never end.
+        if (r.orderId === 'o-fast') setTimeout(() => answerSlow({ outcome: 'unknown', reason: 'still nothing' }), 10);
+      },
+    });
+    expect(heard).toEqual([['o-fast', 'paid'], ['o-slow', 'unknown']]);
+  });
+
   it('leaves no timer running and no listener on the run\'s signal once it returns', async () => {
     // A kept 60 s timer would hold a finished process open for a minute; a kept listener would leak one per start.
     await leftOpen('o-clean', 'ton');
