@@ -1,6 +1,8 @@
 /** The sniper, root of one run: spawns the limiter and endpoints singletons, one store client per account, one
  *  watcher per target and one purchase per target × account; ends when every purchase has ended, or on STOP once
- *  the payments in flight have settled (bounded by STOP_GRACE_MS). Talks to: purchases (STOP out; their outputs in). */
+ *  the payments in flight have settled (bounded by STOP_GRACE_MS). Keeps what the watchers report of targets gone blind
+ *  (failed-polls.ts) for the summary, and with `stopWhenBlind` stops a blind target's purchases. Talks to: purchases
+ *  (STOP out; their outputs in), watchers (WATCH_FAILING / WATCH_RECOVERED in). */
 import { assign, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
@@ -17,6 +19,7 @@ import type { RetryPolicy, SplitPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
 import { TargetQuota, type QuotaSeed } from './target-quota.js';
 import { watcherLogic } from './watcher.js';
+import type { BlindLimit, BlindTarget, WatchReport } from './failed-polls.js';
 import type { UnknownPayments } from './unknown-payments.js';
 
 /** One target as the run sees it, with the accounts that buy it. */
@@ -65,6 +68,8 @@ export interface SniperInput {
   readonly store: { readonly baseUrl: string; readonly mirrors: readonly string[]; readonly userAgent: string; readonly timeoutMs: number };
   /** The profile's limiter settings, and the poll interval of the watchers. */
   readonly limits: LimiterSettings & { readonly pollIntervalMs: number };
+  /** When a target's failing polls make it blind (the profile's limit), and whether its purchases then stop. */
+  readonly watch?: { readonly blindAfter: BlindLimit; readonly stopWhenBlind: boolean };
   readonly policy: RetryPolicy;
   readonly ledger: Ledger;
   readonly metrics: RunMetrics;
@@ -79,7 +84,17 @@ export type SniperEvent =
   /** From the CLI on SIGINT/SIGTERM or a deadline. */
   | { type: 'STOP'; reason: string }
   /** From xstate when a child ends; for a purchase its output says how. */
-  | { type: `xstate.done.actor.${string}`; output: unknown };
+  | { type: `xstate.done.actor.${string}`; output: unknown }
+  /** From a watcher whose polls keep failing, or that reads its target again after they did. */
+  | WatchReport;
+
+/** What the run ends with. */
+export interface SniperOutput {
+  outcomes: PurchaseOutcome[];
+  stopReason: string | null;
+  /** Targets that went blind during the run (failed-polls.ts). */
+  blind: BlindTarget[];
+}
 
 /** How one purchase ended (its output). */
 export type PurchaseOutcome = PurchaseOutput;
@@ -90,6 +105,8 @@ interface SniperContext {
   outcomes: PurchaseOutcome[];
   stopReason: string | null;
   children: AnyActorRef[];
+  /** Per target key, the targets reported blind. */
+  blind: Record<string, BlindTarget>;
 }
 
 /** How long the end of a run waits for the limiter's state to be written. */
@@ -108,7 +125,7 @@ export const sniperMachine = setup({
     context: {} as SniperContext,
     events: {} as SniperEvent,
     input: {} as SniperInput,
-    output: {} as { outcomes: PurchaseOutcome[]; stopReason: string | null },
+    output: {} as SniperOutput,
   },
   actors: {
     // The limiter's and the endpoints' state, written before the ledger closes (their writes are paced during the run).
@@ -192,6 +209,7 @@ export const sniperMachine = setup({
             target: { key, collection: t.collection, character: t.character },
             pollers: t.accounts.map((a) => ({ account: a, store: clients.get(a)!, sharedBy: sharedBy.get(a)! })), pace,
             purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, maxWaitMs: input.limits.maxWaitMs, dropAt: t.dropAt, metrics: input.metrics, log: input.log.child({ watcher: key }),
+            blindAfter: input.watch?.blindAfter,
           },
         }));
       }
@@ -204,11 +222,28 @@ export const sniperMachine = setup({
     stopPurchases: enqueueActions(({ context, enqueue }) => {
       for (const id of context.purchaseIds) enqueue.sendTo(id, { type: 'STOP' });
     }),
+    /** A blind target is kept (its latest report); one seen again stays in the summary as "was blind". */
+    noteWatch: assign(({ context, event }) => {
+      const r = event as WatchReport;
+      // A warning before the limit (or one after the target was seen again) is not blindness: the log has it.
+      if (!r.blind) return {};
+      const blindAtEnd = r.type === 'WATCH_FAILING';
+      const entry: BlindTarget = { target: r.target, failures: r.failures, since: r.since, until: Date.now(), cause: r.cause, blindAtEnd };
+      return { blind: { ...context.blind, [r.target]: entry } };
+    }),
+    /** `stopWhenBlind`: the blind target's purchases stop (payments in flight settle first, as on any STOP). */
+    stopBlindTarget: enqueueActions(({ context, event, enqueue }) => {
+      const r = event as WatchReport;
+      context.input.log.error({ target: r.target }, 'target blind: stopping its purchases (stopWhenBlind)');
+      for (const id of context.purchaseIds.filter((p) => p.startsWith(`purchase:${r.target}:`))) enqueue.sendTo(id, { type: 'STOP' });
+    }),
   },
   guards: {
     isPurchase: ({ event }) => typeof (event as { output?: PurchaseOutput }).output?.purchaseId === 'string',
     allReported: ({ context }) => context.outcomes.length >= context.purchaseIds.length,
     noPurchases: ({ context }) => context.purchaseIds.length === 0,
+    stopsWhenBlind: ({ context, event }) =>
+      context.input.watch?.stopWhenBlind === true && event.type === 'WATCH_FAILING' && event.blind && context.blind[event.target]?.blindAtEnd !== true,
     lastPurchase: ({ context, event }) =>
       typeof (event as { output?: PurchaseOutput }).output?.purchaseId === 'string' && context.outcomes.length + 1 >= context.purchaseIds.length,
   },
@@ -220,7 +255,13 @@ export const sniperMachine = setup({
     outcomes: [],
     stopReason: null,
     children: [],
+    blind: {},
   }),
+  // In every state: a watcher may report until the run's last moment.
+  on: {
+    WATCH_FAILING: [{ guard: 'stopsWhenBlind', actions: ['stopBlindTarget', 'noteWatch'] }, { actions: 'noteWatch' }],
+    WATCH_RECOVERED: { actions: 'noteWatch' },
+  },
   initial: 'running',
   states: {
     running: {
@@ -249,7 +290,11 @@ export const sniperMachine = setup({
     },
     finished: { type: 'final' },
   },
-  output: ({ context }) => ({ outcomes: context.outcomes, stopReason: context.stopReason }),
+  output: ({ context }) => ({
+    outcomes: context.outcomes, stopReason: context.stopReason,
+    // A target still blind was blind up to the end of the run.
+    blind: Object.values(context.blind).map((b) => (b.blindAtEnd ? { ...b, until: Date.now() } : b)),
+  }),
 });
 
 export type SniperRef = ActorRefFrom<typeof sniperMachine>;

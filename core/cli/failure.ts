@@ -12,6 +12,8 @@ export const EXIT_FAILURE = 1;
 export const EXIT_CONFIG = 2;
 /** Another run holds the ledger (the error's code is LEDGER_LOCKED). */
 export const EXIT_LOCKED = 3;
+/** A target was blind when the run ended: its polls of the store kept failing past the profile's limit (run-verdict.ts). */
+export const EXIT_BLIND = 4;
 /** Stopped by the user (SIGINT/SIGTERM): 128 + SIGINT, as shells report it. */
 export const EXIT_STOPPED = 130;
 /** Stopped by SIGTERM (a service manager's stop), as shells report a process ended by it. */

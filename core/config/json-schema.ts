@@ -103,13 +103,14 @@ function seconds(ms: number): string {
 /** The markdown table of the five profiles and every value each sets. */
 export function renderProfileTable(): string {
   const lines = [
-    '| Profile | Poll every | Request timeout | Retries | Retry after | Breaker opens after | Breaker cooldown | Rate-limit headroom | Longest wait | Use |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| Profile | Poll every | Request timeout | Retries | Retry after | Breaker opens after | Breaker cooldown | Rate-limit headroom | Longest wait | Blind after | Use |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...PROFILE_NAMES.map((name) => {
       const p = PROFILES[name];
       return (
         `| \`${name}\` | ${seconds(p.pollIntervalMs)} | ${seconds(p.requestTimeoutMs)} | ${p.retries} | ${seconds(p.retryDelayMs)} | ${p.breakerThreshold} failures | ` +
-        `${seconds(p.breakerCooldownMs)} | ${p.safetyMarginPct} % | ${seconds(p.maxWaitMs)} | ${cell(PROFILE_SUMMARIES[name])} |`
+        `${seconds(p.breakerCooldownMs)} | ${p.safetyMarginPct} % | ${seconds(p.maxWaitMs)} | ` +
+        `${p.blindAfterPolls} failed polls over ${seconds(p.blindAfterMs)} | ${cell(PROFILE_SUMMARIES[name])} |`
       );
     }),
   ];

@@ -24,6 +24,12 @@ export type ProfileSettings = {
   readonly maxWaitMs: number;
   /** Pause before a payer tries again after a failed step (never after one whose outcome is unknown). */
   readonly retryDelayMs: number;
+  /** A target is blind (summary, exit code 4, `stopWhenBlind`) after this many failed polls in a row (a floor, so one
+   *  or two slow failures are never blindness)... */
+  readonly blindAfterPolls: number;
+  /** ...spanning at least this long: the faster the profile, the shorter the drop it is meant for, and the sooner it
+   *  must say it cannot see the store. */
+  readonly blindAfterMs: number;
 };
 
 /** One line per profile, so the reference table in docs/configuration.md can say what it is for. */
@@ -45,6 +51,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     safetyMarginPct: 30,
     maxWaitMs: 600_000,
     retryDelayMs: 5_000,
+    blindAfterPolls: 3,
+    blindAfterMs: 180_000,
   },
   balanced: {
     pollIntervalMs: 5_000,
@@ -55,6 +63,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     safetyMarginPct: 20,
     maxWaitMs: 300_000,
     retryDelayMs: 2_000,
+    blindAfterPolls: 3,
+    blindAfterMs: 90_000,
   },
   fast: {
     pollIntervalMs: 2_000,
@@ -65,6 +75,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     safetyMarginPct: 10,
     maxWaitMs: 60_000,
     retryDelayMs: 1_000,
+    blindAfterPolls: 3,
+    blindAfterMs: 45_000,
   },
   aggressive: {
     pollIntervalMs: 1_000,
@@ -75,6 +87,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     safetyMarginPct: 5,
     maxWaitMs: 30_000,
     retryDelayMs: 500,
+    blindAfterPolls: 3,
+    blindAfterMs: 20_000,
   },
   extreme: {
     pollIntervalMs: 500,
@@ -85,6 +99,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     safetyMarginPct: 0,
     maxWaitMs: 15_000,
     retryDelayMs: 250,
+    blindAfterPolls: 3,
+    blindAfterMs: 10_000,
   },
 };
 

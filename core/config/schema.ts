@@ -216,6 +216,12 @@ const ShapeSchema = z
       .default('balanced')
       .describe('Speed profile: polling interval, timeouts, retries and circuit breaker (see the profile table).'),
     dryRun: z.boolean().default(false).describe('Watch and evaluate only: create no orders and move no money. Uses its own ledger file.'),
+    stopWhenBlind: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Stop buying a target once it is blind: its polls of the store kept failing (malformed, unexpected status, too large, too slow) past the profile's limit (see the profile table). Its purchases stop and the run exits 4. Off: the run keeps polling, warns every 30 s, and still exits 4 if the target is blind when the run ends.",
+      ),
     dataDir: z
       .string()
       .min(1)

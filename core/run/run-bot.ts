@@ -124,6 +124,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           ...profileInputs(profile),
+          watch: { blindAfter: { polls: profile.blindAfterPolls, ms: profile.blindAfterMs }, stopWhenBlind: config.stopWhenBlind },
           ledger, metrics, log, dispatcher, dryRun: config.dryRun, unknownPayments,
         },
       });
@@ -142,7 +143,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       });
       const output = await toPromise(sniper).finally(() => unknownPayments?.close());
       inspector?.endAll();
-      const summary = await summarize(ledger, metrics, output.outcomes, output.stopReason, config);
+      const summary = await summarize(ledger, metrics, output.outcomes, output.stopReason, config, output.blind);
       // What the run could not settle, each with why, for whoever reads the log rather than the summary.
       if (summary.held.length > 0) log.error({ held: summary.held.map(describeHeld) }, `${summary.held.length} payment(s) still held with an unknown outcome; the next start reconciles them`);
       return summary;

@@ -6,6 +6,7 @@ import { CURRENCIES, formatAmount, type Currency, type Units } from '../money.js
 import type { LatencyName, Percentiles, RunMetrics } from '../actors/run-metrics.js';
 import type { PurchaseOutcome } from '../actors/sniper.js';
 import { describeHeld, type HeldPayment } from '../actors/unknown-payments.js';
+import { describeBlind, type BlindTarget } from '../actors/failed-polls.js';
 import { runVerdict, shortfall } from './run-verdict.js';
 import { targetResults, type RunPlan, type TargetResult } from './target-results.js';
 
@@ -51,11 +52,14 @@ export interface RunSummary {
   readonly stopReason: string | null;
   /** The disk refused a ledger write (full, read-only, I/O error): what it said and where, and what to do. */
   readonly ledgerFault: string | null;
+  /** Targets whose polls kept failing past the profile's limit: still blind at the end (exit 4), or seen again. */
+  readonly blind: readonly BlindTarget[];
 }
 
 /** Builds the summary of the run from the ledger and the run's measurements; `plan` (the config) says what was wanted. */
 export async function summarize(
   ledger: Ledger, metrics: RunMetrics, outcomes: readonly PurchaseOutcome[], stopReason: string | null, plan: RunPlan,
+  blind: readonly BlindTarget[] = [],
 ): Promise<RunSummary> {
   const ledgerFault = ledger.storageFault?.message ?? null;
   const rows = await ledger.orders.list();
@@ -86,12 +90,12 @@ export async function summarize(
   const unknown = held.length;
   const targets = targetResults(plan, orders, outcomes);
   return {
-    ok: runVerdict({ dryRun: plan.dryRun, targets, outcomes, unknown, stopReason, ledgerFault }).kind === 'complete',
+    ok: runVerdict({ dryRun: plan.dryRun, targets, outcomes, unknown, stopReason, ledgerFault, blind }).kind === 'complete',
     dryRun: plan.dryRun, targets, orders, paid, packs: paidOrders.reduce((n, o) => n + o.count, 0), spent, fees, unknown, held,
     dropToFirstPaymentMs: metrics.dropToFirstPayment(),
     latencyMs: metrics.byMethod(),
     spendHeldMs: Math.round(metrics.spendHeldMs * 100) / 100,
-    outcomes, stopReason, ledgerFault,
+    outcomes, stopReason, ledgerFault, blind,
   };
 }
 
@@ -115,6 +119,7 @@ export function renderSummary(s: RunSummary): string {
       + `later orders ${f(l.laterOrderToWire)}, order answer→payment sent ${f(l.answerToSend)}, sent→confirmed ${f(l.sendToConfirm)}`);
   }
   for (const t of s.targets) lines.push(targetLine(s, t));
+  for (const b of s.blind) lines.push(describeBlind(b));
   for (const o of s.outcomes) lines.push(`${o.purchaseId}: ${o.outcome} (${o.reason || 'no reason'})`);
   if (s.unknown > 0) {
     lines.push(`WARNING: ${s.unknown} payment(s) not settled yet; the next \`automint run\` on this ledger reconciles them first`);

@@ -10,6 +10,8 @@ const FIELDS: readonly (keyof ProfileSettings)[] = [
   'safetyMarginPct',
   'maxWaitMs',
   'retryDelayMs',
+  'blindAfterPolls',
+  'blindAfterMs',
 ];
 
 describe('profiles', () => {
@@ -38,6 +40,16 @@ describe('profiles', () => {
       expect(ordered[i]!.requestTimeoutMs).toBeLessThan(ordered[i - 1]!.requestTimeoutMs);
       expect(ordered[i]!.breakerThreshold).toBeGreaterThan(ordered[i - 1]!.breakerThreshold);
       expect(ordered[i]!.safetyMarginPct).toBeLessThanOrEqual(ordered[i - 1]!.safetyMarginPct);
+      // A faster profile is for a shorter drop: it must say sooner that it cannot see the store.
+      expect(ordered[i]!.blindAfterMs).toBeLessThan(ordered[i - 1]!.blindAfterMs);
+    }
+  });
+
+  it('calls a target blind only after several failed polls spanning many poll intervals', () => {
+    for (const name of PROFILE_NAMES) {
+      const p = PROFILES[name];
+      expect(p.blindAfterPolls, name).toBeGreaterThanOrEqual(3);
+      expect(p.blindAfterMs, name).toBeGreaterThanOrEqual(10 * p.pollIntervalMs);
     }
   });
 });

@@ -3,7 +3,7 @@
  *  and why, 130 when the user stopped it. */
 import { describe, expect, it } from 'vitest';
 import type { PurchaseOutcome } from '../../../../core/actors/sniper.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED } from '../../../../core/cli/failure.js';
+import { EXIT_BLIND, EXIT_FAILURE, EXIT_OK, EXIT_STOPPED } from '../../../../core/cli/failure.js';
 import { runExitCode } from '../../../../core/cli/run-exit.js';
 import type { Ledger } from '../../../../core/ledger/ledger.js';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
@@ -121,6 +121,32 @@ describe('runVerdict', () => {
     expect(runExitCode(reached)).toBe(EXIT_FAILURE);
     const stopped = { ...run({ stopReason: 'the ledger cannot be written' }), ledgerFault: fault };
     expect(runExitCode(stopped)).toBe(EXIT_FAILURE);
+  });
+
+  const blind = (target: string, blindAtEnd = true) => ({
+    target, failures: 21, since: 0, until: 12_000, cause: 'STORE_HTTP: store answered HTTP 418 to collection', blindAtEnd,
+  });
+
+  it('exits 4 naming the blind target, its count and last cause, before the shortfalls', () => {
+    const facts = { ...run({ orders: paid('1:2', 'ton', 5) }), blind: [blind('1:1')] };
+    const verdict = runVerdict(facts);
+    expect(verdict.kind).toBe('blind');
+    expect(verdict.kind === 'blind' ? verdict.problems : []).toEqual([
+      'target 1:1 blind: 21 polls failed in a row over 12 s, last: STORE_HTTP: store answered HTTP 418 to collection',
+      'target 1:1: 20 packs short (0 of 20)',
+    ]);
+    expect(runExitCode(facts)).toBe(EXIT_BLIND);
+  });
+
+  it('exits 4 for a run stopped while a target was blind: the stop does not hide that it could not see', () => {
+    expect(runExitCode({ ...run({ stopReason: 'signal' }), blind: [blind('1:1')] })).toBe(EXIT_BLIND);
+  });
+
+  it('does not count a target seen again, or one that has all its packs, as blind', () => {
+    const seenAgain = { ...run({ orders: [...paid('1:1', 'ton', 20), ...paid('1:2', 'ton', 5)] }), blind: [blind('1:1', false)] };
+    expect(runExitCode(seenAgain)).toBe(EXIT_OK);
+    const reached = { ...run({ orders: [...paid('1:1', 'ton', 20)] }), blind: [blind('1:1')] };
+    expect(runExitCode(reached)).toBe(EXIT_FAILURE);
   });
 
   it('exits 0 for a dry run that evaluated its targets, although it bought nothing', () => {
