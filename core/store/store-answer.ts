@@ -68,10 +68,19 @@ export function etagOf(status: number, headers: AnswerHeaders): string | null {
   return v === undefined || v.length === 0 || v.length > MAX_ETAG_LENGTH ? null : v;
 }
 
-/** The body as text; a body past `max` bytes is abandoned unread and `tooBig()` thrown. */
+/** The body as text; a body past `max` bytes is abandoned and `tooBig()` thrown: at once, unread, when its declared
+ *  `content-length` says so, else as soon as what came passes `max`. Abandoning destroys the body, which makes undici
+ *  close the connection instead of draining the rest (so a 50 MB answer costs at most `max` bytes read, plus what the
+ *  kernel had already buffered). */
 export async function readCappedBody(
-  body: AsyncIterable<Buffer | string> & { destroy?: () => void }, max: number, tooBig: () => Error,
+  body: AsyncIterable<Buffer | string> & { destroy?: () => void }, max: number, tooBig: () => Error, headers: AnswerHeaders = {},
 ): Promise<string> {
+  const raw = headers['content-length'];
+  const declared = Number(Array.isArray(raw) ? raw[0] : raw);
+  if (Number.isFinite(declared) && declared > max) {
+    body.destroy?.();
+    throw tooBig();
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

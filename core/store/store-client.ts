@@ -228,7 +228,8 @@ export class StoreClient {
       });
       status = res.statusCode;
       headers = res.headers;
-      text = await readCappedBody(res.body, this.maxBodyBytes, () => new StoreMalformed(`body larger than ${this.maxBodyBytes} bytes`, { ...facts, status: res.statusCode }));
+      const tooBig = (): StoreMalformed => new StoreMalformed(`body larger than ${this.maxBodyBytes} bytes`, { ...facts, status: res.statusCode });
+      text = await readCappedBody(res.body, this.maxBodyBytes, tooBig, res.headers);
     } catch (e) {
       const aborted = callerSignal?.aborted === true;
       // A call its caller abandoned says nothing about the store (and the run may be shutting its actors down).

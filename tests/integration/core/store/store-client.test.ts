@@ -276,15 +276,26 @@ describe('StoreClient against the simulated store', () => {
     it('throws StoreMalformed for data of the wrong shape', async () => {
       fault = onPath('/api/v1/shop/price/crypto', () => data({ token_symbol: 'TON', price: '2.5' }));
       expectMalformed(await failure(client().priceTon(10, 1)), /priceTon/);
-      fault = onPath('/api/v1/collection/10', () => data({ collection: { id: 10, status: 'active' }, characters: [{ id: 1, left: -3 }] }));
-      expectMalformed(await failure(client().collection(10)), /characters\.0\.left/);
+      fault = onPath('/api/v1/collection/10', () => data({ collection: { id: 10, status: 'active' }, characters: { 1: { left: 3 } } }));
+      expectMalformed(await failure(client().collection(10)), /characters/);
+    });
+
+    it('reads a collection with an unreadable stock leniently: that stock is unknown, the rest is read', async () => {
+      fault = onPath('/api/v1/collection/10', () => data({ collection: { id: 10, status: 'active' }, characters: [{ id: 1, left: -3 }, { id: 2, left: '4' }] }));
+      const view = await client().collection(10);
+      expect(view.published && view.characters.map((c) => c.left)).toEqual([null, 4]);
+    });
+
+    it('throws StoreMalformed for an answer about another collection than the one asked', async () => {
+      fault = onPath('/api/v1/collection/10', () => data({ collection: { id: 11, status: 'active' }, characters: [{ id: 1, left: 3 }] }));
+      expectMalformed(await failure(client().collection(10)), /answered collection 11, asked 10/);
     });
 
     it('throws StoreMalformed, not an amount error, for a price or an order amount it cannot read exactly', async () => {
       fault = onPath('/api/v1/shop/price/crypto', () => data([{ token_symbol: 'TON', price: '2.5e0' }]));
       expectMalformed(await failure(client().priceTon(10, 1)), /0\.price/);
       fault = onPath('/api/v1/shop/buy/crypto', () =>
-        data({ order_id: 'a1', total_amount: '2.5', wallet: STORE_WALLET_RAW, currency: 'TON', expires_at: 1 }),
+        data({ order_id: 'a1', total_amount: '2.5', wallet: STORE_WALLET_RAW, currency: 'TON', expires_at: EXPIRES_AT }),
       );
       expectMalformed(await failure(client().buyTon({ collection: 10, character: 1, count: 1 })), /total_amount/);
     });
