@@ -4,6 +4,7 @@
  *  later, different one is refused (or, if so configured, only logged). */
 import { Address } from '@ton/core';
 import type { Logger } from 'pino';
+import { TonPaymentError } from './ton-payment-error.js';
 
 export type DestinationChangePolicy = 'refuse' | 'warn';
 
@@ -52,8 +53,8 @@ export class DestinationGuard {
     return `destination ${text} differs from the store wallet ${friendly(this.pinned)} pinned for this run (set storeWallets to allow several)`;
   }
 
-  /** Why the destination must not be paid for not being an active contract, or null (active, no probe, or the chain
-   *  could not tell: then the pinning below still guards the run). */
+  /** Why the destination must not be paid for not being an active contract, or null (active, or no probe); throws
+   *  TON_DESTINATION_UNVERIFIED when the chain could not tell. */
   private async inactive(destination: Address, text: string): Promise<string | null> {
     const key = destination.toRawString();
     if (this.probe === null || this.active.has(key)) return null;
@@ -68,7 +69,12 @@ export class DestinationGuard {
       this.active.add(key);
       return null;
     }
-    if (active === null) return null;
+    // Not known (toncenter failed or refused the look-up, e.g. a 429 at the drop): neither paid unchecked nor pinned
+    // unverified; the host tries the check again.
+    if (active === null) {
+      throw new TonPaymentError('TON_DESTINATION_UNVERIFIED',
+        `could not tell whether destination ${text} is an active contract on chain (toncenter did not answer): trying again`, { destination: text });
+    }
     return `destination ${text} is not an active contract on chain (a store's receiving wallet is one): set plugins.ton.storeWallets to the store's wallet`;
   }
 }

@@ -47,12 +47,13 @@ const LISTING_GRACE_MS = 10_000;
 export async function watchMessage(
   wallet: TonWallet, m: WatchedMessage, config: TonConfig, signal: AbortSignal, opts: { resend?: boolean } = {},
 ): Promise<MessageOutcome> {
-  const deadline = Date.now() + config.confirmTimeoutSec * 1000;
+  // Durations on the monotonic clock: a step of the wall clock must not end a watch early.
+  const deadline = performance.now() + config.confirmTimeoutSec * 1000;
   let resent = !opts.resend;
   /** When the seqno was first seen moved: an indexer may list the transaction a little after the state changes. */
   let movedAt: number | null = null;
   let unlisted = '';
-  while (!signal.aborted && Date.now() < deadline) {
+  while (!signal.aborted && performance.now() < deadline) {
     // A failed read says nothing; try again at the next tick.
     const state = await wallet.chainState().catch(() => null);
     if (state && state.seqno > m.seqno) {
@@ -61,12 +62,14 @@ export async function watchMessage(
       if (found?.kind === 'overtaken') {
         return { kind: 'expired', reason: `another message used seqno ${m.seqno} (transaction ${found.tx.hash().toString('hex')}): ours can never execute` };
       }
-      movedAt ??= Date.now();
+      movedAt ??= performance.now();
       if (found?.kind === 'not-listed') unlisted = found.reason;
-      if (found !== null && Date.now() - movedAt > LISTING_GRACE_MS) {
+      if (found !== null && performance.now() - movedAt > LISTING_GRACE_MS) {
         return { kind: 'unknown', reason: `seqno moved past ${m.seqno} but ${unlisted}` };
       }
-    } else if (state && state.utime > m.validUntil + CHAIN_SETTLE_SEC) {
+    } else if (state && state.seqno === m.seqno && (state.deployed || m.seqno === 0) && state.utime > m.validUntil + CHAIN_SETTLE_SEC) {
+      // Only a read of the deployed wallet at our seqno proves it unmoved: an "uninitialized" answer about a wallet that
+      // has sent before (a liteserver out of sync) says nothing.
       return { kind: 'expired', reason: `transfer expired at ${m.validUntil} with seqno still ${state.seqno} at chain time ${state.utime}` };
     } else if (!resent && state && state.seqno === m.seqno && wallet.clock.nowSec() < m.validUntil) {
       resent = true;

@@ -3,6 +3,7 @@
  *  message (see wallet-batcher.ts), and confirmed on chain through toncenter v2. */
 import { Address } from '@ton/core';
 import { TonClient } from '@ton/ton';
+import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import { inject, injectable } from 'tsyringe';
 import type { Logger } from 'pino';
 import { formatTon, type Nano, type Units } from '../../core/money.js';
@@ -51,8 +52,11 @@ export class TonPayment implements PaymentMethod {
       'but set the clock right (NTP) — other parties (the store) may judge by it'));
     // The budget held for an order's fee until the real one is known: the gas reserve bounds what a transfer may cost.
     this.orderPolicy = { toleranceBps: ton.toleranceBps, expiryMarginMs: ton.expiryMarginSec * 1000, feeAllowance: ton.feeAllowance };
+    // A failed look-up (a 429 from a keyless toncenter at the drop) is tried three times in all before the order's check
+    // fails for now (and is retried by the host): an unverified destination is never paid.
+    const lookUp = retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 1_000 }) });
     this.destinations = new DestinationGuard(ton.storeWallets, ton.onDestinationChange, this.log, ton.requireActiveDestination
-      ? (address) => this.client.getContractState(address).then((s) => s.state === 'active', () => null)
+      ? (address) => lookUp.execute(() => this.client.getContractState(address)).then((s) => s.state === 'active', () => null)
       : null);
   }
 

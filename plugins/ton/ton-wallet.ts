@@ -45,6 +45,8 @@ export interface ChainState {
 const FIRST_PAGE_SIZE = 10;
 const PAGE_SIZE = 50;
 const MAX_PAGES = 20;
+/** A message is dated from a reading of the chain's time at most this old. */
+const CLOCK_FRESH_FOR_SIGNING_MS = 30_000;
 
 export class TonWallet {
   readonly contract: WalletContractV5R1;
@@ -107,9 +109,10 @@ export class TonWallet {
     if (this.knownBalance !== null) this.knownBalance = (this.knownBalance - amount) as Nano;
   }
 
-  /** Reads the seqno (unless known) and the chain's time (unless measured) before a message is dated and signed. */
+  /** Reads the seqno (unless known) and the chain's time (unless read in the last half minute) before a message is
+   *  dated and signed. */
   async readyToSign(): Promise<void> {
-    if (this.nextSeqno === null || this.clock.offsetMs === null) await this.refresh();
+    if (this.nextSeqno === null || !this.clock.isFresh(CLOCK_FRESH_FOR_SIGNING_MS)) await this.refresh();
   }
 
   /** Builds and signs a transfer of exactly `amount` with a text comment, at the next seqno. */
@@ -167,7 +170,8 @@ export class TonWallet {
     let from: { lt: string; hash: string; inclusive: true } | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const limit = page === 0 ? FIRST_PAGE_SIZE : PAGE_SIZE;
-      const txs = await this.rpc('getTransactions', () => this.client.getTransactions(this.address, { limit, archival: true, ...from }));
+      // The newest page from any liteserver (archival ones lag more); older pages need an archival one.
+      const txs = await this.rpc('getTransactions', () => this.client.getTransactions(this.address, { limit, archival: page > 0, ...from }));
       yield txs;
       const oldest = txs[txs.length - 1];
       if (oldest === undefined || txs.length < limit || oldest.prevTransactionLt === 0n) return;

@@ -139,14 +139,21 @@ export class TransferBatch {
     this.broadcasts.reject(new TonPaymentError('TON_BATCH_NOT_SENT', `the transfer at seqno ${this.signed.seqno} was not broadcast: ${reason}`, {
       seqno: this.signed.seqno, orderIds: this.orderIds, reason,
     }));
-    // A member that was lost (stopped between prepare and record) never lets go: once the chain proves the message
-    // expired, its seqno is free again and the wallet need not wait for that member any longer.
-    void this.watch.outcome(this.stopOwnWatch.signal).then((o) => {
-      if (o.kind !== 'expired') return;
-      this.wallet.invalidate();
-      this.observed = true;
-      this.becomeIdle();
-    });
+    // A member that was lost (stopped between prepare and record) never lets go: once the chain shows the message's
+    // fate, the wallet need not wait for that member any longer. Expired (or overtaken), its seqno is free again;
+    // executed (another process sent it: reconciliation in a restarted run), the wallet moves past it. An unknown
+    // outcome (toncenter out for the whole watch) is watched again, or the wallet would stay busy for the run.
+    void (async () => {
+      while (!this.stopOwnWatch.signal.aborted) {
+        const o = await this.watch.outcome(this.stopOwnWatch.signal);
+        if (o.kind === 'unknown') continue;
+        if (o.kind === 'executed') this.wallet.advance(this.signed.seqno);
+        else this.wallet.invalidate();
+        this.observed = true;
+        this.becomeIdle();
+        return;
+      }
+    })();
   }
 
   private async broadcast(): Promise<void> {

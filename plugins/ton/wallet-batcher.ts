@@ -64,7 +64,7 @@ export class WalletBatcher {
     return {
       answered: (orderId) => {
         entry.orderId = orderId;
-        entry.answeredAt = Date.now();
+        entry.answeredAt = performance.now();
       },
       release: () => {
         if (this.expected.delete(entry)) this.schedule();
@@ -85,7 +85,7 @@ export class WalletBatcher {
         if (this.forming.length === 0) clearTimeout(this.timer);
       };
       const waiting: Waiting = { order, destination, signal, resolve, reject, onAbort };
-      if (this.forming.length === 0) this.formingSince = Date.now();
+      if (this.forming.length === 0) this.formingSince = performance.now();
       this.forming.push(waiting);
       signal.addEventListener('abort', onAbort, { once: true });
       this.schedule();
@@ -104,7 +104,7 @@ export class WalletBatcher {
     clearTimeout(this.timer);
     if (this.busy || this.forming.length === 0) return;
     const waitFor = this.forming.length < this.config.maxBatch && this.onItsWay() > 0;
-    const wait = waitFor ? this.formingSince + this.config.batchWindowMs - Date.now() : 0;
+    const wait = waitFor ? this.formingSince + this.config.batchWindowMs - performance.now() : 0;
     if (wait <= 0) {
       void this.close();
       return;
@@ -114,7 +114,7 @@ export class WalletBatcher {
 
   /** Orders on their way that may still join: requests out, or answered within ANSWERED_TTL_MS. */
   private onItsWay(): number {
-    const now = Date.now();
+    const now = performance.now();
     let n = 0;
     for (const e of this.expected) {
       if (e.orderId !== null && now - e.answeredAt > ANSWERED_TTL_MS) this.expected.delete(e);
@@ -133,17 +133,18 @@ export class WalletBatcher {
     try {
       const stillWanted = taken.filter((w) => !w.signal.aborted);
       for (const w of taken) if (w.signal.aborted) w.reject(w.signal.reason);
+      // The expiry margins below and the valid_until are judged by the chain's time: read it first if stale.
+      try {
+        await this.wallet.readyToSign();
+      } catch (e) {
+        for (const w of stillWanted) w.reject(e);
+        return;
+      }
       const qualified = await this.qualifying(stillWanted);
       // A payer stopped while the balance was read would never record its intent: leave it out of the message.
       const members = qualified.filter((w) => !w.signal.aborted);
       for (const w of qualified) if (w.signal.aborted) w.reject(w.signal.reason);
       if (members.length === 0) return;
-      try {
-        await this.wallet.readyToSign();
-      } catch (e) {
-        for (const w of members) w.reject(e);
-        return;
-      }
       // One valid_until for all, by the chain's clock (which the wallet contract checks it against): no transfer may
       // outlive its order, nor be valid longer than validForSec.
       const validUntil = Math.min(this.wallet.clock.nowSec() + this.config.validForSec, ...members.map((w) => Math.floor(w.order.expiresAt! / 1000)));

@@ -226,16 +226,30 @@ describe('broadcasting a TON payment while toncenter fails', () => {
     expect(flaky.calls('getAddressInformation') - before).toBe(1);
   });
 
+  it('neither pays nor pins a store wallet it could not look at, and checks it again', async () => {
+    const wallet = await freshWallet(fx);
+    const run = await wallet.start({ ton: { endpoint: flaky.endpoint } });
+    await run.ton.prepare(account(), signal);
+    flaky.failNext('getAddressInformation', 3, 503);
+    await expect(run.ton.steps(account()).check(order(fx), signal)).rejects.toMatchObject({ code: 'TON_DESTINATION_UNVERIFIED' });
+    expect(flaky.failuresLeft('getAddressInformation')).toBe(0);
+    expect(run.logs.some((l) => String(l.msg).startsWith('ton store wallet pinned'))).toBe(false);
+    expect(await run.ton.steps(account()).check(order(fx), signal)).toBeNull();
+    expect(run.logs.filter((l) => String(l.msg).startsWith('ton store wallet pinned'))).toHaveLength(1);
+  });
+
   it('keeps sending through a toncenter outage while the message is valid', async () => {
     const wallet = await freshWallet(fx);
     const run = await wallet.start({ ton: { endpoint: flaky.endpoint } });
     await run.ton.prepare(account(), signal);
     const o = order(fx);
+    const sendsBefore = flaky.calls('sendBoc');
     flaky.down();
     const paying = pay(run, o);
     await new Promise((r) => setTimeout(r, 2_000));
     flaky.up();
     expect((await paying).settlement.outcome).toBe('paid');
+    expect(flaky.calls('sendBoc') - sendsBefore).toBeGreaterThanOrEqual(2);
     expect(received(fx, o.orderId)).toHaveLength(1);
   });
 });
