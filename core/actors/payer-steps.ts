@@ -49,7 +49,12 @@ export interface PayerInput {
   readonly metrics: RunMetrics;
   readonly log: Logger;
   readonly dryRun: boolean;
-  /** The stock observation that started buying. */
+  /** Spawned at arming, before the drop: the payer claims its first order's packs and budget in the ledger now (when
+   *  a maximum price per pack bounds the amount) and waits in `armed` for stock, so the first order after a stock
+   *  report writes nothing before its request (docs/architecture.md, "The drop's hot path"). Without it the payer
+   *  plans at once, from the stock it is given. */
+  readonly armAhead?: boolean;
+  /** The stock observation that started buying (0 for a payer spawned at arming that has seen none). */
   readonly left: number;
   readonly observedAt: number;
   /** The run's in-run reconciliation. Without it an unknown outcome ends the payer, its payment left for the next
@@ -226,18 +231,20 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
     // The answer as read off the socket (undici's diagnostics), so the time spent on it here counts.
     const respondedAt = (wire as OrderWire | null)?.answerAt ?? performance.now();
     try {
-      await input.ledger.orders.insert({
+      // The order and its reservation in one transaction (the first write since the stock report: docs/architecture.md,
+      // "The drop's hot path").
+      await input.ledger.recordOrder({
         orderId: order.orderId, purchaseId: input.purchaseId, method: input.method, account: input.account,
         collection: input.target.collection, character: input.target.character, count: order.count,
         currency: order.currency, amount: order.amount, destination: order.destination, expiresAt: order.expiresAt ?? 0,
-      });
+      }, reservationId);
     } catch (e) {
-      // Not our order to settle (e.g. the store repeated an order id already in the ledger): only free our budget.
+      // Nothing was written (e.g. the store repeated an order id already in the ledger, not ours to settle): only free
+      // our budget.
       await input.ledger.budget.release(reservationId);
       throw e;
     }
     try {
-      await input.ledger.budget.attach(reservationId, order.orderId);
       const quote = await quoting;
       input.log.info({ orderId: order.orderId, count: order.count, amount: order.amount.toString() }, 'order created');
       return { order, respondedAt, quote };
@@ -262,8 +269,9 @@ export const verifyStep = fromPromise<void, { input: PayerInput; order: StoreOrd
       });
       const refusal = await input.steps.check(order, signal);
       if (refusal) throw new OrderRefused('METHOD_REFUSED', `order ${order.orderId} refused by ${input.method}: ${refusal}`, { orderId: order.orderId });
-      // Hold exactly what this order may cost now that its amount is known.
-      await input.ledger.budget.resize(reservationId, order.amount + input.policy.feeAllowance);
+      // Hold exactly what this order may cost now that its amount is known, and only its packs (a claim made at
+      // arming may have claimed more than the stock let it order).
+      await input.ledger.budget.resize(reservationId, order.amount + input.policy.feeAllowance, count);
     } catch (e) {
       // The ledger keeps the refusal's code with its message: a typed reason a program can read back.
       const reason = e instanceof AutomintError ? `${e.code}: ${e.message}` : (e as Error).message;

@@ -1,10 +1,12 @@
-/** The payer: one payment method's loop for one purchase. While stock and budget last it plans an order, quotes,
- *  reserves budget, orders, verifies, prepares (signs), records the intent, sends and confirms; then plans again.
+/** The payer: one payment method's loop for one purchase. Spawned at arming, it claims its first order's packs and
+ *  budget in the ledger before the drop and waits for stock (`armed`), so the first order goes out on the stock report
+ *  with no ledger write before it. While stock and budget last it plans an order, quotes, reserves budget, orders,
+ *  verifies, prepares (signs), records the intent, sends and confirms; then plans again.
  *  When payments whose outcome is unknown stand in its way (its own, or every pack left), it holds and plans again
  *  after the run's in-run reconciliation round, and ends, saying what holds it, when they outlast the run's bound.
  *  Talks to: its purchase (STOCK/SOLD_OUT/STOP in; PAYER.PAID and PAYER.OUT_OF_STOCK out; its output when it ends),
  *  the ledger, the payment plugin's steps, and the run's in-run reconciliation (unknown-payments.ts). */
-import { and, assign, not, sendParent, setup } from 'xstate';
+import { and, assign, enqueueActions, not, sendParent, setup } from 'xstate';
 import type { Units } from '../money.js';
 import type { PaymentAttempt, Settlement, StoreOrder } from '../plugins/payment.js';
 import { OrderRefused } from './order-verification.js';
@@ -59,7 +61,13 @@ interface PayerContext {
   observedAt: number;
   /** The stock observation an earlier order of this payer was already measured from (detect-to-order counts once). */
   measuredObservation: number | null;
+  /** Packs of the order being placed. */
   count: number;
+  /** Packs this payer holds claimed, in the target's quota and (once reserved) in the ledger: `count`, or more when a
+   *  claim made at arming met less stock; the rest go back to the target once the order's reservation has shrunk. */
+  claimed: number;
+  /** The claim made at arming was tried (once per payer). */
+  claimTried: boolean;
   /** Price per pack; null until fetched (alongside the order when a per-pack maximum bounds the reservation). */
   quote: Units | null;
   reservationId: number;
@@ -123,6 +131,13 @@ export const payerMachine = setup({
     /** The run reconciles unknown payments while it runs: an unknown outcome waits for it instead of ending the payer. */
     reconcilesInRun: ({ context }) => context.input.unknownPayments !== undefined,
     dryRun: ({ context }) => context.input.dryRun,
+    /** Spawned at arming: waits in `armed` for the drop. */
+    armAhead: ({ context }) => context.input.armAhead === true,
+    /** Packs were claimed at arming in the target's quota, not yet in the ledger. */
+    mustClaim: ({ context }) => context.claimed > 0 && context.reservationId === 0,
+    /** The first order's packs and budget are held in the ledger since arming. */
+    holdsClaim: ({ context }) => context.claimed > 0 && context.reservationId !== 0,
+    stockLeft: ({ context }) => context.left > 0,
     hasStock: ({ event }) => event.type === 'STOCK' && event.left > 0,
     budgetExhausted: ({ event }) => errorOf(event) instanceof BudgetExhausted && (errorOf(event) as BudgetExhausted).final,
     budgetBusy: ({ event }) => errorOf(event) instanceof BudgetExhausted,
@@ -168,7 +183,41 @@ export const payerMachine = setup({
     holdDelay: ({ context }) => Math.max(context.input.policy.retryDelayMs, Math.min(context.holdUntil - Date.now(), context.input.policy.maxHoldMs)),
   },
   actions: {
-    takePlan: assign({ count: ({ event }) => (outputOf<Plan>(event) as Extract<Plan, { kind: 'order' }>).count, quote: null }),
+    takePlan: assign(({ event }) => {
+      const count = (outputOf<Plan>(event) as Extract<Plan, { kind: 'order' }>).count;
+      return { count, claimed: count, quote: null };
+    }),
+    /** At arming, the packs of the first order: what the store takes in one order (the method's maxPerOrder), of what
+     *  the target (or the method's share) has free. Only when the amount is bounded before the price is known (a
+     *  maximum per pack) and money may move (not a dry run); tried once. */
+    claimAhead: assign(({ context }) => {
+      const { input } = context;
+      if (context.claimTried || input.armAhead !== true || input.target.maxPricePerPack === null || input.dryRun) return {};
+      const claimed = input.quota.claim(input.policy.maxPerOrder, input.method);
+      return { claimTried: true, claimed, count: claimed };
+    }),
+    /** The first order from the claim made at arming: as many of its packs as the stock shows. */
+    orderFromClaim: assign({ count: ({ context }) => Math.min(context.claimed, context.left), quote: null }),
+    /** A claim made at arming that no order used (a stop or a sell-out before it) goes back: the quota at once, the
+     *  ledger's reservation by a write that needs no waiting for (a crash before it leaves a reservation without an
+     *  order, which the run's end and the next start release: Ledger.sweepAbandoned). */
+    releaseUnusedClaim: ({ context }) => {
+      const { input } = context;
+      if (context.claimed > 0) input.quota.release(context.claimed, input.method);
+      if (context.reservationId !== 0) {
+        void input.ledger.budget.release(context.reservationId).catch((e: unknown) =>
+          input.log.error({ err: e, reservationId: context.reservationId }, 'could not release the claim made at arming; the run\'s end releases it'));
+      }
+    },
+    /** Packs claimed but not ordered (a claim made at arming that met less stock) go back to the target, now that the
+     *  order's reservation holds only its own. */
+    returnUnorderedPacks: enqueueActions(({ context, enqueue }) => {
+      if (context.claimed <= context.count) return;
+      context.input.quota.release(context.claimed - context.count, context.input.method);
+      enqueue.assign({ claimed: context.count });
+    }),
+    logNoClaimAhead: ({ context, event }) => context.input.log.info({ method: context.input.method, reason: messageOf(event) },
+      'no claim at arming; the first order claims at the stock report'),
     endWithPlan: assign({
       reason: ({ context, event }) => {
         const reason = (outputOf<Plan>(event) as Extract<Plan, { kind: 'done' }>).reason;
@@ -207,7 +256,7 @@ export const payerMachine = setup({
     },
     noteReservation: assign(({ event }) => {
       const r = outputOf<Reserved>(event);
-      return { reservationId: r.reservationId, held: r.held, count: r.count };
+      return { reservationId: r.reservationId, held: r.held, count: r.count, claimed: r.count };
     }),
     noteOrder: assign(({ context, event }) => {
       const placed = outputOf<OrderPlaced>(event);
@@ -238,7 +287,7 @@ export const payerMachine = setup({
     endPermanently: assign({ reason: ({ event }) => `cannot go on: ${messageOf(event)}` }),
     logFailure: ({ context, event }) => context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed'),
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
-    releaseClaim: ({ context }) => context.input.quota.release(context.count, context.input.method),
+    releaseClaim: ({ context }) => context.input.quota.release(context.claimed, context.input.method),
     settleClaim: ({ context }) => context.input.quota.settle(context.count, context.input.method),
     forgetOrder: assign({ order: null, attempt: null }),
     askForStock: sendParent(({ context }) => ({ type: 'PAYER.OUT_OF_STOCK', method: context.input.method }) satisfies PayerReport),
@@ -249,18 +298,45 @@ export const payerMachine = setup({
 }).createMachine({
   id: 'payer',
   context: ({ input }) => ({
-    input, left: input.left, soldOut: false, observedAt: input.observedAt, measuredObservation: null, count: 0, quote: null, reservationId: 0, held: 0n,
+    input, left: input.left, soldOut: false, observedAt: input.observedAt, measuredObservation: null, count: 0, claimed: 0, claimTried: false,
+    quote: null, reservationId: 0, held: 0n,
     order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '', budgetBusySince: null, unpaidSince: null,
     busySince: null, busyInARow: 0,
     unsettled: [], heldSince: null,
   }),
-  initial: 'planning',
+  initial: 'armed',
   on: {
     STOCK: { actions: 'noteStock' },
     SOLD_OUT: { actions: 'noteStock' },
     STOP: { target: '.done', actions: assign({ reason: 'stopped' }) },
   },
   states: {
+    /** Waiting for the drop with the first order's packs and budget claimed (when they can be): the stock report
+     *  leads straight to the order request. A payer spawned on stock passes through to planning. */
+    armed: {
+      entry: 'claimAhead',
+      always: [
+        { guard: 'stopRequested', target: 'done', actions: ['releaseUnusedClaim', assign({ reason: 'stopped' })] },
+        { guard: 'mustClaim', target: 'claiming' },
+        { guard: not('armAhead'), target: 'planning' },
+        { guard: 'soldOut', target: 'done', actions: ['releaseUnusedClaim', assign({ reason: 'sold out' })] },
+        { guard: and(['holdsClaim', 'stockLeft']), target: 'ordering', actions: 'orderFromClaim' },
+        { guard: 'stockLeft', target: 'planning' },
+      ],
+      on: { STOP: { target: 'done', actions: ['releaseUnusedClaim', assign({ reason: 'stopped' })] } },
+    },
+    /** The claim made at arming: packs and budget in one ledger transaction (PackClaims.claim), like `reserving`. One
+     *  that fails leaves the first order to claim at the stock report. */
+    claiming: {
+      // The claim is let finish, so a stop never leaves it behind unreleased.
+      on: { STOP: { actions: 'noteStopRequest' } },
+      invoke: {
+        id: 'claim', src: 'reserve',
+        input: ({ context }) => ({ input: context.input, count: context.claimed, quote: null }),
+        onDone: { target: 'armed', actions: ['returnUncoveredPacks', 'noteReservation'] },
+        onError: { target: 'armed', actions: ['releaseClaim', 'logNoClaimAhead', assign({ claimed: 0, count: 0 })] },
+      },
+    },
     planning: {
       invoke: {
         src: 'plan',
@@ -361,7 +437,7 @@ export const payerMachine = setup({
         input: ({ context }) => ({
           input: context.input, order: context.order!, count: context.count, quote: context.quote!, held: context.held, reservationId: context.reservationId,
         }),
-        onDone: { target: 'preparing' },
+        onDone: { target: 'preparing', actions: 'returnUnorderedPacks' },
         onError: [
           // A store that asks for more than it quoted is not paid again by this method in this run.
           { guard: 'orderRefused', target: 'done', actions: ['logFailure', 'releaseClaim', assign({ reason: ({ event }) => `refused: ${messageOf(event)}` })] },

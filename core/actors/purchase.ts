@@ -1,6 +1,7 @@
-/** The purchase lifecycle for one target and one account: arms (ledger row, each method's prewarm), waits for
- *  stock, then buys through one payer per enabled payment method, in parallel, until the target count is reached,
- *  stock or budget runs out, or the run stops. Talks to: watcher (STOCK/SOLD_OUT in, POLL_NOW out), payers (PAYER.*
+/** The purchase lifecycle for one target and one account: arms (ledger row, each method's prewarm, then one payer per
+ *  method spawned and claiming its first order before the drop), waits for stock, then buys through its payers, in
+ *  parallel, until the target count is reached, stock or budget runs out, or the run stops. Under `cheapest` the
+ *  payers are spawned only once stock shows (the methods are ranked by the prices it brings). Talks to: watcher (STOCK/SOLD_OUT in, POLL_NOW out), payers (PAYER.*
  *  and their outputs in; STOCK, SOLD_OUT, STOP out), the ledger; its output reaches the sniper when it ends. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
@@ -9,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentAccount, PaymentMethod, TargetSpec } from '../plugins/payment.js';
-import { payerMachine, type PayerOutput, type PayerPolicy, type PayerReport } from './payer.js';
+import { payerMachine, type PayerInput, type PayerOutput, type PayerPolicy, type PayerReport } from './payer.js';
 import { rankMethods } from './method-ranking.js';
 import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
@@ -150,6 +151,37 @@ async function prepareMethod(input: PurchaseInput, method: PaymentMethod, signal
   }
 }
 
+/** What spawning a payer needs of enqueueActions. */
+interface PayerSpawner {
+  spawnChild(src: 'payer', options: { id: string; systemId: string; input: PayerInput }): void;
+  assign(values: Partial<PurchaseContext>): void;
+}
+
+/** Spawns the next payers: under `cheapest` one method at a time, otherwise all of them at once. */
+function spawnPayers(context: PurchaseContext, enqueue: PayerSpawner): void {
+  const { input } = context;
+  const next = input.split.policy === 'cheapest' ? context.order.slice(context.spawned, context.spawned + 1) : context.order.slice(context.spawned);
+  for (const method of next.map((id) => input.methods.find((m) => m.id === id)!)) {
+    const id = payerId(method.id, input.purchaseId);
+    enqueue.spawnChild('payer', {
+      id, systemId: id,
+      input: {
+        purchaseId: input.purchaseId, account: input.account.name, method: method.id, currency: method.currency,
+        target: { key: input.target.key, collection: input.target.collection, character: input.target.character, maxPricePerPack: input.target.maxPricePerPack[method.currency] ?? null },
+        steps: method.steps(input.account), quota: input.quota, ledger: input.ledger,
+        budget: input.budget[method.currency] ?? 0n,
+        accountBudget: input.accountBudget?.[method.currency], targetBudget: input.targetBudget?.[method.currency],
+        policy: { ...input.policy, ...method.orderPolicy, maxPerOrder: Math.min(input.policy.maxPerOrder, method.orderPolicy.maxPerOrder ?? input.policy.maxPerOrder) }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
+        left: context.left, observedAt: context.observedAt, unknownPayments: input.unknownPayments,
+        // Spawned before any stock (the purchase is armed): claim ahead and wait for the drop.
+        armAhead: input.split.policy !== 'cheapest',
+      },
+    });
+  }
+  enqueue.assign({ payersRunning: context.payersRunning + next.length, spawned: context.spawned + next.length });
+  if (context.spawned > 0) input.log.info({ method: next[0] }, 'falling back to the next method');
+}
+
 export const purchaseMachine = setup({
   types: {
     context: {} as PurchaseContext,
@@ -163,6 +195,7 @@ export const purchaseMachine = setup({
     stockSeen: ({ context }) => context.left > 0,
     soldOut: ({ context }) => context.soldOut,
     stopped: ({ context }) => context.stopped,
+    noPayers: ({ context }) => context.spawned === 0,
     mustRank: ({ context }) => context.input.split.policy === 'cheapest' && context.order.length > 1,
     /** Under `cheapest`, a method that failed hands over to the next one while packs are still wanted. */
     fallBack: ({ context, event }) => {
@@ -176,28 +209,17 @@ export const purchaseMachine = setup({
       event.type === 'STOCK' ? { left: event.left, observedAt: event.observedAt, soldOut: event.left === 0 } : event.type === 'SOLD_OUT' ? { left: 0, soldOut: true } : {},
     ),
     noteStop: assign({ stopped: true }),
-    spawnPayers: enqueueActions(({ context, enqueue }) => {
-      const { input } = context;
-      // Under `cheapest` one method buys at a time; otherwise all of them at once.
-      const next = input.split.policy === 'cheapest' ? context.order.slice(context.spawned, context.spawned + 1) : context.order.slice(context.spawned);
-      for (const method of next.map((id) => input.methods.find((m) => m.id === id)!)) {
-        const id = payerId(method.id, input.purchaseId);
-        enqueue.spawnChild('payer', {
-          id, systemId: id,
-          input: {
-            purchaseId: input.purchaseId, account: input.account.name, method: method.id, currency: method.currency,
-            target: { key: input.target.key, collection: input.target.collection, character: input.target.character, maxPricePerPack: input.target.maxPricePerPack[method.currency] ?? null },
-            steps: method.steps(input.account), quota: input.quota, ledger: input.ledger,
-            budget: input.budget[method.currency] ?? 0n,
-            accountBudget: input.accountBudget?.[method.currency], targetBudget: input.targetBudget?.[method.currency],
-            policy: { ...input.policy, ...method.orderPolicy, maxPerOrder: Math.min(input.policy.maxPerOrder, method.orderPolicy.maxPerOrder ?? input.policy.maxPerOrder) }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
-            left: context.left, observedAt: context.observedAt, unknownPayments: input.unknownPayments,
-          },
-        });
-      }
-      enqueue.assign({ payersRunning: context.payersRunning + next.length, spawned: context.spawned + next.length });
-      if (context.spawned > 0) input.log.info({ method: next[0] }, 'falling back to the next method');
+    /** At arming (every policy but `cheapest`, which ranks the methods first): the payers claim their first order and
+     *  wait for the drop. */
+    spawnArmedPayers: enqueueActions(({ context, enqueue }) => {
+      if (context.input.split.policy !== 'cheapest' && context.spawned === 0) spawnPayers(context, enqueue);
     }),
+    /** On stock, under `cheapest`: the cheapest method's payer. */
+    spawnFirstPayers: enqueueActions(({ context, enqueue }) => {
+      if (context.spawned === 0) spawnPayers(context, enqueue);
+    }),
+    /** Under `cheapest`, the next method after one failed. */
+    spawnPayers: enqueueActions(({ context, enqueue }) => spawnPayers(context, enqueue)),
     noteRanking: assign({ order: ({ event }) => (event as unknown as { output: string[] }).output }),
     forwardToPayers: enqueueActions(({ context, event, enqueue }) => {
       // Only to payers still running: an ended one would only log that it got an event.
@@ -223,10 +245,8 @@ export const purchaseMachine = setup({
       void context.input.ledger.purchases.setState(context.input.purchaseId, context.failure ? 'failed' : 'done').catch((e: unknown) =>
         context.input.log.error({ err: e }, 'could not record the end of the purchase'));
     },
-    recordBuying: ({ context }) => {
-      void context.input.ledger.purchases.setState(context.input.purchaseId, 'buying').catch((e: unknown) =>
-        context.input.log.error({ err: e }, 'could not record that the purchase is buying'));
-    },
+    /** Payers that ended before any stock showed end the purchase as it would have ended without them. */
+    endArmed: assign(({ context }) => (context.soldOut ? { reasons: ['sold out before buying'] } : context.stopped ? { reasons: [] } : {})),
   },
 }).createMachine({
   id: 'purchase',
@@ -252,15 +272,22 @@ export const purchaseMachine = setup({
       },
     },
     armed: {
+      // The payers wait for the drop here, their first order claimed (payer.ts `armed`).
+      entry: 'spawnArmedPayers',
       always: [
-        { guard: 'soldOut', target: 'done', actions: assign({ reasons: ['sold out before buying'] }) },
+        { guard: and(['soldOut', 'noPayers']), target: 'done', actions: assign({ reasons: ['sold out before buying'] }) },
         { guard: and(['stockSeen', 'mustRank']), target: 'ranking' },
         { guard: 'stockSeen', target: 'buying' },
       ],
       on: {
-        STOCK: { actions: 'noteStock' },
-        SOLD_OUT: { actions: 'noteStock' },
-        STOP: { target: 'done', actions: 'noteStop' },
+        STOCK: { actions: ['noteStock', 'forwardToPayers'] },
+        // Armed payers release their claims and end; the purchase ends with the last of them.
+        SOLD_OUT: { actions: ['noteStock', 'forwardToPayers'] },
+        STOP: [{ guard: 'noPayers', target: 'done', actions: 'noteStop' }, { actions: ['noteStop', 'forwardToPayers'] }],
+        'xstate.done.actor.*': [
+          { guard: 'lastPayer', target: 'done', actions: ['notePayerDone', 'endArmed'] },
+          { actions: 'notePayerDone' },
+        ],
       },
     },
     ranking: {
@@ -285,7 +312,9 @@ export const purchaseMachine = setup({
       },
     },
     buying: {
-      entry: ['spawnPayers', 'recordBuying'],
+      // The purchase row moves to buying with its first order (Ledger.recordOrder), not here: nothing is written between
+      // the stock report and the order request that safety does not need.
+      entry: 'spawnFirstPayers',
       on: {
         STOCK: { actions: ['noteStock', 'forwardToPayers'] },
         SOLD_OUT: { actions: ['noteStock', 'forwardToPayers'] },

@@ -107,16 +107,18 @@ export class Budget {
   }
 
   /**
-   * Changes a held reservation to `newAmount` (e.g. the order's exact amount). Shrinking always succeeds; growing
-   * re-checks the limits the reservation was granted under, atomically, and throws BUDGET_EXCEEDED if they refuse.
+   * Changes a held reservation to `newAmount` (e.g. the order's exact amount), and to `packs` when given (an order
+   * for fewer packs than were claimed: the rest go back to the target). Shrinking always succeeds; growing the amount
+   * re-checks the limits the reservation was granted under, atomically, and throws BUDGET_EXCEEDED if they refuse;
+   * packs only shrink (more would need the target's own check: claim them instead).
    */
-  async resize(reservationId: number, newAmount: Units): Promise<ReservationRow> {
+  async resize(reservationId: number, newAmount: Units, packs?: number): Promise<ReservationRow> {
     const now = this.conn.now();
-    return this.conn.immediate((tx) => this.resizeIn(tx, reservationId, newAmount, now));
+    return this.conn.immediate((tx) => this.resizeIn(tx, reservationId, newAmount, now, packs));
   }
 
   /** resize(), inside a transaction the caller holds. */
-  resizeIn(tx: ImmediateTx, reservationId: number, newAmount: Units, now: number): ReservationRow {
+  resizeIn(tx: ImmediateTx, reservationId: number, newAmount: Units, now: number, packs?: number): ReservationRow {
     const id = reservationKey(reservationId);
     const amount = amountToColumn(newAmount, 'newAmount', { reservationId: id });
     const current = this.load(tx, id);
@@ -125,6 +127,13 @@ export class Budget {
         entity: 'reservation',
         reservationId: id,
         state: current.state,
+      });
+    }
+    if (packs !== undefined && (!Number.isSafeInteger(packs) || packs < 0 || (current.packs > 0 && packs > current.packs))) {
+      throw new LedgerError('INVALID_INPUT', `reservation ${id} claims ${current.packs} packs; it can only shrink to 0..${current.packs}`, {
+        reservationId: id,
+        claimed: current.packs,
+        packs: String(packs),
       });
     }
     const held = reservationRow(current);
@@ -142,7 +151,10 @@ export class Budget {
       }
     }
     return reservationRow(
-      tx.first(this.conn.db.updateTable('budget_reservations').set({ amount, updated_at: now }).where('id', '=', id).returningAll())!,
+      tx.first(this.conn.db.updateTable('budget_reservations')
+        // A reservation written without packs (an older binary) counts its order's packs: it stays so.
+        .set({ amount, ...(packs === undefined || current.packs === 0 ? {} : { packs }), updated_at: now })
+        .where('id', '=', id).returningAll())!,
     );
   }
 

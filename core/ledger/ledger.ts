@@ -13,9 +13,12 @@ import { PaymentIntents, type IntentRow, type NewIntent } from './payment-intent
 import { Purchases } from './purchases.js';
 import type { LedgerSchema } from './schema.js';
 import type { LedgerError } from './ledger-error.js';
+import type { NewOrder, OrderRow } from './orders.js';
 import {
   abandonOrderIn,
   recordIntentIn,
+  recordOrderIn,
+  releaseUnattachedIn,
   settleIn,
   sweepAbandonedIn,
   type AbandonedOrderState,
@@ -51,6 +54,16 @@ export class Ledger {
     this.campaign = new CampaignRecord(connection);
     this.endpointStats = new EndpointStatsRepository(connection);
     this.limiter = new LimiterStateRepository(connection);
+  }
+
+  /**
+   * Records a created order and attaches its held reservation in one transaction (and moves its purchase from armed
+   * to buying). Refuses like orders.insert and budget.attach; a refusal writes nothing, so the reservation stays held
+   * for the caller to release.
+   */
+  async recordOrder(order: NewOrder, reservationId: number): Promise<OrderRow> {
+    const now = this.#conn.now();
+    return this.#conn.immediate((tx) => recordOrderIn(this, tx, order, reservationId, now));
   }
 
   /** Records the intent (state 'recorded') and moves its order to 'paying', in one transaction. Same refusals as intents.record. */
@@ -91,6 +104,16 @@ export class Ledger {
   async sweepAbandoned(olderThan: number): Promise<SweepResult> {
     const now = this.#conn.now();
     return this.#conn.immediate((tx) => sweepAbandonedIn(this, tx, olderThan, now));
+  }
+
+  /**
+   * The end of a run, one transaction: held reservations with no order attached, created before `olderThan`, are
+   * released (claims whose order never came; the orders themselves are left to the next start's sweep). Returns their
+   * ids. Only for a moment no payer of this ledger can still attach an order (the run's actors have ended).
+   */
+  async releaseUnattached(olderThan: number): Promise<number[]> {
+    const now = this.#conn.now();
+    return this.#conn.immediate((tx) => releaseUnattachedIn(this, tx, olderThan, now));
   }
 
   /** The first write the disk refused (full, read-only, I/O error), or null: see LedgerConnection.storageFault. */

@@ -138,6 +138,11 @@ export class Purchases {
     return toRow(row);
   }
 
+  /** The purchase's state, inside a transaction the caller holds; undefined when there is none. */
+  getIn(tx: ImmediateTx, id: string): Pick<PurchaseRow, 'id' | 'state'> | undefined {
+    return tx.first(this.conn.db.selectFrom('purchases').select(['id', 'state']).where('id', '=', id));
+  }
+
   /** The purchase, or undefined when there is none. */
   async get(id: string): Promise<PurchaseRow | undefined> {
     const row = await this.conn.db.selectFrom('purchases').selectAll().where('id', '=', id).executeTakeFirst();

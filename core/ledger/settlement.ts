@@ -5,8 +5,9 @@ import type { Units } from '../money.js';
 import type { Budget, ReservationRow } from './budget.js';
 import type { ImmediateTx } from './connection.js';
 import { LedgerError } from './ledger-error.js';
-import type { Orders } from './orders.js';
+import type { NewOrder, OrderRow, Orders } from './orders.js';
 import type { IntentRow, NewIntent, PaymentIntents } from './payment-intents.js';
+import type { Purchases } from './purchases.js';
 import type { OrderState } from './schema.js';
 
 /** How one payment ended, as settle() records it. */
@@ -37,6 +38,7 @@ export interface SweepResult {
 
 /** The repositories these steps write through. */
 export interface SettlementTables {
+  readonly purchases: Purchases;
   readonly orders: Orders;
   readonly intents: PaymentIntents;
   readonly budget: Budget;
@@ -44,6 +46,17 @@ export interface SettlementTables {
 
 /** Orders the start-of-run sweep looks at: they may have been left mid-flight by a crash before any payment. */
 const SWEPT_ORDER_STATES: readonly OrderState[] = ['created', 'paying'];
+
+/** Records a created order, ties its held reservation to it, and moves its purchase from armed to buying (the purchase's
+ *  progress, written with its first order rather than at the first stock report: see docs/architecture.md, "The
+ *  drop's hot path"). */
+export function recordOrderIn(t: SettlementTables, tx: ImmediateTx, order: NewOrder, reservationId: number, now: number): OrderRow {
+  const row = t.orders.insertIn(tx, order, now);
+  t.budget.attachIn(tx, reservationId, order.orderId, now);
+  const purchase = t.purchases.getIn(tx, order.purchaseId);
+  if (purchase?.state === 'armed') t.purchases.setStateIn(tx, order.purchaseId, 'buying', undefined, now);
+  return row;
+}
 
 /** Records the intent and moves its order to 'paying'. */
 export function recordIntentIn(t: SettlementTables, tx: ImmediateTx, intent: NewIntent, now: number): IntentRow {
@@ -135,12 +148,21 @@ export function sweepAbandonedIn(t: SettlementTables, tx: ImmediateTx, olderThan
       reservations.push(r.id);
     }
   }
+  reservations.push(...releaseUnattachedIn(t, tx, olderThan, now));
+  return { orders, reservations: reservations.sort((a, b) => a - b) };
+}
+
+/** Releases held reservations no order was attached to, created before `olderThan`: claims made for an order that
+ *  never came (a claim made at arming unused when its run ended or crashed, a crash between a claim and its order).
+ *  Returns their ids. */
+export function releaseUnattachedIn(t: SettlementTables, tx: ImmediateTx, olderThan: number, now: number): number[] {
+  const released: number[] = [];
   for (const r of t.budget.listIn(tx, { state: 'held' })) {
     if (r.orderId !== null || r.createdAt >= olderThan) continue;
     t.budget.releaseIn(tx, r.id, now);
-    reservations.push(r.id);
+    released.push(r.id);
   }
-  return { orders, reservations: reservations.sort((a, b) => a - b) };
+  return released;
 }
 
 /** The order's attached reservation that is held (preferred) or released, if any. */

@@ -143,6 +143,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       });
       const output = await toPromise(sniper).finally(() => unknownPayments?.close());
       inspector?.endAll();
+      await releaseUnusedClaims(ledger, log);
       const summary = await summarize(ledger, metrics, output.outcomes, output.stopReason, config, output.blind);
       // What the run could not settle, each with why, for whoever reads the log rather than the summary.
       if (summary.held.length > 0) log.error({ held: summary.held.map(describeHeld) }, `${summary.held.length} payment(s) still held with an unknown outcome; the next start reconciles them`);
@@ -157,6 +158,19 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
     await dispatcher.close().catch(() => undefined);
     await ledger.close();
     lock.release();
+  }
+}
+
+/** Claims made at arming that no order used (the run stopped before the drop or sold out, and a payer's own release
+ *  did not get to the ledger) go back at the run's end: no payer of this run is left to attach an order to them. A
+ *  ledger that cannot be written leaves them to the next start's sweep. */
+async function releaseUnusedClaims(ledger: Ledger, log: Logger): Promise<void> {
+  if (ledger.storageFault) return;
+  try {
+    const released = await ledger.releaseUnattached(Date.now() + 1);
+    if (released.length > 0) log.info({ reservations: released }, 'released claims no order used');
+  } catch (e) {
+    log.warn({ err: e }, 'could not release the claims no order used; the next start releases them');
   }
 }
 
