@@ -19,7 +19,7 @@ import type { RetryPolicy, SplitPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
 import { TargetQuota, type QuotaSeed } from './target-quota.js';
 import { watcherLogic } from './watcher.js';
-import type { BlindLimit, BlindTarget, WatchReport } from './failed-polls.js';
+import { DEFAULT_BLIND_LIMIT, type BlindLimit, type BlindTarget, type WatchReport } from './failed-polls.js';
 import type { UnknownPayments } from './unknown-payments.js';
 
 /** One target as the run sees it, with the accounts that buy it. */
@@ -66,10 +66,11 @@ export interface SniperInput {
   readonly payments: readonly PaymentMethod[];
   readonly budget: Partial<Record<Currency, Units>>;
   readonly store: { readonly baseUrl: string; readonly mirrors: readonly string[]; readonly userAgent: string; readonly timeoutMs: number };
-  /** The profile's limiter settings, and the poll interval of the watchers. */
-  readonly limits: LimiterSettings & { readonly pollIntervalMs: number };
-  /** When a target's failing polls make it blind (the profile's limit), and whether its purchases then stop. */
-  readonly watch?: { readonly blindAfter: BlindLimit; readonly stopWhenBlind: boolean };
+  /** The profile's limiter settings, and the watchers' poll interval and the limit after which a target whose polls
+   *  keep failing is blind (failed-polls.ts; DEFAULT_BLIND_LIMIT without them). */
+  readonly limits: LimiterSettings & { readonly pollIntervalMs: number; readonly blindAfterPolls?: number; readonly blindAfterMs?: number };
+  /** The config's `stopWhenBlind`: a blind target's purchases stop. */
+  readonly stopWhenBlind?: boolean;
   readonly policy: RetryPolicy;
   readonly ledger: Ledger;
   readonly metrics: RunMetrics;
@@ -114,6 +115,10 @@ export const FLUSH_LIMIT_MS = 3_000;
 
 /** How long a stopping run waits for payments in flight to settle. */
 export const STOP_GRACE_MS = 30_000;
+
+/** The profile's blind limit, as far as the run was given it. */
+const blindLimit = (l: { blindAfterPolls?: number; blindAfterMs?: number }): BlindLimit =>
+  ({ polls: l.blindAfterPolls ?? DEFAULT_BLIND_LIMIT.polls, ms: l.blindAfterMs ?? DEFAULT_BLIND_LIMIT.ms });
 
 /** `collection:character`, the stable key of a target. */
 export const targetKey = (t: { collection: number; character: number }): string => `${t.collection}:${t.character}`;
@@ -209,7 +214,7 @@ export const sniperMachine = setup({
             target: { key, collection: t.collection, character: t.character },
             pollers: t.accounts.map((a) => ({ account: a, store: clients.get(a)!, sharedBy: sharedBy.get(a)! })), pace,
             purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, maxWaitMs: input.limits.maxWaitMs, dropAt: t.dropAt, metrics: input.metrics, log: input.log.child({ watcher: key }),
-            blindAfter: input.watch?.blindAfter,
+            blindAfter: blindLimit(input.limits),
           },
         }));
       }
@@ -243,7 +248,7 @@ export const sniperMachine = setup({
     allReported: ({ context }) => context.outcomes.length >= context.purchaseIds.length,
     noPurchases: ({ context }) => context.purchaseIds.length === 0,
     stopsWhenBlind: ({ context, event }) =>
-      context.input.watch?.stopWhenBlind === true && event.type === 'WATCH_FAILING' && event.blind && context.blind[event.target]?.blindAtEnd !== true,
+      context.input.stopWhenBlind === true && event.type === 'WATCH_FAILING' && event.blind && context.blind[event.target]?.blindAtEnd !== true,
     lastPurchase: ({ context, event }) =>
       typeof (event as { output?: PurchaseOutput }).output?.purchaseId === 'string' && context.outcomes.length + 1 >= context.purchaseIds.length,
   },

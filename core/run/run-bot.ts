@@ -124,7 +124,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           ...profileInputs(profile),
-          watch: { blindAfter: { polls: profile.blindAfterPolls, ms: profile.blindAfterMs }, stopWhenBlind: config.stopWhenBlind },
+          stopWhenBlind: config.stopWhenBlind,
           ledger, metrics, log, dispatcher, dryRun: config.dryRun, unknownPayments,
         },
       });
@@ -212,13 +212,15 @@ export async function accountLogins(config: AutomintConfig, logins: readonly Web
   return chosen;
 }
 
-/** Where each profile number goes: the limiter (margin, breaker, waits, lease life), the watchers (poll interval), the
- *  payers (retries, retry delay). The store client's time limit is `requestTimeoutMs` too (set with the store). */
+/** Where each profile number goes: the limiter (margin, breaker, waits, lease life), the watchers (poll interval, blind
+ *  limit), the payers (retries, retry delay). The store client's time limit is `requestTimeoutMs` too (set with the
+ *  store). */
 export function profileInputs(profile: ProfileSettings): Pick<SniperInput, 'limits' | 'policy'> {
   return {
     limits: {
       maxWaitMs: profile.maxWaitMs, safetyMarginPct: profile.safetyMarginPct, breakerThreshold: profile.breakerThreshold,
       breakerCooldownMs: profile.breakerCooldownMs, requestTimeoutMs: profile.requestTimeoutMs, pollIntervalMs: profile.pollIntervalMs,
+      blindAfterPolls: profile.blindAfterPolls, blindAfterMs: profile.blindAfterMs,
     },
     policy: { maxPerOrder: MAX_PACKS_PER_ORDER, maxFailures: profile.retries, retryDelayMs: profile.retryDelayMs, maxHoldMs: profile.maxWaitMs },
   };
