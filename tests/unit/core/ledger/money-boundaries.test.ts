@@ -59,6 +59,26 @@ describe('budget at the edges', () => {
     await expect(ledger.budget.resize(small.reservation.id, toNano('3.000000001'))).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
   });
 
+  it('resizes a claim to all its packs or to none, refusing a negative or fractional count with what it claims', async () => {
+    const claimed = await ledger.claims.claim(claimRequest({ packs: 3 }));
+    if (!claimed.ok) throw new Error('fixture claim refused');
+    const id = claimed.reservation.id;
+    expect(await ledger.budget.resize(id, toNano('6'), 3)).toMatchObject({ packs: 3, amount: toNano('6') });
+    for (const packs of [-1, 1.5]) {
+      await expect(ledger.budget.resize(id, toNano('6'), packs)).rejects.toMatchObject({
+        code: 'INVALID_INPUT', message: `reservation ${id} claims 3 packs; it can only shrink to 0..3`, details: { reservationId: id, claimed: 3, packs: String(packs) },
+      });
+    }
+    expect(await ledger.budget.resize(id, 0n, 0)).toMatchObject({ packs: 0, amount: 0n });
+  });
+
+  it('leaves a reservation written without packs (an older version) counting its order\'s packs when resized', async () => {
+    const id = await reservedOrder(ledger, 'o-old', toNano('4'));
+    expect((await ledger.budget.get(id))?.packs).toBe(0);
+    expect(await ledger.budget.resize(id, toNano('3.5'), 7)).toMatchObject({ packs: 0, amount: toNano('3.5') });
+    expect(await ledger.claims.tally('19:2')).toEqual({ paid: 0, held: 2 });
+  });
+
   it('counts held and consumed money as committed, released money not', async () => {
     const held = await reservedOrder(ledger, 'o-held', toNano('4'));
     const consumed = await reservedOrder(ledger, 'o-paid', toNano('3'));
