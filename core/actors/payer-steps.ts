@@ -269,9 +269,8 @@ export const verifyStep = fromPromise<void, { input: PayerInput; order: StoreOrd
       });
       const refusal = await input.steps.check(order, signal);
       if (refusal) throw new OrderRefused('METHOD_REFUSED', `order ${order.orderId} refused by ${input.method}: ${refusal}`, { orderId: order.orderId });
-      // Hold exactly what this order may cost now that its amount is known, and only its packs (a claim made at
-      // arming may have claimed more than the stock let it order).
-      await input.ledger.budget.resize(reservationId, order.amount + input.policy.feeAllowance, count);
+      // The reservation covers the order (amount + fee ≤ what is held, checked above): it shrinks to the order in the
+      // intent's transaction (recordStep), not in a commit of its own here.
     } catch (e) {
       // The ledger keeps the refusal's code with its message: a typed reason a program can read back.
       const reason = e instanceof AutomintError ? `${e.code}: ${e.message}` : (e as Error).message;
@@ -294,13 +293,14 @@ export const prepareStep = fromPromise<PaymentAttempt, { input: PayerInput; orde
 );
 
 /** Writes the intent (and moves the order to paying) BEFORE any money moves: after a crash, the ledger knows what
- *  may have been sent. */
-export const recordStep = fromPromise<void, { input: PayerInput; order: StoreOrder; attempt: PaymentAttempt }>(
-  async ({ input: { input, order, attempt } }) => {
+ *  may have been sent. The order's reservation shrinks in the same transaction to exactly what the order may cost
+ *  and the packs it carries (a claim made at arming may have claimed more than the stock let it order). */
+export const recordStep = fromPromise<void, { input: PayerInput; order: StoreOrder; attempt: PaymentAttempt; reservationId: number }>(
+  async ({ input: { input, order, attempt, reservationId } }) => {
     await input.ledger.recordIntent({
       idempotencyKey: attempt.idempotencyKey, orderId: order.orderId, method: input.method, currency: order.currency,
       amount: order.amount, destination: order.destination, payload: { ...attempt.payload },
-    });
+    }, { reservationId, amount: order.amount + input.policy.feeAllowance, packs: order.count });
   },
 );
 

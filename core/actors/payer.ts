@@ -437,7 +437,7 @@ export const payerMachine = setup({
         input: ({ context }) => ({
           input: context.input, order: context.order!, count: context.count, quote: context.quote!, held: context.held, reservationId: context.reservationId,
         }),
-        onDone: { target: 'preparing', actions: 'returnUnorderedPacks' },
+        onDone: { target: 'preparing' },
         onError: [
           // A store that asks for more than it quoted is not paid again by this method in this run.
           { guard: 'orderRefused', target: 'done', actions: ['logFailure', 'releaseClaim', assign({ reason: ({ event }) => `refused: ${messageOf(event)}` })] },
@@ -460,8 +460,9 @@ export const payerMachine = setup({
     recording: {
       invoke: {
         src: 'record',
-        input: ({ context }) => ({ input: context.input, order: context.order!, attempt: context.attempt! }),
-        onDone: { target: 'sending' },
+        input: ({ context }) => ({ input: context.input, order: context.order!, attempt: context.attempt!, reservationId: context.reservationId }),
+        // The reservation holds only the order's packs now: the rest of a larger claim go back to the target's quota.
+        onDone: { target: 'sending', actions: 'returnUnorderedPacks' },
         // Without an intent on record no money may move: stop this payer; the start-of-run sweep frees the order's budget.
         onError: {
           target: 'done',

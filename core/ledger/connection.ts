@@ -15,8 +15,15 @@ export interface ImmediateTx {
   first<R>(query: Compilable<R>): R | undefined;
 }
 
+/** Most prepared statements kept: the SQL texts are few (parameters are bound, not inlined; only `in (…)` lists vary
+ *  in length), so this bound is never reached in a run; it only keeps a caller with ever-new texts from growing it. */
+const STATEMENT_CACHE_SIZE = 256;
+
 export class LedgerConnection {
   #storageFault: LedgerError | null = null;
+  /** Statements prepared once per SQL text: SQLite re-preparing the same statement on every transaction was most of
+   *  a claim's CPU time. */
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
   readonly #faultListeners = new Set<(fault: LedgerError) => void>();
 
   constructor(
@@ -38,11 +45,11 @@ export class LedgerConnection {
     const tx: ImmediateTx = {
       all: <R>(query: Compilable<R>) => {
         const { sql, parameters } = query.compile();
-        return raw.prepare(sql).all(parameters) as R[];
+        return this.#prepared(sql).all(parameters) as R[];
       },
       first: <R>(query: Compilable<R>) => {
         const { sql, parameters } = query.compile();
-        return raw.prepare(sql).all(parameters)[0] as R | undefined;
+        return this.#prepared(sql).all(parameters)[0] as R | undefined;
       },
     };
     try {
@@ -52,6 +59,16 @@ export class LedgerConnection {
       if (isDiskFault(failure)) this.#noteStorageFault(failure);
       throw failure;
     }
+  }
+
+  #prepared(sql: string): BetterSqlite3.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
+      statement = this.raw.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** The first write the disk refused (full, read-only, I/O error), or null. Once the disk refuses, no intent can be

@@ -22,11 +22,12 @@ import {
   settleIn,
   sweepAbandonedIn,
   type AbandonedOrderState,
+  type OrderHold,
   type SettleRequest,
   type SweepResult,
 } from './settlement.js';
 
-export type { AbandonedOrderState, SettleRequest, SweepResult } from './settlement.js';
+export type { AbandonedOrderState, OrderHold, SettleRequest, SweepResult } from './settlement.js';
 
 export class Ledger {
   readonly db: Kysely<LedgerSchema>;
@@ -66,10 +67,12 @@ export class Ledger {
     return this.#conn.immediate((tx) => recordOrderIn(this, tx, order, reservationId, now));
   }
 
-  /** Records the intent (state 'recorded') and moves its order to 'paying', in one transaction. Same refusals as intents.record. */
-  async recordIntent(intent: NewIntent): Promise<IntentRow> {
+  /** Records the intent (state 'recorded') and moves its order to 'paying', in one transaction; with `hold`, the order's
+   *  reservation shrinks to the order's amount and packs in the same transaction (one commit fewer before the payment
+   *  is sent; growing refuses like Budget.resize). Same refusals as intents.record. */
+  async recordIntent(intent: NewIntent, hold?: OrderHold): Promise<IntentRow> {
     const now = this.#conn.now();
-    return this.#conn.immediate((tx) => recordIntentIn(this, tx, intent, now));
+    return this.#conn.immediate((tx) => recordIntentIn(this, tx, intent, now, hold));
   }
 
   /**

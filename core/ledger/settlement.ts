@@ -58,11 +58,19 @@ export function recordOrderIn(t: SettlementTables, tx: ImmediateTx, order: NewOr
   return row;
 }
 
-/** Records the intent and moves its order to 'paying'. */
-export function recordIntentIn(t: SettlementTables, tx: ImmediateTx, intent: NewIntent, now: number): IntentRow {
+/** What the order's reservation shrinks to once the order is known: its amount (+ fee allowance) and its packs. */
+export interface OrderHold {
+  readonly reservationId: number;
+  readonly amount: Units;
+  readonly packs: number;
+}
+
+/** Records the intent and moves its order to 'paying'; with `hold`, shrinks the order's reservation to it. */
+export function recordIntentIn(t: SettlementTables, tx: ImmediateTx, intent: NewIntent, now: number, hold?: OrderHold): IntentRow {
   const row = t.intents.recordIn(tx, intent, now);
   // recordIn only accepts a created or paying order, so this move is always legal.
   t.orders.setStateIn(tx, intent.orderId, 'paying', undefined, now);
+  if (hold) t.budget.resizeIn(tx, hold.reservationId, hold.amount, now, hold.packs);
   return row;
 }
 

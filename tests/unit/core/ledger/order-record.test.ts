@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLedger } from '../../../../core/ledger/database.js';
 import type { Ledger } from '../../../../core/ledger/ledger.js';
 import { toNano } from '../../../../core/money.js';
-import { PURCHASE, seedPurchase, tonOrder } from './ledger-fixtures.js';
+import { moneyTables, PURCHASE, seedPurchase, tonIntent, tonOrder } from './ledger-fixtures.js';
 
 let ledger: Ledger;
 beforeEach(async () => {
@@ -71,5 +71,24 @@ describe('shrinking a claim to its order', () => {
     const id = await claimFive();
     await ledger.budget.resize(id, toNano('12'));
     expect(await ledger.budget.get(id)).toMatchObject({ packs: 5, amount: toNano('12') });
+  });
+});
+
+describe('recording the intent of an order claimed at arming', () => {
+  it('shrinks the reservation to the order\'s amount and packs in the intent\'s transaction', async () => {
+    const id = await claimFive();
+    await ledger.recordOrder(tonOrder('o1'), id);
+    await ledger.recordIntent(tonIntent('k1', 'o1'), { reservationId: id, amount: toNano('3.5') + 10n, packs: 2 });
+    expect(await ledger.budget.get(id)).toMatchObject({ packs: 2, amount: toNano('3.5') + 10n, state: 'held' });
+    expect((await ledger.orders.get('o1'))?.state).toBe('paying');
+    expect(await ledger.claims.tally('19:2')).toEqual({ paid: 0, held: 2 });
+  });
+
+  it('writes neither the intent nor the shrink when the reservation cannot take it', async () => {
+    const id = await claimFive();
+    await ledger.recordOrder(tonOrder('o1'), id);
+    const before = await moneyTables(ledger);
+    await expect(ledger.recordIntent(tonIntent('k1', 'o1'), { reservationId: id, amount: toNano('3.5'), packs: 6 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await moneyTables(ledger)).toEqual(before);
   });
 });
