@@ -93,7 +93,7 @@ describe('parsing the variables', () => {
   });
 
   it('refuses an unknown state, listing the states of that actor', () => {
-    expect(() => parseCrashAt('payer:paying')).toThrow(/AUTOMINT_CRASH_AT: the payer actor has no state "paying" \(valid states: planning, .*confirming/);
+    expect(() => parseCrashAt('payer:paying')).toThrow(/AUTOMINT_CRASH_AT: the payer actor has no state "paying" \(valid states: armed, claiming, planning, .*confirming/);
   });
 
   it('refuses a malformed value and an entry number of zero', () => {
