@@ -34,7 +34,8 @@ export const mutationGroups = {
   },
   payer: {
     mutate: ['core/actors/payer.ts', 'core/actors/payer-steps.ts'],
-    testFiles: ['tests/unit/core/actors/payer.test.ts', 'tests/unit/core/actors/purchase-split.test.ts'],
+    // payer*.test.ts: also payer-unknown-outcomes.test.ts (in-run reconciliation of unknown payments).
+    testFiles: ['tests/unit/core/actors/payer*.test.ts', 'tests/unit/core/actors/purchase-split.test.ts'],
   },
   reconcile: {
     mutate: ['core/run/reconcile.ts'],
