@@ -73,12 +73,18 @@ export function etagOf(status: number, headers: AnswerHeaders): string | null {
  *  close the connection instead of draining the rest (so a 50 MB answer costs at most `max` bytes read, plus what the
  *  kernel had already buffered). */
 export async function readCappedBody(
-  body: AsyncIterable<Buffer | string> & { destroy?: () => void }, max: number, tooBig: () => Error, headers: AnswerHeaders = {},
+  body: AsyncIterable<Buffer | string> & { destroy?: () => void; on?: (event: 'error', listener: () => void) => unknown },
+  max: number, tooBig: () => Error, headers: AnswerHeaders = {},
 ): Promise<string> {
+  // Destroying an undici body emits an AbortError; abandoning it is ours to do, so that error is nobody's to handle.
+  const abandon = (): void => {
+    body.on?.('error', () => undefined);
+    body.destroy?.();
+  };
   const raw = headers['content-length'];
   const declared = Number(Array.isArray(raw) ? raw[0] : raw);
   if (Number.isFinite(declared) && declared > max) {
-    body.destroy?.();
+    abandon();
     throw tooBig();
   }
   const chunks: Buffer[] = [];
@@ -87,7 +93,7 @@ export async function readCappedBody(
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buf.length;
     if (size > max) {
-      body.destroy?.();
+      abandon();
       throw tooBig();
     }
     chunks.push(buf);

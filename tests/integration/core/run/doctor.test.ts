@@ -109,6 +109,7 @@ describe('automint doctor', () => {
   // Last: it moves the world's chain clock for good.
   it('fails the clock check, with the fix, when this machine is two minutes behind the chain', async () => {
     world.chain.advanceTime(120);
+    await world.chain.produceBlock(); // the next block carries the moved clock
     const results = await runDoctor(config, log);
     expect(failed(results)).toContain('clock ton');
     const clock = results.find((r) => r.name === 'clock ton')!;
