@@ -158,7 +158,9 @@ describe('TON bought from a hostile store', () => {
     });
   }, TEST_TIMEOUT_MS);
 
-  it('hostile-ton-duplicate-id: refuses an answer repeating a recorded order id, logs it, and the honest orders pay', async () => {
+  // Retried: since payers claim whole orders at arming, how many TON buy answers a run makes depends on how TON and
+  // Stars share the drop, and a run with three or fewer never meets the seeded twist (the 4th answer on).
+  it('hostile-ton-duplicate-id: refuses an answer repeating a recorded order id, logs it, and the honest orders pay', { retry: 2, timeout: TEST_TIMEOUT_MS }, async () => {
     await buyTonFrom('hostile-ton-duplicate-id', (run) => {
       expectInjected(run.world, 'tonDuplicateOrderId');
       const repeated = run.logs
@@ -177,7 +179,7 @@ describe('TON bought from a hostile store', () => {
       expectStarsStillBuys(run);
       expectMoneySafe(run.world, run.summary);
     });
-  }, TEST_TIMEOUT_MS);
+  });
 });
 
 describe('where TON may go when the store lies about its wallet half the time', () => {
