@@ -217,6 +217,9 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
       // Planned after the poll: what it saw (an early drop) may have changed the cadence, and what it cost the next
       // poller's pool, its pace.
       const pacedMs = await pacedFor(pollers[turn % pollers.length]!);
+      // The pace is counted from when the limiter gave it, not from the poll's start: once a window's share is spent
+      // it is the time to the window's reset from now, and the poll's own duration must not be taken off it.
+      const pacedAt = Date.now();
       if (abort.signal.aborted) return;
       const plan = nextPoll(started, { pollIntervalMs: input.pollIntervalMs, dropAt, ...(pacedMs === undefined ? {} : { pacedMs }) });
       if (plan.phase !== phase) {
@@ -236,7 +239,8 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
       // A Retry-After of a day must not park the watcher for a day (nor overflow setTimeout); the floor keeps a
       // tiny maxWaitMs from turning a failing poll into a spin.
       const pauseMs = Math.max(DROP_POLL_FLOOR_MS, Math.min(waitMs, input.maxWaitMs, MAX_TIMER_MS));
-      await sleep(pauseMs - (Date.now() - started));
+      const pacedLeftMs = pacedMs === undefined ? 0 : Math.min(pacedMs, input.maxWaitMs, MAX_TIMER_MS) - (Date.now() - pacedAt);
+      await sleep(Math.max(pauseMs - (Date.now() - started), pacedLeftMs));
     }
   };
   void loop();

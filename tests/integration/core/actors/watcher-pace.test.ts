@@ -112,9 +112,7 @@ describe('watcher with a drop time against a store enforcing its limit', () => {
     await agent.close();
   });
 
-  // Skipped: under a fully loaded CI machine one poll was seen 'held' (04:40 run); the cause is not found yet (see the
-  // closing note of this stop). The pace figures and the limiter property test still run.
-  it.skip('is granted every poll at once inside the window: no hold, no refusal, no 429', () => {
+  it('is granted every poll at once inside the window: no hold, no refusal, no 429', () => {
     const polls = asked.filter((a) => a.priority === 'poll');
     expect(polls.length).toBeGreaterThan(5);
     expect(polls.filter((p) => p.outcome !== 'at once')).toEqual([]);
