@@ -70,13 +70,13 @@ describe('world scenarios', () => {
     expect(store('token-expiry').tokenTtlSec).toBeLessThanOrEqual(10);
   });
 
-  it('twists every TON buy answer in its own way, and only half of them in the duplicate-id scenario', () => {
+  it('twists every TON buy answer in its own way', () => {
     const faults = (name: string) => scenarioByName(name).store(NOW).faults;
     expect(faults('hostile-ton-overprice')).toEqual({ tonOverprice: { rate: 1 } });
     expect(faults('hostile-ton-wrong-destination')).toEqual({ tonWrongDestination: { rate: 1 } });
     expect(faults('hostile-ton-expired')).toEqual({ tonExpiredOrder: { rate: 1 } });
     expect(faults('hostile-ton-expiring')).toEqual({ tonExpiringOrder: { rate: 1 } });
-    expect(faults('hostile-ton-duplicate-id')).toEqual({ tonDuplicateOrderId: { rate: 0.5 } });
+    expect(faults('hostile-ton-duplicate-id')).toEqual({ tonDuplicateOrderId: { rate: 1 } });
     expect(faults('hostile-ton-count')).toEqual({ tonCountChanged: { rate: 1 } });
     expect(faults('hostile-ton-huge-body')).toEqual({ tonHugeBody: { rate: 1 } });
   });
