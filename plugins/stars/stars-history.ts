@@ -55,7 +55,9 @@ async function inStarsHistory(conn: TelegramConnection, slug: string, signal: Ab
       new Api.payments.GetStarsTransactions({ peer: new Api.InputPeerSelf(), outbound: true, offset, limit: HISTORY_PAGE }),
       { signal },
     );
-    const ids = (status.history ?? []).flatMap((t) => (t.msgId === undefined ? [] : [t.msgId]));
+    // GramJS reads a field left out of the answer as null, not undefined (Telegram leaves msg_id out for bot
+    // invoices): asking for message null fails the whole look-up.
+    const ids = (status.history ?? []).flatMap((t) => (typeof t.msgId === 'number' ? [t.msgId] : []));
     if (ids.length > 0) {
       const answer = await conn.invoke(new Api.messages.GetMessages({ id: ids.map((id) => new Api.InputMessageID({ id })) }), { signal });
       const found = paymentIn('messages' in answer ? answer.messages : [], slug);
