@@ -114,7 +114,8 @@ export function renderSummary(s: RunSummary): string {
     .map((c) => `${formatAmount(c, s.spent[c])} ${c} (fees ${formatAmount(c, s.fees[c])} ${c})`).join(', ') || 'nothing';
   lines.push(`paid orders: ${Object.entries(s.paid).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}   packs: ${s.packs}   spent: ${spent}`);
   for (const [method, l] of Object.entries(s.latencyMs)) {
-    const f = (p: Percentiles): string => `${p.p50} / ${p.p99}`;
+    // A figure with no sample (e.g. no later order: every order was a first one) reads "none", not "0 / 0".
+    const f = (p: Percentiles): string => (p.n === 0 ? 'none' : `${p.p50} / ${p.p99}`);
     lines.push(`latency ms ${method} (p50 / p99): detect→order on the wire ${f(l.detectToWire)} (handed to undici ${f(l.detectToHandoff)}), `
       + `later orders ${f(l.laterOrderToWire)}, order answer→payment sent ${f(l.answerToSend)}, sent→confirmed ${f(l.sendToConfirm)}`);
   }

@@ -203,4 +203,13 @@ describe('the summary', () => {
     expect(text).toContain('target 1:2: 5 of 5 packs');
     expect(runExitCode(summary)).toBe(EXIT_FAILURE);
   });
+
+  it('shows a latency with no sample as none, not as 0 ms', async () => {
+    const metrics = new RunMetrics();
+    metrics.record('detectToWire', 'ton', 7.5);
+    const summary = await summarize(ledgerWith([]), metrics, [], null, PLAN);
+    const line = renderSummary(summary).split('\n').find((l) => l.startsWith('latency ms ton'));
+    expect(line).toContain('detect→order on the wire 7.5 / 7.5');
+    expect(line).toContain('later orders none');
+  });
 });
