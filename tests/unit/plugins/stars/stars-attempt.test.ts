@@ -7,6 +7,7 @@ import { Api } from 'telegram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StoreOrder } from '../../../../core/plugins/payment.js';
 import { interpretSend, lookUp, sendForm, StarsAttempt, type SendOutcome, type StarsPayload } from '../../../../plugins/stars/stars-attempt.js';
+import type { TelegramConnection } from '../../../../plugins/stars/telegram-connection.js';
 import { TelegramAborted, TelegramFloodWait, TelegramRpcFailed, TelegramUnavailable } from '../../../../plugins/stars/telegram-error.js';
 import { telegramOnSim, type TelegramOnSim } from './telegram-on-sim.js';
 
@@ -163,16 +164,44 @@ describe('a Stars payment on the simulated Telegram', () => {
       expect(takenFor(payload.slug)).toBe(1);
     });
 
+    it('sends nothing when the caller has already given up', async () => {
+      controller = new AbortController();
+      const payload = await payloadFor();
+      const before = sends();
+      controller.abort();
+      const sent = await sendForm(tg.conn, payload, controller.signal, 60);
+      expect(sent.error).toBeInstanceOf(TelegramAborted);
+      expect((sent.error as TelegramAborted).maybeApplied).toBe(false);
+      expect(sends()).toBe(before);
+      expect(takenFor(payload.slug)).toBe(0);
+    });
+
+    it('answers a second flood wait rather than waiting it out too', async () => {
+      controller = new AbortController();
+      const payload = await payloadFor();
+      const before = sends();
+      tg.telegram.injectFloodWait(SEND, 1, 2);
+      const sent = await sendForm(tg.conn, payload, controller.signal, 1);
+      expect(sent.error).toBeInstanceOf(TelegramFloodWait);
+      expect(sends()).toBe(before + 2);
+      expect(takenFor(payload.slug)).toBe(0);
+    });
+
     it('stops waiting out a flood wait when the caller gives up, answering the flood wait and sending nothing more', async () => {
       controller = new AbortController();
       const payload = await payloadFor();
       const before = sends();
-      const waitsBefore = tg.telegram.stats().faults.floodWaits;
       tg.telegram.injectFloodWait(SEND, 30);
-      const sending = sendForm(tg.conn, payload, controller.signal, 60);
-      while (tg.telegram.stats().faults.floodWaits === waitsBefore) await new Promise((resolve) => setTimeout(resolve, 5));
-      controller.abort();
-      const sent = await sending;
+      // The caller gives up a moment after the flood wait came back: while the send is waiting it out.
+      const watched = Object.create(tg.conn) as TelegramConnection;
+      Object.defineProperty(watched, 'invokeWatched', {
+        value: async (...args: Parameters<TelegramConnection['invokeWatched']>) => {
+          const answer = await tg.conn.invokeWatched(...args);
+          setTimeout(() => controller.abort(), 100);
+          return answer;
+        },
+      });
+      const sent = await sendForm(watched, payload, controller.signal, 60);
       expect(sent.error).toBeInstanceOf(TelegramFloodWait);
       expect(sends()).toBe(before + 1);
       expect(takenFor(payload.slug)).toBe(0);

@@ -201,6 +201,28 @@ describe('finding a Stars payment through the message a Stars transaction names'
     expect(requests.filter((r) => r instanceof Api.payments.GetStarsTransactions)).toHaveLength(4);
   });
 
+  it('gives up at its deadline while Telegram does not answer the messages transactions name', async () => {
+    const empty = new Api.messages.Messages({ messages: [], chats: [], users: [] });
+    const requests: Api.AnyRequest[] = [];
+    const conn = {
+      invoke: async (request: Api.AnyRequest, opts: { signal?: AbortSignal } = {}) => {
+        requests.push(request);
+        if (request instanceof Api.messages.GetHistory) return emptyChat;
+        if (request instanceof Api.payments.GetStarsTransactions) return starsPage([transaction('t1', 5)]);
+        // An answer late by far more than the deadline, unless the call is stopped by its signal.
+        return new Promise((resolve, reject) => {
+          const late = setTimeout(() => resolve(empty), 2_000);
+          opts.signal?.addEventListener('abort', () => {
+            clearTimeout(late);
+            reject(new Error('stopped'));
+          });
+        });
+      },
+    } as unknown as TelegramConnection;
+    await expect(findStarsPayment(conn, SCRIPTED_BOT, SLUG, undefined, 100)).rejects.toThrow('stopped');
+    expect(requests.filter((r) => r instanceof Api.messages.GetMessages)).toHaveLength(1);
+  });
+
   it('does not take a payment of the slug in another currency for a Stars payment', async () => {
     const { conn } = scripted((request) => {
       if (request instanceof Api.messages.GetHistory) return new Api.messages.Messages({ messages: [paymentSent(7, SLUG, 250n, 'USD')], chats: [], users: [] });

@@ -14,7 +14,7 @@ import type { StoreClient } from '../../../../core/store/store-client.js';
 import { AccountStars, StarsPaymentsBlocked } from '../../../../plugins/stars/account-stars.js';
 import { StarsPriceUnknown, StarsSteps, starsBalance } from '../../../../plugins/stars/stars-steps.js';
 import type { TelegramConnection } from '../../../../plugins/stars/telegram-connection.js';
-import { TelegramRpcFailed } from '../../../../plugins/stars/telegram-error.js';
+import { TelegramAborted, TelegramRpcFailed } from '../../../../plugins/stars/telegram-error.js';
 import { USER_ID, telegramOnSim, type TelegramOnSim } from './telegram-on-sim.js';
 
 const TARGET: TargetSpec = { key: '1:1', collection: 1, character: 1 };
@@ -38,7 +38,10 @@ class StoreDouble {
 
   constructor(private readonly tg: TelegramOnSim) {}
 
-  async collection(): Promise<CollectionView> {
+  readonly reads: { collection: number; priority: string | undefined; signal: AbortSignal | undefined }[] = [];
+
+  async collection(collectionId: number, opts: { signal?: AbortSignal; priority?: string } = {}): Promise<CollectionView> {
+    this.reads.push({ collection: collectionId, priority: opts.priority, signal: opts.signal });
     return this.view;
   }
 
@@ -88,8 +91,9 @@ describe('the Stars payer steps', () => {
   const order = (steps: StarsSteps, count = 1) => steps.createOrder(TARGET, count, { signal: controller.signal, onSent: () => undefined });
 
   describe('quote', () => {
-    it('is the Stars price of the character', async () => {
-      expect(await stepsWith().quote(TARGET, controller.signal)).toBe(PRICE);
+    it('is the Stars price of the character, read from its collection at read priority', async () => {
+      expect(await stepsWith().quote({ key: '4:1', collection: 4, character: 1 }, controller.signal)).toBe(PRICE);
+      expect(store.reads).toEqual([{ collection: 4, priority: 'read', signal: controller.signal }]);
     });
 
     it('refuses a character without a Stars price, one the collection does not list, and an unpublished collection', async () => {
@@ -159,6 +163,28 @@ describe('the Stars payer steps', () => {
       const failure = await order(steps).then(() => null, (e: unknown) => e);
       expect(failure).toBeInstanceOf(TelegramRpcFailed);
       expect((failure as TelegramRpcFailed).errorMessage).toBe('PEER_FLOOD');
+    });
+
+    it('fetches no form once the caller gave up while the store was ordering', async () => {
+      const steps = stepsWith();
+      const forms = tg.telegram.stats().requests['payments.GetPaymentForm'] ?? 0;
+      store.nextLink = (count) => {
+        controller.abort();
+        return `https://t.me/$${tg.invoice(PRICE * BigInt(count))}`;
+      };
+      await expect(order(steps)).rejects.toBeInstanceOf(TelegramAborted);
+      expect(tg.telegram.stats().requests['payments.GetPaymentForm'] ?? 0).toBe(forms);
+    });
+
+    it('resolves no bot once the caller gave up while the form was fetched', async () => {
+      conn = answering(await tg.open(), Api.payments.GetPaymentForm, async (request) => {
+        const form = await tg.conn.invoke(request);
+        controller.abort();
+        return form;
+      });
+      const resolves = tg.telegram.stats().requests['contacts.ResolveUsername'] ?? 0;
+      await expect(order(stepsWith())).rejects.toBeInstanceOf(TelegramAborted);
+      expect(tg.telegram.stats().requests['contacts.ResolveUsername'] ?? 0).toBe(resolves);
     });
 
     it('refuses a form that is not a Stars form, naming its kind', async () => {
@@ -239,6 +265,15 @@ describe('the Stars payer steps', () => {
       tg.telegram.setStars(USER_ID, PRICE + 100n + 400n - 1n);
       expect(await steps.check(o, controller.signal)).toBe('Stars balance 749 is below 750 (invoice 250 + reserve 100 + 400 held by payments in flight)');
       await expect(steps.prepare(o)).rejects.toThrow(/no payment form/);
+    });
+
+    it('reads no balance once the caller gave up', async () => {
+      const steps = stepsWith();
+      const o = await order(steps);
+      const reads = tg.telegram.stats().requests['payments.GetStarsStatus'] ?? 0;
+      controller.abort();
+      await expect(steps.check(o, controller.signal)).rejects.toBeInstanceOf(TelegramAborted);
+      expect(tg.telegram.stats().requests['payments.GetStarsStatus'] ?? 0).toBe(reads);
     });
 
     it('leaves out what is held when nothing is', async () => {
