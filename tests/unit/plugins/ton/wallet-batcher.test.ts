@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toNano, type Nano } from '../../../../core/money.js';
+import type { StoreOrder } from '../../../../core/plugins/payment.js';
+import { tonConfigSchema, type TonConfig } from '../../../../plugins/ton/config.js';
+import type { TonAttempt } from '../../../../plugins/ton/ton-attempt.js';
+import { WalletBatcher } from '../../../../plugins/ton/wallet-batcher.js';
+import { startChain, type SimChain } from '../../../../sim/chain/index.js';
+import { startFlakyToncenter, type FlakyToncenter } from '../../../support/flaky-toncenter.js';
+import { fundedWallet, MANUAL_BLOCKS_MS, type WalletOnChain } from './wallet-history.js';
+
+/** Longer than any test: a batch that waits for it never closes within the test. */
+const FOREVER_MS = 3_600_000;
+const CONFIG: TonConfig = { ...tonConfigSchema.parse({}), confirmPollMs: 20, batchWindowMs: FOREVER_MS };
+
+describe('orders waiting on one wallet, paid together by one message at a time', () => {
+  let chain: SimChain;
+  let toncenter: FlakyToncenter;
+
+  beforeAll(async () => {
+    chain = await startChain({ blockIntervalMs: MANUAL_BLOCKS_MS });
+    toncenter = await startFlakyToncenter(chain.endpoint);
+  });
+
+  afterAll(async () => {
+    await toncenter?.close();
+    await chain?.close();
+  });
+
+  /** A batcher over a fresh wallet (10 TON) of the test's own, read through the flaky toncenter. */
+  async function batcher(over: Partial<TonConfig> = {}): Promise<{ b: WalletBatcher; w: WalletOnChain; logs: Record<string, unknown>[] }> {
+    const w = await fundedWallet(chain, toncenter.endpoint);
+    const logs: Record<string, unknown>[] = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    return { b: new WalletBatcher(w.wallet, { ...CONFIG, ...over }, log), w, logs };
+  }
+
+  function order(w: WalletOnChain, over: Partial<StoreOrder> = {}): StoreOrder {
+    return {
+      orderId: `order-${randomUUID()}`, count: 1, currency: 'TON', amount: toNano('0.1'), destination: w.store.toString(),
+      expiresAt: Date.now() + 15 * 60_000, ...over,
+    };
+  }
+
+  const live = (): AbortSignal => new AbortController().signal;
+  const batchOf = (a: TonAttempt): readonly string[] => a.payload.batch.orderIds;
+
+  /** Makes the wallet busy with a message of one order; dispose the attempt to free it. */
+  async function busy(b: WalletBatcher, w: WalletOnChain): Promise<TonAttempt> {
+    const o = order(w);
+    return b.join(o, w.store, live());
+  }
+
+  it('signs an order on a free wallet at once when no other order of the wallet is on its way, whatever the window', async () => {
+    const { b, w } = await batcher();
+    const o = order(w);
+    const attempt = await b.join(o, w.store, live());
+    expect(batchOf(attempt)).toEqual([o.orderId]);
+    expect(attempt.payload.seqno).toBe(0);
+    attempt.dispose();
+  });
+
+  it('waits for the orders on their way and signs them in one message once the last has joined', async () => {
+    const { b, w, logs } = await batcher();
+    const [first, second] = [order(w), order(w)];
+    const onItsWay = b.expect();
+    const joined = b.join(first, w.store, live());
+    onItsWay.answered(second.orderId);
+    const attempts = await Promise.all([joined, b.join(second, w.store, live())]);
+    expect(attempts.map(batchOf)).toEqual([[first.orderId, second.orderId], [first.orderId, second.orderId]]);
+    expect(new Set(attempts.map((a) => a.payload.seqno)).size).toBe(1);
+    expect(logs).toContainEqual(expect.objectContaining({ msg: 'ton batch signed', batch: 2 }));
+    for (const a of attempts) a.dispose();
+  });
+
+  it('leaves at once without an order on its way that will never join', async () => {
+    const { b, w } = await batcher();
+    const o = order(w);
+    const onItsWay = b.expect();
+    const joined = b.join(o, w.store, live());
+    onItsWay.release();
+    const attempt = await joined;
+    expect(batchOf(attempt)).toEqual([o.orderId]);
+    attempt.dispose();
+  });
+
+  it('leaves at the end of the window without an order on its way that does not come', async () => {
+    const { b, w } = await batcher({ batchWindowMs: 100 });
+    const o = order(w);
+    b.expect();
+    const attempt = await b.join(o, w.store, live());
+    expect(batchOf(attempt)).toEqual([o.orderId]);
+    attempt.dispose();
+  });
+
+  it('stops waiting for an order the store answered that has not joined within a second (it was refused)', async () => {
+    const { b, w } = await batcher();
+    b.expect().answered('order-refused');
+    await new Promise((r) => setTimeout(r, 1_100));
+    const o = order(w);
+    const attempt = await b.join(o, w.store, live());
+    expect(batchOf(attempt)).toEqual([o.orderId]);
+    attempt.dispose();
+  });
+
+  it('gathers the orders arriving while a message is in flight into the next one, at most maxBatch per message', async () => {
+    const { b, w } = await batcher({ maxBatch: 2 });
+    const inFlight = await busy(b, w);
+    const next = [order(w), order(w), order(w)];
+    const joining = next.map((o) => b.join(o, w.store, live()));
+    // What the wallet must still cover: the message in flight and the three orders waiting.
+    expect(b.committed()).toBe(toNano('0.4'));
+    inFlight.dispose();
+    const [a, c] = await Promise.all(joining.slice(0, 2));
+    expect([batchOf(a!), batchOf(c!)]).toEqual([[next[0]!.orderId, next[1]!.orderId], [next[0]!.orderId, next[1]!.orderId]]);
+    expect(b.committed()).toBe(toNano('0.3'));
+    a!.dispose();
+    c!.dispose();
+    const last = await joining[2]!;
+    expect(batchOf(last)).toEqual([next[2]!.orderId]);
+    last.dispose();
+    expect(b.committed()).toBe(0n);
+  });
+
+  it('rejects an order stopped before it joins, and one stopped while waiting, leaving them out of the message', async () => {
+    const { b, w } = await batcher();
+    const stopped = new AbortController();
+    stopped.abort(new Error('payer stopped'));
+    await expect(b.join(order(w), w.store, stopped.signal)).rejects.toThrow('payer stopped');
+
+    const inFlight = await busy(b, w);
+    const waiting = new AbortController();
+    const [leaving, staying] = [order(w), order(w)];
+    const left = b.join(leaving, w.store, waiting.signal);
+    const stays = b.join(staying, w.store, live());
+    waiting.abort(new Error('payer stopped while waiting'));
+    await expect(left).rejects.toThrow('payer stopped while waiting');
+    expect(b.committed()).toBe(toNano('0.2'));
+    inFlight.dispose();
+    const attempt = await stays;
+    expect(batchOf(attempt)).toEqual([staying.orderId]);
+    attempt.dispose();
+  });
+
+  it('does not close an emptied batch when its only order stops waiting', async () => {
+    const { b, w } = await batcher();
+    const onItsWay = b.expect();
+    const waiting = new AbortController();
+    const left = b.join(order(w), w.store, waiting.signal);
+    waiting.abort(new Error('stopped'));
+    await expect(left).rejects.toThrow('stopped');
+    onItsWay.release();
+    const o = order(w);
+    const attempt = await b.join(o, w.store, live());
+    expect(batchOf(attempt)).toEqual([o.orderId]);
+    expect(attempt.payload.seqno).toBe(0);
+    attempt.dispose();
+  });
+
+  it('drops an order whose expiry margin is gone, or that names no expiry, and signs the others', async () => {
+    const { b, w } = await batcher({ expiryMarginSec: 15 });
+    const inFlight = await busy(b, w);
+    // Judged by the chain's clock (the wallet has just read it).
+    const expiring = order(w, { expiresAt: w.wallet.clock.nowMs() + 14_000 });
+    const endless = order(w, { expiresAt: null });
+    const fine = order(w);
+    const joining = [expiring, endless, fine].map((o) => b.join(o, w.store, live()));
+    inFlight.dispose();
+    const [dropped, noExpiry, signed] = await Promise.allSettled(joining);
+    expect(dropped).toMatchObject({ status: 'rejected', reason: {
+      code: 'TON_ORDER_EXPIRING', message: expect.stringMatching(/expires in [\d.]+ ms, less than the 15000 ms margin, once the wallet was free/),
+      details: { orderId: expiring.orderId, expiresAt: expiring.expiresAt, marginMs: 15_000 },
+    } });
+    expect(noExpiry).toMatchObject({ status: 'rejected', reason: { code: 'TON_ORDER_EXPIRING', message: `order ${endless.orderId} has no expiry` } });
+    expect(signed.status).toBe('fulfilled');
+    const attempt = (signed as PromiseFulfilledResult<TonAttempt>).value;
+    expect(batchOf(attempt)).toEqual([fine.orderId]);
+    attempt.dispose();
+  });
+
+  it('signs an order whose expiry leaves exactly the margin', async () => {
+    const { b, w } = await batcher({ expiryMarginSec: 15 });
+    await w.wallet.refresh();
+    // Judged by the chain's clock: exactly the margin at the moment of judging is enough.
+    const o = order(w, { expiresAt: w.wallet.clock.nowMs() + 15_000 + 500 });
+    const attempt = await b.join(o, w.store, live());
+    expect(batchOf(attempt)).toEqual([o.orderId]);
+    attempt.dispose();
+  });
+
+  it('keeps the message from outliving the order that expires first, and from living longer than validForSec', async () => {
+    const { b, w } = await batcher({ validForSec: 60 });
+    const inFlight = await busy(b, w);
+    // By the chain's clock (the wallet has just read it), which is what the message's valid_until is judged by.
+    const soon = order(w, { expiresAt: w.wallet.clock.nowMs() + 40_000 });
+    const late = order(w);
+    const joining = [late, soon].map((o) => b.join(o, w.store, live()));
+    inFlight.dispose();
+    const [a] = await Promise.all(joining);
+    expect(a!.payload.validUntil).toBe(Math.floor(soon.expiresAt! / 1000));
+    for (const x of await Promise.all(joining)) x.dispose();
+
+    const alone = await b.join(order(w), w.store, live());
+    const now = w.wallet.clock.nowSec();
+    expect(alone.payload.validUntil).toBeGreaterThanOrEqual(now + 59);
+    expect(alone.payload.validUntil).toBeLessThanOrEqual(now + 60);
+    alone.dispose();
+  });
+
+  it('drops the last orders of a batch the balance cannot cover above the gas reserve, and signs the rest', async () => {
+    const { b, w } = await batcher({ gasReserve: toNano('0.1') as Nano });
+    const inFlight = await busy(b, w);
+    expect((await w.wallet.chainState()).balance).toBe(toNano('10'));
+    // 5 + 4.9 + 0.1 of reserve fit the 10 TON exactly; a third order does not.
+    const [one, two, three] = [order(w, { amount: toNano('5') }), order(w, { amount: toNano('4.9') }), order(w, { amount: toNano('0.1') })];
+    const joining = [one, two, three].map((o) => b.join(o!, w.store, live()));
+    inFlight.dispose();
+    const settled = await Promise.allSettled(joining);
+    expect(settled[2]).toMatchObject({ status: 'rejected', reason: {
+      code: 'TON_BALANCE_LOW', message: expect.stringContaining(`wallet main cannot cover order ${three!.orderId}`),
+      details: { orderId: three!.orderId, wallet: 'main' },
+    } });
+    const attempts = settled.slice(0, 2).map((r) => (r as PromiseFulfilledResult<TonAttempt>).value);
+    expect(batchOf(attempts[0]!)).toEqual([one!.orderId, two!.orderId]);
+    for (const a of attempts) a.dispose();
+  });
+
+  it('rejects every order of the batch when the wallet could not be read before signing, and stays usable', async () => {
+    const { b, w } = await batcher();
+    toncenter.failNext('getAddressInformation', 1, 503);
+    const [a, c] = [order(w), order(w)];
+    const onItsWay = b.expect();
+    const first = b.join(a, w.store, live());
+    onItsWay.answered(c.orderId);
+    const second = b.join(c, w.store, live());
+    await expect(first).rejects.toMatchObject({ code: 'TON_RPC_FAILED' });
+    await expect(second).rejects.toMatchObject({ code: 'TON_RPC_FAILED' });
+    const attempt = await b.join(order(w), w.store, live());
+    expect(attempt.payload.seqno).toBe(0);
+    attempt.dispose();
+  });
+
+  it('rejects the orders when the balance could not be read, rather than calling it low', async () => {
+    const { b, w } = await batcher();
+    await w.wallet.refresh();
+    toncenter.failNext('getAddressInformation', 1, 503);
+    // More than the known balance: the chain must be asked.
+    await expect(b.join(order(w, { amount: toNano('20') }), w.store, live())).rejects.toMatchObject({ code: 'TON_RPC_FAILED' });
+    const attempt = await b.join(order(w), w.store, live());
+    attempt.dispose();
+  });
+});
