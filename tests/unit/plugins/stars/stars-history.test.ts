@@ -7,6 +7,7 @@ import { Api } from 'telegram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findStarsPayment, paymentMessageId } from '../../../../plugins/stars/stars-history.js';
 import type { ResolvedBot, TelegramConnection } from '../../../../plugins/stars/telegram-connection.js';
+import { TelegramAborted } from '../../../../plugins/stars/telegram-error.js';
 import { BOT_USERNAME, telegramOnSim, type TelegramOnSim } from './telegram-on-sim.js';
 
 const BOT_ID = 7_000_001;
@@ -84,9 +85,11 @@ describe('finding a Stars payment in the chat with the store bot', () => {
     expect(requests('messages.GetMessages')).toBe(before.byId);
   });
 
-  it('gives up at its deadline while Telegram does not answer the chat', async () => {
+  it('gives up at its deadline while Telegram does not answer the chat, stopping that very call', async () => {
     tg.telegram.injectDelay('messages.GetHistory', 3_000);
-    await expect(findStarsPayment(tg.conn, tg.bot, tg.invoice(), undefined, 100)).rejects.toThrow(/stopped|deadline|time/i);
+    const failure = await findStarsPayment(tg.conn, tg.bot, tg.invoice(), undefined, 100).then(() => null, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(TelegramAborted);
+    expect((failure as TelegramAborted).details.method).toBe('messages.GetHistory');
   });
 
   it('gives up at its deadline while Telegram does not answer the Stars history', async () => {
@@ -102,7 +105,8 @@ describe('finding a Stars payment in the chat with the store bot', () => {
     const failure = lookUp.then(() => null, (e: unknown) => e);
     while (requests('messages.GetHistory') === asked) await new Promise((resolve) => setTimeout(resolve, 10));
     caller.abort();
-    expect(await failure).toBeInstanceOf(Error);
+    expect(await failure).toBeInstanceOf(TelegramAborted);
+    expect((await failure as TelegramAborted).details.method).toBe('messages.GetHistory');
   });
 });
 
