@@ -1,10 +1,12 @@
 import { getEventListeners } from 'node:events';
 import type { Transaction } from '@ton/core';
+import { TonClient } from '@ton/ton';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNano } from '../../../../core/money.js';
+import { ChainClock } from '../../../../plugins/ton/chain-clock.js';
 import { tonConfigSchema, type TonConfig } from '../../../../plugins/ton/config.js';
 import { watchMessage, type WatchedMessage } from '../../../../plugins/ton/message-watch.js';
-import type { SignedTransfer } from '../../../../plugins/ton/ton-wallet.js';
+import { TonWallet, type SignedTransfer } from '../../../../plugins/ton/ton-wallet.js';
 import { startChain, type SimChain } from '../../../../sim/chain/index.js';
 import { startFlakyToncenter, type FlakyToncenter } from '../../../support/flaky-toncenter.js';
 import { fundedWallet, inSeconds, MANUAL_BLOCKS_MS, payAndLand, type WalletOnChain } from './wallet-history.js';
@@ -62,6 +64,22 @@ describe('watching one signed message until the chain says what became of it', (
         .toEqual({ kind: 'unknown', reason: `seqno moved past ${m.seqno} but no transaction used seqno ${m.seqno} among the 0 listed` });
     } finally {
       toncenter.listNothing(false);
+    }
+  }, LISTING_GRACE_MS * 3);
+
+  it('does not take a listing that keeps failing for a transaction not listed: it waits out its time', async () => {
+    const w = await wallet();
+    const m = await signed(w, 'order-listing-down');
+    await w.wallet.broadcast(m.boc);
+    await chain.produceBlock();
+    // Past the grace a lagging index would get, every listing fails: that says nothing about the transaction.
+    toncenter.failNext('getTransactions', 1_000_000, 503);
+    const timeoutSec = Math.ceil(LISTING_GRACE_MS / 1000) + 3;
+    try {
+      expect(await watchMessage(w.wallet, m, { ...CONFIG, confirmPollMs: 200, confirmTimeoutSec: timeoutSec }, never))
+        .toEqual({ kind: 'unknown', reason: `not confirmed within ${timeoutSec} s` });
+    } finally {
+      toncenter.failNext('getTransactions', 0);
     }
   }, LISTING_GRACE_MS * 3);
 
@@ -197,6 +215,22 @@ describe('watching one signed message until the chain says what became of it', (
     const ahead = { ...(await signed(w, 'order-ahead')), seqno: unasked.seqno + 1 };
     expect(await watchMessage(w.wallet, ahead, config, never, { resend: true })).toMatchObject({ kind: 'unknown' });
     expect(toncenter.calls('sendBoc') - sends).toBe(0);
+  });
+
+  it('sends a message again only while the chain\'s clock is before its valid_until, not in that very second', async () => {
+    const w = await wallet();
+    // The chain's clock held still between readings (a monotonic clock that does not move): it reads utime + 1 exactly.
+    const frozen = new TonWallet('main', w.keys, new TonClient({ endpoint: toncenter.endpoint, timeout: 30_000 }), new ChainClock(Date.now, () => undefined, () => 0));
+    const { utime } = await frozen.chainState();
+    expect(frozen.clock.nowSec()).toBe(utime + 1);
+    const config = { ...CONFIG, confirmTimeoutSec: 1 };
+    const sends = toncenter.calls('sendBoc');
+    const expiring = await signed(w, 'order-expiring-now', utime + 1);
+    expect(await watchMessage(frozen, expiring, config, never, { resend: true })).toMatchObject({ kind: 'unknown' });
+    expect(toncenter.calls('sendBoc') - sends).toBe(0);
+    const valid = await signed(w, 'order-valid-a-second-more', utime + 2);
+    expect(await watchMessage(frozen, valid, config, never, { resend: true })).toMatchObject({ kind: 'unknown' });
+    expect(toncenter.calls('sendBoc') - sends).toBe(1);
   });
 
   it('ends as interrupted when stopped, even with the outcome there to read, and at once when stopped mid-wait', async () => {
