@@ -38,14 +38,26 @@ function tells(expression) {
   return false;
 }
 
+/** True when a statement does nothing but tell: a telling call, a block or an `if` of nothing else. */
+function onlyTells(statement) {
+  if (!statement) return false;
+  if (statement.type === 'ExpressionStatement') return tells(statement.expression);
+  if (statement.type === 'BlockStatement') return statement.body.length > 0 && statement.body.every(onlyTells);
+  if (statement.type === 'IfStatement') return onlyTells(statement.consequent) && (statement.alternate === null || onlyTells(statement.alternate));
+  return false;
+}
+
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'telemetry', {
     /** @param {import('@babel/core').NodePath} path */
     shouldIgnore(path) {
-      if (path.isExpressionStatement() && tells(path.node.expression)) {
-        return 'Log lines, latency metrics and trace marks move no money (scripts/stryker-telemetry-ignorer.mjs).';
-      }
-      return undefined;
+      const node = path.node;
+      const telling = path.isStatement()
+        ? onlyTells(node)
+        // `logFailure: ({ event }) => log.warn(...)`, `.catch((e) => log.error(...))`
+        : (path.isArrowFunctionExpression() || path.isFunctionExpression())
+          && (node.body.type === 'BlockStatement' ? onlyTells(node.body) : tells(node.body));
+      return telling ? 'Log lines, latency metrics and trace marks move no money (scripts/stryker-telemetry-ignorer.mjs).' : undefined;
     },
   }),
 ];

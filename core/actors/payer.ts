@@ -463,11 +463,9 @@ export const payerMachine = setup({
         input: ({ context }) => ({ input: context.input, order: context.order!, attempt: context.attempt!, reservationId: context.reservationId }),
         // The reservation holds only the order's packs now: the rest of a larger claim go back to the target's quota.
         onDone: { target: 'sending', actions: 'returnUnorderedPacks' },
-        // Without an intent on record no money may move: stop this payer; the start-of-run sweep frees the order's budget.
-        onError: {
-          target: 'done',
-          actions: ['logFailure', ({ context }) => context.attempt?.dispose(), assign({ reason: ({ event }) => `ledger write failed: ${messageOf(event)}` })],
-        },
+        // Without an intent on record no money may move: stop this payer (`done` disposes the attempt, freeing its place
+        // in the wallet's batch); the start-of-run sweep frees the order's budget.
+        onError: { target: 'done', actions: ['logFailure', assign({ reason: ({ event }) => `ledger write failed: ${messageOf(event)}` })] },
       },
     },
     sending: {

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, toPromise, type AnyActorLogic } from 'xstate';
 import { pino } from 'pino';
+import type { HeldPayment, OwnSettlements, UnknownPayments } from '../../../../core/actors/unknown-payments.js';
 import {
-  amountToHold, BudgetExhausted, confirmStep, orderStep, PacksClaimed, plan, recordStep, reserveStep, UNPAID_LIMIT_HOLD_MS,
+  amountToHold, BudgetExhausted, confirmStep, orderStep, PacksClaimed, plan, planStep, recordStep, reserveStep, UNPAID_LIMIT_HOLD_MS,
   UnpaidOrdersLimit, verifyStep, type PayerInput,
 } from '../../../../core/actors/payer-steps.js';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
@@ -86,6 +87,65 @@ describe('plan', () => {
     expect(plan(payerInput(), 5, true)).toEqual({ kind: 'done', reason: 'sold out' });
     const shared = new TargetQuota(0 + 10, undefined, { ton: 0, stars: 10 });
     expect(plan(payerInput({ quota: shared }), 5, false)).toEqual({ kind: 'done', reason: 'share reached' });
+  });
+});
+
+describe('planStep with in-run reconciliation', () => {
+  const held: HeldPayment = { orderId: 'o9', method: 'ton', account: 'alice', target: '1:1', count: 2, currency: 'TON', amount: toNano('5'), reason: 'not confirmed' };
+
+  /** The run's reconciliation as the payer sees it, answering as told and counting what it was asked. */
+  function port(answers: { own?: OwnSettlements; holding?: { share: boolean; payments: readonly HeldPayment[] } | null }) {
+    const asked = { settlementsOf: 0, holdingAll: 0, rounds: 0 };
+    const unknownPayments: UnknownPayments = {
+      giveUpAfterMs: 60_000,
+      settlementsOf: async () => { asked.settlementsOf++; return answers.own ?? { held: [], notPaid: [] }; },
+      holdingAll: async () => { asked.holdingAll++; return answers.holding ?? null; },
+      requestRound: () => { asked.rounds++; return 12_345; },
+    };
+    return { unknownPayments, asked };
+  }
+
+  const planned = (input: PayerInput, left: number, unsettled: readonly string[] = []) =>
+    run(planStep, { input, left, soldOut: false, unsettled });
+
+  it('asks about its own unknown payments only when it has some', async () => {
+    const { unknownPayments, asked } = port({});
+    expect(await planned(payerInput({ unknownPayments }), 3)).toEqual({ kind: 'order', count: 3 });
+    expect(asked.settlementsOf).toBe(0);
+  });
+
+  it('its own payment still unknown holds it; proven not paid is a failure to retry; settled paid lets it plan on', async () => {
+    const stillUnknown = port({ own: { held: [held], notPaid: [] } });
+    expect(await planned(payerInput({ unknownPayments: stillUnknown.unknownPayments }), 3, ['o9']))
+      .toEqual({ kind: 'held', by: 'own', payments: [held], retryAt: 12_345 });
+    const notPaid = port({ own: { held: [], notPaid: ['o9'] } });
+    expect(await planned(payerInput({ unknownPayments: notPaid.unknownPayments }), 3, ['o9'])).toEqual({ kind: 'not-paid', orderIds: ['o9'] });
+    const paid = port({ own: { held: [], notPaid: [] } });
+    expect(await planned(payerInput({ unknownPayments: paid.unknownPayments }), 3, ['o9'])).toEqual({ kind: 'order', count: 3 });
+  });
+
+  it('asks whether unknown payments hold every pack only when stock is seen and no pack is free', async () => {
+    const holding = { share: false, payments: [held] };
+    // Free packs: an order, whatever the ledger would say.
+    const free = port({ holding });
+    expect(await planned(payerInput({ unknownPayments: free.unknownPayments }), 3)).toEqual({ kind: 'order', count: 3 });
+    expect(free.asked.holdingAll).toBe(0);
+    // No stock: a wait.
+    const none = port({ holding });
+    expect(await planned(payerInput({ unknownPayments: none.unknownPayments }), 0)).toEqual({ kind: 'wait' });
+    expect(none.asked.holdingAll).toBe(0);
+    // Stock, every pack claimed: held by the target's unknown payments, or the share's, or a plain wait.
+    for (const [answer, expected] of [
+      [holding, { kind: 'held', by: 'target', payments: [held], retryAt: 12_345 }],
+      [{ share: true, payments: [held] }, { kind: 'held', by: 'share', payments: [held], retryAt: 12_345 }],
+      [null, { kind: 'wait' }],
+    ] as const) {
+      const quota = new TargetQuota(10);
+      quota.claim(10, 'stars');
+      const p = port({ holding: answer });
+      expect(await planned(payerInput({ quota, unknownPayments: p.unknownPayments }), 3)).toEqual(expected);
+      expect(p.asked.holdingAll).toBe(1);
+    }
   });
 });
 
