@@ -172,7 +172,9 @@ function untilAborted(outcome: Promise<MessageOutcome>, signal: AbortSignal): Pr
   });
 }
 
+/** Waits `ms`, or not at all once `signal` is aborted: a stop that came during a read must not wait a whole poll. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(t);
