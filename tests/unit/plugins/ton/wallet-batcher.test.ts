@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { TonClient } from '@ton/ton';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNano, type Nano } from '../../../../core/money.js';
 import type { StoreOrder } from '../../../../core/plugins/payment.js';
 import { tonConfigSchema, type TonConfig } from '../../../../plugins/ton/config.js';
+import { ChainClock } from '../../../../plugins/ton/chain-clock.js';
 import type { TonAttempt } from '../../../../plugins/ton/ton-attempt.js';
+import { TonWallet } from '../../../../plugins/ton/ton-wallet.js';
 import { WalletBatcher } from '../../../../plugins/ton/wallet-batcher.js';
 import { startChain, type SimChain } from '../../../../sim/chain/index.js';
 import { startFlakyToncenter, type FlakyToncenter } from '../../../support/flaky-toncenter.js';
@@ -187,6 +190,37 @@ describe('orders waiting on one wallet, paid together by one message at a time',
     const attempt = await b.join(o, w.store, live());
     expect(batchOf(attempt)).toEqual([o.orderId]);
     attempt.dispose();
+  });
+
+  it('signs an order left with exactly the margin by the chain\'s clock, and drops one a millisecond short, saying by how much', async () => {
+    const { w, logs } = await batcher({ expiryMarginSec: 15 });
+    // The chain's clock held still between readings (a monotonic clock that does not move): it reads utime + 1 s exactly.
+    const wallet = new TonWallet('main', w.keys, new TonClient({ endpoint: toncenter.endpoint, timeout: 30_000 }), new ChainClock(Date.now, () => undefined, () => 0));
+    await wallet.refresh();
+    const now = wallet.clock.nowMs();
+    const b = new WalletBatcher(wallet, { ...CONFIG, expiryMarginSec: 15 }, pino({ level: 'silent' }));
+    const exact = order(w, { expiresAt: now + 15_000 });
+    const attempt = await b.join(exact, w.store, live());
+    expect(batchOf(attempt)).toEqual([exact.orderId]);
+    attempt.dispose();
+    const short = order(w, { expiresAt: now + 14_999 });
+    await expect(b.join(short, w.store, live())).rejects.toMatchObject({
+      code: 'TON_ORDER_EXPIRING', message: `order ${short.orderId} expires in 14999 ms, less than the 15000 ms margin, once the wallet was free`,
+    });
+    expect(logs).toEqual([]);
+  });
+
+  it('closes a batch cleanly when the balance covers not even the gas reserve: every order refused as not covered', async () => {
+    const { b, w, logs } = await batcher({ gasReserve: toNano('11') as Nano });
+    const inFlight = await busy(b, w).catch((e: unknown) => e);
+    expect(inFlight).toMatchObject({ code: 'TON_BALANCE_LOW' });
+    const [one, two] = [order(w), order(w)];
+    const onItsWay = b.expect();
+    const first = b.join(one, w.store, live());
+    onItsWay.answered(two.orderId);
+    const settled = await Promise.allSettled([first, b.join(two, w.store, live())]);
+    expect(settled.map((r) => (r as PromiseRejectedResult).reason?.code)).toEqual(['TON_BALANCE_LOW', 'TON_BALANCE_LOW']);
+    expect(logs.filter((l) => l.level === 50)).toEqual([]);
   });
 
   it('keeps the message from outliving the order that expires first, and from living longer than validForSec', async () => {
