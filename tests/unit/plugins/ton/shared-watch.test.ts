@@ -80,6 +80,37 @@ describe('one watch of a message shared by every member asking for its outcome',
     expect(await third).toBe(EXECUTED);
   });
 
+  it.each([
+    ['ends', (start: { answer: (o: MessageOutcome) => void }) => start.answer(UNKNOWN)],
+    ['fails', (start: { fail: (e: unknown) => void }) => start.fail(new Error('watch failed'))],
+  ])('keeps the new watch for later callers when a stopped one %s late', async (_how, endLate) => {
+    const { starts, shared } = chainWatch();
+    const left = new AbortController();
+    const first = shared.outcome(left.signal);
+    left.abort();
+    expect(await first).toEqual(INTERRUPTED);
+    const second = shared.outcome(new AbortController().signal);
+    expect(starts).toHaveLength(2);
+    // The stopped watch ends only now: the running one stays the one later callers share.
+    endLate(starts[0]!);
+    await flush();
+    const third = shared.outcome(new AbortController().signal);
+    expect(starts).toHaveLength(2);
+    starts[1]!.answer(EXECUTED);
+    expect(await Promise.all([second, third])).toEqual([EXECUTED, EXECUTED]);
+  });
+
+  it('leaves no listener on a caller\'s signal once it stopped waiting, even while the watch goes on', async () => {
+    const { shared } = chainWatch();
+    const staying = shared.outcome(new AbortController().signal);
+    const leaving = new AbortController();
+    const left = shared.outcome(leaving.signal);
+    leaving.abort();
+    expect(await left).toEqual(INTERRUPTED);
+    expect(getEventListeners(leaving.signal, 'abort')).toHaveLength(0);
+    void staying;
+  });
+
   it('does not stop a watch that already ended when its last caller leaves', async () => {
     const { starts, shared } = chainWatch();
     const first = shared.outcome(new AbortController().signal);
