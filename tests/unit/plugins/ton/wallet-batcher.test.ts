@@ -260,6 +260,26 @@ describe('orders waiting on one wallet, paid together by one message at a time',
     for (const a of attempts) a.dispose();
   });
 
+  it('leaves out of the message, and rejects, an order stopped while the balance was being read', async () => {
+    const { b, w, logs } = await batcher();
+    await w.wallet.refresh();
+    // 20 TON on chain, 10 known: a 15 TON order makes the batch read the balance, which toncenter holds.
+    await chain.fundWalletV5R1(w.keys.publicKey, toNano('10'));
+    const held = toncenter.holdNext('getAddressInformation');
+    const stopping = new AbortController();
+    const stopped = order(w, { amount: toNano('15') });
+    const joined = b.join(stopped, w.store, stopping.signal);
+    await held.arrived;
+    stopping.abort(new Error('payer stopped'));
+    held.release();
+    await expect(joined).rejects.toThrow('payer stopped');
+    // Nothing was signed for it: no batch given up, and the next order takes the same seqno.
+    const next = await b.join(order(w), w.store, live());
+    expect(next.payload.seqno).toBe(0);
+    next.dispose();
+    expect(logs.filter((l) => l.msg === 'ton batch not broadcast' && (l.orderIds as string[]).includes(stopped.orderId))).toEqual([]);
+  });
+
   it('rejects every order of the batch when the wallet could not be read before signing, and stays usable', async () => {
     const { b, w } = await batcher();
     toncenter.failNext('getAddressInformation', 1, 503);
