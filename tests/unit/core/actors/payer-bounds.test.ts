@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { payerMachine, type PayerInput, type PayerOutput } from '../../../../core/actors/payer.js';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
 import { TargetQuota } from '../../../../core/actors/target-quota.js';
+import type { HeldPayment, OwnSettlements, UnknownPayments } from '../../../../core/actors/unknown-payments.js';
 import { AutomintError } from '../../../../core/errors.js';
 import { openLedger } from '../../../../core/ledger/database.js';
 import type { Ledger } from '../../../../core/ledger/ledger.js';
@@ -123,6 +124,16 @@ async function heldByBob(packs: number, amount: Units) {
 }
 
 describe('stock reports', () => {
+  it('a report of none left ends a waiting payer at once: sold out', async () => {
+    const m = new Method();
+    const quota = new TargetQuota(10);
+    quota.claim(10, 'stars'); // every pack claimed by another payer: this one plans a wait
+    const { payer, ended } = start(m, { quota });
+    await waitFor(payer, (s) => s.matches('waiting'), WAIT);
+    payer.send({ type: 'STOCK', left: 0, observedAt: performance.now() });
+    expect((await ended()).reason).toBe('sold out');
+  });
+
   it('a payer started on a report of no stock waits for stock, and ends when none comes', async () => {
     const m = new Method();
     const { ended } = start(m, { left: 0 });
@@ -171,13 +182,14 @@ describe('the first order at a known maximum price', () => {
 describe('claims given back', () => {
   it('a claim at arming the stock cannot fill gives back exactly the packs not ordered', async () => {
     const m = new Method();
-    m.refusal = 'not this one'; // the order is refused after it is made: the payer gives back what it still claims
+    // The payment proves impossible after the intent is recorded: the payer gives back what it still claims.
+    m.settlement = () => ({ outcome: 'not-paid', reason: 'wallet empty', final: true });
     const quota = new TargetQuota(10);
     quota.claim(3, 'stars'); // another payer's claims, which must stay
     const { payer, ended } = start(m, { quota, armAhead: true, left: 0 });
     await waitFor(payer, (s) => s.matches('armed') && s.context.reservationId !== 0, WAIT);
     payer.send({ type: 'STOCK', left: 2, observedAt: performance.now() });
-    expect((await ended()).reason).toMatch(/^refused: /);
+    expect((await ended()).reason).toBe('cannot pay with this method: wallet empty');
     expect(m.orders.map((o) => o.count)).toEqual([2]);
     // Only the other payer's 3 packs are still claimed.
     expect(quota.claim(10, 'ton')).toBe(7);
@@ -208,7 +220,30 @@ describe('claims given back', () => {
   });
 });
 
+describe('claims at arming', () => {
+  it('a payer started on stock claims no packs ahead: every reservation it made is used or freed', async () => {
+    const m = new Method();
+    const { payer, ended } = start(m, { left: 2 });
+    m.onOrder = () => { payer.send({ type: 'SOLD_OUT' }); };
+    expect((await ended()).reason).toBe('sold out');
+    expect(await ledger.budget.list({ state: 'held' })).toEqual([]);
+    expect((await ledger.budget.list({ state: 'consumed' })).map((r) => r.packs)).toEqual([2]);
+  });
+});
+
 describe('held by orders in flight', () => {
+  it('a budget held by orders in flight is waited for at stock reports, not given up at once', async () => {
+    const m = new Method();
+    await heldByBob(1, toNano('100'));
+    const { payer, actor, ended } = start(m, {}, { maxHoldMs: 2_000 });
+    const end = ended();
+    reportStock(payer, 5, 100, end);
+    // Several stock reports come and go within the longest wait (2 s): the payer is still waiting after 1 s.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(actor.getSnapshot().context.output).toBeUndefined();
+    expect((await end).reason).toBe('budget held by payments in flight for too long');
+  });
+
   it('a budget held by orders in flight past the longest wait ends the payer, saying so', async () => {
     const m = new Method();
     await heldByBob(1, toNano('100')); // bob's order in flight holds the whole budget and never settles
@@ -328,5 +363,36 @@ describe('outcomes', () => {
     const { ended } = start(m);
     expect((await ended()).reason).toBe('ledger write failed: disk full');
     expect(m.sent).toEqual(['o1']);
+  });
+});
+
+describe('held by unknown payments past the run\'s bound', () => {
+  const payment = (orderId: string, reason: string): HeldPayment =>
+    ({ orderId, method: 'ton', account: 'alice', target: '1:1', count: 1, currency: 'TON', amount: toNano('2.5'), reason });
+
+  /** The run's reconciliation, answering as told; it gives up at once (giveUpAfterMs 0). */
+  function port(answers: { own?: OwnSettlements; holding?: readonly HeldPayment[] }): UnknownPayments {
+    return {
+      giveUpAfterMs: 0,
+      settlementsOf: async () => answers.own ?? { held: [], notPaid: [] },
+      holdingAll: async () => (answers.holding ? { share: false, payments: answers.holding } : null),
+      requestRound: () => Date.now() + 20,
+    };
+  }
+
+  it('its own payments still unknown end it, naming each reason', async () => {
+    const m = new Method();
+    m.settlement = () => ({ outcome: 'unknown', reason: 'not confirmed' });
+    const own = { held: [payment('o1', 'not confirmed within 40 s'), payment('o0', 'indexer down')], notPaid: [] };
+    const { ended } = start(m, { unknownPayments: port({ own }) });
+    expect((await ended()).reason).toBe('payment outcome unknown (not confirmed within 40 s; indexer down); reconciled at the next start');
+  });
+
+  it('every pack left held by unknown payments ends it, naming the orders', async () => {
+    const m = new Method();
+    const quota = new TargetQuota(10);
+    quota.claim(10, 'stars');
+    const { ended } = start(m, { quota, unknownPayments: port({ holding: [payment('o7', 'x'), payment('o8', 'y')] }) });
+    expect((await ended()).reason).toBe('every pack left is held by payments whose outcome is unknown (o7, o8); reconciled at the next start');
   });
 });

@@ -182,6 +182,7 @@ describe('errors a payer reads', () => {
 
   it('a packs refusal says whose packs: the target or the method share', () => {
     const target = new PacksClaimed({ target: '1:1', scope: 'TARGET', paid: 3, held: 2, limit: 5 }, false);
+    expect(target.code).toBe('PACKS_CLAIMED');
     expect(target.message).toBe('every pack of target 1:1 is claimed in the ledger: 3 paid, 2 in flight of 5');
     expect(target.details).toEqual({ target: '1:1', scope: 'TARGET', paid: 3, held: 2, limit: 5, final: false });
     const share = new PacksClaimed({ target: '1:1', scope: 'METHOD', paid: 1, held: 0, limit: 1 }, true);
@@ -237,6 +238,26 @@ describe('reserveStep', () => {
     const tighter = payerInput({ budget: limit - 1n });
     const final = await reserve(tighter, 1).catch((e: unknown) => e);
     expect((final as BudgetExhausted).final).toBe(true);
+  });
+
+  it("a refusal is final by the money spent in the scope that refused: another account's or target's spending does not count", async () => {
+    // Bob has paid 6 TON for another target.
+    await ledger.purchases.ensure({ id: 'p2', collection: 1, character: 2, account: 'bob', packsWanted: 10 });
+    const bob = payerInput({ purchaseId: 'p2', account: 'bob', target: { key: '1:2', collection: 1, character: 2, maxPricePerPack: toNano('3') } });
+    const r = await reserve(bob, 2);
+    await ledger.recordOrder({ orderId: 'bob-1', purchaseId: 'p2', method: 'ton', account: 'bob', collection: 1, character: 2, count: 2, currency: 'TON', amount: toNano('6'), destination: 'store', expiresAt: Date.now() + 300_000 }, r.reservationId);
+    await ledger.recordIntent({ idempotencyKey: 'k-bob', orderId: 'bob-1', method: 'ton', currency: 'TON', amount: toNano('6'), destination: 'store', payload: {} }, { reservationId: r.reservationId, amount: toNano('6') + FEE, packs: 2 });
+    await ledger.settle({ idempotencyKey: 'k-bob', orderId: 'bob-1', reservationId: r.reservationId, outcome: 'paid', txHash: 'tx', fee: FEE, spent: toNano('6') + FEE });
+    // Alice's own limits are full of holds only, so waiting may free them: not final, whatever bob spent.
+    const limit = toNano('3') + FEE;
+    for (const over of [{ accountBudget: limit }, { targetBudget: limit }] as const) {
+      const alice = payerInput(over);
+      const held = await reserve(alice, 1);
+      const refused = await reserve(alice, 1).catch((e: unknown) => e);
+      expect((refused as BudgetExhausted).details).toMatchObject({ reason: 'accountBudget' in over ? 'ACCOUNT' : 'TARGET' });
+      expect((refused as BudgetExhausted).final).toBe(false);
+      await ledger.budget.release(held.reservationId);
+    }
   });
 
   it('every pack claimed: a packs refusal, final only when the packs are paid', async () => {
@@ -323,6 +344,7 @@ describe('verifyStep', () => {
       const e = await run(verifyStep, { input, order: o, count: 1, quote: toNano('2.5'), held: r.held, reservationId: r.reservationId }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(OrderRefused);
       expect((e as OrderRefused).code).toBe(code);
+      expect((e as OrderRefused).details).toMatchObject({ orderId: o.orderId });
       const row = await ledger.orders.get(o.orderId);
       expect(row?.state).toBe('refused');
       expect(row?.reason).toMatch(new RegExp(`^${code}: `));
@@ -347,6 +369,7 @@ describe('verifyStep', () => {
     const r = await placed(input, o);
     const e = await run(verifyStep, { input, order: o, count: 1, quote: toNano('2.5'), held: r.held, reservationId: r.reservationId }).catch((x: unknown) => x);
     expect((e as OrderRefused).code).toBe('METHOD_REFUSED');
+    expect((e as OrderRefused).details).toMatchObject({ orderId: o.orderId });
     expect((await ledger.orders.get(o.orderId))?.reason).toContain('destination not verified');
   });
 
