@@ -3,10 +3,11 @@
  *  shrinks with the order; a claim no order used goes back (a stop or a sell-out before the drop, the run's end, a
  *  restart after a crash). The payment method is in memory; the ledger is real SQLite. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assign, createActor, setup, waitFor, type ActorRefFrom } from 'xstate';
+import { createActor, waitFor, type ActorRefFrom } from 'xstate';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { payerMachine, type PayerInput, type PayerOutput } from '../../../../core/actors/payer.js';
+import { payerParent } from './payer-parent.js';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
 import { TargetQuota } from '../../../../core/actors/target-quota.js';
 import { openLedger } from '../../../../core/ledger/database.js';
@@ -58,16 +59,6 @@ class ArmedMethod implements PaymentSteps {
   }
 }
 
-/** A purchase's stand-in: it keeps the payer's output. */
-function parentOf(input: PayerInput) {
-  return setup({
-    actors: { payer: payerMachine },
-    types: { context: {} as { output: PayerOutput | undefined } },
-  }).createMachine({
-    context: { output: undefined },
-    invoke: { src: 'payer', id: 'payer', input, onDone: { actions: assign({ output: ({ event }) => event.output }) } },
-  });
-}
 
 let ledger: Ledger;
 beforeEach(async () => {
@@ -90,7 +81,7 @@ function arm(method: ArmedMethod, over: Partial<PayerInput> = {}) {
     metrics: new RunMetrics(), log: pino({ level: 'silent' }), dryRun: false, left: 0, observedAt: 0, armAhead: true,
     ...over,
   };
-  const actor = createActor(parentOf(input));
+  const actor = createActor(payerParent(input));
   actor.start();
   const payer = actor.getSnapshot().children['payer' as never] as unknown as ActorRefFrom<typeof payerMachine>;
   return { actor, payer, input };

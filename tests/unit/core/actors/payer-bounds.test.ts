@@ -3,9 +3,10 @@
  *  waits, a sell-out during an order, ledger writes that fail. The payment method is in memory; the ledger is real
  *  SQLite; the clock is real (no figure is asserted except lower bounds of waits the payer was told to make). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assign, createActor, setup, waitFor, type ActorRefFrom } from 'xstate';
+import { createActor, waitFor, type ActorRefFrom } from 'xstate';
 import { pino } from 'pino';
 import { payerMachine, type PayerInput, type PayerOutput } from '../../../../core/actors/payer.js';
+import { payerParent } from './payer-parent.js';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
 import { TargetQuota } from '../../../../core/actors/target-quota.js';
 import type { HeldPayment, OwnSettlements, UnknownPayments } from '../../../../core/actors/unknown-payments.js';
@@ -63,15 +64,6 @@ class Method implements PaymentSteps {
   }
 }
 
-function parentOf(input: PayerInput) {
-  return setup({
-    actors: { payer: payerMachine },
-    types: { context: {} as { output: PayerOutput | undefined } },
-  }).createMachine({
-    context: { output: undefined },
-    invoke: { src: 'payer', id: 'payer', input, onDone: { actions: assign({ output: ({ event }) => event.output }) } },
-  });
-}
 
 let ledger: Ledger;
 beforeEach(async () => {
@@ -91,7 +83,7 @@ function start(method: Method, over: Partial<PayerInput> = {}, policy: Partial<P
     metrics: new RunMetrics(), log: pino({ level: 'silent' }), dryRun: false, left: 50, observedAt: performance.now(),
     ...over,
   };
-  const actor = createActor(parentOf(input));
+  const actor = createActor(payerParent(input));
   actor.start();
   const payer = actor.getSnapshot().children['payer' as never] as unknown as ActorRefFrom<typeof payerMachine>;
   const ended = (): Promise<PayerOutput> => waitFor(actor, (s) => s.context.output !== undefined, WAIT).then((s) => s.context.output!);

@@ -4,9 +4,10 @@
  *  and a payer whose every pack left is held by unknown payments asks for rounds instead of waiting for stock
  *  forever; both end, saying what holds them, when the payments outlast the bound. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assign, createActor, setup, waitFor } from 'xstate';
+import { createActor, waitFor } from 'xstate';
 import { pino } from 'pino';
 import { payerMachine, type PayerInput, type PayerOutput } from '../../../../core/actors/payer.js';
+import { payerParent } from './payer-parent.js';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
 import { TargetQuota } from '../../../../core/actors/target-quota.js';
 import { openLedger } from '../../../../core/ledger/database.js';
@@ -71,15 +72,6 @@ class ScriptedMethod implements PaymentSteps {
   }
 }
 
-function parentOf(input: PayerInput) {
-  return setup({
-    actors: { payer: payerMachine },
-    types: { context: {} as { output: PayerOutput | undefined } },
-  }).createMachine({
-    context: { output: undefined },
-    invoke: { src: 'payer', id: 'payer', input, onDone: { actions: assign({ output: ({ event }) => event.output }) } },
-  });
-}
 
 let ledger: Ledger;
 let stop: AbortController;
@@ -107,7 +99,7 @@ function start(m: ScriptedMethod, opts: { quota?: TargetQuota; purchaseId?: stri
     metrics: new RunMetrics(), log: pino({ level: 'silent' }), dryRun: false, left: opts.left ?? 50, observedAt: performance.now(),
     unknownPayments: reconciliation,
   };
-  const actor = createActor(parentOf(input));
+  const actor = createActor(payerParent(input));
   actor.start();
   return { actor, quota, reconciliation };
 }

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assign, createActor, setup, waitFor, type ActorRefFrom } from 'xstate';
+import { createActor, waitFor, type ActorRefFrom } from 'xstate';
 import { pino } from 'pino';
-import { payerMachine, type PayerInput, type PayerOutput, type PayerReport } from '../../../../core/actors/payer.js';
+import { payerMachine, type PayerInput, type PayerOutput } from '../../../../core/actors/payer.js';
+import { payerParent } from './payer-parent.js';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
 import { TargetQuota } from '../../../../core/actors/target-quota.js';
 import { openLedger } from '../../../../core/ledger/database.js';
@@ -76,20 +77,6 @@ class ScriptedMethod implements PaymentSteps {
   }
 }
 
-/** A parent for the payer, as a purchase would be: it records what the payer reports and why it ended. */
-function parentOf(input: PayerInput) {
-  return setup({
-    actors: { payer: payerMachine },
-    types: { context: {} as { reports: PayerReport[]; output: PayerOutput | undefined } },
-  }).createMachine({
-    context: { reports: [], output: undefined },
-    invoke: { src: 'payer', id: 'payer', input, onDone: { actions: assign({ output: ({ event }) => event.output }) } },
-    on: {
-        'PAYER.PAID': { actions: assign({ reports: ({ context, event }) => [...context.reports, event as PayerReport] }) },
-      'PAYER.OUT_OF_STOCK': { actions: assign({ reports: ({ context, event }) => [...context.reports, event as PayerReport] }) },
-    },
-  });
-}
 
 let ledger: Ledger;
 beforeEach(async () => {
@@ -109,7 +96,7 @@ function start(method: ScriptedMethod, over: Partial<PayerInput> = {}) {
     metrics: new RunMetrics(), log: pino({ level: 'silent' }), dryRun: false, left: 50, observedAt: performance.now(),
     ...over,
   };
-  const actor = createActor(parentOf(input));
+  const actor = createActor(payerParent(input));
   actor.start();
   const payer = actor.getSnapshot().children['payer' as never] as unknown as ActorRefFrom<typeof payerMachine>;
   return { actor, payer, input };
