@@ -2,7 +2,7 @@
  *  stock or the budget cannot fill, orders in flight that hold the budget or the packs too long, a busy store, flood
  *  waits, a sell-out during an order, ledger writes that fail. The payment method is in memory; the ledger is real
  *  SQLite; the clock is real (no figure is asserted except lower bounds of waits the payer was told to make). */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, waitFor, type ActorRefFrom } from 'xstate';
 import { pino } from 'pino';
 import { payerMachine, type PayerInput, type PayerOutput } from '../../../../core/actors/payer.js';
@@ -315,6 +315,33 @@ describe('held back by the store', () => {
     m.onOrder = () => { throw new StoreHttpError(503, { op: 'buyTon', url: 'u' }); };
     const { ended } = start(m);
     expect((await ended()).reason).toMatch(/^store busy for [1-9] s: store answered HTTP 503 to buyTon$/);
+  });
+
+  it('a sell-out while the store answers busy says the store was busy: why nothing was bought', async () => {
+    const m = new Method();
+    m.onOrder = () => { throw new StoreHttpError(503, { op: 'buyTon', url: 'u' }); };
+    const { payer, actor, ended } = start(m, {}, { retryDelayMs: 100 });
+    await until(() => m.orderTimes.length >= 1);
+    payer.send({ type: 'SOLD_OUT' });
+    expect((await ended()).reason).toMatch(/^sold out \(store busy for \d+ s: store answered HTTP 503 to buyTon\)$/);
+    expect(actor.getSnapshot().context.output).toBeDefined();
+  });
+
+  it('a busy answer in a process that has run for hours is waited out like any other', async () => {
+    // performance.now() counts from the process start: a long-running bot's is large.
+    const real = performance.now.bind(performance);
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => real() + 3 * 3_600_000);
+    try {
+      const m = new Method();
+      m.onOrder = (_count, n) => {
+        if (n <= 3) throw new StoreHttpError(503, { op: 'buyTon', url: 'u' });
+      };
+      const { payer } = start(m);
+      await until(() => m.sent.length >= 1);
+      payer.send({ type: 'STOP' });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('busy answers are ridden out past the longest wait while stock reports keep showing packs', async () => {

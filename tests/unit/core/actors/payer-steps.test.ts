@@ -260,6 +260,21 @@ describe('reserveStep', () => {
     }
   });
 
+  it('a refusal of the whole budget is final by everything spent, on every target', async () => {
+    // Bob paid 6 TON + fee for another target; the whole budget is 9 TON + 2 fees, so one 3 TON pack is left to hold.
+    await ledger.purchases.ensure({ id: 'p2', collection: 1, character: 2, account: 'bob', packsWanted: 10 });
+    const budget = toNano('9') + 2n * FEE;
+    const bob = payerInput({ purchaseId: 'p2', account: 'bob', budget, target: { key: '1:2', collection: 1, character: 2, maxPricePerPack: toNano('3') } });
+    const r = await reserve(bob, 2);
+    await ledger.recordOrder({ orderId: 'bob-1', purchaseId: 'p2', method: 'ton', account: 'bob', collection: 1, character: 2, count: 2, currency: 'TON', amount: toNano('6'), destination: 'store', expiresAt: Date.now() + 300_000 }, r.reservationId);
+    await ledger.recordIntent({ idempotencyKey: 'k-bob', orderId: 'bob-1', method: 'ton', currency: 'TON', amount: toNano('6'), destination: 'store', payload: {} }, { reservationId: r.reservationId, amount: toNano('6') + FEE, packs: 2 });
+    await ledger.settle({ idempotencyKey: 'k-bob', orderId: 'bob-1', reservationId: r.reservationId, outcome: 'paid', txHash: 'tx', fee: FEE, spent: toNano('6') + FEE });
+    const alice = payerInput({ budget: budget - 1n });
+    const refused = await reserve(alice, 1).catch((e: unknown) => e);
+    expect((refused as BudgetExhausted).details).toMatchObject({ reason: 'TOTAL' });
+    expect((refused as BudgetExhausted).final).toBe(true);
+  });
+
   it('every pack claimed: a packs refusal, final only when the packs are paid', async () => {
     const input = payerInput({ quota: new TargetQuota(2) });
     await reserve(input, 2);
