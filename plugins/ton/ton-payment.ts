@@ -207,7 +207,7 @@ export class TonPayment implements PaymentMethod {
 }
 
 /** "12.3 s ahead of" / "4.0 s behind" (offset = chain − local). */
-function formatOffset(offsetMs: number): string {
+export function formatOffset(offsetMs: number): string {
   return `${(Math.abs(offsetMs) / 1000).toFixed(1)} s ${offsetMs < 0 ? 'ahead of' : 'behind'}`;
 }
 

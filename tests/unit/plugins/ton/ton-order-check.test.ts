@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Address } from '@ton/core';
 import { mnemonicNew } from '@ton/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutomintConfigSchema } from '../../../../core/config/schema.js';
 import { toNano, type Units } from '../../../../core/money.js';
 import { discoverPlugins, type DiscoveredPlugin } from '../../../../core/plugins/host.js';
 import type { PaymentAccount, StoreOrder } from '../../../../core/plugins/payment.js';
+import { formatOffset } from '../../../../plugins/ton/ton-payment.js';
 import { deriveWalletKeys } from '../../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../../sim/chain/index.js';
 import { NO_STORE, startRun, type Run } from '../../../plugins/ton/plugin-run.js';
@@ -64,6 +66,21 @@ describe('checking a TON order before paying it', () => {
     expect(await ton.steps(ACCOUNT).check(endless, signal)).toBe(`order ${endless.orderId} has no expiry`);
   });
 
+  it('refuses an order to an address that is no active contract on chain (a made-up or mistyped store wallet)', async () => {
+    const madeUp = new Address(0, randomBytes(32)).toString({ bounceable: false });
+    const { ton } = await run();
+    expect(await ton.steps(ACCOUNT).check(order({ destination: madeUp }), signal))
+      .toBe(`destination ${madeUp} is not an active contract on chain (a store's receiving wallet is one): set plugins.ton.storeWallets to the store's wallet`);
+    // Checked only when asked to: without the look-up the address is pinned as the store's.
+    const { ton: unchecked } = await run({ requireActiveDestination: false });
+    expect(await unchecked.steps(ACCOUNT).check(order({ destination: madeUp }), signal)).toBeNull();
+  });
+
+  it('takes its order policy from the config: the expiry margin in seconds, as milliseconds', async () => {
+    const { ton } = await run({ expiryMarginSec: 20, toleranceBps: 250 });
+    expect(ton.orderPolicy).toMatchObject({ expiryMarginMs: 20_000, toleranceBps: 250 });
+  });
+
   it('refuses an order the guard refuses: a destination that is not an allowed store wallet', async () => {
     const elsewhere = (await chain.treasury('elsewhere')).toString({ bounceable: false });
     const { ton } = await run({ storeWallets: [store] });
@@ -95,5 +112,13 @@ describe('checking a TON order before paying it', () => {
     await expect(ton.steps(ACCOUNT).prepare(o, signal)).rejects.toMatchObject({
       code: 'TON_BAD_DESTINATION', message: 'destination nowhere is not a TON address', details: { orderId: o.orderId },
     });
+  });
+});
+
+describe('the clock offset in words', () => {
+  it("says how far and which way this machine's clock is off the chain's", () => {
+    expect(formatOffset(-12_345)).toBe('12.3 s ahead of');
+    expect(formatOffset(4_000)).toBe('4.0 s behind');
+    expect(formatOffset(0)).toBe('0.0 s behind');
   });
 });

@@ -98,6 +98,14 @@ describe('reconciling a TON intent after a restart, from what the ledger kept', 
       .toEqual({ outcome: 'unknown', reason: 'intent payload names no batch with this order' });
   });
 
+  it('leaves unknown an intent whose batch names this order beside something that is no order id', async () => {
+    const { run, signed } = w;
+    const { intents: [intent] } = await signed(orderIds(1));
+    const batch = { orderIds: [intent!.orderId, 7] };
+    expect(await run.ton.reconcile({ ...intent!, payload: { ...intent!.payload, batch } }, signal))
+      .toEqual({ outcome: 'unknown', reason: 'intent payload names no batch with this order' });
+  });
+
   it('leaves unknown an intent of a wallet the config does not have, or of no address at all', async () => {
     const { run, signed } = w;
     const { intents: [intent] } = await signed(orderIds(1));
