@@ -59,7 +59,6 @@ class ArmedMethod implements PaymentSteps {
   }
 }
 
-
 let ledger: Ledger;
 beforeEach(async () => {
   ledger = await openLedger(':memory:');

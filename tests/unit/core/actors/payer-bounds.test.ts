@@ -64,7 +64,6 @@ class Method implements PaymentSteps {
   }
 }
 
-
 let ledger: Ledger;
 beforeEach(async () => {
   ledger = await openLedger(':memory:');

@@ -72,7 +72,6 @@ class ScriptedMethod implements PaymentSteps {
   }
 }
 
-
 let ledger: Ledger;
 let stop: AbortController;
 const reconciliations: InRunReconciliation[] = [];

@@ -77,7 +77,6 @@ class ScriptedMethod implements PaymentSteps {
   }
 }
 
-
 let ledger: Ledger;
 beforeEach(async () => {
   ledger = await openLedger(':memory:');
