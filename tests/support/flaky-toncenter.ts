@@ -25,6 +25,8 @@ export interface FlakyToncenter {
   calls(method: string): number;
   /** The params of every call of `method` since the last `forget()`, oldest first. */
   params(method: string): Record<string, unknown>[];
+  /** The method of every call since the last `forget()`, oldest first. */
+  methods(): string[];
   forget(): void;
   close(): Promise<void>;
 }
@@ -92,6 +94,7 @@ export async function startFlakyToncenter(upstream: string): Promise<FlakyToncen
     },
     calls: (method) => seen.get(method) ?? 0,
     params: (method) => log.filter((c) => c.method === method).map((c) => c.params),
+    methods: () => log.map((c) => c.method),
     forget: () => void (log = []),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();

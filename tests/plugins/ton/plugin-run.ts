@@ -6,7 +6,9 @@ import { expect } from 'vitest';
 import { pluginBlocks, type AutomintConfig } from '../../../core/config/schema.js';
 import { registerPlugins, type DiscoveredPlugin } from '../../../core/plugins/host.js';
 import type { OpenIntent, PaymentAttempt, PaymentMethod, StoreOrder } from '../../../core/plugins/payment.js';
-import { CONFIG, LOCAL_CLOCK, LOGGER } from '../../../core/plugins/tokens.js';
+import { CONFIG, LEDGER, LOCAL_CLOCK, LOGGER } from '../../../core/plugins/tokens.js';
+import type { Ledger } from '../../../core/ledger/ledger.js';
+import type { RecordedIntents } from '../../../plugins/ton/intent-records.js';
 import type { StoreClient } from '../../../core/store/store-client.js';
 
 /** The steps under test never reach the store; a call would be a bug, so it fails loudly. */
@@ -23,7 +25,8 @@ export interface Run {
 }
 
 export async function startRun(
-  config: AutomintConfig, discovered: readonly DiscoveredPlugin[], opts: { clock?: () => number } = {},
+  config: AutomintConfig, discovered: readonly DiscoveredPlugin[],
+  opts: { clock?: () => number; intents?: RecordedIntents } = {},
 ): Promise<Run> {
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
@@ -31,6 +34,8 @@ export async function startRun(
   scope.register(CONFIG, { useValue: config });
   scope.register(LOGGER, { useValue: log });
   if (opts.clock) scope.register(LOCAL_CLOCK, { useValue: opts.clock });
+  // The plugin reads only the ledger's intents; a test standing in for them provokes what SQLite cannot (a failed read).
+  if (opts.intents) scope.register(LEDGER, { useValue: { intents: opts.intents } as unknown as Ledger });
   const { payments, loaded } = await registerPlugins(scope, discovered, pluginBlocks(config), new Set(['ton']));
   expect(loaded.find((p) => p.id === 'ton')).toMatchObject({ kind: 'payment', source: 'built-in', enabled: true });
   expect(payments.map((p) => p.id)).toEqual(['ton']);

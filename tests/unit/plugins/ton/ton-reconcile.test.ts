@@ -6,12 +6,15 @@ import { AutomintConfigSchema } from '../../../../core/config/schema.js';
 import { toNano } from '../../../../core/money.js';
 import { discoverPlugins, type DiscoveredPlugin } from '../../../../core/plugins/host.js';
 import type { OpenIntent, PaymentAccount } from '../../../../core/plugins/payment.js';
+import type { RecordedIntents } from '../../../../plugins/ton/intent-records.js';
 import type { TonIntentPayload } from '../../../../plugins/ton/ton-attempt.js';
 import { TonWallet, type SignedTransfer } from '../../../../plugins/ton/ton-wallet.js';
 import { deriveWalletKeys } from '../../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../../sim/chain/index.js';
 import { NO_STORE, startRun, type Run } from '../../../plugins/ton/plugin-run.js';
+import { startFlakyToncenter } from '../../../support/flaky-toncenter.js';
 import { MANUAL_BLOCKS_MS } from './wallet-history.js';
+
 
 const signal = new AbortController().signal;
 const ACCOUNT: PaymentAccount = { name: 'main', wallet: 'main', store: NO_STORE };
@@ -35,7 +38,7 @@ describe('reconciling a TON intent after a restart, from what the ledger kept', 
   });
 
   /** A funded wallet, the plugin configured with it (no ledger: a bare run), and the same wallet to sign with by hand. */
-  async function world(ton: Record<string, unknown> = {}) {
+  async function world(ton: Record<string, unknown> = {}, intents?: RecordedIntents) {
     const words = (await mnemonicNew()).join(' ');
     const keys = await deriveWalletKeys('main', words);
     const wallet = new TonWallet('main', keys, new TonClient({ endpoint: chain.endpoint, timeout: 30_000 }));
@@ -48,7 +51,7 @@ describe('reconciling a TON intent after a restart, from what the ledger kept', 
       budget: { TON: '10' },
       plugins: { ton: { endpoint: chain.endpoint, confirmPollMs: 50, validForSec: 20, gasReserve: '0.1', ...ton } },
     });
-    const run = await startRun(config, discovered);
+    const run = await startRun(config, discovered, intents ? { intents } : {});
     runs.push(run);
     /** Signs one message paying `orderIds` (0.1 TON each) by the chain's clock, and the intent the ledger would hold for
      *  each order (as TonAttempt writes it, through JSON). */
@@ -138,6 +141,40 @@ describe('reconciling a TON intent after a restart, from what the ledger kept', 
     // The remainder of the split goes to the first member: the shares differ by less than one member's count.
     expect(a!.fee - b!.fee).toBeGreaterThanOrEqual(0n);
     expect(a!.fee - b!.fee).toBeLessThan(2n);
+  });
+
+  it('settles the later members of a batch from the watch the first one made, without asking the chain again', async () => {
+    const toncenter = await startFlakyToncenter(chain.endpoint);
+    try {
+      const { run, wallet, signed } = await world({ endpoint: toncenter.endpoint });
+      const { message, intents: [first, second] } = await signed(orderIds(2));
+      await wallet.broadcast(message.boc);
+      await chain.produceBlock();
+      expect(await run.ton.reconcile(first!, signal)).toMatchObject({ outcome: 'paid' });
+      toncenter.forget();
+      expect(await run.ton.reconcile(second!, signal)).toMatchObject({ outcome: 'paid' });
+      expect(toncenter.methods()).toEqual([]);
+    } finally {
+      await toncenter.close();
+    }
+  });
+
+  it('reads the ledger afresh for a batch whose first reading failed (a failed read is not remembered)', async () => {
+    const recorded = new Map<string, { state: string; payload: Record<string, unknown> }>();
+    let failures = 1;
+    const intents: RecordedIntents = {
+      get: async (key) => {
+        if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
+        return recorded.get(key);
+      },
+    };
+    const { run, wallet, signed } = await world({}, intents);
+    const { message, intents: members } = await signed(orderIds(2));
+    for (const i of members) recorded.set(i.idempotencyKey, { state: 'sent', payload: i.payload });
+    await wallet.broadcast(message.boc);
+    await chain.produceBlock();
+    await expect(run.ton.reconcile(members[0]!, signal)).rejects.toThrow('database is locked');
+    expect(await run.ton.reconcile(members[0]!, signal)).toMatchObject({ outcome: 'paid' });
   });
 
   it('sends again a message that paid its order alone (the order is recorded), and finds it paid', async () => {

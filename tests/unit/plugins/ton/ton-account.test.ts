@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { mnemonicNew } from '@ton/crypto';
+import { TonClient } from '@ton/ton';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AutomintConfigSchema } from '../../../../core/config/schema.js';
+import { toNano, type Nano } from '../../../../core/money.js';
+import { discoverPlugins, type DiscoveredPlugin } from '../../../../core/plugins/host.js';
+import type { PaymentAccount, StoreOrder, TargetSpec } from '../../../../core/plugins/payment.js';
+import type { StoreClient } from '../../../../core/store/store-client.js';
+import type { TonOrder } from '../../../../core/store/responses.js';
+import { TonWallet } from '../../../../plugins/ton/ton-wallet.js';
+import { deriveWalletKeys } from '../../../../plugins/ton/wallet-keys.js';
+import { startChain, type SimChain } from '../../../../sim/chain/index.js';
+import { startFlakyToncenter, type FlakyToncenter } from '../../../support/flaky-toncenter.js';
+import { NO_STORE, startRun, type Run } from '../../../plugins/ton/plugin-run.js';
+import { MANUAL_BLOCKS_MS } from './wallet-history.js';
+
+const signal = new AbortController().signal;
+const TARGET: TargetSpec = { key: '19:2', collection: 19, character: 2 };
+
+/** A store whose TON orders the test answers by hand, recording how each was asked for. */
+function handStore() {
+  const asked: { req: unknown; opts: { signal?: AbortSignal; onSent?: () => void } }[] = [];
+  const answers: { resolve: (o: TonOrder) => void; reject: (e: unknown) => void }[] = [];
+  const store = {
+    buyTon: (req: unknown, opts: { signal?: AbortSignal; onSent?: () => void }) => {
+      asked.push({ req, opts });
+      return new Promise<TonOrder>((resolve, reject) => answers.push({ resolve, reject }));
+    },
+  } as unknown as StoreClient;
+  return { store, asked, answers };
+}
+
+describe("a TON account's wallet, its order requests and its clock", () => {
+  let chain: SimChain;
+  let toncenter: FlakyToncenter;
+  let discovered: DiscoveredPlugin[];
+  let words: string;
+  let storeWallet: string;
+  const runs: Run[] = [];
+
+  /** A run of the plugin on the test's wallet (10 TON), reading the chain through the flaky toncenter. */
+  async function run(ton: Record<string, unknown> = {}, clock?: () => number): Promise<Run> {
+    const config = AutomintConfigSchema.parse({
+      accounts: [{ name: 'main', wallet: 'main' }],
+      wallets: [{ name: 'main', method: 'ton', mnemonic: words }],
+      targets: [{ collection: 19, character: 2, packs: 3, methods: ['ton'] }],
+      budget: { TON: '10' },
+      plugins: { ton: { endpoint: toncenter.endpoint, gasReserve: '0.1', ...ton } },
+    });
+    const r = await startRun(config, discovered, clock ? { clock } : {});
+    runs.push(r);
+    return r;
+  }
+
+  function order(amount = toNano('1')): StoreOrder {
+    return { orderId: `order-${randomUUID()}`, count: 1, currency: 'TON', amount, destination: storeWallet, expiresAt: Date.now() + 15 * 60_000 };
+  }
+
+  beforeAll(async () => {
+    chain = await startChain({ blockIntervalMs: MANUAL_BLOCKS_MS });
+    toncenter = await startFlakyToncenter(chain.endpoint);
+    discovered = await discoverPlugins();
+    words = (await mnemonicNew()).join(' ');
+    await chain.fundWalletV5R1((await deriveWalletKeys('main', words)).publicKey, toNano('10'));
+    storeWallet = (await chain.treasury('store')).toString({ bounceable: false });
+  });
+
+  afterAll(async () => {
+    for (const r of runs.splice(0)) await r.ton.close();
+    await toncenter?.close();
+    await chain?.close();
+  });
+
+  it('warms the account up before the drop: reads its wallet and says it is ready, with its address, balance and seqno (a funded wallet not yet deployed)', async () => {
+    const r = await run();
+    const account: PaymentAccount = { name: 'main', wallet: 'main', store: NO_STORE };
+    await r.ton.prepare(account, signal);
+    const wallet = new TonWallet('main', await deriveWalletKeys('main', words), new TonClient({ endpoint: chain.endpoint }));
+    expect(r.logs.find((l) => l['msg'] === 'ton wallet ready')).toMatchObject({
+      account: 'main', wallet: 'main', address: wallet.address.toString({ bounceable: false }), balance: '10', seqno: 0, deployed: false,
+    });
+    // Its clock is read on the way: the offset is known from then on.
+    expect(r.ton.clockOffsetMs!()).not.toBeNull();
+  });
+
+  it('refuses to warm up an account without a TON wallet', async () => {
+    const r = await run();
+    await expect(r.ton.prepare({ name: 'spare', wallet: undefined, store: NO_STORE }, signal)).rejects.toMatchObject({ code: 'TON_NO_WALLET' });
+  });
+
+  it("judges this machine's clock by the one it was given: a clock a minute fast is told, and measured, as such", async () => {
+    const r = await run({}, () => Date.now() + 60_000);
+    await r.ton.prepare({ name: 'main', wallet: 'main', store: NO_STORE }, signal);
+    const offset = r.ton.clockOffsetMs!()!;
+    // The chain's clock is this machine's real one (give or take its last block's age).
+    expect(offset).toBeLessThan(-50_000);
+    expect(offset).toBeGreaterThan(-70_000);
+    expect(r.logs.find((l) => l['level'] === 40 && String(l['msg']).includes('ahead of the TON chain'))).toBeDefined();
+  });
+
+  it('tries a failed look-up of the destination three times in all before calling it unverified', async () => {
+    const r = await run();
+    const steps = r.ton.steps({ name: 'main', wallet: 'main', store: NO_STORE });
+    // Two failures: the third try answers, and the order passes.
+    toncenter.failNext('getAddressInformation', 2);
+    const before = toncenter.calls('getAddressInformation');
+    expect(await steps.check(order(), signal)).toBeNull();
+    expect(toncenter.failuresLeft('getAddressInformation')).toBe(0);
+    expect(toncenter.calls('getAddressInformation') - before).toBeGreaterThanOrEqual(3);
+    // Three failures on a fresh run (nothing known active yet): never paid unchecked, and no fourth try.
+    const fresh = await run();
+    toncenter.failNext('getAddressInformation', 3);
+    const start = toncenter.calls('getAddressInformation');
+    await expect(fresh.ton.steps({ name: 'main', wallet: 'main', store: NO_STORE }).check(order(), signal))
+      .rejects.toMatchObject({ code: 'TON_DESTINATION_UNVERIFIED' });
+    expect(toncenter.calls('getAddressInformation') - start).toBe(3);
+  });
+
+  it('asks the store for the order as the host wants it, passing on its signal and its sent-notice', async () => {
+    const r = await run();
+    const { store, asked, answers } = handStore();
+    const steps = r.ton.steps({ name: 'main', wallet: 'main', store });
+    const ask = new AbortController();
+    const onSent = (): void => undefined;
+    const creating = steps.createOrder(TARGET, 2, { signal: ask.signal, onSent });
+    await until(() => asked.length === 1);
+    expect(asked[0]!.req).toEqual({ collection: 19, character: 2, count: 2 });
+    expect(asked[0]!.opts.signal).toBe(ask.signal);
+    expect(asked[0]!.opts.onSent).toBe(onSent);
+    const expiresAt = Date.now() + 600_000;
+    answers[0]!.resolve({ orderId: 'o-1', amount: toNano('2') as Nano, destination: storeWallet, expiresAt });
+    // The store stated no count: the order is for the count asked.
+    expect(await creating).toEqual({ orderId: 'o-1', count: 2, currency: 'TON', amount: toNano('2'), destination: storeWallet, expiresAt });
+    // A count the store states is kept, for the host's check to compare.
+    const again = steps.createOrder(TARGET, 2, { signal, onSent });
+    await until(() => asked.length === 2);
+    answers[1]!.resolve({ orderId: 'o-2', amount: toNano('3') as Nano, destination: storeWallet, expiresAt, count: 3 });
+    expect(await again).toMatchObject({ orderId: 'o-2', count: 3 });
+  });
+
+  it('stops holding the forming batch for an order whose request failed: the batch leaves before its window ends', async () => {
+    // The longest window there is, so that a batch kept waiting for the failed order could not be mistaken for one
+    // that was not.
+    const r = await run({ batchWindowMs: 1_000 });
+    const { store, asked, answers } = handStore();
+    const steps = r.ton.steps({ name: 'main', wallet: 'main', store });
+    const failing = steps.createOrder(TARGET, 1, { signal, onSent: () => undefined });
+    await until(() => asked.length === 1);
+    // An order of the same wallet joins while the other's request is out: the batch waits for it.
+    const joinedAt = performance.now();
+    const paying = steps.prepare(order(toNano('0.1')), signal);
+    answers[0]!.reject(new Error('connection reset before the store answered'));
+    await expect(failing).rejects.toThrow('connection reset');
+    const attempt = await paying;
+    expect(performance.now() - joinedAt).toBeLessThan(1_000);
+    attempt.dispose();
+  });
+});
+
+/** Resolves once `done()` holds (checked every few ms). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 5));
+}
