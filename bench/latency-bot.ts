@@ -26,6 +26,9 @@ export interface BotFigures {
 
 const [stateFile, ...flags] = process.argv.slice(2);
 const withDropAt = flags.includes('--drop-at');
+// `--per-ip=N`: the store is known to accept N calls at once (and N a second) from one IP, as a fleet's user would set.
+const perIpFlag = flags.find((f) => f.startsWith('--per-ip='));
+const perIp = perIpFlag === undefined ? undefined : Number(perIpFlag.slice('--per-ip='.length));
 const { state, dropAt } = JSON.parse(await readFile(stateFile!, 'utf8')) as { state: WorldState; dropAt: number };
 for (const b of state.buyers) registerSecrets([b.token, b.mnemonic, b.session]);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-latency-'));
@@ -35,7 +38,7 @@ try {
   const tree = {
     profile: 'extreme',
     dataDir,
-    store: { baseUrl: state.store.url },
+    store: { baseUrl: state.store.url, ...(perIp === undefined ? {} : { perIp: { burst: perIp, perSec: perIp, inFlight: perIp } }) },
     accounts: state.buyers.map((b) => ({ name: b.name, wallet: b.name })),
     wallets: state.buyers.map((b) => ({ name: b.name, method: 'ton', mnemonic: b.mnemonic })),
     // Two orders' worth per buyer: every payer's first order, and later ones racing for the rest.

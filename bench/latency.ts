@@ -22,6 +22,8 @@ const { values: flags } = parseArgs({
     runs: { type: 'string', default: '5' },
     accounts: { type: 'string', default: '1,100' },
     'lead-ms': { type: 'string', default: '12000' },
+    /** The bot's store.perIp (burst, per second and in flight alike); the guess when absent. */
+    'per-ip': { type: 'string' },
   },
 });
 const runs = Number(flags.runs);
@@ -47,7 +49,7 @@ async function oneRun(accounts: number, withDropAt: boolean, dir: string): Promi
     if (up.type !== 'up') throw new Error('the world did not start');
     const stateFile = path.join(dir, `world-${world.pid}.json`);
     await writeFile(stateFile, JSON.stringify({ state: up.state, dropAt: up.dropAt }), { mode: 0o600 });
-    const { stdout } = await exec(process.execPath, [path.join(here, 'latency-bot.js'), stateFile, ...(withDropAt ? ['--drop-at'] : [])],
+    const { stdout } = await exec(process.execPath, [path.join(here, 'latency-bot.js'), stateFile, ...(withDropAt ? ['--drop-at'] : []), ...(flags['per-ip'] ? [`--per-ip=${flags['per-ip']}`] : [])],
       { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 });
     const bot = JSON.parse(stdout.trim().split('\n').pop()!) as BotFigures;
     world.send({ type: 'polls' });

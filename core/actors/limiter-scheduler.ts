@@ -134,7 +134,9 @@ export class LimiterScheduler {
     if (outcome.status === 429) {
       const windowEnd = pool.window.endsAt(now);
       const wait = h.retryAfterMs ?? (windowEnd !== null ? windowEnd - now : DEFAULT_429_BACKOFF_MS);
-      pool.block(now + Math.min(Math.max(0, wait), this.settings.maxWaitMs), now);
+      const until = now + Math.min(Math.max(0, wait), this.settings.maxWaitMs);
+      pool.block(until, now);
+      for (const held of this.catalog.heldOn429?.(op, route) ?? []) if (held !== pool.name) this.pool(held, now).block(until, now);
     } else if (outcome.status === 503 && h.retryAfterMs !== undefined && h.retryAfterMs > 0) {
       // An overloaded store saying when to come back: every call of the pool waits, not only the one it answered
       // (core/store/store-busy.ts). Not a failure: a busy store is not a reason to open the breaker.

@@ -13,7 +13,7 @@ import { StoreClient } from '../store/store-client.js';
 import { authId, authMachine, configuredToken, tokenProvider, webAppToken, type TokenSource } from './auth.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
 import { endpointResolver, endpointsLogic, flushEndpoints, responseReader } from './endpoints.js';
-import { flushLimiter, limiterGate, limiterLogic, limiterPollPace, type LimiterSettings } from './limiter.js';
+import { flushLimiter, limiterGate, limiterLogic, limiterPollPace, type LimiterInput, type LimiterSettings } from './limiter.js';
 import { purchaseMachine, type PurchaseOutput } from './purchase.js';
 import type { RetryPolicy, SplitPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
@@ -68,7 +68,7 @@ export interface SniperInput {
   readonly store: { readonly baseUrl: string; readonly mirrors: readonly string[]; readonly userAgent: string; readonly timeoutMs: number };
   /** The profile's limiter settings, and the watchers' poll interval and the limit after which a target whose polls
    *  keep failing is blind (failed-polls.ts; DEFAULT_BLIND_LIMIT without them). */
-  readonly limits: LimiterSettings & { readonly pollIntervalMs: number; readonly blindAfterPolls?: number; readonly blindAfterMs?: number };
+  readonly limits: LimiterSettings & Pick<LimiterInput, 'pools'> & { readonly pollIntervalMs: number; readonly blindAfterPolls?: number; readonly blindAfterMs?: number };
   /** The config's `stopWhenBlind`: a blind target's purchases stop. */
   readonly stopWhenBlind?: boolean;
   readonly policy: RetryPolicy;

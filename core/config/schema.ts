@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AmountError, parseAmount, type Currency, type Nano, type Stars } from '../money.js';
 import { formatPath } from './config-path.js';
 import { PROFILE_NAMES } from './profiles.js';
+import { IP_POOL } from '../store/rate-pools.js';
 
 /** Account and wallet names: short, safe in file names, span attributes and actor ids. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/i;
@@ -188,6 +189,17 @@ const StoreSchema = z
       .default([])
       .describe('Further base URLs serving the same API, tried when the base URL fails at the transport level.'),
     userAgent: z.string().min(1).default(DEFAULT_USER_AGENT).describe('User-Agent header sent to the store.'),
+    perIp: z
+      .object({
+        burst: z.number().int().min(1).max(100_000).default(IP_POOL.capacity).describe('Most calls at once from one outgoing IP, shared by every account behind it.'),
+        perSec: z.number().positive().max(100_000).default(IP_POOL.refillPerSec).describe('Sustained calls per second from one outgoing IP.'),
+        inFlight: z.number().int().min(1).max(10_000).default(IP_POOL.maxInFlight ?? 32).describe('Most calls out at once from one outgoing IP.'),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        'What the store is assumed to accept from one outgoing IP, every account behind it together. The store publishes no per-IP limit: the defaults are a guess. A fleet\'s first orders at a drop (accounts × methods) leave together only when they fit in `burst`; the rest follow at `perSec`. Raise them if you know the store allows more; a 429 still slows every account behind the IP.',
+      ),
   })
   .strict()
   .prefault({});

@@ -21,7 +21,8 @@ import { RunMetrics } from '../actors/run-metrics.js';
 import { sniperMachine, targetKey, type AccountLogin, type RunTarget, type SniperInput } from '../actors/sniper.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
 import { loadRunPlugins } from './run-plugins.js';
-import { MAX_PACKS_PER_ORDER } from '../store/rate-pools.js';
+import { firstWave, waveOverIp } from './ip-wave.js';
+import { ipLimit, MAX_PACKS_PER_ORDER, storePools, type PerIpLimit } from '../store/rate-pools.js';
 import { AutomintError } from '../errors.js';
 import { reconcileOpenIntents } from './reconcile.js';
 import { InRunReconciliation, type InRunTiming } from './in-run-reconciliation.js';
@@ -80,7 +81,9 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
     lock.release();
     throw e;
   }
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+  // One request per connection (no pipelining): as many sockets to the store as calls the IP may have out at once, or
+  // a fleet's orders at a drop queue for a socket after the limiter let them go.
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: config.store.perIp.inFlight });
   const rootSpan = opts.tracing?.rootSpan(undefined, { [Attr.runCommand]: opts.command, [Attr.runMode]: config.dryRun ? 'dry-run' : 'live' });
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
@@ -109,6 +112,8 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
         const { paid, inFlight } = seed;
         log.info({ target: targetKey(t), packs: t.packs, paid, inFlight, methods: t.methods, accounts }, 'target armed');
       }
+      const overIp = waveOverIp(firstWave(targets), config.store.perIp);
+      if (overIp !== null) log.warn({ perIp: config.store.perIp }, overIp);
       const metrics = new RunMetrics();
       // The same reconciliation, during the run, for unknown payments that hold a payer back (never in a dry run,
       // which pays nothing).
@@ -123,7 +128,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
           accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, login: logins.get(a.name)!, budget: a.budget })),
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
-          ...profileInputs(profile),
+          ...profileInputs(profile, config.store.perIp),
           stopWhenBlind: config.stopWhenBlind,
           ledger, metrics, log, dispatcher, dryRun: config.dryRun, unknownPayments,
         },
@@ -215,9 +220,10 @@ export async function accountLogins(config: AutomintConfig, logins: readonly Web
 /** Where each profile number goes: the limiter (margin, breaker, waits, lease life), the watchers (poll interval, blind
  *  limit), the payers (retries, retry delay). The store client's time limit is `requestTimeoutMs` too (set with the
  *  store). */
-export function profileInputs(profile: ProfileSettings): Pick<SniperInput, 'limits' | 'policy'> {
+export function profileInputs(profile: ProfileSettings, perIp?: PerIpLimit): Pick<SniperInput, 'limits' | 'policy'> {
   return {
     limits: {
+      ...(perIp === undefined ? {} : { pools: storePools(ipLimit(perIp)) }),
       maxWaitMs: profile.maxWaitMs, safetyMarginPct: profile.safetyMarginPct, breakerThreshold: profile.breakerThreshold,
       breakerCooldownMs: profile.breakerCooldownMs, requestTimeoutMs: profile.requestTimeoutMs, pollIntervalMs: profile.pollIntervalMs,
       blindAfterPolls: profile.blindAfterPolls, blindAfterMs: profile.blindAfterMs,

@@ -324,10 +324,11 @@ describe('limiter actor with the store pools as declared', () => {
     expect(h.replies.get(h.acquire('spend', 'alice'))?.type).toBe('GRANTED');
   });
 
-  it('holds the IP pool, not the account, on a 429 to auth: the store counts calls without a token per IP', () => {
+  it('holds the IP pool and its logins, not the account, on a 429 to auth: the store counts calls without a token per IP', () => {
     const id = h.acquire('read', 'alice', 'auth');
     h.actor.send({ type: 'RESPONSE', requestId: id, op: 'auth', account: 'alice', status: 429, headers: { 'retry-after': '5' }, ms: 3 });
     expect(h.replies.has(h.acquire('poll', 'bob'))).toBe(false);
+    expect(h.replies.has(h.acquire('read', 'carol', 'auth'))).toBe(false);
     expect(h.replies.get(h.acquire('poll', 'bob', 'collection', 'socks5://p1'))?.type).toBe('GRANTED');
   });
 });

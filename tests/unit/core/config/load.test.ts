@@ -88,6 +88,14 @@ describe('validation errors', () => {
     expect(e.issues[0]!.message).toContain('baseUrl, mirrors, userAgent');
   });
 
+  it("assumes the store's per-IP guess unless told, and names the key of a per-IP limit it cannot use", () => {
+    expect(parse(VALID_YAML).config.store.perIp).toEqual({ burst: 60, perSec: 40, inFlight: 32 });
+    expect(parse(`${VALID_YAML}\nstore: { perIp: { burst: 250 } }\n`).config.store.perIp).toEqual({ burst: 250, perSec: 40, inFlight: 32 });
+    const e = configErrorOf(() => parse(`${VALID_YAML}\nstore: { perIp: { burst: 0, perSec: 50 } }\n`));
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.path).toBe('store.perIp.burst');
+  });
+
   it('refuses a negative budget, naming the key', () => {
     const e = configErrorOf(() => parse(VALID_YAML.replace('TON: "50"', 'TON: "-5"')));
     expect(e.code).toBe('CONFIG_INVALID');
