@@ -4,7 +4,7 @@
  *  of the polls it received. Runs without `dropAt` drop 3 s after the world starts (the demo's cadence); runs with it
  *  drop LEAD ms after, the bot inside the drop window from its start. Progress goes to stderr; the last stdout line is
  *  `{"detectToWireMs":{"1":{"p50","p99"},"100":{..}},"tonAnswerToSendMs":{..},"starsAnswerToSendMs":{..},
- *  "dropAtBlindMs":..,"spendHeldMs":..,"detail":{..}}`, every figure a median over runs (docs/benchmarks.md says what
+ *  "dropAtBlindMs":..,"spendHeldMs":..,"detail":{..}}`, every figure a median over runs (docs/architecture.md, "Latency figures", says what
  *  each one measures). */
 import { execFile, fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
