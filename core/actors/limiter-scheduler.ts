@@ -198,7 +198,10 @@ export class LimiterScheduler {
   /** Takes back saved state (before any call was granted). A saved ban is kept, but never beyond maxWaitMs from now. */
   restore(snapshots: readonly PoolSnapshot[], now: number): void {
     for (const s of snapshots) {
-      const learned = s.learnedLimit !== null && s.learnedWindowMs !== null ? { limit: s.learnedLimit, windowMs: s.learnedWindowMs } : null;
+      // A pool that no longer learns (an IP pool saved by a version that taught it logins' window) starts from its
+      // declared limit, not from a lesson that was never about it.
+      const learned = s.learnedLimit !== null && s.learnedWindowMs !== null && this.catalog.learns?.(s.pool) !== false
+        ? { limit: s.learnedLimit, windowMs: s.learnedWindowMs } : null;
       const blockedUntil = Math.min(s.blockedUntil, now + this.settings.maxWaitMs);
       this.pools.set(s.pool, new LimiterPool(s.pool, this.catalog.limitFor(s.pool), this.settings.safetyMarginPct, now, {
         tokens: s.tokens, blockedUntil, learned, at: s.updatedAt,

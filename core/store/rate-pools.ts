@@ -141,11 +141,13 @@ export interface PoolCatalog {
   counterPool(op: StoreOperation, route: PoolRoute): string;
   /** The pools a 429 to the call holds; the counting pool alone when absent. */
   heldOn429?(op: StoreOperation, route: PoolRoute): readonly string[];
+  /** Whether the store's headers can teach this pool its limit (it is some call's counting pool); true when absent. */
+  learns?(pool: string): boolean;
 }
 
 /** The store's pools, with the outgoing IP's limit as configured (the declared guess when not). */
 export function storePools(ip: PoolLimit = IP_POOL): PoolCatalog {
-  return { limitFor: (pool) => declaredLimit(pool, ip), chargesFor, counterPool, heldOn429 };
+  return { limitFor: (pool) => declaredLimit(pool, ip), chargesFor, counterPool, heldOn429, learns: (pool) => !pool.startsWith('ip:') };
 }
 
 /** The store's pools as declared here. */

@@ -6,6 +6,7 @@ import { limiterLogic, type LimiterReply } from '../../../../core/actors/limiter
 import { authPool, chargesFor, counterPool, IP_POOL, ipLimit, storePools } from '../../../../core/store/rate-pools.js';
 import type { StoreOperation } from '../../../../core/store/store-error.js';
 import type { Priority } from '../../../../core/store/request-gate.js';
+import type { PoolSnapshot } from '../../../../core/ledger/limiter-state.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const SETTINGS = { maxWaitMs: 30_000, safetyMarginPct: 5, breakerThreshold: 5, breakerCooldownMs: 60_000, requestTimeoutMs: 10_000 };
@@ -86,5 +87,28 @@ describe('logins counted by IP', () => {
     actor.start();
     const guessed = Array.from({ length: 200 }, (_, i) => ask('buyTon', `buyer-${i}`, 'spend'));
     expect(guessed.filter((o) => o.replies[0]?.type === 'GRANTED').length).toBeLessThanOrEqual(IP_POOL.maxInFlight!);
+  });
+
+  it("forgets a login window an earlier version saved as the IP pool's limit: polls are paced by the IP's guess", async () => {
+    /** The time between two polls the limiter asks of a watcher polling through one account, after restoring `rows`. */
+    async function pollSlot(rows: PoolSnapshot[]): Promise<number> {
+      actor.stop();
+      actor = createActor(limiterLogic, { input: { ...SETTINGS, store: { load: async () => rows, save: async () => undefined } } });
+      actor.start();
+      await vi.advanceTimersByTimeAsync(0);
+      let slot = -1;
+      actor.send({ type: 'PACE', account: 'buyer-0', reply: (ms) => void (slot = ms) });
+      await vi.advanceTimersByTimeAsync(0);
+      return slot;
+    }
+    const fresh = await pollSlot([]);
+    const savedLoginWindow: PoolSnapshot = {
+      pool: 'ip:direct', tokens: 60, blockedUntil: 0, breakerState: 'closed', breakerOpenedAt: null, breakerFailures: 0,
+      learnedLimit: 120, learnedWindowMs: 60_000, updatedAt: T0 - 60_000,
+    };
+    expect(fresh).toBeGreaterThan(0);
+    expect(await pollSlot([savedLoginWindow])).toBe(fresh);
+    // An account pool keeps what the store taught it.
+    expect(await pollSlot([{ ...savedLoginWindow, pool: 'account:buyer-0' }])).toBeGreaterThan(fresh);
   });
 });
