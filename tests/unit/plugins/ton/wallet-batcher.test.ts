@@ -126,6 +126,53 @@ describe('orders waiting on one wallet, paid together by one message at a time',
     expect(b.committed()).toBe(0n);
   });
 
+  it('keeps a finite window open from its first order for an order whose request is out, and signs both together', async () => {
+    const { b, w } = await batcher({ batchWindowMs: 1_000 });
+    const [first, late] = [order(w), order(w)];
+    const onItsWay = b.expect();
+    const joined = b.join(first, w.store, live());
+    await new Promise((r) => setTimeout(r, 50));
+    onItsWay.answered(late.orderId);
+    const attempts = await Promise.all([joined, b.join(late, w.store, live())]);
+    expect(attempts.map(batchOf)).toEqual([[first.orderId, late.orderId], [first.orderId, late.orderId]]);
+    for (const a of attempts) a.dispose();
+  });
+
+  it('waits, within the window, for an order the store has answered but that has not joined yet', async () => {
+    const { b, w } = await batcher({ batchWindowMs: 1_000 });
+    const [answered, first] = [order(w), order(w)];
+    b.expect().answered(answered.orderId);
+    const joined = b.join(first, w.store, live());
+    await new Promise((r) => setTimeout(r, 50));
+    const attempts = await Promise.all([joined, b.join(answered, w.store, live())]);
+    expect(attempts.map(batchOf)).toEqual([[first.orderId, answered.orderId], [first.orderId, answered.orderId]]);
+    for (const a of attempts) a.dispose();
+  });
+
+  it('signs a full batch at once, without waiting for an order still on its way', async () => {
+    const { b, w } = await batcher({ maxBatch: 2 });
+    const onItsWay = b.expect();
+    const full = [order(w), order(w)];
+    const attempts = await Promise.all(full.map((o) => b.join(o, w.store, live())));
+    expect(attempts.map(batchOf)).toEqual([full.map((o) => o.orderId), full.map((o) => o.orderId)]);
+    for (const a of attempts) a.dispose();
+    onItsWay.release();
+  });
+
+  it('still closes the window for the orders left when one of them stops waiting', async () => {
+    const { b, w } = await batcher({ batchWindowMs: 300 });
+    b.expect();
+    const stopping = new AbortController();
+    const [stays, leaves] = [order(w), order(w)];
+    const staying = b.join(stays, w.store, live());
+    const leaving = b.join(leaves, w.store, stopping.signal);
+    stopping.abort(new Error('payer stopped'));
+    await expect(leaving).rejects.toThrow('payer stopped');
+    const attempt = await staying;
+    expect(batchOf(attempt)).toEqual([stays.orderId]);
+    attempt.dispose();
+  });
+
   it('rejects an order stopped before it joins, and one stopped while waiting, leaving them out of the message', async () => {
     const { b, w } = await batcher();
     const stopped = new AbortController();
