@@ -173,6 +173,33 @@ describe('orders waiting on one wallet, paid together by one message at a time',
     attempt.dispose();
   });
 
+  it('rejects an order stopped while its batch is signed, and frees the wallet once the others let go', async () => {
+    const { b, w } = await batcher();
+    const stopping = new AbortController();
+    // The stop lands inside the signing (a payer stopped by the user at that instant): no store or chain can time it.
+    const sign = w.wallet.signBatch.bind(w.wallet);
+    w.wallet.signBatch = async (transfers, validUntil) => {
+      const signed = await sign(transfers, validUntil);
+      stopping.abort(new Error('payer stopped while signing'));
+      return signed;
+    };
+    const onItsWay = b.expect();
+    const [stays, leaves] = [order(w), order(w)];
+    const staying = b.join(stays, w.store, live());
+    const leaving = b.join(leaves, w.store, stopping.signal);
+    onItsWay.release();
+    await expect(leaving).rejects.toThrow('payer stopped while signing');
+    const attempt = await staying;
+    expect(batchOf(attempt)).toEqual([stays.orderId, leaves.orderId]);
+    w.wallet.signBatch = sign;
+    attempt.dispose();
+    // The message was never sent (one of its orders was never recorded): the wallet signs the next one afresh.
+    const next = order(w);
+    const again = await b.join(next, w.store, live());
+    expect(batchOf(again)).toEqual([next.orderId]);
+    again.dispose();
+  });
+
   it('rejects an order stopped before it joins, and one stopped while waiting, leaving them out of the message', async () => {
     const { b, w } = await batcher();
     const stopped = new AbortController();
