@@ -117,7 +117,11 @@ export class LimiterPool {
 
   /** Request ids whose leases have expired at `now`. */
   expired(now: number): number[] {
-    return [...this.leases].filter(([, l]) => l.expiresAt <= now).map(([id]) => id);
+    // Asked on every limiter event, of every pool: an IP pool holds a fleet's leases, and copying them each time was
+    // a visible share of a 100-account drop's CPU (and garbage). Nothing has usually expired: allocate only for what has.
+    const ids: number[] = [];
+    for (const [id, l] of this.leases) if (l.expiresAt <= now) ids.push(id);
+    return ids;
   }
 
   /** The earliest lease expiry, or null with nothing in flight. */

@@ -122,4 +122,21 @@ describe('limiter profile fields', () => {
     expect(brisk.status(next[0]!)).toBe('GRANTED');
     expect(lax.status(next[1]!)).toBe('waiting');
   });
+
+  it('requestTimeoutMs: takes back a later call that never ends after an earlier one ended in time', () => {
+    const limit: PoolLimit = { ...LIMIT, reservedForSpend: 0, maxInFlight: 1 };
+    const h = start({ requestTimeoutMs: 2_000 }, limit);
+    const first = h.acquire();
+    expect(h.status(first)).toBe('GRANTED');
+    vi.advanceTimersByTime(1_000);
+    h.actor.send({ type: 'RESPONSE', requestId: first, op: 'collection', account: 'alice', status: 200, headers: {}, ms: 1 });
+    const hung = h.acquire();
+    expect(h.status(hung)).toBe('GRANTED');
+    const next = h.acquire();
+    // Past the ended call's lease, a millisecond before the hung one's: still out.
+    vi.advanceTimersByTime(2_000 + LEASE_MARGIN_MS - 1);
+    expect(h.status(next)).toBe('waiting');
+    vi.advanceTimersByTime(1);
+    expect(h.status(next)).toBe('GRANTED');
+  });
 });
