@@ -138,6 +138,25 @@ describe('orders waiting on one wallet, paid together by one message at a time',
     for (const a of attempts) a.dispose();
   });
 
+  it('measures the window from its first order, not from the latest to join', async () => {
+    const { b, w } = await batcher({ batchWindowMs: 1_000 });
+    const [first, second, late] = [order(w), order(w), order(w)];
+    const onItsWay = b.expect();
+    const joining = [b.join(first, w.store, live())];
+    await new Promise((r) => setTimeout(r, 600));
+    joining.push(b.join(second, w.store, live()));
+    // 1.2 s after the first order: its window closed 0.2 s ago (a window restarted by the second would still be open).
+    await new Promise((r) => setTimeout(r, 600));
+    onItsWay.answered(late.orderId);
+    const lateJoin = b.join(late, w.store, live());
+    const attempts = await Promise.all(joining);
+    expect(attempts.map(batchOf)).toEqual([[first.orderId, second.orderId], [first.orderId, second.orderId]]);
+    for (const a of attempts) a.dispose();
+    const last = await lateJoin;
+    expect(batchOf(last)).toEqual([late.orderId]);
+    last.dispose();
+  });
+
   it('waits, within the window, for an order the store has answered but that has not joined yet', async () => {
     const { b, w } = await batcher({ batchWindowMs: 1_000 });
     const [answered, first] = [order(w), order(w)];
