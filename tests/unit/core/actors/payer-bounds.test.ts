@@ -16,6 +16,7 @@ import type { Ledger } from '../../../../core/ledger/ledger.js';
 import { toNano, type Units } from '../../../../core/money.js';
 import type { PaymentAttempt, PaymentSteps, Settlement, StoreOrder } from '../../../../core/plugins/payment.js';
 import { StoreHttpError } from '../../../../core/store/store-error.js';
+import { MAX_BUSY_MS } from '../../../../core/store/store-busy.js';
 
 const FEE = 10n;
 const WAIT = { timeout: 5_000 };
@@ -338,6 +339,25 @@ describe('held back by the store', () => {
       const { payer } = start(m);
       await until(() => m.sent.length >= 1);
       payer.send({ type: 'STOP' });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('busy answers are ridden out for ten minutes at most, even while stock reports keep showing packs', async () => {
+    // Ten minutes pass in an instant: the monotonic clock the payer reads jumps once the store has answered busy.
+    const real = performance.now.bind(performance);
+    let skew = 0;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => real() + skew);
+    try {
+      const m = new Method();
+      m.onOrder = () => { throw new StoreHttpError(503, { op: 'buyTon', url: 'u' }); };
+      const { payer, ended } = start(m, {}, { retryDelayMs: 50, maxHoldMs: 60_000 });
+      const end = ended();
+      reportStock(payer, 5, 50, end);
+      await until(() => m.orderTimes.length >= 1);
+      skew = MAX_BUSY_MS + 5_000;
+      expect((await end).reason).toMatch(/^store busy for 60[5-9] s: store answered HTTP 503 to buyTon$/);
     } finally {
       spy.mockRestore();
     }
