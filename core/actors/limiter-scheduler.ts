@@ -158,27 +158,27 @@ export class LimiterScheduler {
     // outlived its timeout). No pool is looked at before the earliest lease granted could have expired.
     if (this.earliestLeaseExpiry === null || now < this.earliestLeaseExpiry) return [];
     const ids = new Set<number>();
-    let earliest: number | null = null;
-    for (const p of this.pools.values()) {
-      for (const id of p.expired(now)) ids.add(id);
-    }
+    for (const p of this.pools.values()) for (const id of p.expired(now)) ids.add(id);
     for (const id of ids) this.release(id);
+    this.earliestLeaseExpiry = this.nextLeaseExpiry();
+    return [...ids];
+  }
+
+  /** The earliest expiry of any lease out, or null with none. */
+  private nextLeaseExpiry(): number | null {
+    let next: number | null = null;
     for (const p of this.pools.values()) {
       const e = p.nextExpiry();
-      if (e !== null && (earliest === null || e < earliest)) earliest = e;
+      if (e !== null && (next === null || e < next)) next = e;
     }
-    this.earliestLeaseExpiry = earliest;
-    return [...ids];
+    return next;
   }
 
   /** When something may change without a message arriving: a hold ending, a deadline, a lease expiring. */
   nextWakeAt(): number | null {
-    let at = this.wakeAt;
-    for (const p of this.pools.values()) {
-      const e = p.nextExpiry();
-      if (e !== null && (at === null || e < at)) at = e;
-    }
-    return at;
+    const lease = this.nextLeaseExpiry();
+    if (lease === null) return this.wakeAt;
+    return this.wakeAt === null ? lease : Math.min(this.wakeAt, lease);
   }
 
   /** The time between two polls on this route that keeps polls within the share left to them by every pool of the
