@@ -225,6 +225,22 @@ export class PaymentIntents {
     return rows.map(toRow);
   }
 
+  /** Where this method's confirmed payments went, the most recently paid first, each once (at most `limit`): the
+   *  store wallets a plugin may look at before the drop. */
+  async confirmedDestinations(method: string, limit: number): Promise<string[]> {
+    const rows = await this.conn.db
+      .selectFrom('payment_intents')
+      .select('destination')
+      .select((eb) => eb.fn.max('updated_at').as('last'))
+      .where('method', '=', method)
+      .where('state', '=', 'confirmed')
+      .groupBy('destination')
+      .orderBy('last', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.destination);
+  }
+
   /** Intents not yet confirmed or failed, oldest first: what reconciliation must settle. */
   async open(): Promise<IntentRow[]> {
     const rows = await this.conn.db

@@ -1,12 +1,13 @@
-/** What the TON plugin reads from the ledger before it sends a recorded message again: a batch's message pays
- *  several orders, and it may be re-sent only when the ledger knows every one of them (an order without an intent
- *  must never be paid). */
+/** What the TON plugin reads from the ledger: before it sends a recorded message again (a batch's message pays
+ *  several orders, and it may be re-sent only when the ledger knows every one of them: an order without an intent
+ *  must never be paid), and, while arming, the store wallets earlier runs paid. */
 import type { OpenIntent } from '../../core/plugins/payment.js';
 import { tonIntentKey } from './ton-attempt.js';
 
-/** An intent by key, as `Ledger.intents` answers it. */
+/** What the plugin asks `Ledger.intents`: an intent by key, and where a method's confirmed payments went. */
 export interface RecordedIntents {
   get(idempotencyKey: string): Promise<{ readonly state: string; readonly payload: Readonly<Record<string, unknown>> } | undefined>;
+  confirmedDestinations(method: string, limit: number): Promise<readonly string[]>;
 }
 
 /** The ledger's intents when the host provides a ledger (a run does; a bare plugin harness may not). */

@@ -23,6 +23,11 @@ import { ChainClock } from './chain-clock.js';
 import { WalletBatcher } from './wallet-batcher.js';
 import { everyOrderRecorded, type IntentRecords } from './intent-records.js';
 
+/** How many of the store wallets earlier runs paid are looked at while arming. */
+const RECALLED_DESTINATIONS = 3;
+/** How often the chain's time is read while the run lasts: well inside the 30 s a reading stays fresh for signing. */
+export const CLOCK_KEEP_FRESH_MS = 20_000;
+
 @injectable()
 export class TonPayment implements PaymentMethod {
   readonly id = 'ton';
@@ -37,6 +42,9 @@ export class TonPayment implements PaymentMethod {
   /** One chain, one clock: every wallet's reads feed it. */
   readonly clock: ChainClock;
   readonly orderPolicy: { toleranceBps: number; expiryMarginMs: number; feeAllowance: Nano };
+  /** The look at earlier runs' store wallets, once per run. */
+  private recalled: Promise<void> | undefined;
+  private clockTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @inject(CONFIG) private readonly config: AutomintConfig,
@@ -91,11 +99,39 @@ export class TonPayment implements PaymentMethod {
     return b;
   }
 
+  /** Arms an account: its wallet read (seqno, balance, the chain's clock), its signer warmed, the store wallets earlier
+   *  runs paid looked at once per run, and the chain's clock kept fresh until the run ends — so that the drop's first
+   *  order is signed and sent with no round trip to the chain. */
   async prepare(account: PaymentAccount): Promise<void> {
     const wallet = await this.wallet(account);
     const state = await wallet.refresh();
+    await wallet.warmSigner();
+    this.keepClockFresh(wallet);
+    await (this.recalled ??= this.recallDestinations());
     this.log.info({ account: account.name, wallet: wallet.name, address: wallet.address.toString({ bounceable: false }),
       balance: formatTon(state.balance), seqno: state.seqno, deployed: state.deployed, clockOffsetMs: this.clock.offsetMs }, 'ton wallet ready');
+  }
+
+  /** The store wallets paid by earlier runs (the ledger's confirmed TON payments, the latest few), looked at on chain
+   *  now rather than when the drop's first order names one. */
+  private async recallDestinations(): Promise<void> {
+    let paid: readonly string[];
+    try {
+      paid = (await this.records.intents?.confirmedDestinations(this.id, RECALLED_DESTINATIONS)) ?? [];
+    } catch (e) {
+      this.log.warn({ err: e }, 'ton store wallets paid before could not be read from the ledger: the first order looks its destination up');
+      return;
+    }
+    const active = await this.destinations.recall(paid);
+    if (active > 0) this.log.info({ active }, 'ton store wallets paid before are active on chain: orders naming them pay without a look-up');
+  }
+
+  /** Reads the chain's time every CLOCK_KEEP_FRESH_MS (one call for the whole run), so that a drop long after arming
+   *  finds a fresh reading and dates its first message without reading the chain first. */
+  private keepClockFresh(wallet: TonWallet): void {
+    if (this.clockTimer !== undefined) return;
+    this.clockTimer = setInterval(() => void wallet.chainState().catch(() => undefined), CLOCK_KEEP_FRESH_MS);
+    this.clockTimer.unref();
   }
 
   async capacity(account: PaymentAccount): Promise<Units> {
@@ -200,6 +236,8 @@ export class TonPayment implements PaymentMethod {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.clockTimer);
+    this.clockTimer = undefined;
     this.wallets.clear();
     this.batchers.clear();
     this.reconciling.clear();

@@ -115,6 +115,12 @@ export class TonWallet {
     if (this.nextSeqno === null || !this.clock.isFresh(CLOCK_FRESH_FOR_SIGNING_MS)) await this.refresh();
   }
 
+  /** Builds and signs a message that can never be executed (valid until 1970, nothing to anyone but this wallet, and
+   *  thrown away), so that the first real signature at the drop does not pay for cold code: ~3–7 ms the first time. */
+  async warmSigner(): Promise<void> {
+    await this.signBatch([{ to: this.address, amount: 0n as Nano, comment: 'automint warm-up' }], 1);
+  }
+
   /** Builds and signs a transfer of exactly `amount` with a text comment, at the next seqno. */
   async sign(to: Address, amount: Nano, comment: string, validUntil: number): Promise<SignedTransfer> {
     return this.signBatch([{ to, amount, comment }], validUntil);

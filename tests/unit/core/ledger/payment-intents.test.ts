@@ -141,4 +141,31 @@ describe('payment intents', () => {
     expect(open.map((i) => i.idempotencyKey).sort()).toEqual(['k-recorded', 'k-sent', 'k-unknown']);
     expect(open.find((i) => i.idempotencyKey === 'k-sent')?.payload).toEqual(tonIntent('x', 'y').payload);
   });
+
+  it('names where confirmed payments of a method went, each once, the latest paid first, at most as many as asked', async () => {
+    let now = 1_700_000_000_000;
+    const clocked = await openLedger(':memory:', { now: () => now });
+    try {
+      await seedPurchase(clocked);
+      const pay = async (n: number, destination: string, state: 'confirmed' | 'failed' | 'sent', method = 'ton'): Promise<void> => {
+        now += 1_000;
+        await clocked.orders.insert(tonOrder(`o-${n}`, { destination, method }));
+        await clocked.intents.record(tonIntent(`k-${n}`, `o-${n}`, { destination, method }));
+        await clocked.intents.setState(`k-${n}`, state);
+      };
+      await pay(1, 'UQStoreA', 'confirmed');
+      await pay(2, 'UQStoreB', 'confirmed');
+      await pay(3, 'UQStoreA', 'confirmed');
+      await pay(4, 'UQNeverPaid', 'failed');
+      await pay(5, 'UQInFlight', 'sent');
+      await pay(6, 'UQOtherMethod', 'confirmed', 'voucher');
+      await pay(7, 'UQStoreC', 'confirmed');
+      expect(await clocked.intents.confirmedDestinations('ton', 5)).toEqual(['UQStoreC', 'UQStoreA', 'UQStoreB']);
+      expect(await clocked.intents.confirmedDestinations('ton', 2)).toEqual(['UQStoreC', 'UQStoreA']);
+      expect(await clocked.intents.confirmedDestinations('voucher', 5)).toEqual(['UQOtherMethod']);
+      expect(await clocked.intents.confirmedDestinations('stars', 5)).toEqual([]);
+    } finally {
+      clocked.close();
+    }
+  });
 });

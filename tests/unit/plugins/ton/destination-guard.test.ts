@@ -123,4 +123,35 @@ describe('judging where a TON order may send money', () => {
     expect(await g.judge(STORE, 's', 'o2')).toBeNull();
     expect(calls).toBe(2);
   });
+
+  it('looks before the drop at wallets earlier runs paid, so an order naming one pays with no look-up, yet pins nothing', async () => {
+    const { probe, lookedUp } = chain(new Map([[STORE.toRawString(), true], [OTHER.toRawString(), false]]));
+    const { guard: g, logs } = guard({ probe });
+    // Unreadable text is passed over; an inactive wallet is not counted; the active one is.
+    expect(await g.recall([friendly(STORE), 'not-an-address', OTHER.toRawString()])).toBe(1);
+    expect(lookedUp).toEqual([STORE.toRawString(), OTHER.toRawString()]);
+    expect(await g.judge(STORE, 'store-text', 'o1')).toBeNull();
+    expect(lookedUp).toHaveLength(2);
+    // The first order of the run still pins (and says so): the recall vouched only that the wallet is a contract.
+    expect(logs).toEqual([expect.objectContaining({ orderId: 'o1', msg: expect.stringContaining('pinned for this run') })]);
+    // A wallet found inactive before the drop is looked at again when an order names it.
+    const fresh = guard({ probe });
+    await fresh.guard.recall([OTHER.toRawString()]);
+    expect(await fresh.guard.judge(OTHER, 'other-text', 'o2')).toContain('is not an active contract on chain');
+    expect(lookedUp.filter((k) => k === OTHER.toRawString())).toHaveLength(3);
+  });
+
+  it('recalls nothing when the store wallets are configured or no look-up is wanted, and lets a failed look-up go', async () => {
+    const { probe, lookedUp } = chain(new Map([[STORE.toRawString(), true]]));
+    expect(await guard({ storeWallets: [friendly(STORE)], probe }).guard.recall([friendly(STORE)])).toBe(0);
+    expect(await guard({ probe: null }).guard.recall([friendly(STORE)])).toBe(0);
+    expect(lookedUp).toEqual([]);
+    const failing: ActivityProbe = async () => {
+      throw new Error('toncenter unreachable');
+    };
+    const { guard: g } = guard({ probe: failing });
+    expect(await g.recall([friendly(STORE)])).toBe(0);
+    // Not remembered as active: the order's own check looks again (and fails for now, as any unanswered look-up does).
+    await expect(g.judge(STORE, 'store-text', 'o1')).rejects.toThrow('toncenter unreachable');
+  });
 });

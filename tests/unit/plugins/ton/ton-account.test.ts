@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mnemonicNew } from '@ton/crypto';
 import { TonClient } from '@ton/ton';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AutomintConfigSchema } from '../../../../core/config/schema.js';
 import { toNano, type Nano } from '../../../../core/money.js';
 import { discoverPlugins, type DiscoveredPlugin } from '../../../../core/plugins/host.js';
@@ -9,6 +9,8 @@ import type { PaymentAccount, StoreOrder, TargetSpec } from '../../../../core/pl
 import type { StoreClient } from '../../../../core/store/store-client.js';
 import type { TonOrder } from '../../../../core/store/responses.js';
 import { TonWallet } from '../../../../plugins/ton/ton-wallet.js';
+import type { RecordedIntents } from '../../../../plugins/ton/intent-records.js';
+import { CLOCK_KEEP_FRESH_MS } from '../../../../plugins/ton/ton-payment.js';
 import { deriveWalletKeys } from '../../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../../sim/chain/index.js';
 import { startFlakyToncenter, type FlakyToncenter } from '../../../support/flaky-toncenter.js';
@@ -40,7 +42,7 @@ describe("a TON account's wallet, its order requests and its clock", () => {
   const runs: Run[] = [];
 
   /** A run of the plugin on the test's wallet (10 TON), reading the chain through the flaky toncenter. */
-  async function run(ton: Record<string, unknown> = {}, clock?: () => number): Promise<Run> {
+  async function run(ton: Record<string, unknown> = {}, clock?: () => number, intents?: RecordedIntents): Promise<Run> {
     const config = AutomintConfigSchema.parse({
       accounts: [{ name: 'main', wallet: 'main' }],
       wallets: [{ name: 'main', method: 'ton', mnemonic: words }],
@@ -48,7 +50,7 @@ describe("a TON account's wallet, its order requests and its clock", () => {
       budget: { TON: '10' },
       plugins: { ton: { endpoint: toncenter.endpoint, gasReserve: '0.1', ...ton } },
     });
-    const r = await startRun(config, discovered, clock ? { clock } : {});
+    const r = await startRun(config, discovered, { ...(clock ? { clock } : {}), ...(intents ? { intents } : {}) });
     runs.push(r);
     return r;
   }
@@ -66,8 +68,12 @@ describe("a TON account's wallet, its order requests and its clock", () => {
     storeWallet = (await chain.treasury('store')).toString({ bounceable: false });
   });
 
-  afterAll(async () => {
+  // Each test's runs end with it: a run armed by one test must not read the chain while the next one counts calls.
+  afterEach(async () => {
     for (const r of runs.splice(0)) await r.ton.close();
+  });
+
+  afterAll(async () => {
     await toncenter?.close();
     await chain?.close();
   });
@@ -82,6 +88,75 @@ describe("a TON account's wallet, its order requests and its clock", () => {
     });
     // Its clock is read on the way: the offset is known from then on.
     expect(r.ton.clockOffsetMs!()).not.toBeNull();
+  });
+
+  it('arms an account without spending anything: no message sent, and the first order signed at the seqno the chain has', async () => {
+    const r = await run();
+    const account: PaymentAccount = { name: 'main', wallet: 'main', store: NO_STORE };
+    const before = toncenter.methods().length;
+    await r.ton.prepare(account, signal);
+    // The signer was warmed on a message never sent (and one the wallet contract would refuse: valid until 1970).
+    expect(toncenter.methods().slice(before).filter((m) => m.startsWith('sendBoc'))).toEqual([]);
+    const attempt = await r.ton.steps(account).prepare(order(toNano('0.1')), signal);
+    expect(attempt.payload).toMatchObject({ seqno: 0 });
+    attempt.dispose();
+  });
+
+  it('looks while arming at the store wallets earlier runs paid, so the first order naming one needs no look-up', async () => {
+    const asked: [string, number][] = [];
+    const intents: RecordedIntents = {
+      get: async () => undefined,
+      confirmedDestinations: async (method, limit) => {
+        asked.push([method, limit]);
+        return [storeWallet];
+      },
+    };
+    const r = await run({}, undefined, intents);
+    const account: PaymentAccount = { name: 'main', wallet: 'main', store: NO_STORE };
+    await r.ton.prepare(account, signal);
+    await r.ton.prepare(account, signal);
+    // Once per run, however many accounts arm.
+    expect(asked).toEqual([['ton', 3]]);
+    expect(r.logs.find((l) => String(l['msg']).includes('paid before are active'))).toMatchObject({ active: 1 });
+    const before = toncenter.calls('getAddressInformation');
+    expect(await r.ton.steps(account).check(order(), signal)).toBeNull();
+    expect(toncenter.calls('getAddressInformation')).toBe(before);
+  });
+
+  it('arms anyway when the ledger cannot say which wallets were paid: the first order looks its destination up', async () => {
+    const intents: RecordedIntents = {
+      get: async () => undefined,
+      confirmedDestinations: async () => {
+        throw new Error('SQLITE_BUSY: database is locked');
+      },
+    };
+    const r = await run({}, undefined, intents);
+    const account: PaymentAccount = { name: 'main', wallet: 'main', store: NO_STORE };
+    await r.ton.prepare(account, signal);
+    expect(r.logs.find((l) => l['level'] === 40 && String(l['msg']).includes('could not be read from the ledger'))).toBeDefined();
+    const before = toncenter.calls('getAddressInformation');
+    expect(await r.ton.steps(account).check(order(), signal)).toBeNull();
+    expect(toncenter.calls('getAddressInformation')).toBeGreaterThan(before);
+  });
+
+  it("keeps the chain's clock fresh from arming to the end of the run, with one read per interval for every account", async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const r = await run();
+      await r.ton.prepare({ name: 'main', wallet: 'main', store: NO_STORE }, signal);
+      await r.ton.prepare({ name: 'second', wallet: 'main', store: NO_STORE }, signal);
+      const before = toncenter.calls('getAddressInformation');
+      vi.advanceTimersByTime(CLOCK_KEEP_FRESH_MS);
+      await until(() => toncenter.calls('getAddressInformation') === before + 1);
+      vi.advanceTimersByTime(CLOCK_KEEP_FRESH_MS);
+      await until(() => toncenter.calls('getAddressInformation') === before + 2);
+      await r.ton.close();
+      vi.advanceTimersByTime(3 * CLOCK_KEEP_FRESH_MS);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(toncenter.calls('getAddressInformation')).toBe(before + 2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses to warm up an account without a TON wallet', async () => {

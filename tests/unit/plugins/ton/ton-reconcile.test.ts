@@ -167,6 +167,7 @@ describe('reconciling a TON intent after a restart, from what the ledger kept', 
         if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
         return recorded.get(key);
       },
+      confirmedDestinations: async () => [],
     };
     const { run, wallet, signed } = await world({}, intents);
     const { message, intents: members } = await signed(orderIds(2));
