@@ -1,9 +1,12 @@
-/** When a request really leaves the process, read from the HTTP clients' own diagnostics channels instead of marks
- *  taken before the call: `undici:client:sendHeaders` is published as undici hands a request's head to the socket
- *  (the write follows in the same tick), `undici:request:trailers` when its answer has been read off the socket, and
- *  node's `http.client.request.start` once a node http request (toncenter's sendBoc, through axios) is written. The
- *  subscribers are attached at the first mark, so a process that never orders pays nothing; afterwards each costs a
- *  WeakMap look-up (undici) or an AsyncLocalStorage read (node http) per request.
+/** When a request really leaves the process, read from undici's own diagnostics channels instead of marks taken
+ *  before the call: `undici:client:sendHeaders` is published as undici hands a request's head to the socket (the
+ *  write follows in the same tick), `undici:request:trailers` when its answer has been read off the socket. The
+ *  subscribers are attached at the first mark, so a process that never orders pays nothing; afterwards each costs an
+ *  AsyncLocalStorage read and a WeakMap look-up per request.
+ *
+ *  A payment's send (TON's sendBoc, over undici: boc-sender.ts) is matched by context: the request created inside
+ *  `runSend`. One that undici's pool had to queue (every connection busy) is created later, outside that context,
+ *  and is then measured to its hand-off to the plugin instead.
  *
  *  Store orders are matched to undici requests by creation: the payer marks its order the instant before it calls
  *  undici (`onSent`), which creates the request in that same tick when a connection is free; when every connection
@@ -22,7 +25,7 @@ export interface OrderWire {
   readonly onWire?: (at: number) => void;
 }
 
-/** One payment send: the first node http request written while it runs. Members of one batch share `written`,
+/** One payment send: the first undici request written while it runs. Members of one batch share `written`,
  *  keyed by their message (`group`): the batch goes out from whichever member arrived last. */
 export interface SendWire {
   readonly group: string;
@@ -39,6 +42,8 @@ interface UndiciRequest {
 }
 
 const byRequest = new WeakMap<object, OrderWire>();
+/** Payment sends' undici requests, to their send. */
+const bySend = new WeakMap<object, SendWire>();
 /** The mark of the order being handed to undici in this tick. */
 let handing: OrderWire | null = null;
 /** Marks whose request undici's pool queued: matched in order as the pool creates order requests. */
@@ -51,6 +56,12 @@ function subscribe(): void {
   subscribed = true;
   diagnostics.subscribe('undici:request:create', (m) => {
     const request = (m as { request: UndiciRequest }).request;
+    // A payment's own request (TON's sendBoc): created inside its send, whose context this tick still carries.
+    const send = sending.getStore();
+    if (send !== undefined) {
+      if (!send.written.has(send.group)) bySend.set(request, send);
+      return;
+    }
     if (handing !== null) {
       byRequest.set(request, handing);
       handing = null;
@@ -59,7 +70,10 @@ function subscribe(): void {
     }
   });
   diagnostics.subscribe('undici:client:sendHeaders', (m) => {
-    const mark = byRequest.get((m as { request: object }).request);
+    const request = (m as { request: object }).request;
+    const send = bySend.get(request);
+    if (send !== undefined && !send.written.has(send.group)) send.written.set(send.group, performance.now());
+    const mark = byRequest.get(request);
     if (mark === undefined || mark.wireAt !== null) return;
     mark.wireAt = performance.now();
     mark.onWire?.(mark.wireAt);
@@ -67,10 +81,6 @@ function subscribe(): void {
   diagnostics.subscribe('undici:request:trailers', (m) => {
     const mark = byRequest.get((m as { request: object }).request);
     if (mark !== undefined) mark.answerAt ??= performance.now();
-  });
-  diagnostics.subscribe('http.client.request.start', () => {
-    const send = sending.getStore();
-    if (send !== undefined && !send.written.has(send.group)) send.written.set(send.group, performance.now());
   });
 }
 
@@ -94,7 +104,7 @@ export function forgetOrderRequest(mark: OrderWire): void {
   if (i >= 0) queued.splice(i, 1);
 }
 
-/** Runs a payment send; the first node http request written inside it (its own, or its batch's) is noted under
+/** Runs a payment send; the first undici request written from inside it (its own, or its batch's) is noted under
  *  `send.group`. */
 export function runSend<T>(send: SendWire, fn: () => Promise<T>): Promise<T> {
   subscribe();

@@ -14,7 +14,27 @@ const MAX_ERROR_TEXT = 300;
 /** A failed toncenter call as a TonPaymentError (`TON_RPC_FAILED`) carrying only the operation, the HTTP status if
  *  an answer came, toncenter's own `error` text when it sent one, and otherwise the transport error code. */
 export function toncenterFailure(operation: ToncenterOperation, err: unknown): TonPaymentError {
-  const facts = failureFacts(err);
+  return failure(operation, failureFacts(err));
+}
+
+/** A failed toncenter call made without TonClient (the broadcast, see boc-sender.ts), from what its caller saw: the
+ *  HTTP status and parsed body when an answer came (the body's `error` text is kept), or the transport's code. */
+export function toncenterCallFailure(
+  operation: ToncenterOperation, seen: { status?: number; body?: unknown; transport?: string; malformed?: boolean },
+): TonPaymentError {
+  const facts: FailureFacts = {};
+  if (seen.status !== undefined) facts.status = seen.status;
+  const text = errorText(seen.body);
+  if (text !== undefined) facts.toncenterError = text;
+  if (seen.transport !== undefined && TRANSPORT_CODE.test(seen.transport)) facts.transport = seen.transport;
+  if (seen.malformed === true) facts.malformed = true;
+  return failure(operation, facts);
+}
+
+/** A transport error code is a fixed word (ECONNREFUSED, UND_ERR_SOCKET…), never request data. */
+const TRANSPORT_CODE = /^[A-Z][A-Z0-9_]{1,40}$/;
+
+function failure(operation: ToncenterOperation, facts: FailureFacts): TonPaymentError {
   const what = [
     facts.status === undefined ? undefined : `HTTP ${facts.status}`,
     facts.toncenterError,
@@ -39,7 +59,7 @@ function failureFacts(err: unknown): FailureFacts {
     const text = errorText(e.response?.data);
     if (text !== undefined) facts.toncenterError = text;
     // No answer at all: the transport's code (ECONNREFUSED, ECONNABORTED…) is a fixed word, never request data.
-    if (e.response === undefined && typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(e.code)) facts.transport = e.code;
+    if (e.response === undefined && typeof e.code === 'string' && TRANSPORT_CODE.test(e.code)) facts.transport = e.code;
     return facts;
   }
   // TonClient's own error for a 200 answer with `ok: false`: "Received error: <the answer as JSON>".

@@ -2,7 +2,6 @@
  *  `POST /shop/buy/crypto`, transfers signed natively, the orders waiting on one wallet paid together by one external
  *  message (see wallet-batcher.ts), and confirmed on chain through toncenter v2. */
 import { Address } from '@ton/core';
-import { TonClient } from '@ton/ton';
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import { inject, injectable } from 'tsyringe';
 import type { Logger } from 'pino';
@@ -20,6 +19,7 @@ import { TonWallet } from './ton-wallet.js';
 import { TonPaymentError } from './ton-payment-error.js';
 import { settleMember, SharedWatch, watchMessage } from './message-watch.js';
 import { ChainClock } from './chain-clock.js';
+import { connectToncenter, type Toncenter } from './toncenter.js';
 import { WalletBatcher } from './wallet-batcher.js';
 import { everyOrderRecorded, type IntentRecords } from './intent-records.js';
 
@@ -32,7 +32,7 @@ export const CLOCK_KEEP_FRESH_MS = 20_000;
 export class TonPayment implements PaymentMethod {
   readonly id = 'ton';
   readonly currency = 'TON' as const;
-  private readonly client: TonClient;
+  private readonly toncenter: Toncenter;
   private readonly wallets = new Map<string, Promise<TonWallet>>();
   private readonly batchers = new Map<TonWallet, WalletBatcher>();
   /** Reconciliations of one message share one watch of the chain (every member of a batch is reconciled at once). */
@@ -53,7 +53,7 @@ export class TonPayment implements PaymentMethod {
     @inject(TON_INTENT_RECORDS) private readonly records: IntentRecords,
     @inject(LOCAL_CLOCK, { isOptional: true }) localClock?: () => number,
   ) {
-    this.client = new TonClient({ endpoint: ton.endpoint, apiKey: ton.apiKey, timeout: 15_000 });
+    this.toncenter = connectToncenter({ endpoint: ton.endpoint, apiKey: ton.apiKey });
     this.log = log.child({ plugin: 'ton' });
     this.clock = new ChainClock(localClock ?? Date.now, (offsetMs) => this.log.warn({ offsetMs },
       `this machine's clock is ${formatOffset(offsetMs)} the TON chain's: transfers are signed and judged by the chain's time, ` +
@@ -64,7 +64,7 @@ export class TonPayment implements PaymentMethod {
     // fails for now (and is retried by the host): an unverified destination is never paid.
     const lookUp = retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 1_000 }) });
     this.destinations = new DestinationGuard(ton.storeWallets, ton.onDestinationChange, this.log, ton.requireActiveDestination
-      ? (address) => lookUp.execute(() => this.client.getContractState(address)).then((s) => s.state === 'active', () => null)
+      ? (address) => lookUp.execute(() => this.toncenter.client.getContractState(address)).then((s) => s.state === 'active', () => null)
       : null);
   }
 
@@ -83,7 +83,7 @@ export class TonPayment implements PaymentMethod {
     if (!w) {
       const cfg = this.config.wallets.find((x) => x.name === name && x.method === 'ton');
       if (!cfg) return null;
-      w = deriveWalletKeys(name, cfg.mnemonic).then((keys) => new TonWallet(name, keys, this.client, this.clock));
+      w = deriveWalletKeys(name, cfg.mnemonic).then((keys) => new TonWallet(name, keys, this.toncenter, this.clock));
       this.wallets.set(name, w);
     }
     return w;
@@ -106,7 +106,7 @@ export class TonPayment implements PaymentMethod {
     const wallet = await this.wallet(account);
     const state = await wallet.refresh();
     await wallet.warmSigner();
-    this.keepClockFresh(wallet);
+    await this.keepClockFresh(wallet);
     await (this.recalled ??= this.recallDestinations());
     this.log.info({ account: account.name, wallet: wallet.name, address: wallet.address.toString({ bounceable: false }),
       balance: formatTon(state.balance), seqno: state.seqno, deployed: state.deployed, clockOffsetMs: this.clock.offsetMs }, 'ton wallet ready');
@@ -126,12 +126,17 @@ export class TonPayment implements PaymentMethod {
     if (active > 0) this.log.info({ active }, 'ton store wallets paid before are active on chain: orders naming them pay without a look-up');
   }
 
-  /** Reads the chain's time every CLOCK_KEEP_FRESH_MS (one call for the whole run), so that a drop long after arming
-   *  finds a fresh reading and dates its first message without reading the chain first. */
-  private keepClockFresh(wallet: TonWallet): void {
+  /** Reads the chain's time now and every CLOCK_KEEP_FRESH_MS (one call for the whole run) on the connections the
+   *  send uses, so that a drop long after arming finds a fresh reading, dates its first message without reading the
+   *  chain first, and sends it on a connection already open. */
+  private async keepClockFresh(wallet: TonWallet): Promise<void> {
     if (this.clockTimer !== undefined) return;
-    this.clockTimer = setInterval(() => void wallet.chainState().catch(() => undefined), CLOCK_KEEP_FRESH_MS);
+    const read = (): Promise<void> => this.toncenter.sender.warm(wallet.address.toString())
+      .then((utime) => utime !== null && this.clock.observe(utime), () => undefined).then(() => undefined);
+    this.clockTimer = setInterval(() => void read(), CLOCK_KEEP_FRESH_MS);
     this.clockTimer.unref();
+    // The send's own connection, opened now rather than by the drop's first message.
+    await read();
   }
 
   async capacity(account: PaymentAccount): Promise<Units> {
@@ -241,6 +246,7 @@ export class TonPayment implements PaymentMethod {
     this.wallets.clear();
     this.batchers.clear();
     this.reconciling.clear();
+    await this.toncenter.sender.close();
   }
 }
 

@@ -1,13 +1,14 @@
-/** One WalletV5R1 as automint uses it: keys derived once, a TonClient (toncenter v2) to read and send, the next
+/** One WalletV5R1 as automint uses it: keys derived once, toncenter v2 to read and send (toncenter.ts), the next
  *  seqno tracked locally. One external message carries up to 255 transfers (see wallet-batcher.ts, which keeps one
  *  message in flight at a time). Every failed toncenter call surfaces as a TonPaymentError that cannot carry the API
  *  key (see ton-payment-error.ts). */
 import { Address, beginCell, Cell, external, internal, SendMode, storeMessage, type Transaction } from '@ton/core';
-import { TonClient, WalletContractV5R1 } from '@ton/ton';
+import { WalletContractV5R1 } from '@ton/ton';
 import type { Nano } from '../../core/money.js';
 import { toncenterFailure, type ToncenterOperation } from './ton-payment-error.js';
 import type { WalletKeys } from './wallet-keys.js';
 import { ChainClock } from './chain-clock.js';
+import type { Toncenter } from './toncenter.js';
 import { findMessage, type MessageSearch, type SoughtMessage } from './message-search.js';
 
 /** One transfer of an external message: exactly `amount` to `to`, with the order id as text comment. */
@@ -58,7 +59,7 @@ export class TonWallet {
   constructor(
     readonly name: string,
     private readonly keys: WalletKeys,
-    private readonly client: TonClient,
+    private readonly toncenter: Toncenter,
     /** The chain's time: every state read feeds it, and messages are signed and judged by it. */
     readonly clock: ChainClock = new ChainClock(),
   ) {
@@ -84,7 +85,7 @@ export class TonWallet {
    * whether a message's valid_until has passed on the chain.
    */
   async chainState(): Promise<ChainState> {
-    const state = await this.rpc('getContractState', () => this.client.getContractState(this.address));
+    const state = await this.rpc('getContractState', () => this.toncenter.client.getContractState(this.address));
     this.clock.observe(state.timestampt);
     const deployed = state.state === 'active';
     const seqno = deployed && state.data ? seqnoOf(state.data) : 0;
@@ -93,7 +94,7 @@ export class TonWallet {
 
   /** The balance as the chain has it now; also resets the local estimate. */
   async balance(): Promise<Nano> {
-    this.knownBalance = (await this.rpc('getBalance', () => this.client.getBalance(this.address))) as Nano;
+    this.knownBalance = (await this.rpc('getBalance', () => this.toncenter.client.getBalance(this.address))) as Nano;
     return this.knownBalance;
   }
 
@@ -150,7 +151,7 @@ export class TonWallet {
 
   /** Broadcasts a signed transfer. Re-sending the same one is safe: the seqno lets it execute at most once. */
   async broadcast(boc: string): Promise<void> {
-    await this.rpc('sendFile', () => this.client.sendFile(Buffer.from(boc, 'base64')));
+    await this.toncenter.sender.send(boc);
   }
 
   /** The chain executed our message at `seqno`: the next transfer uses the one after it. */
@@ -177,7 +178,7 @@ export class TonWallet {
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const limit = page === 0 ? FIRST_PAGE_SIZE : PAGE_SIZE;
       // The newest page from any liteserver (archival ones lag more); older pages need an archival one.
-      const txs = await this.rpc('getTransactions', () => this.client.getTransactions(this.address, { limit, archival: page > 0, ...from }));
+      const txs = await this.rpc('getTransactions', () => this.toncenter.client.getTransactions(this.address, { limit, archival: page > 0, ...from }));
       yield txs;
       const oldest = txs[txs.length - 1];
       if (oldest === undefined || txs.length < limit || oldest.prevTransactionLt === 0n) return;

@@ -4,6 +4,7 @@ import { TonClient } from '@ton/ton';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toNano, type Nano } from '../../../core/money.js';
 import { TonWallet } from '../../../plugins/ton/ton-wallet.js';
+import { connectToncenter } from '../../../plugins/ton/toncenter.js';
 import { deriveWalletKeys, type WalletKeys } from '../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../sim/chain/index.js';
 import { startFlakyToncenter, type FlakyToncenter } from '../../support/flaky-toncenter.js';
@@ -44,7 +45,7 @@ describe('TON wallet looking back through its history for a message, by seqno', 
     toncenter = await startFlakyToncenter(chain.endpoint);
     keys = await deriveWalletKeys('main', (await mnemonicNew()).join(' '));
     // A generous client timeout: the whole suite shares two cores with this test's 960 top-ups.
-    wallet = new TonWallet('main', keys, new TonClient({ endpoint: toncenter.endpoint, timeout: 30_000 }));
+    wallet = new TonWallet('main', keys, connectToncenter({ endpoint: toncenter.endpoint, timeout: 30_000 }));
     store = await chain.treasury('store');
     await chain.fundWalletV5R1(keys.publicKey, toNano('10'));
     oldBocHash = (await pay(old.amount, old.comment)).bocHash;

@@ -9,6 +9,8 @@ import { tonConfigSchema } from '../../../plugins/ton/config.js';
 import { confirmTransfer, type PendingTransfer } from '../../../plugins/ton/message-watch.js';
 import { TonPaymentError } from '../../../plugins/ton/ton-payment-error.js';
 import { TonWallet } from '../../../plugins/ton/ton-wallet.js';
+import { connectToncenter } from '../../../plugins/ton/toncenter.js';
+import { BocSender } from '../../../plugins/ton/boc-sender.js';
 import { deriveWalletKeys, type WalletKeys } from '../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../sim/chain/index.js';
 import { startFlakyToncenter } from '../../support/flaky-toncenter.js';
@@ -61,7 +63,7 @@ describe('TON wallet against the simulated chain', () => {
     chain = await startChain({ blockIntervalMs: MANUAL_BLOCKS_MS });
     client = new TonClient({ endpoint: chain.endpoint });
     keys = await deriveWalletKeys('main', (await mnemonicNew()).join(' '));
-    wallet = new TonWallet('main', keys, client);
+    wallet = new TonWallet('main', keys, { client, sender: new BocSender(chain.endpoint, undefined) });
     await chain.fundWalletV5R1(keys.publicKey, funded);
     store = await chain.treasury('store');
   });
@@ -183,7 +185,7 @@ describe('TON wallet against the simulated chain', () => {
         await chain.produceBlock();
         flaky.failNext('getTransactions', 3);
 
-        const settlement = await confirmTransfer(new TonWallet('main', keys, new TonClient({ endpoint: flaky.endpoint })), t, config, signal);
+        const settlement = await confirmTransfer(new TonWallet('main', keys, connectToncenter({ endpoint: flaky.endpoint })), t, config, signal);
 
         expect(flaky.failuresLeft('getTransactions')).toBe(0);
         const found = await wallet.findMessage({ seqno: t.seqno, bocHash: t.bocHash!, comments: [t.comment] });

@@ -1,11 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mnemonicNew } from '@ton/crypto';
-import { TonClient } from '@ton/ton';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNano } from '../../../core/money.js';
 import { TonPaymentError, toncenterFailure } from '../../../plugins/ton/ton-payment-error.js';
 import { TonWallet } from '../../../plugins/ton/ton-wallet.js';
+import { connectToncenter } from '../../../plugins/ton/toncenter.js';
 import { deriveWalletKeys, type WalletKeys } from '../../../plugins/ton/wallet-keys.js';
 
 const API_KEY = 'c0ffee00deadbeef-toncenter-api-key-4711';
@@ -61,7 +61,7 @@ describe('toncenter failures as the TON wallet reports them', () => {
 
     beforeAll(async () => {
       toncenter = await startBrokenToncenter(500, { ok: false, error: 'LITE_SERVER_NETWORK: timeout', code: 500 });
-      wallet = new TonWallet('main', keys, new TonClient({ endpoint: toncenter.endpoint, apiKey: API_KEY }));
+      wallet = new TonWallet('main', keys, connectToncenter({ endpoint: toncenter.endpoint, apiKey: API_KEY }));
     });
 
     afterAll(async () => {
@@ -98,7 +98,7 @@ describe('toncenter failures as the TON wallet reports them', () => {
   it('carries toncenter\'s error text from an answer that says ok: false with status 200', async () => {
     const toncenter = await startBrokenToncenter(200, { ok: false, error: 'Incorrect address', code: 416 });
     try {
-      const wallet = new TonWallet('main', keys, new TonClient({ endpoint: toncenter.endpoint, apiKey: API_KEY }));
+      const wallet = new TonWallet('main', keys, connectToncenter({ endpoint: toncenter.endpoint, apiKey: API_KEY }));
       const err = await failure(wallet.balance());
       expectNoKey(err);
       expect(err).toMatchObject({ details: { operation: 'getBalance', status: 200, toncenterError: 'Incorrect address' } });
@@ -112,7 +112,7 @@ describe('toncenter failures as the TON wallet reports them', () => {
     await listen(server);
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jsonRPC`;
     await close(server);
-    const wallet = new TonWallet('main', keys, new TonClient({ endpoint, apiKey: API_KEY }));
+    const wallet = new TonWallet('main', keys, connectToncenter({ endpoint, apiKey: API_KEY }));
     const err = await failure(wallet.chainState());
     expectNoKey(err);
     expect(err).toMatchObject({ details: { operation: 'getContractState', transport: 'ECONNREFUSED' } });

@@ -1,5 +1,5 @@
 /** The wire marks end where the request really leaves: undici's head written to the socket, matched to the order
- *  that was marked (also when undici's pool queues it behind a busy connection), its answer read, and a node http
+ *  that was marked (also when undici's pool queues it behind a busy connection), its answer read, and an undici
  *  request written inside a payment send, shared by every member of the same message. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,16 +74,15 @@ describe('order requests on the wire', () => {
 });
 
 describe('payment sends on the wire', () => {
-  const post = (): Promise<void> => new Promise((resolve, reject) => {
-    const req = http.request(`${base}/jsonRPC`, { method: 'POST' }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
-    req.on('error', reject);
-    req.end('{"method":"sendBoc"}');
-  });
+  const agent = new Agent();
+  afterAll(() => agent.close());
+  /** toncenter's sendBoc as the TON plugin makes it: a POST over undici. */
+  const post = async (): Promise<void> => {
+    const answer = await request(`${base}/jsonRPC`, { method: 'POST', body: '{"method":"sendBoc"}', dispatcher: agent });
+    await answer.body.text();
+  };
 
-  it('notes the first node http request written inside a send under its message, for every member of it', async () => {
+  it('notes the first undici request written inside a send under its message, for every member of it', async () => {
     const written = new Map<string, number>();
     const last: SendWire = { group: 'boc:abc', written };
     const earlier: SendWire = { group: 'boc:abc', written };
@@ -96,10 +95,32 @@ describe('payment sends on the wire', () => {
     expect(written.get('boc:abc')).toBe(first);
   });
 
-  it('notes nothing for a send that writes no http request, nor for requests outside any send', async () => {
+  it('notes nothing for a send that writes no request, nor for requests outside any send', async () => {
     const written = new Map<string, number>();
     await runSend({ group: 'stars:1', written }, async () => undefined);
     await post();
     expect(written.size).toBe(0);
+  });
+
+  it('leaves an order marked in the same tick to its own request: a send never takes an order\'s mark', async () => {
+    // The order's pool has its one connection busy, so the order's request is created (and written) only once freed.
+    const orders = new Agent({ connections: 1, pipelining: 1 });
+    const busy = request(`${base}/hold`, { method: 'GET', dispatcher: orders });
+    await new Promise((r) => setTimeout(r, 50));
+    const written = new Map<string, number>();
+    const order = mark();
+    // The order is marked, then a send's request is created (and written at once) before the order's, in that tick.
+    markOrderRequest(order);
+    const sent = runSend({ group: 'boc:def', written }, post);
+    const ordered = request(`${base}/api/v1/shop/buy/crypto`, { method: 'POST', dispatcher: orders });
+    await sent;
+    expect(written.has('boc:def')).toBe(true);
+    expect(order.wired).toEqual([]);
+    held.shift()!();
+    await (await busy).body.text();
+    await (await ordered).body.text();
+    expect(order.wired).toHaveLength(1);
+    expect(order.wireAt!).toBeGreaterThan(written.get('boc:def')!);
+    await orders.close();
   });
 });

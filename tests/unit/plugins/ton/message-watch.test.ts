@@ -1,12 +1,12 @@
 import { getEventListeners } from 'node:events';
 import type { Transaction } from '@ton/core';
-import { TonClient } from '@ton/ton';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNano } from '../../../../core/money.js';
 import { ChainClock } from '../../../../plugins/ton/chain-clock.js';
 import { tonConfigSchema, type TonConfig } from '../../../../plugins/ton/config.js';
 import { watchMessage, type WatchedMessage } from '../../../../plugins/ton/message-watch.js';
 import { TonWallet, type SignedTransfer } from '../../../../plugins/ton/ton-wallet.js';
+import { connectToncenter } from '../../../../plugins/ton/toncenter.js';
 import { startChain, type SimChain } from '../../../../sim/chain/index.js';
 import { startFlakyToncenter, type FlakyToncenter } from '../../../support/flaky-toncenter.js';
 import { fundedWallet, inSeconds, MANUAL_BLOCKS_MS, payAndLand, type WalletOnChain } from './wallet-history.js';
@@ -220,7 +220,7 @@ describe('watching one signed message until the chain says what became of it', (
   it('sends a message again only while the chain\'s clock is before its valid_until, not in that very second', async () => {
     const w = await wallet();
     // The chain's clock held still between readings (a monotonic clock that does not move): it reads utime + 1 exactly.
-    const frozen = new TonWallet('main', w.keys, new TonClient({ endpoint: toncenter.endpoint, timeout: 30_000 }), new ChainClock(Date.now, () => undefined, () => 0));
+    const frozen = new TonWallet('main', w.keys, connectToncenter({ endpoint: toncenter.endpoint, timeout: 30_000 }), new ChainClock(Date.now, () => undefined, () => 0));
     const { utime } = await frozen.chainState();
     expect(frozen.clock.nowSec()).toBe(utime + 1);
     const config = { ...CONFIG, confirmTimeoutSec: 1 };

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mnemonicNew } from '@ton/crypto';
-import { TonClient } from '@ton/ton';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AutomintConfigSchema } from '../../../../core/config/schema.js';
 import { toNano, type Nano } from '../../../../core/money.js';
@@ -9,6 +8,7 @@ import type { PaymentAccount, StoreOrder, TargetSpec } from '../../../../core/pl
 import type { StoreClient } from '../../../../core/store/store-client.js';
 import type { TonOrder } from '../../../../core/store/responses.js';
 import { TonWallet } from '../../../../plugins/ton/ton-wallet.js';
+import { connectToncenter } from '../../../../plugins/ton/toncenter.js';
 import type { RecordedIntents } from '../../../../plugins/ton/intent-records.js';
 import { CLOCK_KEEP_FRESH_MS } from '../../../../plugins/ton/ton-payment.js';
 import { deriveWalletKeys } from '../../../../plugins/ton/wallet-keys.js';
@@ -82,7 +82,7 @@ describe("a TON account's wallet, its order requests and its clock", () => {
     const r = await run();
     const account: PaymentAccount = { name: 'main', wallet: 'main', store: NO_STORE };
     await r.ton.prepare(account, signal);
-    const wallet = new TonWallet('main', await deriveWalletKeys('main', words), new TonClient({ endpoint: chain.endpoint }));
+    const wallet = new TonWallet('main', await deriveWalletKeys('main', words), connectToncenter({ endpoint: chain.endpoint }));
     expect(r.logs.find((l) => l['msg'] === 'ton wallet ready')).toMatchObject({
       account: 'main', wallet: 'main', address: wallet.address.toString({ bounceable: false }), balance: '10', seqno: 0, deployed: false,
     });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mnemonicNew } from '@ton/crypto';
-import { TonClient } from '@ton/ton';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutomintConfigSchema } from '../../../../core/config/schema.js';
 import { toNano } from '../../../../core/money.js';
@@ -9,6 +8,7 @@ import type { OpenIntent, PaymentAccount } from '../../../../core/plugins/paymen
 import type { RecordedIntents } from '../../../../plugins/ton/intent-records.js';
 import type { TonIntentPayload } from '../../../../plugins/ton/ton-attempt.js';
 import { TonWallet, type SignedTransfer } from '../../../../plugins/ton/ton-wallet.js';
+import { connectToncenter } from '../../../../plugins/ton/toncenter.js';
 import { deriveWalletKeys } from '../../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../../sim/chain/index.js';
 import { NO_STORE, startRun, type Run } from '../../../plugins/ton/plugin-run.js';
@@ -41,7 +41,7 @@ describe('reconciling a TON intent after a restart, from what the ledger kept', 
   async function world(ton: Record<string, unknown> = {}, intents?: RecordedIntents) {
     const words = (await mnemonicNew()).join(' ');
     const keys = await deriveWalletKeys('main', words);
-    const wallet = new TonWallet('main', keys, new TonClient({ endpoint: chain.endpoint, timeout: 30_000 }));
+    const wallet = new TonWallet('main', keys, connectToncenter({ endpoint: chain.endpoint, timeout: 30_000 }));
     await chain.fundWalletV5R1(keys.publicKey, toNano('10'));
     const store = await chain.treasury('store');
     const config = AutomintConfigSchema.parse({

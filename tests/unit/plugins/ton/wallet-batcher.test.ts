@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { TonClient } from '@ton/ton';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toNano, type Nano } from '../../../../core/money.js';
@@ -8,6 +7,7 @@ import { tonConfigSchema, type TonConfig } from '../../../../plugins/ton/config.
 import { ChainClock } from '../../../../plugins/ton/chain-clock.js';
 import type { TonAttempt } from '../../../../plugins/ton/ton-attempt.js';
 import { TonWallet } from '../../../../plugins/ton/ton-wallet.js';
+import { connectToncenter } from '../../../../plugins/ton/toncenter.js';
 import { WalletBatcher } from '../../../../plugins/ton/wallet-batcher.js';
 import { startChain, type SimChain } from '../../../../sim/chain/index.js';
 import { startFlakyToncenter, type FlakyToncenter } from '../../../support/flaky-toncenter.js';
@@ -288,7 +288,7 @@ describe('orders waiting on one wallet, paid together by one message at a time',
   it('signs an order left with exactly the margin by the chain\'s clock, and drops one a millisecond short, saying by how much', async () => {
     const { w, logs } = await batcher({ expiryMarginSec: 15 });
     // The chain's clock held still between readings (a monotonic clock that does not move): it reads utime + 1 s exactly.
-    const wallet = new TonWallet('main', w.keys, new TonClient({ endpoint: toncenter.endpoint, timeout: 30_000 }), new ChainClock(Date.now, () => undefined, () => 0));
+    const wallet = new TonWallet('main', w.keys, connectToncenter({ endpoint: toncenter.endpoint, timeout: 30_000 }), new ChainClock(Date.now, () => undefined, () => 0));
     await wallet.refresh();
     const now = wallet.clock.nowMs();
     const b = new WalletBatcher(wallet, { ...CONFIG, expiryMarginSec: 15 }, pino({ level: 'silent' }));

@@ -8,6 +8,7 @@ import { mnemonicNew } from '@ton/crypto';
 import { TonClient } from '@ton/ton';
 import { toNano } from '../../../../core/money.js';
 import { TonWallet, type SignedTransfer } from '../../../../plugins/ton/ton-wallet.js';
+import { connectToncenter } from '../../../../plugins/ton/toncenter.js';
 import { deriveWalletKeys, type WalletKeys } from '../../../../plugins/ton/wallet-keys.js';
 import { startChain, type SimChain } from '../../../../sim/chain/index.js';
 
@@ -29,7 +30,7 @@ export interface WalletOnChain {
 
 export async function fundedWallet(chain: SimChain, endpoint = chain.endpoint): Promise<WalletOnChain> {
   const keys = await deriveWalletKeys('main', (await mnemonicNew()).join(' '));
-  const wallet = new TonWallet('main', keys, new TonClient({ endpoint, timeout: 30_000 }));
+  const wallet = new TonWallet('main', keys, connectToncenter({ endpoint, timeout: 30_000 }));
   const store = await chain.treasury('store');
   await chain.fundWalletV5R1(keys.publicKey, toNano('10'));
   return { chain, keys, wallet, store };
