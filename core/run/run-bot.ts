@@ -3,6 +3,8 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import { Agent } from 'undici';
+import { WarmSockets } from '../store/warm-sockets.js';
+import { startWarmUps, type WarmUps } from './warm-up.js';
 import { createActor, toPromise } from 'xstate';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -83,7 +85,9 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
   }
   // One request per connection (no pipelining): as many sockets to the store as calls the IP may have out at once, or
   // a fleet's orders at a drop queue for a socket after the limiter let them go.
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: config.store.perIp.inFlight });
+  const sockets = new WarmSockets();
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: config.store.perIp.inFlight, connect: sockets.connect });
+  let warmUps: WarmUps = { stop: () => sockets.close() };
   const rootSpan = opts.tracing?.rootSpan(undefined, { [Attr.runCommand]: opts.command, [Attr.runMode]: config.dryRun ? 'dry-run' : 'live' });
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
@@ -112,8 +116,14 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
         const { paid, inFlight } = seed;
         log.info({ target: targetKey(t), packs: t.packs, paid, inFlight, methods: t.methods, accounts }, 'target armed');
       }
-      const overIp = waveOverIp(firstWave(targets), config.store.perIp);
+      const wave = firstWave(targets);
+      const overIp = waveOverIp(wave, config.store.perIp);
       if (overIp !== null) log.warn({ perIp: config.store.perIp }, overIp);
+      // The first wave's connections, opened around each drop's time (never more than may be in flight at once).
+      warmUps = startWarmUps({
+        sockets, origin: config.store.baseUrl, count: Math.min(wave, config.store.perIp.inFlight), log,
+        dropAts: targets.flatMap((t) => (t.dropAt === undefined ? [] : [t.dropAt])),
+      });
       const metrics = new RunMetrics();
       // The same reconciliation, during the run, for unknown payments that hold a payer back (never in a dry run,
       // which pays nothing).
@@ -160,6 +170,7 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
     crash?.disarm();
     opts.signal?.removeEventListener('abort', onAbort);
     rootSpan?.end();
+    warmUps.stop();
     await dispatcher.close().catch(() => undefined);
     await ledger.close();
     lock.release();
