@@ -1,6 +1,7 @@
 /** One bot run of `npm run bench:latency`, in a fresh process: reads a world's state (latency-world.ts) from the file
  *  named in argv[2], buys the bench drop with every buyer (TON and Stars racing; with `--drop-at`, the target
- *  carries the drop's time so the watcher paces itself for the drop window), and prints its figures as one JSON
+ *  carries the drop's time so the watcher paces itself for the drop window; with `--store-wallets`, the TON plugin
+ *  knows the store's wallet), and prints its figures as one JSON
  *  line: per method the run's latencies (run-metrics.ts), the longest spend hold, and when the run started and ended. */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -26,6 +27,8 @@ export interface BotFigures {
 
 const [stateFile, ...flags] = process.argv.slice(2);
 const withDropAt = flags.includes('--drop-at');
+// `--store-wallets`: plugins.ton.storeWallets names the store's wallet, as a user who knows it sets it (no look-up).
+const withStoreWallets = flags.includes('--store-wallets');
 // `--per-ip=N`: the store is known to accept N calls at once (and N a second) from one IP, as a fleet's user would set.
 const perIpFlag = flags.find((f) => f.startsWith('--per-ip='));
 const perIp = perIpFlag === undefined ? undefined : Number(perIpFlag.slice('--per-ip='.length));
@@ -49,7 +52,7 @@ try {
     split: { policy: 'race' },
     budget: { TON: String(10 * n), XTR: String(1000 * n) },
     plugins: {
-      ton: { endpoint: state.ton.endpoint },
+      ton: { endpoint: state.ton.endpoint, ...(withStoreWallets ? { storeWallets: [state.store.wallet] } : {}) },
       stars: {
         apiId: 1, apiHash: '0123456789abcdef0123456789abcdef',
         server: { host: state.telegram.host, port: state.telegram.port, publicKey: state.telegram.publicKey },

@@ -1,5 +1,5 @@
-/** `npm run bench:latency [-- --runs 5 --accounts 1,100 --lead-ms 12000]`: how fast the bot reacts to a drop, as the
- *  user feels it. For each number of accounts, with and without the target's `dropAt`, RUNS times: a fresh world in
+/** `npm run bench:latency [-- --runs 5 --accounts 1,100 --lead-ms 12000 --per-ip N --store-wallets]`: how fast the
+ *  bot reacts to a drop, as the user feels it. For each number of accounts, with and without the target's `dropAt`, RUNS times: a fresh world in
  *  its own process (latency-world.ts), a fresh bot process buying its drop (latency-bot.ts), then the world's record
  *  of the polls it received. Runs without `dropAt` drop 3 s after the world starts (the demo's cadence); runs with it
  *  drop LEAD ms after, the bot inside the drop window from its start. Progress goes to stderr; the last stdout line is
@@ -24,6 +24,8 @@ const { values: flags } = parseArgs({
     'lead-ms': { type: 'string', default: '12000' },
     /** The bot's store.perIp (burst, per second and in flight alike); the guess when absent. */
     'per-ip': { type: 'string' },
+    /** plugins.ton.storeWallets set to the store's wallet: no look-up of the first order's destination on chain. */
+    'store-wallets': { type: 'boolean', default: false },
   },
 });
 const runs = Number(flags.runs);
@@ -49,7 +51,7 @@ async function oneRun(accounts: number, withDropAt: boolean, dir: string): Promi
     if (up.type !== 'up') throw new Error('the world did not start');
     const stateFile = path.join(dir, `world-${world.pid}.json`);
     await writeFile(stateFile, JSON.stringify({ state: up.state, dropAt: up.dropAt }), { mode: 0o600 });
-    const { stdout } = await exec(process.execPath, [path.join(here, 'latency-bot.js'), stateFile, ...(withDropAt ? ['--drop-at'] : []), ...(flags['per-ip'] ? [`--per-ip=${flags['per-ip']}`] : [])],
+    const { stdout } = await exec(process.execPath, [path.join(here, 'latency-bot.js'), stateFile, ...(withDropAt ? ['--drop-at'] : []), ...(flags['per-ip'] ? [`--per-ip=${flags['per-ip']}`] : []), ...(flags['store-wallets'] ? ['--store-wallets'] : [])],
       { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 });
     const bot = JSON.parse(stdout.trim().split('\n').pop()!) as BotFigures;
     world.send({ type: 'polls' });
