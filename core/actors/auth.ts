@@ -236,7 +236,17 @@ export function tokenProvider(auth: AuthRef): TokenProvider {
   // A stopped actor drops events silently: an ask it would drop is answered here instead of left waiting.
   const send = whenActive(auth, () => undefined);
   return {
-    current: (signal) => new Promise<string>((resolve, reject) => {
+    current: (signal) => {
+      // A usable token held is handed out as the actor would answer the ask (ready or refreshing: `answer`), without
+      // the round trip: a drop's order asks for it on its way to the socket.
+      const held = usableHeld(auth.getSnapshot());
+      return held !== null && signal?.aborted !== true ? Promise.resolve(held) : ask(signal);
+    },
+    invalidate: (token) => void send({ type: 'INVALIDATE', token }),
+  };
+
+  function ask(signal: AbortSignal | undefined): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
       if (auth.getSnapshot().status !== 'active') return reject(stopped());
       if (signal?.aborted) return reject(signal.reason);
       let settled = false;
@@ -264,7 +274,13 @@ export function tokenProvider(auth: AuthRef): TokenProvider {
           else reject(r.error);
         },
       });
-    }),
-    invalidate: (token) => void send({ type: 'INVALIDATE', token }),
-  };
+    });
+  }
+}
+
+/** The token an auth actor would answer a TOKEN ask with at once, or null when the ask must go to it. */
+function usableHeld(snapshot: ReturnType<AuthRef['getSnapshot']>): string | null {
+  if (snapshot.status !== 'active' || !(snapshot.matches('ready') || snapshot.matches('refreshing'))) return null;
+  const held = snapshot.context.held;
+  return held !== null && !held.isExpired(Date.now()) ? held.jwt : null;
 }

@@ -206,21 +206,23 @@ export interface OrderPlaced {
  *  is not known yet it is fetched in parallel, so the price lookup never delays the order request. */
 export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: number; quote: Units | null; reservationId: number; observedAt: number | null }>(
   async ({ input: { input, count, quote: known, reservationId, observedAt }, signal }) => {
-    const quoting = known === null ? input.steps.quote(input.target, signal) : Promise.resolve(known);
-    // Handled now so a failing price lookup is never an unhandled rejection while the order is in flight.
-    quoting.catch(() => undefined);
     let order: StoreOrder;
     let wire: OrderWire | null = null;
     const askedAt = performance.now();
+    // The order is asked for first: the price lookup's own steps (token, endpoint, lease) must not go out ahead of it.
+    const creating = input.steps.createOrder(input.target, count, {
+      signal,
+      // Only an order sent on a fresh stock observation measures detection; the next ones of a burst reuse it.
+      onSent: () => {
+        wire = input.metrics.orderHanded(input, input.method, observedAt, askedAt, performance.now());
+        markOrderRequest(wire);
+      },
+    });
+    const quoting = known === null ? input.steps.quote(input.target, signal) : Promise.resolve(known);
+    // Handled now so a failing price lookup is never an unhandled rejection while the order is in flight.
+    quoting.catch(() => undefined);
     try {
-      order = await input.steps.createOrder(input.target, count, {
-        signal,
-        // Only an order sent on a fresh stock observation measures detection; the next ones of a burst reuse it.
-        onSent: () => {
-          wire = input.metrics.orderHanded(input, input.method, observedAt, askedAt, performance.now());
-          markOrderRequest(wire);
-        },
-      });
+      order = await creating;
     } catch (e) {
       if (wire !== null) forgetOrderRequest(wire);
       if (e instanceof StoreRateLimited) input.metrics.noteSpendHeld(performance.now() - askedAt + Math.max(0, e.retryAt - Date.now()));

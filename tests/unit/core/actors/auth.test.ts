@@ -102,6 +102,19 @@ describe('auth actor', () => {
       expect(state()).toBe('ready');
     });
 
+    it('hands a held token out without a round trip to the actor, and asks it once the token has expired', async () => {
+      const jwt = token(T0 + 10 * 60_000);
+      const a = start(configuredToken(jwt));
+      expect(await tokens.current()).toBe(jwt);
+      const asked = vi.spyOn(a, 'send');
+      expect(await tokens.current()).toBe(jwt);
+      expect(asked).not.toHaveBeenCalled();
+      // Past exp the actor must decide (here: no newer token, so it fails), not the provider.
+      vi.setSystemTime(T0 + 10 * 60_000);
+      expect(await failure(tokens.current())).toMatchObject({ code: 'STORE_TOKEN_EXPIRED' });
+      expect(asked).toHaveBeenCalled();
+    });
+
     it('refuses an expired pasted token with STORE_TOKEN_EXPIRED, asking for a fresh one without showing it', async () => {
       const jwt = token(T0 - 1_000);
       start(configuredToken(jwt));

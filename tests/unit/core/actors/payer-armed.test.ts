@@ -29,15 +29,19 @@ class ArmedMethod implements PaymentSteps {
   /** Ledger changes counted when each order request went out. */
   readonly changesAtRequest: number[] = [];
   readonly orders: StoreOrder[] = [];
+  /** The order in which the payer asked for prices and orders. */
+  readonly calls: ('quote' | 'order')[] = [];
   private n = 0;
 
   constructor(private readonly ledger: () => Ledger) {}
 
   async quote(): Promise<Units> {
+    this.calls.push('quote');
     return this.perPack;
   }
 
   async createOrder(_t: unknown, count: number, opts: { onSent: () => void }): Promise<StoreOrder> {
+    this.calls.push('order');
     opts.onSent();
     this.changesAtRequest.push(await ledgerChanges(this.ledger()));
     const o: StoreOrder = { orderId: `o${++this.n}`, count, currency: 'TON', amount: this.perPack * BigInt(count), destination: 'store', expiresAt: Date.now() + 300_000 };
@@ -116,6 +120,8 @@ describe('a payer armed before the drop', () => {
     payer.send({ type: 'STOCK', left: 50, observedAt: performance.now() });
     await waitFor(payer, () => m.changesAtRequest.length > 0, TIMEOUT);
     expect(m.changesAtRequest[0]).toBe(before);
+    // The price, not known before the drop, is asked for alongside the order, never ahead of it.
+    expect(m.calls.slice(0, 2)).toEqual(['order', 'quote']);
     expect((await ended(actor)).reason).toBe('target reached');
     // The claim made at arming became the first order's reservation, and the purchase moved to buying with it.
     const [first] = await ledger.budget.list({ orderId: 'o1' });
