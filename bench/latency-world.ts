@@ -1,8 +1,8 @@
 /** The simulated world of `npm run bench:latency`, in its own process (forked with an IPC channel) so its work never
  *  runs on the bot's event loop: N funded buyers (TON and Stars), one collection dropping `dropInMs` after start
  *  with stock for every buyer, and the demo store's advertised 120 requests/min per token. It sends its state (the
- *  `automint world` state file's shape) once up; asked `polls`, it answers when the store received each poll of the
- *  collection (epoch ms); asked `stop`, it closes and exits. Usage: `node latency-world.js ACCOUNTS DROP_IN_MS`. */
+ *  `automint world` state file's shape) once up; asked `polls`, it answers with each poll of the collection the store
+ *  received (when, by whom, answered how) and how many 429s it sent; asked `stop`, it closes and exits. Usage: `node latency-world.js ACCOUNTS DROP_IN_MS`. */
 import { startWorld } from '../sim/world.js';
 import { DEMO_SCENARIO, type WorldScenario } from '../sim/scenarios.js';
 import type { WorldState } from '../core/cli/world.js';
@@ -45,8 +45,9 @@ const state: WorldState = {
 };
 process.on('message', (m: { type: string }) => {
   if (m.type === 'polls') {
-    const at = world.store.requests().filter((r) => r.route === POLL_ROUTE).map((r) => r.startedAt);
-    process.send!({ type: 'polls', at } satisfies WorldMessage);
+    const requests = world.store.requests();
+    const polls = requests.filter((r) => r.route === POLL_ROUTE).map((r) => ({ at: r.startedAt, caller: r.caller, status: r.status }));
+    process.send!({ type: 'polls', polls, http429: requests.filter((r) => r.status === 429).length } satisfies WorldMessage);
   } else if (m.type === 'stop') {
     void world.close().finally(() => process.exit(0));
   }

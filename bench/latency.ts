@@ -6,14 +6,15 @@
  *  `{"detectToWireMs":{"1":{"p50","p99"},"100":{..}},"tonAnswerToSendMs":{..},"starsAnswerToSendMs":{..},
  *  "dropAtBlindMs":..,"spendHeldMs":..,"detail":{..}}`, every figure a median over runs (docs/architecture.md, "Latency figures", says what
  *  each one measures). */
-import { execFile, fork } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { DROP_WINDOW_AFTER_MS, DROP_WINDOW_BEFORE_MS } from '../core/actors/watcher.js';
-import { largestPollGap, type WorldMessage } from './latency-drop.js';
+import { largestPollGap } from './latency-drop.js';
+import { forkWorld } from './world-process.js';
 import type { BotFigures } from './latency-bot.js';
 import { median, round2 } from './median.js';
 
@@ -41,29 +42,21 @@ interface RunFigures extends BotFigures {
 }
 
 async function oneRun(accounts: number, withDropAt: boolean, dir: string): Promise<RunFigures> {
-  const world = fork(path.join(here, 'latency-world.js'), [String(accounts), String(withDropAt ? leadMs : 3000)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const next = (): Promise<WorldMessage> => new Promise((resolve, reject) => {
-    world.once('message', (m) => resolve(m as WorldMessage));
-    world.once('exit', (code) => reject(new Error(`the world process exited (${code})`)));
-  });
+  const world = await forkWorld(accounts, withDropAt ? leadMs : 3000);
   try {
-    const up = await next();
-    if (up.type !== 'up') throw new Error('the world did not start');
     const stateFile = path.join(dir, `world-${world.pid}.json`);
-    await writeFile(stateFile, JSON.stringify({ state: up.state, dropAt: up.dropAt }), { mode: 0o600 });
+    await writeFile(stateFile, JSON.stringify({ state: world.state, dropAt: world.dropAt }), { mode: 0o600 });
     const { stdout } = await exec(process.execPath, [path.join(here, 'latency-bot.js'), stateFile, ...(withDropAt ? ['--drop-at'] : []), ...(flags['per-ip'] ? [`--per-ip=${flags['per-ip']}`] : []), ...(flags['store-wallets'] ? ['--store-wallets'] : [])],
       { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 });
     const bot = JSON.parse(stdout.trim().split('\n').pop()!) as BotFigures;
-    world.send({ type: 'polls' });
-    const polls = await next();
+    const { polls } = await world.polls();
     const window = {
-      from: Math.max(up.dropAt - DROP_WINDOW_BEFORE_MS, bot.startedAt),
-      to: Math.min(up.dropAt + DROP_WINDOW_AFTER_MS, bot.endedAt),
+      from: Math.max(world.dropAt - DROP_WINDOW_BEFORE_MS, bot.startedAt),
+      to: Math.min(world.dropAt + DROP_WINDOW_AFTER_MS, bot.endedAt),
     };
-    return { ...bot, blindMs: withDropAt && polls.type === 'polls' ? largestPollGap(polls.at, window) : 0 };
+    return { ...bot, blindMs: withDropAt ? largestPollGap(polls.map((p) => p.at), window) : 0 };
   } finally {
-    world.send({ type: 'stop' });
-    await new Promise((resolve) => (world.exitCode !== null ? resolve(null) : world.once('exit', resolve)));
+    await world.stop();
   }
 }
 
