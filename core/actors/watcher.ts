@@ -1,10 +1,10 @@
 /** The watcher: polls one target's collection (`404` = not published yet; then `status` and `left`) and tells every
  *  purchase of that target what it saw: STOCK after each poll that shows the character on sale, SOLD_OUT when it is
  *  gone. Keeps polling while stock falls, so purchases keep buying. Polls take turns over the target's accounts, evenly
- *  staggered, each account no faster than the profile's interval nor the limiter's poll pace for it (its limit less
- *  the share reserved for spending, divided among the watchers polling through it): N accounts see a drop about N
- *  times sooner, a purchase's call finds its reserve whole, and the watcher is never held waiting for a window to
- *  reset. An account rate-limited or refused a token leaves the rotation until its wait is over; the others close the
+ *  staggered, each account no faster than the limiter's poll pace for it (its limit less the share reserved for
+ *  spending, divided among the watchers polling through it) and, outside a drop window, than the profile's interval:
+ *  N accounts see a drop about N times sooner, a purchase's call finds its reserve whole, and the watcher is never
+ *  held waiting for a window to reset. An account rate-limited or refused a token leaves the rotation until its wait is over; the others close the
  *  gap. With a known drop time it polls slowly until a window around the drop and, inside it, as fast as that pace
  *  allows. A 304 reads as the cached collection (the store client's caches), a refused token is renewed by the store
  *  client, a 429 waits for the limiter's retry time (the target's wait only when no other account can poll), and 5xx

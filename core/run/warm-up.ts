@@ -1,7 +1,8 @@
 /** When the store's connections are warmed (warm-sockets.ts): around each target's `dropAt`, from WARM_LEAD_MS before
- *  it until WARM_TAIL_MS after (a drop that comes late), topped up every WARM_EVERY_MS since a warm socket is trusted
- *  only a few seconds. A run without `dropAt` does not warm: it cannot tell when the drop comes, and its polls keep
- *  one connection open. */
+ *  it until WARM_TAIL_MS after (a drop that comes late), topped up every WARM_EVERY_MS with sockets that stay fresh
+ *  until the next top-up (a warm socket is trusted only a few seconds). Only the store's configured base URL is
+ *  warmed, not its mirrors. A run without `dropAt` does not warm: it cannot tell when the drop comes, and its polls
+ *  keep one connection open. */
 import type { Logger } from 'pino';
 import type { WarmSockets } from '../store/warm-sockets.js';
 
@@ -27,12 +28,18 @@ export function startWarmUps(opts: {
   const now = opts.now ?? Date.now;
   if (count <= 0 || dropAts.length === 0) return { stop: () => sockets.close() };
   let said = false;
+  let busy = false;
   const tick = (): void => {
-    if (!warmingAt(dropAts, now())) return;
-    void sockets.warm(origin, count).then((ready) => {
+    // A top-up still connecting is not doubled by the next tick.
+    if (busy || !warmingAt(dropAts, now())) return;
+    busy = true;
+    // Each top-up keeps sockets that last until the next one, so the drop always finds some fresh.
+    sockets.warm(origin, count, WARM_EVERY_MS).then((ready) => {
       if (said) return;
       said = true;
       log.info({ ready, wanted: count }, 'store connections opened for the drop');
+    }, (err: unknown) => log.debug({ err }, 'store connections could not be opened ahead')).finally(() => {
+      busy = false;
     });
   };
   const timer = setInterval(tick, WARM_EVERY_MS);

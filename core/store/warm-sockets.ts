@@ -44,12 +44,13 @@ export class WarmSockets {
     this.base(options, callback);
   };
 
-  /** Tops the origin's warm sockets up to `count` fresh ones (stale ones closed first); resolves with how many are
-   *  ready. A failed connection is left out: the drop opens its own, as without warming. */
-  async warm(origin: string, count: number): Promise<number> {
+  /** Tops the origin's warm sockets up to `count` that stay fresh for at least `lifeMs` more (the others closed
+   *  first: a caller topping up every `lifeMs` is never without); resolves with how many are ready. A failed
+   *  connection is left out: the drop opens its own, as without warming. */
+  async warm(origin: string, count: number, lifeMs = 0): Promise<number> {
     const url = new URL(origin);
     const key = originKey(url.protocol, url.hostname, url.port);
-    const fresh = this.fresh(key);
+    const fresh = this.fresh(key, lifeMs);
     const missing = Math.max(0, count - fresh.length);
     const opened = await Promise.all(Array.from({ length: missing }, () => this.open(url)));
     for (const socket of opened) {
@@ -119,13 +120,13 @@ export class WarmSockets {
     stashed.push(warm);
   }
 
-  /** The origin's fresh sockets, after closing the stale and dead ones. */
-  private fresh(key: string): Warm[] {
+  /** The origin's fresh sockets (fresh for `lifeMs` more), after closing the others and the dead ones. */
+  private fresh(key: string, lifeMs = 0): Warm[] {
     const list = this.stash.get(key) ?? [];
     const now = this.now();
     for (let i = list.length - 1; i >= 0; i -= 1) {
       const w = list[i]!;
-      if (now - w.openedAt > WARM_SOCKET_MAX_AGE_MS || w.socket.destroyed || !w.socket.writable) {
+      if (now + lifeMs - w.openedAt > WARM_SOCKET_MAX_AGE_MS || w.socket.destroyed || !w.socket.writable) {
         list.splice(i, 1);
         w.socket.destroy();
       }
@@ -144,5 +145,6 @@ export class WarmSockets {
 
 function originKey(protocol: string, hostname: string, port: string): string {
   const p = port === '' ? (protocol === 'https:' ? '443' : '80') : port;
-  return `${protocol}//${hostname}:${p}`;
+  // URL keeps an IPv6 literal's brackets; undici hands its connector the address without them.
+  return `${protocol}//${hostname.replace(/^\[(.*)\]$/, '$1')}:${p}`;
 }

@@ -12,6 +12,8 @@ import { toncenterCallFailure, type ToncenterOperation } from './ton-payment-err
 const MAX_ANSWER_BYTES = 64 * 1024;
 /** As long as TonClient waits for any call. */
 const TIMEOUT_MS = 15_000;
+/** Longest closing waits for calls still out before it cuts them (a run's end must not hang on toncenter). */
+const CLOSE_WAIT_MS = 2_000;
 /** Longest an idle connection is kept (when the server's keep-alive hint allows it). */
 const KEEP_ALIVE_MS = 30_000;
 
@@ -24,8 +26,9 @@ export class BocSender {
     const url = new URL(endpoint);
     // Idle connections are kept for as long as the server allows, up to half a minute: the clock reads (warm) come
     // every 20 s, so where toncenter keeps a connection that long the drop's send finds one open.
+    // As many sends at once as a fleet's wallets make at a drop (TonClient's axios had no cap at all).
     this.pool = new Pool(url.origin, {
-      connections: 4, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS,
+      connections: 32, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS,
     });
     this.path = url.pathname + url.search;
     this.headers = { 'content-type': 'application/json', ...(apiKey === undefined ? {} : { 'x-api-key': apiKey }) };
@@ -66,10 +69,12 @@ export class BocSender {
     throw toncenterCallFailure(operation, { status, body: body ?? null, malformed: body === undefined && status === 200 });
   }
 
-  /** Closes its connections (once: closing again does nothing). */
+  /** Closes its connections (once: closing again does nothing), waiting at most CLOSE_WAIT_MS for calls still out. */
   async close(): Promise<void> {
     if (this.pool.closed || this.pool.destroyed) return;
-    await this.pool.close();
+    const closing = this.pool.close().then(() => true, () => true);
+    const waited = await Promise.race([closing, new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_WAIT_MS).unref())]);
+    if (!waited) await this.pool.destroy();
   }
 }
 

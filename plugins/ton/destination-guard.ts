@@ -35,19 +35,18 @@ export class DestinationGuard {
    *  Neither pinned nor allowed by this: an order naming another wallet is judged as before. Failures are let go. */
   async recall(destinations: readonly string[]): Promise<number> {
     if (this.allowed.length > 0 || this.probe === null) return 0;
-    let found = 0;
-    for (const text of destinations) {
+    const looks = destinations.map(async (text) => {
       let address: Address;
       try {
         address = Address.parse(text);
       } catch {
-        continue;
+        return false;
       }
       const key = address.toRawString();
       if (!this.active.has(key) && await this.lookAt(key, address).catch(() => null) === true) this.active.add(key);
-      if (this.active.has(key)) found += 1;
-    }
-    return found;
+      return this.active.has(key);
+    });
+    return (await Promise.all(looks)).filter(Boolean).length;
   }
 
   /** Why `destination` (of order `orderId`, as the store wrote it: `text`) must not be paid, or null to go on. */

@@ -25,6 +25,8 @@ import { everyOrderRecorded, type IntentRecords } from './intent-records.js';
 
 /** How many of the store wallets earlier runs paid are looked at while arming. */
 const RECALLED_DESTINATIONS = 3;
+/** Longest an account's arming waits for the clock read and the look at earlier store wallets. */
+const ARMING_WARM_UP_MS = 3_000;
 /** How often the chain's time is read while the run lasts: well inside the 30 s a reading stays fresh for signing. */
 export const CLOCK_KEEP_FRESH_MS = 20_000;
 
@@ -106,8 +108,10 @@ export class TonPayment implements PaymentMethod {
     const wallet = await this.wallet(account);
     const state = await wallet.refresh();
     await wallet.warmSigner();
-    await this.keepClockFresh(wallet);
-    await (this.recalled ??= this.recallDestinations());
+    // Worth waiting for, not worth holding the run's arming for: a slow toncenter leaves them to finish on their own
+    // (an order naming a wallet still being looked at shares that look-up).
+    const warming = Promise.all([this.keepClockFresh(wallet), this.recalled ??= this.recallDestinations()]);
+    await Promise.race([warming, new Promise((resolve) => setTimeout(resolve, ARMING_WARM_UP_MS).unref())]);
     this.log.info({ account: account.name, wallet: wallet.name, address: wallet.address.toString({ bounceable: false }),
       balance: formatTon(state.balance), seqno: state.seqno, deployed: state.deployed, clockOffsetMs: this.clock.offsetMs }, 'ton wallet ready');
   }
@@ -148,8 +152,12 @@ export class TonPayment implements PaymentMethod {
     return {
       quote: (target: TargetSpec, signal) => account.store.priceTon(target.collection, target.character, signal),
       createOrder: async (target, count, { signal, onSent }): Promise<StoreOrder> => {
+        const wallet = await this.wallet(account);
+        const batcher = this.batcher(wallet);
+        // A wallet armed long ago reads its seqno and balance now, while the order's request is out.
+        wallet.readSoon(() => batcher.idle());
         // The wallet's forming batch waits for this order rather than leave without it (group commit).
-        const onItsWay = this.batcher(await this.wallet(account)).expect();
+        const onItsWay = batcher.expect();
         let o;
         try {
           o = await account.store.buyTon({ collection: target.collection, character: target.character, count }, { signal, onSent });

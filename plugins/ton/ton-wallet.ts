@@ -48,6 +48,8 @@ const PAGE_SIZE = 50;
 const MAX_PAGES = 20;
 /** A message is dated from a reading of the chain's time at most this old. */
 const CLOCK_FRESH_FOR_SIGNING_MS = 30_000;
+/** A seqno and balance older than this are read again before signing: the wallet may have been used meanwhile. */
+export const STATE_FRESH_MS = 30_000;
 
 export class TonWallet {
   readonly contract: WalletContractV5R1;
@@ -55,6 +57,11 @@ export class TonWallet {
   private deployed = false;
   /** Last balance read from the chain minus what was paid since: the check before paying needs no round trip. */
   private knownBalance: Nano | null = null;
+  /** performance.now() when the seqno and balance were last read (or the seqno learned from our own message). */
+  private stateReadAt = Number.NEGATIVE_INFINITY;
+  /** A read started ahead of signing (readSoon), and how many messages had been signed when it started. */
+  private reading: Promise<void> | null = null;
+  private signedCount = 0;
 
   constructor(
     readonly name: string,
@@ -72,11 +79,30 @@ export class TonWallet {
 
   /** Reads state and seqno from the chain (arming, and after an unknown outcome). */
   async refresh(): Promise<{ seqno: number; balance: Nano; deployed: boolean }> {
-    const { seqno, balance, deployed } = await this.chainState();
+    const state = await this.chainState();
+    this.hold(state);
+    return { seqno: state.seqno, balance: state.balance, deployed: state.deployed };
+  }
+
+  private hold({ seqno, balance, deployed }: ChainState): void {
     this.deployed = deployed;
     this.nextSeqno = seqno;
     this.knownBalance = balance;
-    return { seqno, balance, deployed };
+    this.stateReadAt = performance.now();
+  }
+
+  /** Starts reading the seqno and balance when those held are older than STATE_FRESH_MS (armed long before the drop:
+   *  the wallet may have been used since) and the wallet has no message out (`idle`), so that the read runs while the
+   *  order's own request is out rather than after its answer. What it reads is kept only if the wallet is still idle
+   *  and has signed nothing since; signing waits for it (readyToSign). */
+  readSoon(idle: () => boolean): void {
+    if (this.reading !== null || performance.now() - this.stateReadAt < STATE_FRESH_MS || !idle()) return;
+    const signedBefore = this.signedCount;
+    this.reading = this.chainState().then((state) => {
+      if (this.signedCount === signedBefore && idle()) this.hold(state);
+    }, () => undefined).finally(() => {
+      this.reading = null;
+    });
   }
 
   /**
@@ -110,10 +136,13 @@ export class TonWallet {
     if (this.knownBalance !== null) this.knownBalance = (this.knownBalance - amount) as Nano;
   }
 
-  /** Reads the seqno (unless known) and the chain's time (unless read in the last half minute) before a message is
-   *  dated and signed. */
+  /** Reads the seqno and balance (unless read in the last STATE_FRESH_MS: a read started by readSoon is waited for)
+   *  and the chain's time (unless read in the last half minute) before a message is dated and signed. Called only
+   *  while the wallet has no message out (its batcher sees to that). */
   async readyToSign(): Promise<void> {
-    if (this.nextSeqno === null || !this.clock.isFresh(CLOCK_FRESH_FOR_SIGNING_MS)) await this.refresh();
+    if (this.reading !== null) await this.reading;
+    const stale = performance.now() - this.stateReadAt >= STATE_FRESH_MS;
+    if (this.nextSeqno === null || stale || !this.clock.isFresh(CLOCK_FRESH_FOR_SIGNING_MS)) await this.refresh();
   }
 
   /** Builds and signs a message that can never be executed (valid until 1970, nothing to anyone but this wallet, and
@@ -135,6 +164,7 @@ export class TonWallet {
     }
     if (this.nextSeqno === null) await this.refresh();
     const seqno = this.nextSeqno!;
+    this.signedCount += 1;
     const body = await this.contract.createTransfer({
       seqno,
       timeout: validUntil,
@@ -158,6 +188,8 @@ export class TonWallet {
   advance(seqno: number): void {
     this.deployed = true;
     if (this.nextSeqno === null || this.nextSeqno <= seqno) this.nextSeqno = seqno + 1;
+    // The chain just told us the seqno: as good as a read (the balance follows our own payments, `spent`).
+    this.stateReadAt = performance.now();
   }
 
   /** Forgets the local seqno and balance estimate (the fate of a message is not known here): the next transfer and

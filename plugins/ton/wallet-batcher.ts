@@ -92,6 +92,11 @@ export class WalletBatcher {
     });
   }
 
+  /** True while no message of this wallet is being signed or is in flight. */
+  idle(): boolean {
+    return !this.busy;
+  }
+
   /** What the wallet must still cover for orders already taken: those forming and those signed and not settled. */
   committed(): Nano {
     const forming = [...this.forming, ...this.closing].reduce((sum, w) => sum + w.order.amount, 0n);

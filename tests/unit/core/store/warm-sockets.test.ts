@@ -88,6 +88,22 @@ describe('store connections warmed before the drop', () => {
     warm.close();
   });
 
+  it('replaces at a top-up the sockets that would go stale before the next one, so the drop always finds one fresh', async () => {
+    let now = 0;
+    const warm = new WarmSockets(() => now);
+    await warm.warm(origin, 2, 3_000);
+    // 0.5 s old: fresh for 3.5 s more, past the next top-up; kept.
+    now = 500;
+    expect(await warm.warm(origin, 2, 3_000)).toBe(2);
+    await until(() => accepted.length === 2);
+    // 1.5 s old: stale in 2.5 s, before the next top-up; replaced.
+    now = 1_500;
+    expect(await warm.warm(origin, 2, 3_000)).toBe(2);
+    await until(() => accepted.length === 4);
+    expect(warm.ready(origin)).toBe(2);
+    warm.close();
+  });
+
   it('drops a socket the server closed while it waited, and the request opens a fresh one', async () => {
     const warm = new WarmSockets();
     await warm.warm(origin, 1);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Address } from '@ton/core';
 import { mnemonicNew } from '@ton/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AutomintConfigSchema } from '../../../../core/config/schema.js';
@@ -230,6 +231,37 @@ describe("a TON account's wallet, its order requests and its clock", () => {
     const attempt = await paying;
     expect(performance.now() - joinedAt).toBeLessThan(1_000);
     attempt.dispose();
+  });
+  it('reads the seqno again while the drop\'s first order is out when the wallet was armed long ago (it may have been used since)', async () => {
+    const r = await run();
+    const account: PaymentAccount = { name: 'main', wallet: 'main', store: NO_STORE };
+    await r.ton.prepare(account, signal);
+    // Meanwhile the wallet pays someone else from another program: its seqno moves on.
+    const elsewhere = new TonWallet('main', await deriveWalletKeys('main', words), connectToncenter({ endpoint: chain.endpoint }));
+    const { seqno } = await elsewhere.refresh();
+    const paid = await elsewhere.sign(Address.parse(storeWallet), toNano('0.1'), 'paid elsewhere', Math.floor(Date.now() / 1000) + 60);
+    await elsewhere.broadcast(paid.boc);
+    await chain.produceBlock();
+    // Half a minute and more after arming.
+    const realNow = performance.now.bind(performance);
+    const later = vi.spyOn(performance, 'now').mockImplementation(() => realNow() + 31_000);
+    try {
+      const { store, asked, answers } = handStore();
+      const steps = r.ton.steps({ ...account, store });
+      const before = toncenter.calls('getAddressInformation');
+      const creating = steps.createOrder(TARGET, 1, { signal, onSent: () => undefined });
+      await until(() => asked.length === 1);
+      // Read while the store has not answered yet.
+      await until(() => toncenter.calls('getAddressInformation') > before);
+      const o = order(toNano('0.1'));
+      answers[0]!.resolve({ orderId: o.orderId, amount: o.amount as Nano, destination: o.destination, expiresAt: o.expiresAt! });
+      const placed = await creating;
+      const attempt = await steps.prepare(placed, signal);
+      expect(attempt.payload).toMatchObject({ seqno: seqno + 1 });
+      attempt.dispose();
+    } finally {
+      later.mockRestore();
+    }
   });
 });
 
