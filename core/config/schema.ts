@@ -154,7 +154,7 @@ const TargetSchema = z
     dropAt: z.iso
       .datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-12-01T12:00:00Z' })
       .optional()
-      .describe('When the drop is expected (ISO 8601 with zone). The bot arms at start either way; with it, the target is polled slowly until 60 s before the drop and as fast as the store\'s limits allow from then to 10 min after, and the connections the first orders need are opened from 10 s before it. Without it, each of the target\'s accounts polls it at the profile\'s interval, in turn, from the start, and connections are opened by the orders.'),
+      .describe('When the drop is expected (ISO 8601 with zone). The bot arms at start either way; with it, the target is polled slowly until 60 s before the drop and as fast as the store\'s limits allow from then to 10 min after, and the connections the first orders need are opened from 10 s before it. Without it, the target is polled at the profile\'s interval from the start and connections are opened by the orders.'),
   })
   .strict()
   .describe('A character to buy.');
