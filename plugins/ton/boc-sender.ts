@@ -6,7 +6,7 @@
  *  TonPaymentError (`TON_RPC_FAILED`: status, toncenter's error text, or the transport's code; never the URL nor the
  *  API key). */
 import { Pool } from 'undici';
-import { toncenterCallFailure, type ToncenterOperation } from './ton-payment-error.js';
+import { parseJson, toncenterCallFailure, type ToncenterOperation } from './ton-payment-error.js';
 
 /** Most of an answer read: toncenter's answers to sendBoc are a few hundred bytes. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -91,12 +91,4 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Pr
     }
   }
   return Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES + 1).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -80,7 +80,8 @@ function errorText(data: unknown): string | undefined {
   return typeof text === 'string' && text.length > 0 ? text.slice(0, MAX_ERROR_TEXT) : undefined;
 }
 
-function parseJson(text: string): unknown {
+/** The text as JSON, or undefined when it is not. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
