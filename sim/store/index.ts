@@ -20,6 +20,7 @@ import { authenticate, loopbackOnly, refusalsToReplies, settleFirst } from './mi
 import { OrderBook, type StoreOrder } from './orders.js';
 import { compose, under, type Middleware } from './pipeline.js';
 import { RateLimits } from './rate-limits.js';
+import { RivalBots } from './rival-bots.js';
 import { routeNamer, router } from './router.js';
 import { validateScenario, type StoreScenario } from './scenario.js';
 import { listen } from './server.js';
@@ -194,6 +195,13 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
   }
   const timer = setInterval(settle, TICK_MS);
   timer.unref();
+  // Rivals are started once the store listens: they reach it over its own socket, like every other client.
+  const rivals = scenario.rivals
+    ? RivalBots.start({
+        baseUrl: listener.url, plan: scenario.rivals, maxCountPerOrder: scenario.maxCountPerOrder,
+        issueToken: (userId) => tokens.issue(userId), invoices, onError: opts.onUnexpectedError ?? reportToStderr,
+      })
+    : null;
 
   let closing: Promise<void> | null = null;
   return {
@@ -228,6 +236,7 @@ export async function startStore(opts: StoreOptions): Promise<SimStore> {
     close: () => {
       closing ??= (async () => {
         clearInterval(timer);
+        rivals?.stop();
         shutdown.abort();
         unsubscribe();
         await listener.close();

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { toNano } from '../../core/money.js';
 import { faultPlanSchema, type FaultPlan } from './fault-plan.js';
 import { rateLimitPolicySchema, type RateLimitPolicy } from './rate-policy.js';
+import { rivalPlanSchema, type RivalPlan } from './rival-plan.js';
 import { StoreSetupInvalid } from './refusal.js';
 
 export interface CharacterScenario {
@@ -46,6 +47,8 @@ export interface StoreScenario {
   maxCountPerOrder: number;
   /** Simulated competing buyers that drain stock after each drop. */
   competitors?: { packsPerSecond: number; startDelayMs?: number };
+  /** Rival bots that poll the store over HTTP and order what they see (rival-bots.ts); none when absent. */
+  rivals?: RivalPlan;
   /** JWT lifetime in seconds (60 minutes at the real store). */
   tokenTtlSec: number;
   /** Oldest initData (by `auth_date`) `/api/v1/auth` accepts, in seconds; default 86400. */
@@ -103,6 +106,7 @@ const scenarioSchema = z
     competitors: z
       .object({ packsPerSecond: z.number().positive().finite(), startDelayMs: z.number().int().nonnegative().optional() })
       .optional(),
+    rivals: rivalPlanSchema.optional(),
     tokenTtlSec: z.number().int().positive(),
     initDataMaxAgeSec: z.number().int().positive().optional(),
     rateLimits: rateLimitPolicySchema.optional(),
@@ -121,6 +125,13 @@ const scenarioSchema = z
         }
         chars.add(ch.id);
       });
+    });
+    s.rivals?.bots.forEach((b, i) => {
+      const collection = s.collections.find((c) => c.id === b.collectionId);
+      if (!collection?.characters.some((ch) => ch.id === b.characterId)) {
+        const message = `no character ${b.characterId} in collection ${b.collectionId}`;
+        ctx.addIssue({ code: 'custom', message, path: ['rivals', 'bots', i, 'characterId'] });
+      }
     });
   });
 
