@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { container } from 'tsyringe';
 import { loadValidatedConfig } from '../config/load.js';
-import { pluginBlocks } from '../config/schema.js';
+import { methodsInUse, pluginBlocks } from '../config/schema.js';
 import { discoverPlugins, registerPlugins, type LoadedPlugin } from '../plugins/host.js';
 import { HOST_VERSION } from '../plugins/manifest.js';
 import { CONFIG, LOGGER } from '../plugins/tokens.js';
@@ -20,7 +20,7 @@ export const pluginsCommand = action(async (opts: { config?: string }): Promise<
     scope.register(CONFIG, { useValue: config });
     scope.register(LOGGER, { useValue: createLogger({ level: 'silent', format: 'json', secrets: knownSecrets }) });
     const discovered = await discoverPlugins(config.plugins.paths);
-    rows = (await registerPlugins(scope, discovered, pluginBlocks(config), new Set(config.targets.flatMap((t) => t.methods)))).loaded;
+    rows = (await registerPlugins(scope, discovered, pluginBlocks(config), methodsInUse(config))).loaded;
   } else {
     rows = (await discoverPlugins()).map(({ manifest: m, source }) => ({
       id: m.id, kind: m.kind, description: m.description, hostVersion: m.hostVersion, source, enabled: false,

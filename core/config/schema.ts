@@ -2,9 +2,10 @@
  *  decimal strings and come out as bigint (nanotons for TON, whole stars for XTR). docs/configuration.md and
  *  config/schema.json are generated from this file. */
 import { z } from 'zod';
-import { AmountError, parseAmount, type Currency, type Nano, type Stars } from '../money.js';
+import { starsAmount, tonAmount } from './amount-keys.js';
 import { formatPath } from './config-path.js';
 import { PROFILE_NAMES } from './profiles.js';
+import { matchIssues, SnipeMatchSchema } from './snipe-schema.js';
 import { IP_POOL } from '../store/rate-pools.js';
 
 /** Account and wallet names: short, safe in file names, span attributes and actor ids. */
@@ -17,30 +18,6 @@ export const DEFAULT_USER_AGENT =
 
 const MNEMONIC_WORDS = 24;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-const DECIMAL_TEXT = '^\\d+(\\.\\d+)?$';
-
-function amount<C extends Currency>(currency: C) {
-  return z
-    .string({
-      error: (issue) =>
-        issue.input === undefined ? undefined : `write the amount as a quoted decimal string, e.g. "3.5" (an unquoted number can lose digits)`,
-    })
-    .meta({ pattern: DECIMAL_TEXT })
-    .transform((text, ctx) => {
-      try {
-        return parseAmount(currency, text) as C extends 'TON' ? Nano : Stars;
-      } catch (e) {
-        if (!(e instanceof AmountError)) throw e;
-        ctx.addIssue({ code: 'custom', message: e.message });
-        return z.NEVER;
-      }
-    });
-}
-
-/** A TON amount key: decimal text in, nanotons out. */
-const tonAmount = (what: string) => amount('TON').describe(`${what} in TON, as a decimal string ("3.5").`);
-/** A Stars amount key: whole-number text in, stars out. */
-const starsAmount = (what: string) => amount('XTR').describe(`${what} in Telegram Stars, as a whole-number string ("500").`);
 
 const name = (what: string) =>
   z.string().regex(NAME_PATTERN, { error: `must be 1-32 letters, digits, "_" or "-", starting with a letter or digit` }).describe(what);
@@ -121,36 +98,42 @@ const TargetSplitSchema = z
   })
   .strict();
 
+/** What to buy and how, shared by a target and a snipe filter (each filter's matched character is bought like a
+ *  target with these keys). */
+const BuyingShape = {
+  packs: z.number().int().positive().describe('Packs wanted in total for this target, across all its accounts and methods.'),
+  maxPricePerPack: z
+    .object({
+      TON: tonAmount('Highest price per pack').optional(),
+      XTR: starsAmount('Highest price per pack').optional(),
+    })
+    .strict()
+    .prefault({})
+    .describe('Highest price per pack, per currency. An order above it is refused; a currency left out has no cap besides `budget`.'),
+  methods: z
+    .array(z.string().regex(PLUGIN_ID_PATTERN, { error: 'must be a payment plugin id such as "ton" or "stars"' }))
+    .min(1, { error: 'list at least one payment method' })
+    .describe('Payment plugin ids to buy with, in parallel (e.g. [ton] or [ton, stars]).'),
+  accounts: z
+    .array(z.string())
+    .min(1, { error: 'list at least one account, or leave the key out for all accounts' })
+    .optional()
+    .describe('Names of the accounts that buy this target. Leave out for all accounts.'),
+  split: TargetSplitSchema.optional().describe(
+    'How this target\'s methods share its packs: keys set here replace the top-level `split`\'s, the others are inherited.',
+  ),
+  budget: z
+    .object({ TON: tonAmount('Most this target may cost').optional(), XTR: starsAmount('Most this target may cost').optional() })
+    .strict()
+    .optional()
+    .describe('Most this target may cost, per currency, across all its accounts (on top of the overall `budget`). A currency left out has only the overall limit.'),
+};
+
 const TargetSchema = z
   .object({
     collection: z.number().int().positive().describe('Stickerdom collection id.'),
     character: z.number().int().positive().describe('Character id within the collection.'),
-    packs: z.number().int().positive().describe('Packs wanted in total for this target, across all its accounts and methods.'),
-    maxPricePerPack: z
-      .object({
-        TON: tonAmount('Highest price per pack').optional(),
-        XTR: starsAmount('Highest price per pack').optional(),
-      })
-      .strict()
-      .prefault({})
-      .describe('Highest price per pack, per currency. An order above it is refused; a currency left out has no cap besides `budget`.'),
-    methods: z
-      .array(z.string().regex(PLUGIN_ID_PATTERN, { error: 'must be a payment plugin id such as "ton" or "stars"' }))
-      .min(1, { error: 'list at least one payment method' })
-      .describe('Payment plugin ids to buy with, in parallel (e.g. [ton] or [ton, stars]).'),
-    accounts: z
-      .array(z.string())
-      .min(1, { error: 'list at least one account, or leave the key out for all accounts' })
-      .optional()
-      .describe('Names of the accounts that buy this target. Leave out for all accounts.'),
-    split: TargetSplitSchema.optional().describe(
-      'How this target\'s methods share its packs: keys set here replace the top-level `split`\'s, the others are inherited.',
-    ),
-    budget: z
-      .object({ TON: tonAmount('Most this target may cost').optional(), XTR: starsAmount('Most this target may cost').optional() })
-      .strict()
-      .optional()
-      .describe('Most this target may cost, per currency, across all its accounts (on top of the overall `budget`). A currency left out has only the overall limit.'),
+    ...BuyingShape,
     dropAt: z.iso
       .datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-12-01T12:00:00Z' })
       .optional()
@@ -158,6 +141,18 @@ const TargetSchema = z
   })
   .strict()
   .describe('A character to buy.');
+
+const SnipeFilterSchema = z
+  .object({
+    match: SnipeMatchSchema,
+    ...BuyingShape,
+    packs: BuyingShape.packs.describe('Packs wanted of each character the filter matches, across its accounts and methods (each matched character is bought as a target of its own).'),
+    accounts: BuyingShape.accounts.describe('Names of the accounts that buy what the filter matches (and poll the store\'s listing for it). Leave out for all accounts.'),
+    split: BuyingShape.split.describe('How the filter\'s methods share each matched character\'s packs: keys set here replace the top-level `split`\'s.'),
+    budget: BuyingShape.budget.describe('Most each matched character may cost, per currency, across the filter\'s accounts (on top of the overall and account budgets).'),
+  })
+  .strict()
+  .describe('A snipe filter: buys the characters of collections listed after the first run started that `match` takes, each like a target.');
 
 const BudgetSchema = z
   .object({
@@ -244,7 +239,11 @@ const ShapeSchema = z
     store: StoreSchema.describe('The Stickerdom API.'),
     accounts: z.array(AccountSchema).min(1, { error: 'configure at least one account' }).describe('Store accounts that buy.'),
     wallets: z.array(WalletSchema).default([]).describe('Wallets that pay; referred to by `accounts[].wallet`.'),
-    targets: z.array(TargetSchema).min(1, { error: 'configure at least one target' }).describe('What to buy.'),
+    targets: z.array(TargetSchema).default([]).describe('What to buy: known collections and characters. At least one target or one `snipe` filter.'),
+    snipe: z
+      .array(SnipeFilterSchema)
+      .default([])
+      .describe('Buy drops nobody named: filters over collections the store lists after this ledger\'s first run started (docs/snipe.md).'),
     split: SplitSchema.prefault({}).describe('How the payment methods of a target share its packs (a target may set its own).'),
     budget: BudgetSchema.prefault({}).describe(
       'Most this ledger (one campaign) may spend, per currency. A currency left out is 0: nothing is bought with it.',
@@ -281,35 +280,43 @@ function crossCheck(cfg: Shape, ctx: z.RefinementCtx): void {
       issue(['accounts', i, 'wallet'], `no wallet named "${account.wallet}" (${known})`);
     }
   });
-  const accountNames = cfg.accounts.map((a) => a.name);
   for (const [i, j] of duplicates(cfg.targets.map((t) => `${t.collection}/${t.character}`))) {
     issue(['targets', i], `same collection and character as ${formatPath(['targets', j])}; merge them into one target`);
   }
-  cfg.targets.forEach((target, i) => {
-    target.accounts?.forEach((account, k) => {
-      if (!accountNames.includes(account)) {
-        issue(['targets', i, 'accounts', k], `no account named "${account}" (accounts: ${accountNames.join(', ')})`);
-      }
-    });
-    if (target.methods.length === 0) issue(['targets', i, 'methods'], 'list at least one payment method');
-    for (const [k, j] of duplicates(target.methods)) {
-      issue(['targets', i, 'methods', k], `"${target.methods[k]}" is listed twice (also at ${formatPath(['targets', i, 'methods', j])})`);
-    }
-    const split = mergedSplit(cfg.split, target.split);
-    const where = target.split ? ['targets', i, 'split'] : ['split'];
-    if (split.policy === 'split') {
-      const missing = target.methods.filter((m) => split.shares?.[m] === undefined);
-      if (missing.length > 0) issue([...where, 'shares'], `policy split needs a share for every method of ${formatPath(['targets', i])} (missing: ${missing.join(', ')})`);
-      else if (target.methods.every((m) => split.shares![m] === 0)) issue([...where, 'shares'], 'at least one share must be above 0');
-    }
-    if (split.policy === 'cheapest' && target.methods.length > 1 && split.starsPerTon === undefined) {
-      issue([...where, 'starsPerTon'], `policy cheapest compares prices across currencies: set starsPerTon (used by ${formatPath(['targets', i])})`);
-    }
+  if (cfg.targets.length === 0 && cfg.snipe.length === 0) issue(['targets'], 'configure at least one target or one snipe filter');
+  cfg.targets.forEach((target, i) => checkBuying(cfg, ['targets', i], target, issue));
+  cfg.snipe.forEach((filter, i) => {
+    checkBuying(cfg, ['snipe', i], filter, issue);
+    for (const [path, message] of matchIssues(filter.match)) issue(['snipe', i, 'match', ...path], message);
   });
   for (const id of Object.keys(cfg.plugins)) {
     if (id !== 'paths' && !PLUGIN_ID_PATTERN.test(id)) {
       issue(['plugins', id], 'plugin ids are lowercase letters, digits and "-", starting with a letter');
     }
+  }
+}
+
+type Buying = Pick<Shape['targets'][number], 'accounts' | 'methods' | 'split'>;
+
+/** The checks a target and a snipe filter share: accounts that exist, methods listed once, a split that can share. */
+function checkBuying(cfg: Shape, at: (string | number)[], buying: Buying, issue: (path: (string | number)[], message: string) => void): void {
+  const accountNames = cfg.accounts.map((a) => a.name);
+  buying.accounts?.forEach((account, k) => {
+    if (!accountNames.includes(account)) issue([...at, 'accounts', k], `no account named "${account}" (accounts: ${accountNames.join(', ')})`);
+  });
+  if (buying.methods.length === 0) issue([...at, 'methods'], 'list at least one payment method');
+  for (const [k, j] of duplicates(buying.methods)) {
+    issue([...at, 'methods', k], `"${buying.methods[k]}" is listed twice (also at ${formatPath([...at, 'methods', j])})`);
+  }
+  const split = mergedSplit(cfg.split, buying.split);
+  const where = buying.split ? [...at, 'split'] : ['split'];
+  if (split.policy === 'split') {
+    const missing = buying.methods.filter((m) => split.shares?.[m] === undefined);
+    if (missing.length > 0) issue([...where, 'shares'], `policy split needs a share for every method of ${formatPath(at)} (missing: ${missing.join(', ')})`);
+    else if (buying.methods.every((m) => split.shares![m] === 0)) issue([...where, 'shares'], 'at least one share must be above 0');
+  }
+  if (split.policy === 'cheapest' && buying.methods.length > 1 && split.starsPerTon === undefined) {
+    issue([...where, 'starsPerTon'], `policy cheapest compares prices across currencies: set starsPerTon (used by ${formatPath(at)})`);
   }
 }
 
@@ -325,9 +332,10 @@ export type WalletConfig = AutomintConfig['wallets'][number];
 export type TargetConfig = AutomintConfig['targets'][number];
 export type BudgetConfig = AutomintConfig['budget'];
 export type SplitConfig = AutomintConfig['split'];
+export type SnipeFilterConfig = AutomintConfig['snipe'][number];
 
 /** The split a target follows: the top-level one with the target's own keys over it. */
-export function targetSplit(cfg: AutomintConfig, target: TargetConfig): SplitConfig {
+export function targetSplit(cfg: AutomintConfig, target: Pick<TargetConfig, 'split'>): SplitConfig {
   return mergedSplit(cfg.split, target.split);
 }
 
@@ -340,6 +348,11 @@ function mergedSplit(top: Shape['split'], own: Shape['targets'][number]['split']
   };
 }
 
+/** Every payment method a target or a snipe filter buys with: the plugins the run needs. */
+export function methodsInUse(cfg: Pick<AutomintConfig, 'targets' | 'snipe'>): Set<string> {
+  return new Set([...cfg.targets, ...cfg.snipe].flatMap((t) => t.methods));
+}
+
 /** The configuration blocks of plugins by id (everything under `plugins` except `paths`). */
 export function pluginBlocks(cfg: AutomintConfig): Record<string, Record<string, unknown>> {
   const { paths: _paths, ...blocks } = cfg.plugins;
@@ -347,6 +360,6 @@ export function pluginBlocks(cfg: AutomintConfig): Record<string, Record<string,
 }
 
 /** The accounts that buy a target: its `accounts` list, or all accounts. */
-export function targetAccounts(cfg: AutomintConfig, target: TargetConfig): AccountConfig[] {
+export function targetAccounts(cfg: AutomintConfig, target: Pick<TargetConfig, 'accounts'>): AccountConfig[] {
   return target.accounts ? cfg.accounts.filter((a) => target.accounts!.includes(a.name)) : [...cfg.accounts];
 }

@@ -9,7 +9,7 @@ import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import { formatPath, type ConfigPath } from '../config/config-path.js';
 import type { LoadedConfig } from '../config/load.js';
 import { secretValues } from '../config/redact.js';
-import { pluginBlocks, type AutomintConfig } from '../config/schema.js';
+import { methodsInUse, pluginBlocks, type AutomintConfig } from '../config/schema.js';
 import { closestMatch } from '../config/spelling.js';
 import { configErrorMap, toConfigIssues, type Locate } from '../config/zod-issues.js';
 import { discoverPlugins, isPluginDisabled, isPluginEnabled, pluginSettings, type DiscoveredPlugin } from './host.js';
@@ -26,7 +26,7 @@ export function pluginConfigIssues(
   const byId = new Map<string, PluginManifest>(discovered.map((d) => [d.manifest.id, d.manifest]));
   const ids = [...byId.keys()];
   const blocks = pluginBlocks(config);
-  const wanted = new Set(config.targets.flatMap((t) => t.methods));
+  const wanted = methodsInUse(config);
   const secrets = secretValues(config);
   const unknown: ConfigIssue[] = [];
   const invalid: ConfigIssue[] = [];
@@ -66,13 +66,15 @@ export function pluginConfigIssues(
       if (problem) invalid.push(at([...path, id], problem));
     }
   };
-  config.targets.forEach((target, i) => {
-    target.methods.forEach((id, k) => {
-      const problem = methodProblem(id);
-      if (problem) invalid.push(at(['targets', i, 'methods', k], problem));
+  for (const key of ['targets', 'snipe'] as const) {
+    config[key].forEach((target, i) => {
+      target.methods.forEach((id, k) => {
+        const problem = methodProblem(id);
+        if (problem) invalid.push(at([key, i, 'methods', k], problem));
+      });
+      checkShares([key, i, 'split', 'shares'], target.split?.shares);
     });
-    checkShares(['targets', i, 'split', 'shares'], target.split?.shares);
-  });
+  }
   checkShares(['split', 'shares'], config.split.shares);
   return { issues: [...unknown, ...invalid], unknownKeys: unknown.length > 0 };
 }

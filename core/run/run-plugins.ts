@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { container as rootContainer } from 'tsyringe';
 import type { Logger } from 'pino';
-import { pluginBlocks, type AutomintConfig } from '../config/schema.js';
+import { methodsInUse, pluginBlocks, type AutomintConfig } from '../config/schema.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { discoverPlugins, registerPlugins } from '../plugins/host.js';
 import type { PaymentMethod } from '../plugins/payment.js';
@@ -23,7 +23,7 @@ export async function loadRunPlugins(config: AutomintConfig, ledger: Ledger, log
   scope.register(CONFIG, { useValue: config });
   scope.register(LOGGER, { useValue: log });
   scope.register(LEDGER, { useValue: ledger });
-  const wanted = new Set(config.targets.flatMap((t) => t.methods));
+  const wanted = methodsInUse(config);
   const { scope: plugins, payments } = await registerPlugins(scope, await discoverPlugins(config.plugins.paths), pluginBlocks(config), wanted);
   const logins = plugins.isRegistered(WEB_APP_LOGIN, true) ? plugins.resolveAll<WebAppLogin>(WEB_APP_LOGIN) : [];
   return {

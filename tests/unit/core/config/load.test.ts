@@ -200,12 +200,11 @@ describe('validation errors', () => {
     expect(formatConfigError(e).split('\n')).toHaveLength(5);
   });
 
-  it('requires at least one account and one target', () => {
+  it('requires at least one account, and then a target or a snipe filter', () => {
     const e = configErrorOf(() => parse('profile: safe\n'));
-    expect(e.issues.map((i) => [i.path, i.message])).toEqual([
-      ['accounts', 'required key is missing'],
-      ['targets', 'required key is missing'],
-    ]);
+    expect(e.issues.map((i) => [i.path, i.message])).toEqual([['accounts', 'required key is missing']]);
+    const none = configErrorOf(() => parse('accounts: [{ name: main }]\n'));
+    expect(none.issues.map((i) => [i.path, i.message])).toEqual([['targets', 'configure at least one target or one snipe filter']]);
   });
 
   it('keeps every secret out of every error message', () => {
