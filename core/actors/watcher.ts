@@ -1,13 +1,15 @@
 /** The watcher: polls one target's collection (`404` = not published yet; then `status` and `left`) and tells every
  *  purchase of that target what it saw: STOCK after each poll that shows the character on sale, SOLD_OUT when it is
- *  gone. Keeps polling while stock falls, so purchases keep buying. Polls take turns over the target's accounts, each
- *  account no faster than the limiter's poll pace for it (its limit less the share reserved for spending, divided
- *  among the watchers polling through it), so polling never drains a pool: a purchase's call finds its reserve whole
- *  and the watcher is never held waiting for a window to reset. With a known drop time it polls slowly until a window
- *  around the drop and, inside it, as fast as that pace allows. A 304 reads as the cached collection (the
- *  store client's caches), a refused token is renewed by the store client, a 429 waits for the limiter's retry time,
- *  and 5xx or transport failures change nothing: it keeps polling. No wait is longer than the profile's maxWaitMs,
- *  and a POLL_NOW ends any wait. Talks to: purchases (by systemId), the store, the limiter (its poll pace). */
+ *  gone. Keeps polling while stock falls, so purchases keep buying. Polls take turns over the target's accounts, evenly
+ *  staggered, each account no faster than the profile's interval nor the limiter's poll pace for it (its limit less
+ *  the share reserved for spending, divided among the watchers polling through it): N accounts see a drop about N
+ *  times sooner, a purchase's call finds its reserve whole, and the watcher is never held waiting for a window to
+ *  reset. An account rate-limited or refused a token leaves the rotation until its wait is over; the others close the
+ *  gap. With a known drop time it polls slowly until a window around the drop and, inside it, as fast as that pace
+ *  allows. A 304 reads as the cached collection (the store client's caches), a refused token is renewed by the store
+ *  client, a 429 waits for the limiter's retry time (the target's wait only when no other account can poll), and 5xx
+ *  or transport failures change nothing: it keeps polling. No wait is longer than the profile's maxWaitMs, and a
+ *  POLL_NOW ends any wait. Talks to: purchases (by systemId), the store, the limiter (its poll pace). */
 import { fromCallback } from 'xstate';
 import type { Logger } from 'pino';
 import type { StoreClient } from '../store/store-client.js';
@@ -76,18 +78,23 @@ export type PollPhase = 'waiting' | 'drop' | 'watching';
 
 export interface PollCadence {
   readonly pollIntervalMs: number;
+  /** The accounts taking turns (default 1): each polls at the profile's interval, so the target is polled that many
+   *  times as often, evenly staggered, without any account polling faster. */
+  readonly accounts?: number;
   readonly dropAt?: number;
   /** The shortest time between two polls of this target that keeps every account at the limiter's pace (the pace
    *  times the watchers sharing an account, over the accounts polled in turn); unknown: absent. */
   readonly pacedMs?: number;
 }
 
-/** Which phase `now` is in and how long to wait before the next poll: never faster than the paced interval. A wait
- *  before the window never runs past its opening. */
+/** Which phase `now` is in and how long to wait before the next poll: never faster than the paced interval. Without a
+ *  known drop (or after its window) every account polls at the profile's interval, in turn; before the window the
+ *  target is polled slowly, whatever the accounts; a wait before the window never runs past its opening. */
 export function nextPoll(now: number, cadence: PollCadence): { phase: PollPhase; delayMs: number } {
   const { pollIntervalMs, dropAt } = cadence;
   const paced = cadence.pacedMs ?? 0;
-  const watching = { phase: 'watching' as const, delayMs: Math.max(pollIntervalMs, paced) };
+  const turns = Math.max(1, cadence.accounts ?? 1);
+  const watching = { phase: 'watching' as const, delayMs: Math.max(pollIntervalMs / turns, paced) };
   if (dropAt === undefined) return watching;
   const opens = dropAt - DROP_WINDOW_BEFORE_MS;
   if (now < opens) {
@@ -133,11 +140,34 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
 
   const pollers = input.pollers;
   let turn = 0;
+  /** Accounts out of the rotation until a time (epoch ms): rate-limited, or refused a token. */
+  const resting = new Map<WatcherPoller, number>();
+  /** The poller whose turn is next: the next in turn not resting, or (all resting) the one back first. */
+  const upNext = (): WatcherPoller => {
+    const now = Date.now();
+    let back: WatcherPoller = pollers[turn % pollers.length]!;
+    for (let i = 0; i < pollers.length; i += 1) {
+      const p = pollers[(turn + i) % pollers.length]!;
+      const until = resting.get(p) ?? 0;
+      if (until <= now) return p;
+      if (until < (resting.get(back) ?? 0)) back = p;
+    }
+    return back;
+  };
+  const takeTurn = (): WatcherPoller => {
+    const p = upNext();
+    turn = pollers.indexOf(p) + 1;
+    return p;
+  };
+  /** How many accounts take turns now (at least one: with all resting, the one back first polls). */
+  const inRotation = (): number => Math.max(1, pollers.filter((q) => (resting.get(q) ?? 0) <= Date.now()).length);
+  /** Whether an account other than `p` can poll now. */
+  const othersReady = (p: WatcherPoller): boolean => pollers.some((q) => q !== p && (resting.get(q) ?? 0) <= Date.now());
   /** The paced interval of the poller whose turn comes next (see PollCadence.pacedMs). */
   const pacedFor = async (p: WatcherPoller): Promise<number | undefined> => {
     if (!input.pace) return undefined;
     const slotMs = await input.pace(p.account);
-    return (slotMs * Math.max(1, p.sharedBy ?? 1)) / pollers.length;
+    return (slotMs * Math.max(1, p.sharedBy ?? 1)) / inRotation();
   };
 
   const poll = async (p: WatcherPoller): Promise<void> => {
@@ -204,24 +234,38 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
     problem = key;
   };
 
+  /** The target's wait after poller `p` failed with `e`. A failure of the account's own (rate-limited, refused a
+   *  token) takes it out of the rotation for its wait, and the target waits only until some account can poll. */
+  const waitAfter = (p: WatcherPoller, e: unknown, cadenceMs: number): number => {
+    const own = e instanceof StoreRateLimited || e instanceof StoreAuthError || (e instanceof StoreHttpError && e.status === 429);
+    if (pollers.length < 2 || !own) return backoffFor(e, cadenceMs);
+    const now = Date.now();
+    resting.set(p, now + backoffFor(e, cadenceMs));
+    log.info({ account: p.account, restMs: resting.get(p)! - now, cause: (e as { code?: unknown }).code ?? null }, 'account out of the poll rotation');
+    if (othersReady(p)) return cadenceMs;
+    return Math.max(cadenceMs, Math.min(...resting.values()) - now);
+  };
+
   const loop = async (): Promise<void> => {
     while (!abort.signal.aborted) {
       const started = Date.now();
       let failure: unknown = null;
+      const poller = takeTurn();
       try {
-        await poll(pollers[turn++ % pollers.length]!);
+        await poll(poller);
+        resting.delete(poller);
       } catch (e) {
         if (abort.signal.aborted) return;
         failure = e;
       }
       // Planned after the poll: what it saw (an early drop) may have changed the cadence, and what it cost the next
       // poller's pool, its pace.
-      const pacedMs = await pacedFor(pollers[turn % pollers.length]!);
+      const pacedMs = await pacedFor(upNext());
       // The pace is counted from when the limiter gave it, not from the poll's start: once a window's share is spent
       // it is the time to the window's reset from now, and the poll's own duration must not be taken off it.
       const pacedAt = Date.now();
       if (abort.signal.aborted) return;
-      const plan = nextPoll(started, { pollIntervalMs: input.pollIntervalMs, dropAt, ...(pacedMs === undefined ? {} : { pacedMs }) });
+      const plan = nextPoll(started, { pollIntervalMs: input.pollIntervalMs, accounts: inRotation(), dropAt, ...(pacedMs === undefined ? {} : { pacedMs }) });
       if (plan.phase !== phase) {
         log.info({ phase: plan.phase, dropAt: dropAt ?? null, everyMs: Math.round(plan.delayMs), accounts: pollers.length }, 'poll cadence');
       }
@@ -230,7 +274,8 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
       if (failure !== null) {
         noteProblem(failure);
         escalate(failure, started);
-        waitMs = backoffFor(failure, waitMs);
+        // The others close the gap at the cadence; with none left to poll, the target waits for the first one back.
+        waitMs = waitAfter(poller, failure, waitMs);
       } else {
         recovered();
         if (problem !== null) log.info({ after: problem }, 'polling again');

@@ -60,6 +60,14 @@ describe('nextPoll', () => {
     expect(nextPoll(T0, cadence)).toEqual({ phase: 'watching', delayMs: 2_000 });
   });
 
+  it('polls the target as many times as often as accounts take turns, each at the profile interval, never past the pace', () => {
+    expect(nextPoll(T0, { ...cadence, accounts: 4 })).toEqual({ phase: 'watching', delayMs: 500 });
+    expect(nextPoll(T0, { ...cadence, accounts: 4, pacedMs: 800 })).toEqual({ phase: 'watching', delayMs: 800 });
+    expect(nextPoll(T0, { ...cadence, accounts: 0 })).toEqual({ phase: 'watching', delayMs: 2_000 });
+    // Before the drop window the target is polled slowly whatever the fleet: its polls are kept for the drop.
+    expect(nextPoll(T0, { ...cadence, accounts: 4, dropAt })).toEqual({ phase: 'waiting', delayMs: 8_000 });
+  });
+
   it('polls four times slower before the drop window, capped, and never past the window opening', () => {
     expect(nextPoll(T0, { ...cadence, dropAt })).toEqual({ phase: 'waiting', delayMs: 8_000 });
     expect(nextPoll(T0, { pollIntervalMs: 10_000, dropAt })).toEqual({ phase: 'waiting', delayMs: SLOW_POLL_CAP_MS });
@@ -283,6 +291,41 @@ describe('watcher actor', () => {
     expect(new Set(gaps(alice.at))).toEqual(new Set([600]));
     expect(new Set(gaps(bob.at))).toEqual(new Set([600]));
     expect(new Set(asked)).toEqual(new Set(['alice', 'bob']));
+  });
+
+  it('staggers the fleet without a drop time: each account at the profile interval, the target that many times as often', async () => {
+    const stores = ['alice', 'bob', 'carol', 'dave'].map((account) => ({ account, store: scriptedStore([notPublished]) }));
+    run(stores[0]!.store, { pollIntervalMs: 2_000, pollers: stores });
+    await vi.advanceTimersByTimeAsync(10_000);
+    const all = stores.flatMap((p) => p.store.at).sort((a, b) => a - b);
+    expect(new Set(gaps(all))).toEqual(new Set([500]));
+    for (const p of stores) expect(new Set(gaps(p.store.at))).toEqual(new Set([2_000]));
+  });
+
+  it('takes a rate-limited account out of the rotation until its retry time while the others close the gap', async () => {
+    const limited = new StoreRateLimited(T0 + 10_000, { op: 'collection', pool: 'account:alice', reason: 'pool exhausted' });
+    const alice = scriptedStore([limited, notPublished]);
+    const bob = scriptedStore([notPublished]);
+    run(alice, { pollIntervalMs: 1_000, pollers: [{ account: 'alice', store: alice }, { account: 'bob', store: bob }] });
+    await vi.advanceTimersByTimeAsync(12_000);
+    // Alice fails at 0 and rests until 10 s; Bob alone polls at his own interval meanwhile, then they take turns again.
+    expect(alice.at).toEqual([0, 10_500, 11_500]);
+    expect(bob.at.slice(0, 3)).toEqual([500, 1_500, 2_500]);
+    expect(bob.at.filter((t) => t < 10_000)).toHaveLength(10);
+    expect(logLines.find((l) => l.msg === 'account out of the poll rotation')).toMatchObject({ account: 'alice' });
+  });
+
+  it('waits as the account must when every account is resting', async () => {
+    const aliceLimited = new StoreRateLimited(T0 + 6_000, { op: 'collection', pool: 'account:alice', reason: 'pool exhausted' });
+    const bobLimited = new StoreRateLimited(T0 + 8_000, { op: 'collection', pool: 'account:bob', reason: 'pool exhausted' });
+    const alice = scriptedStore([aliceLimited, withStock(3)]);
+    const bob = scriptedStore([bobLimited, withStock(3)]);
+    run(alice, { pollIntervalMs: 1_000, pollers: [{ account: 'alice', store: alice }, { account: 'bob', store: bob }] });
+    await vi.advanceTimersByTimeAsync(6_500);
+    // Bob's turn comes at 500 ms and he is limited too (until 8 s): nothing more until Alice is back at 6 s.
+    expect(alice.at).toEqual([0, 6_000]);
+    expect(bob.at).toEqual([500]);
+    expect(reports).toMatchObject([{ type: 'STOCK', left: 3 }]);
   });
 
   it('polls an account shared by two watchers at half its pace', async () => {
