@@ -46,7 +46,8 @@ export function apiRoutes({ catalog, orders, cryptoOrdersLimit, tonTwists }: Api
     {
       method: 'GET',
       path: '/api/v1/collections',
-      handle: () => ok(catalog.published().map(collectionJson)),
+      // Only what the listing shows: a collection published but not yet listed is reachable by id alone.
+      handle: () => ok(catalog.listed().map(collectionJson)),
     },
     {
       method: 'GET',

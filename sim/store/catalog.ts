@@ -48,6 +48,8 @@ interface CollectionState {
   readonly title: string;
   readonly status: 'active' | 'inactive';
   dropAt: number;
+  /** Listed from `dropAt + listedAfterMs`. */
+  readonly listedAfterMs: number;
   readonly characters: Map<number, CharacterState>;
 }
 
@@ -72,7 +74,9 @@ export class Catalog {
           rarity: ch.rarity ?? 'common',
         });
       }
-      this.collections.set(c.id, { id: c.id, title: c.title, status: c.status ?? 'active', dropAt: c.dropAt, characters });
+      this.collections.set(c.id, {
+        id: c.id, title: c.title, status: c.status ?? 'active', dropAt: c.dropAt, listedAfterMs: c.listedAfterMs ?? 0, characters,
+      });
     }
   }
 
@@ -81,6 +85,16 @@ export class Catalog {
     const now = this.clock();
     return [...this.collections.values()]
       .filter((c) => c.dropAt <= now)
+      .sort((a, b) => a.id - b.id)
+      .map(view);
+  }
+
+  /** Collections the store's listing (`GET /collections`) shows by now, in id order: published, and past their
+   *  `listedAfterMs` (a collection may be reachable by id before it is listed). */
+  listed(): CollectionView[] {
+    const now = this.clock();
+    return [...this.collections.values()]
+      .filter((c) => c.dropAt + c.listedAfterMs <= now)
       .sort((a, b) => a.id - b.id)
       .map(view);
   }

@@ -30,6 +30,9 @@ export interface CollectionScenario {
   dropAt: number;
   /** Only active collections are buyable; defaults to 'active'. */
   status?: 'active' | 'inactive';
+  /** How long after `dropAt` the collection first appears in `GET /collections` (default 0: listed at its drop); until
+   *  then it is reachable by id only, as a collection published before the store's listing shows it. */
+  listedAfterMs?: number;
   characters: CharacterScenario[];
 }
 
@@ -92,6 +95,7 @@ const collectionSchema = z.object({
   title: z.string().min(1),
   dropAt: z.number().int().nonnegative(),
   status: z.enum(['active', 'inactive']).optional(),
+  listedAfterMs: z.number().int().nonnegative().optional(),
   characters: z.array(characterSchema).min(1),
 });
 
