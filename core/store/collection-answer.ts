@@ -1,6 +1,6 @@
 /** The tolerant reader of `GET /api/v1/collection/{id}`. Only what a decision needs is required: the collection's `id`
  *  and `status`, and a `characters` list. Everything else is read leniently, so one odd field cannot blind the watcher
- *  for the whole drop (issue 12): a character without a readable id is skipped, a bad name, title, price, supply or
+ *  for the whole drop (issue 12): a character without a readable id is skipped, a bad name, title, price, supply, rarity or
  *  stock becomes "unknown" (null) with a note, and fields nobody reads are ignored. Whether the one character the run
  *  targets can be bought is decided on its own entry (`targetStock`): its `left` must be a plausible stock, and a
  *  negative, fractional or absurd one is "unknown", never 0, so the next poll decides. */
@@ -13,6 +13,8 @@ import { readWholeNumber } from './store-numbers.js';
 export const MAX_PLAUSIBLE_LEFT = 10_000_000;
 /** Longest title or name kept; a longer one is replaced by a made-up name (a 10 kB title is not a title). */
 export const MAX_NAME_LENGTH = 500;
+/** Longest rarity read: a rarity is a word (`legendary`). */
+const MAX_RARITY_LENGTH = 50;
 /** Longest status read: a status is a word (`active`), not a page. */
 const MAX_STATUS_LENGTH = 50;
 
@@ -24,6 +26,9 @@ export interface Character {
   /** Stars per pack; null when the store gave none or an unreadable one. */
   readonly priceStars: Stars | null;
   readonly supply: number | null;
+  /** The store's rarity word (`common`, `rare`), as given; null when it gave none or something that is not a word.
+   *  The reader always sets it; absent only on characters made by hand (read as null). */
+  readonly rarity?: string | null;
   /** What was wrong with this entry's fields (`left -5 is not a stock`): empty when nothing. */
   readonly problems: readonly string[];
 }
@@ -117,8 +122,9 @@ function readCharacter(entry: unknown, i: number, notes: string[]): Character | 
   const supply = entry['supply'] === undefined ? null : readWholeNumber(entry['supply']);
   if (supply === null && entry['supply'] !== undefined) problems.push(`supply ${shown(entry['supply'])} is not a count`);
   const name = readName(entry['name'], `character ${id}`, `characters[${i}].name`, problems);
+  const rarity = readRarity(entry['rarity'], problems);
   if (problems.length > 0) notes.push(`character ${id}: ${problems.join('; ')}`);
-  return { id, name, left, priceStars, supply, problems };
+  return { id, name, left, priceStars, supply, rarity, problems };
 }
 
 /** A stock: a whole number (or digit text) from 0 to MAX_PLAUSIBLE_LEFT; anything else is unknown, not 0. */
@@ -126,6 +132,14 @@ function readLeft(v: unknown, problems: string[]): number | null {
   const n = readWholeNumber(v);
   if (n !== null && n <= MAX_PLAUSIBLE_LEFT) return n;
   problems.push(v === undefined ? 'no left' : `left ${shown(v)} is not a stock`);
+  return null;
+}
+
+/** A rarity: short text (a word or two); anything else is unknown, which no snipe filter on rarity takes. */
+function readRarity(v: unknown, problems: string[]): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string' && v.length > 0 && v.length <= MAX_RARITY_LENGTH) return v;
+  problems.push(`rarity ${shown(v)} is not a rarity`);
   return null;
 }
 

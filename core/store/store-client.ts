@@ -10,6 +10,7 @@ import type { Nano } from '../money.js';
 import type { EndpointResolver, Priority, RateGate } from './request-gate.js';
 import type { Fetched, KeptCopy, ResponseReader } from './response-cache.js';
 import { collectionSchema, type Collection, type CollectionView } from './collection-answer.js';
+import { collectionsSchema, type CollectionListing } from './collections-answer.js';
 import {
   authTokenSchema,
   starsInvoiceSchema,
@@ -107,6 +108,15 @@ export class StoreClient {
       throw new StoreMalformed(`collection.id: answered collection ${view.id}, asked ${collectionId}`, { op: 'collection', url: path, status: 200 });
     }
     return { published: true, ...view };
+  }
+
+  /** `GET /api/v1/collections`: the collections the store lists now, read by the tolerant reader
+   *  (collections-answer.ts). Polled by snipe mode, so at poll priority unless told. */
+  async collections(opts: { signal?: AbortSignal; priority?: Priority } = {}): Promise<CollectionListing> {
+    const r = await this.call({
+      op: 'collections', method: 'GET', path: '/api/v1/collections', priority: opts.priority ?? 'poll', schema: collectionsSchema, signal: opts.signal,
+    });
+    return r as CollectionListing;
   }
 
   /** `GET /api/v1/shop/price/crypto`: TON per pack, in nanotons. */

@@ -25,10 +25,17 @@ describe('collectionSchema, the tolerant reader', () => {
     expect(c).toEqual({
       id: 10, title: 'Blue Cats', status: 'active', notes: [],
       characters: [
-        { id: 1, name: 'Tom', left: 17, priceStars: 250n, supply: 20, problems: [] },
-        { id: 2, name: 'character 2', left: 0, priceStars: 100n, supply: null, problems: [] },
+        { id: 1, name: 'Tom', left: 17, priceStars: 250n, supply: 20, rarity: 'rare', problems: [] },
+        { id: 2, name: 'character 2', left: 0, priceStars: 100n, supply: null, rarity: null, problems: [] },
       ],
     });
+  });
+
+  it('reads a rarity leniently: a word is kept, anything else is unknown with a note, never a refusal', () => {
+    const c = withCharacters('{"id":1,"left":3,"rarity":"legendary"}', '{"id":2,"left":3,"rarity":7}', `{"id":3,"left":3,"rarity":"${'x'.repeat(60)}"}`);
+    expect(c.characters.map((ch) => ch.rarity)).toEqual(['legendary', null, null]);
+    expect(c.notes.join('\n')).toContain('rarity 7 is not a rarity');
+    expect(targetStock(c, 2)).toMatchObject({ kind: 'known', left: 3 });
   });
 
   it('reads ids, stock and supply sent as digit text like JSON numbers', () => {
