@@ -11,6 +11,7 @@ import { LimiterStateRepository } from './limiter-state.js';
 import { Orders } from './orders.js';
 import { PaymentIntents, type IntentRow, type NewIntent } from './payment-intents.js';
 import { Purchases } from './purchases.js';
+import { SeenCollections } from './seen-collections.js';
 import type { LedgerSchema } from './schema.js';
 import type { LedgerError } from './ledger-error.js';
 import type { NewOrder, OrderRow } from './orders.js';
@@ -41,6 +42,8 @@ export class Ledger {
   readonly campaign: CampaignRecord;
   readonly endpointStats: EndpointStatsRepository;
   readonly limiter: LimiterStateRepository;
+  /** Snipe mode's seen-set: the collections already judged (or listed at the first start). */
+  readonly seen: SeenCollections;
   readonly #conn: LedgerConnection;
   #closed = false;
 
@@ -55,6 +58,7 @@ export class Ledger {
     this.campaign = new CampaignRecord(connection);
     this.endpointStats = new EndpointStatsRepository(connection);
     this.limiter = new LimiterStateRepository(connection);
+    this.seen = new SeenCollections(connection);
   }
 
   /**

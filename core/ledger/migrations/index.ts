@@ -5,12 +5,14 @@ import { initial } from './001-initial.js';
 import { limiterState } from './002-limiter-state.js';
 import { endpointStats } from './003-endpoint-stats.js';
 import { campaign } from './004-campaign.js';
+import { snipeSeen } from './005-snipe-seen.js';
 
 export const LEDGER_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
   '002-limiter-state': limiterState,
   '003-endpoint-stats': endpointStats,
   '004-campaign': campaign,
+  '005-snipe-seen': snipeSeen,
 };
 
 /** kysely's Migrator reads the migrations from here. */
