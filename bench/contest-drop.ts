@@ -19,7 +19,8 @@ export const RIVAL_REACTION_MS = 150;
 /** Five rivals, as the peer bots poll: four at 1 s (the peers' default), one at 0.25 s; phases from `seed`. */
 export function contestRivals(seed: number): RivalPlan {
   const bot = (pollIntervalMs: number) => ({
-    collectionId: CONTEST_COLLECTION, characterId: CONTEST_CHARACTER, packs: RIVAL_PACKS, pollIntervalMs, reactionMs: RIVAL_REACTION_MS,
+    collectionId: CONTEST_COLLECTION, characterId: CONTEST_CHARACTER, packs: RIVAL_PACKS, pollIntervalMs,
+    reactionMs: RIVAL_REACTION_MS,
   });
   return { seed, bots: [bot(1_000), bot(1_000), bot(1_000), bot(1_000), bot(250)] };
 }

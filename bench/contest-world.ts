@@ -19,19 +19,24 @@ function scenario(accounts: number, dropInMs: number, seed: number): WorldScenar
   const demo = DEMO_SCENARIO.store(0);
   return {
     name: 'contest-bench',
-    description: `${accounts} funded buyers and 5 rival bots, ${CONTEST_SUPPLY} packs dropping ${dropInMs} ms after start`,
+    description: `${accounts} buyers and 5 rival bots, ${CONTEST_SUPPLY} packs dropping ${dropInMs} ms after start`,
     blockIntervalMs: 1000,
     buyers: Array.from({ length: accounts }, (_, i) => ({ name: `buyer${i + 1}`, fundTon: '100', fundStars: '2000' })),
     store: (now) => ({
       ...demo,
       collections: [{
         id: CONTEST_COLLECTION, title: 'Contest Drop', dropAt: now + dropInMs,
-        characters: [{ id: CONTEST_CHARACTER, name: 'Contest Cat', supply: CONTEST_SUPPLY, priceStars: 10n, priceTon: '0.1', rarity: 'rare' }],
+        characters: [{
+          id: CONTEST_CHARACTER, name: 'Contest Cat', supply: CONTEST_SUPPLY,
+          priceStars: 10n, priceTon: '0.1', rarity: 'rare',
+        }],
       }],
       // The rivals are the competition; the steady drain would be a second one unrelated to polling.
       competitors: undefined,
       rivals: contestRivals(seed),
-      rateLimits: { perToken: { requests: ADVERTISED_LIMIT.requests, windowMs: ADVERTISED_LIMIT.windowMs }, resetStyle: 'epoch' },
+      rateLimits: {
+        perToken: { requests: ADVERTISED_LIMIT.requests, windowMs: ADVERTISED_LIMIT.windowMs }, resetStyle: 'epoch',
+      },
     }),
   };
 }
@@ -49,7 +54,8 @@ const state: WorldState = {
   ton: { endpoint: world.chain.endpoint },
   telegram: { host: world.telegram.host, port: world.telegram.port, publicKey: world.telegram.publicKeyPem },
   buyers: world.buyers.map((b) => ({
-    name: b.name, userId: b.userId, address: b.address.toString(), token: b.token, mnemonic: b.mnemonic, session: b.session,
+    name: b.name, userId: b.userId, address: b.address.toString(), token: b.token, mnemonic: b.mnemonic,
+    session: b.session,
     ...(b.password === undefined ? {} : { password: b.password }),
   })),
 };
@@ -62,7 +68,8 @@ function outcome(): ContestOutcome {
   const verdict = worldVerdict(orders);
   const requests = world.store.requests();
   return {
-    botPacks: paidPacks(false), rivalPacks: paidPacks(true), doublePaid: verdict.doublePaid, mismatched: verdict.mismatched,
+    botPacks: paidPacks(false), rivalPacks: paidPacks(true),
+    doublePaid: verdict.doublePaid, mismatched: verdict.mismatched,
     rivalPolls: requests.filter((r) => r.route === POLL_ROUTE && r.caller !== null && isRivalUserId(r.caller)).length,
     http429: requests.filter((r) => r.status === 429).length,
     left: world.store.stock(CONTEST_COLLECTION, CONTEST_CHARACTER),

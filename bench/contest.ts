@@ -22,7 +22,8 @@ import { writeWorldSessions, type WorldState } from '../core/cli/world.js';
 import { runBot } from '../core/run/run-bot.js';
 import { registerSecrets } from '../core/telemetry/secret-registry.js';
 import {
-  CONTEST_ASK, CONTEST_CHARACTER, CONTEST_COLLECTION, CONTEST_SUPPLY, contestDropInMs, shareOf, type ContestMessage, type ContestOutcome,
+  CONTEST_ASK, CONTEST_CHARACTER, CONTEST_COLLECTION, CONTEST_SUPPLY, contestDropInMs, shareOf,
+  type ContestMessage, type ContestOutcome,
 } from './contest-drop.js';
 import { median, round2 } from './median.js';
 
@@ -50,9 +51,8 @@ interface ContestWorld {
 }
 
 async function forkContestWorld(accounts: number, seed: number): Promise<ContestWorld> {
-  const child = fork(path.join(here, 'contest-world.js'), [String(accounts), String(contestDropInMs(seed)), String(seed)], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const args = [String(accounts), String(contestDropInMs(seed)), String(seed)];
+  const child = fork(path.join(here, 'contest-world.js'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const next = (): Promise<ContestMessage> => new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as ContestMessage));
     child.once('exit', (code) => reject(new Error(`the contest world exited (${code})`)));
@@ -136,7 +136,10 @@ for (let seed = 1; seed <= seeds; seed++) {
       const share = shareOf(o.botPacks, CONTEST_ASK, CONTEST_SUPPLY);
       shares.set(`${accounts}:${key}`, [...(shares.get(`${accounts}:${key}`) ?? []), share]);
       doublePaid += o.doublePaid;
-      say(`seed ${seed}, ${accounts} account(s), ${profile}: automint ${o.botPacks}/${CONTEST_ASK} (share ${round2(share)}), rivals ${o.rivalPacks}, left ${o.left}, rival polls ${o.rivalPolls}, ${o.http429} × 429, ${o.doublePaid} paid twice, ${o.mismatched} mismatched`);
+      say(`seed ${seed}, ${accounts} account(s), ${profile}: `
+        + `automint ${o.botPacks}/${CONTEST_ASK} (share ${round2(share)}), `
+        + `rivals ${o.rivalPacks}, left ${o.left}, rival polls ${o.rivalPolls}, ${o.http429} × 429, `
+        + `${o.doublePaid} paid twice, ${o.mismatched} mismatched`);
     }
   }
 }

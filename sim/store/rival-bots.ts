@@ -135,7 +135,8 @@ class RivalBot {
   }
 
   report(): RivalReport {
-    return { name: this.name, userId: this.userId, polls: this.polls, http429: this.http429, orders: this.orders, packs: this.packs };
+    const { name, userId, polls, http429, orders, packs } = this;
+    return { name, userId, polls, http429, orders, packs };
   }
 
   stop(): void {
@@ -219,7 +220,8 @@ class RivalBot {
   /** Pays an invoice that asks what its poll priced (a twisted invoice stays unpaid); true when the store took it. */
   private pay(slug: string, count: number): boolean {
     const invoice = this.deps.invoices.find(slug);
-    if (!invoice || invoice.currency !== 'XTR' || this.seenPrice === null || invoice.amount !== this.seenPrice * BigInt(count)) return false;
+    const asked = this.seenPrice === null ? null : this.seenPrice * BigInt(count);
+    if (!invoice || invoice.currency !== 'XTR' || invoice.amount !== asked) return false;
     this.charges += 1;
     return this.deps.invoices.pay(slug, this.userId, `rival-${this.userId}-${this.charges}`) === 'paid';
   }
@@ -229,7 +231,8 @@ class RivalBot {
   private refused(answer: RivalAnswer): boolean {
     if (answer.status === 429) {
       this.http429 += 1;
-      this.backoffUntil = Math.max(this.backoffUntil, Date.now() + (answer.retryAfterSec ?? this.spec.pollIntervalMs / 1000) * 1000);
+      const waitMs = answer.retryAfterSec === null ? this.spec.pollIntervalMs : answer.retryAfterSec * 1000;
+      this.backoffUntil = Math.max(this.backoffUntil, Date.now() + waitMs);
       if (this.timer) {
         clearTimeout(this.timer);
         this.timer = null;

@@ -1,5 +1,5 @@
-/** The rivals' HTTP client: plain node:http over one keep-alive agent, so a rival's requests reach the store through its
- *  real socket and middleware chain (rate limits, auth, faults, the request log) exactly like the bot's, and every
+/** The rivals' HTTP client: plain node:http over one keep-alive agent, so a rival's requests reach the store through
+ *  its real socket and middleware chain (rate limits, auth, faults, the request log) exactly like the bot's, and every
  *  socket and request can be torn down at once when the store closes. */
 import { Agent, request } from 'node:http';
 
@@ -45,10 +45,11 @@ export class RivalHttp {
           });
           res.on('error', reject);
           res.on('end', () => {
-            const retryAfter = Number(res.headers['retry-after']);
+            const header = res.headers['retry-after'];
+            const retryAfter = header === undefined ? NaN : Number(header);
             resolve({
               status: res.statusCode ?? 0,
-              retryAfterSec: res.headers['retry-after'] !== undefined && Number.isFinite(retryAfter) ? retryAfter : null,
+              retryAfterSec: Number.isFinite(retryAfter) ? retryAfter : null,
               body: size > MAX_BODY_BYTES ? null : parseJson(Buffer.concat(chunks).toString('utf8')),
             });
           });

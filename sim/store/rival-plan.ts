@@ -9,7 +9,8 @@ export interface RivalSpec {
   readonly name?: string;
   readonly collectionId: number;
   readonly characterId: number;
-  /** Packs it wants in all (k); each order asks at most the store's `maxCountPerOrder`, and what its last poll showed. */
+  /** Packs it wants in all (k); each order asks at most the store's `maxCountPerOrder`, and what its last poll
+   *  showed. */
   readonly packs: number;
   /** Time between two of its polls of `GET /api/v1/collection/{id}` (the peers' default is 1 s). */
   readonly pollIntervalMs: number;

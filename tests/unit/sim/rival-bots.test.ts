@@ -20,7 +20,8 @@ function rival(overrides: Partial<RivalSpec> = {}): RivalSpec {
 
 async function store(overrides: Partial<StoreScenario>, dropInMs = 250): Promise<{ store: SimStore; dropAt: number }> {
   const dropAt = Date.now() + dropInMs;
-  const s = await startStore({ scenario: storeScenario(dropAt, overrides), payments: new MemoryTransferFeed(), wallet: STORE_WALLET_RAW });
+  const scenario = storeScenario(dropAt, overrides);
+  const s = await startStore({ scenario, payments: new MemoryTransferFeed(), wallet: STORE_WALLET_RAW });
   stores.push(s);
   return { store: s, dropAt };
 }
@@ -64,7 +65,8 @@ describe('rival bots', () => {
   });
 
   it('take no more than is left, sharing it with each other', async () => {
-    const { store: s } = await store({ rivals: { bots: [rival({ characterId: 2, packs: 3 }), rival({ characterId: 2, packs: 3 })] } });
+    const kit = rival({ characterId: 2, packs: 3 });
+    const { store: s } = await store({ rivals: { bots: [kit, kit] } });
     await until(() => s.stock(10, 2) === 0 && packsOf(s, 0) + packsOf(s, 1) === 3);
     await new Promise((r) => setTimeout(r, 150));
     expect(packsOf(s, 0) + packsOf(s, 1)).toBe(3);
@@ -92,7 +94,8 @@ describe('rival bots', () => {
   });
 
   it('draw their poll phases from the seed alone', () => {
-    const plan = (seed: number) => ({ seed, bots: [rival({ pollIntervalMs: 1_000 }), rival({ pollIntervalMs: 250 }), rival({ pollIntervalMs: 1_000 })] });
+    const bots = [rival({ pollIntervalMs: 1_000 }), rival({ pollIntervalMs: 250 }), rival({ pollIntervalMs: 1_000 })];
+    const plan = (seed: number) => ({ seed, bots });
     const phases = rivalPhases(plan(11));
     expect(rivalPhases(plan(11))).toEqual(phases);
     expect(rivalPhases(plan(12))).not.toEqual(phases);
