@@ -130,6 +130,41 @@ const STARS_VERIFICATION: WorldScenario = {
   buyers: DEMO_SCENARIO.buyers.map((b) => ({ ...b, requireVerification: true })),
 };
 
+/** When the `snipe` scenario's new collections drop, after the world starts: after a bot started with the world has
+ *  seeded its seen-set from the listing (tests move the drops with `scheduleDrop` once it has). */
+export const SNIPE_DROP_IN_MS = 10_000;
+
+/** Snipe mode's world: one collection listed before anything starts (never bought by a filter), then two published
+ *  and listed at their drop (dogs, which a `/dog/` filter takes, and birds, which it does not), and a third published
+ *  later that the listing shows only an hour after its drop (found by probing the next id). No competitors. */
+const SNIPE: WorldScenario = {
+  name: 'snipe',
+  description: `a collection listed before start; at +${SNIPE_DROP_IN_MS / 1000} s dogs and birds are listed at their drop, 2 s later more dogs reachable by id only`,
+  blockIntervalMs: 1000,
+  buyers: DEMO_SCENARIO.buyers,
+  store: (now) => ({
+    collections: [
+      { id: 1, title: 'Old Dogs', dropAt: Math.max(0, now - 1000), characters: [
+        { id: 1, name: 'Old Dog', supply: 100, priceStars: 100n, priceTon: '1', rarity: 'rare' },
+      ] },
+      { id: 2, title: 'Golden Dogs', dropAt: now + SNIPE_DROP_IN_MS, characters: [
+        { id: 1, name: 'Golden Dog', supply: 40, priceStars: 500n, priceTon: '5', rarity: 'rare' },
+        { id: 2, name: 'Puppy', supply: 500, priceStars: 100n, priceTon: '1', rarity: 'common' },
+      ] },
+      { id: 3, title: 'Plain Birds', dropAt: now + SNIPE_DROP_IN_MS, characters: [
+        { id: 1, name: 'Sparrow', supply: 30, priceStars: 200n, priceTon: '2', rarity: 'rare' },
+      ] },
+      { id: 4, title: 'Quiet Dogs', dropAt: now + SNIPE_DROP_IN_MS + 2000, listedAfterMs: 3_600_000, characters: [
+        { id: 1, name: 'Hidden Dog', supply: 20, priceStars: 300n, priceTon: '3', rarity: 'rare' },
+      ] },
+    ],
+    orderTtlSec: 300,
+    cryptoOrdersLimit: 3,
+    maxCountPerOrder: 5,
+    tokenTtlSec: 3600,
+  }),
+};
+
 const ALL: readonly WorldScenario[] = [
   DEMO_SCENARIO,
   hostileDemo('hostile-429', 'the demo behind tight rate limits (3/s per token, 10/s per IP, bans), x-ratelimit-reset in epoch seconds', {
@@ -195,6 +230,7 @@ const ALL: readonly WorldScenario[] = [
   STARS_VERIFICATION,
   LIMITER_BENCH,
   DROP_PACED,
+  SNIPE,
 ];
 
 /** Every scenario by name. */

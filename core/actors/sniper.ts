@@ -14,12 +14,14 @@ import { authId, authMachine, configuredToken, tokenProvider, webAppToken, type 
 import type { WebAppLogin } from '../plugins/web-app-login.js';
 import { endpointResolver, endpointsLogic, flushEndpoints, responseReader } from './endpoints.js';
 import { flushLimiter, limiterGate, limiterLogic, limiterPollPace, type LimiterInput, type LimiterSettings } from './limiter.js';
-import { purchaseMachine, type PurchaseOutput } from './purchase.js';
+import { purchaseMachine, type PurchaseInput, type PurchaseOutput } from './purchase.js';
 import type { RetryPolicy, SplitPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
-import { TargetQuota, type QuotaSeed } from './target-quota.js';
-import { watcherLogic } from './watcher.js';
-import { DEFAULT_BLIND_LIMIT, type BlindLimit, type BlindTarget, type WatchReport } from './failed-polls.js';
+import type { QuotaSeed } from './target-quota.js';
+import { watcherLogic, type WatcherInput } from './watcher.js';
+import type { BlindTarget, WatchReport } from './failed-polls.js';
+import { countWatchers, purchaseId, spawnTarget, targetKey, type RunWiring } from './target-actors.js';
+import { listingWatcherLogic, type ListingReport, type SnipeSetup } from '../snipe/listing-watcher.js';
 import type { UnknownPayments } from './unknown-payments.js';
 
 /** One target as the run sees it, with the accounts that buy it. */
@@ -79,6 +81,8 @@ export interface SniperInput {
   readonly dryRun: boolean;
   /** The run's in-run reconciliation of unknown payments, handed to every payer. */
   readonly unknownPayments?: UnknownPayments;
+  /** Snipe mode: the listing watcher is spawned, and the run goes on until stopped (new drops may come any time). */
+  readonly snipe?: SnipeSetup;
 }
 
 export type SniperEvent =
@@ -87,7 +91,9 @@ export type SniperEvent =
   /** From xstate when a child ends; for a purchase its output says how. */
   | { type: `xstate.done.actor.${string}`; output: unknown }
   /** From a watcher whose polls keep failing, or that reads its target again after they did. */
-  | WatchReport;
+  | WatchReport
+  /** From the listing watcher: targets a snipe filter matched (spawned like configured ones), a dry run's preview. */
+  | ListingReport;
 
 /** What the run ends with. */
 export interface SniperOutput {
@@ -95,6 +101,10 @@ export interface SniperOutput {
   stopReason: string | null;
   /** Targets that went blind during the run (failed-polls.ts). */
   blind: BlindTarget[];
+  /** Targets snipe filters armed during the run. */
+  sniped: RunTarget[];
+  /** A dry run's look at what the filters would buy of what is listed (empty otherwise). */
+  snipePreview: string[];
 }
 
 /** How one purchase ended (its output). */
@@ -102,7 +112,12 @@ export type PurchaseOutcome = PurchaseOutput;
 
 interface SniperContext {
   readonly input: SniperInput;
-  readonly purchaseIds: readonly string[];
+  /** Every purchase spawned so far (snipe mode adds some during the run). */
+  purchaseIds: readonly string[];
+  /** What every target's actors use, built at the start. */
+  wiring: RunWiring | null;
+  sniped: RunTarget[];
+  snipePreview: string[];
   outcomes: PurchaseOutcome[];
   stopReason: string | null;
   children: AnyActorRef[];
@@ -116,14 +131,7 @@ export const FLUSH_LIMIT_MS = 3_000;
 /** How long a stopping run waits for payments in flight to settle. */
 export const STOP_GRACE_MS = 30_000;
 
-/** The profile's blind limit, as far as the run was given it. */
-const blindLimit = (l: { blindAfterPolls?: number; blindAfterMs?: number }): BlindLimit =>
-  ({ polls: l.blindAfterPolls ?? DEFAULT_BLIND_LIMIT.polls, ms: l.blindAfterMs ?? DEFAULT_BLIND_LIMIT.ms });
-
-/** `collection:character`, the stable key of a target. */
-export const targetKey = (t: { collection: number; character: number }): string => `${t.collection}:${t.character}`;
-/** The purchase's id and systemId. */
-export const purchaseId = (t: { collection: number; character: number }, account: string): string => `purchase:${targetKey(t)}:${account}`;
+export { purchaseId, targetKey } from './target-actors.js';
 
 export const sniperMachine = setup({
   types: {
@@ -142,6 +150,7 @@ export const sniperMachine = setup({
     auth: authMachine,
     watcher: watcherLogic,
     purchase: purchaseMachine,
+    listing: listingWatcherLogic,
   },
   actions: {
     /** Spawns the singletons first: store clients are built on them, then the purchases and watchers that use the clients. */
@@ -161,7 +170,7 @@ export const sniperMachine = setup({
       const pace = limiterPollPace(limiter, input.limits.pollIntervalMs);
       // Each watcher polls through every account of its target; an account's pace is shared by the watchers using it.
       const sharedBy = new Map<string, number>();
-      for (const t of input.targets) for (const a of t.accounts) sharedBy.set(a, (sharedBy.get(a) ?? 0) + 1);
+      countWatchers(sharedBy, input.targets);
       const children: AnyActorRef[] = [limiter, endpoints];
       const clients = new Map<string, StoreClient>();
       for (const a of input.accounts) {
@@ -181,51 +190,55 @@ export const sniperMachine = setup({
           userAgent: input.store.userAgent, timeoutMs: input.store.timeoutMs,
         }));
       }
-      for (const t of input.targets) {
-        const key = targetKey(t);
-        // Only the target's own methods share its packs: a share named for a method it does not use would strand packs.
-        const shares = t.split.policy === 'split' && t.split.shares
-          ? Object.fromEntries(Object.entries(t.split.shares).filter(([m]) => t.methods.includes(m)))
-          : undefined;
-        const quota = new TargetQuota(t.packs, t.seed, shares);
-        // In the configured order: under `cheapest` it breaks ties and orders the fallbacks.
-        const methods = t.methods.flatMap((id) => input.payments.filter((m) => m.id === id));
-        const ids: string[] = [];
-        const watcherId = `watcher:${key}`;
-        for (const accountName of t.accounts) {
-          const account = input.accounts.find((a) => a.name === accountName)!;
-          const id = purchaseId(t, accountName);
-          ids.push(id);
-          children.push(spawn('purchase', {
-            id, systemId: id,
-            input: {
-              purchaseId: id, account: { name: account.name, wallet: account.wallet, store: clients.get(account.name)! },
-              target: { key, collection: t.collection, character: t.character, packsWanted: t.packs, maxPricePerPack: t.maxPricePerPack },
-              methods, quota, ledger: input.ledger, budget: input.budget, accountBudget: account.budget, targetBudget: t.budget,
-              policy: input.policy, watcherId, metrics: input.metrics,
-              log: input.log.child({ purchase: id, account: account.name }), dryRun: input.dryRun,
-              split: { policy: t.split.policy, starsPerTon: t.split.starsPerTon }, unknownPayments: input.unknownPayments,
-            },
-          }));
-        }
-        children.push(spawn('watcher', {
-          id: watcherId, systemId: watcherId,
+      const wiring: RunWiring = { clients, pace, sharedBy };
+      const spawners = {
+        purchase: (id: string, i: PurchaseInput) => spawn('purchase', { id, systemId: id, input: i }),
+        watcher: (id: string, i: WatcherInput) => spawn('watcher', { id, systemId: id, input: i }),
+      };
+      for (const t of input.targets) children.push(...spawnTarget(t, input, wiring, spawners).children);
+      if (input.snipe) {
+        // The listing is polled through every account some filter buys with, in turn.
+        const accounts = [...new Set(input.snipe.filters.flatMap((f) => f.buying.accounts))];
+        children.push(spawn('listing', {
+          id: 'listing', systemId: 'listing',
           input: {
-            target: { key, collection: t.collection, character: t.character },
-            pollers: t.accounts.map((a) => ({ account: a, store: clients.get(a)!, sharedBy: sharedBy.get(a)! })), pace,
-            purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, maxWaitMs: input.limits.maxWaitMs, dropAt: t.dropAt, metrics: input.metrics, log: input.log.child({ watcher: key }),
-            blindAfter: blindLimit(input.limits),
+            ...input.snipe, pollers: accounts.map((a) => ({ account: a, store: clients.get(a)! })), pace,
+            pollIntervalMs: input.limits.pollIntervalMs, dryRun: input.dryRun, log: input.log.child({ actor: 'listing' }),
           },
         }));
       }
-      return { children };
+      return { children, wiring };
     }),
+    /** Targets a snipe filter matched: spawned as a configured target is, each key once. */
+    armSniped: assign(({ context, event, spawn }) => {
+      if (event.type !== 'SNIPE_ARM' || context.wiring === null) return {};
+      const armed = new Set(context.purchaseIds.map((id) => id.split(':').slice(1, 3).join(':')));
+      const fresh = event.targets.filter((t) => !armed.has(targetKey(t)));
+      if (fresh.length === 0) return {};
+      countWatchers(context.wiring.sharedBy, fresh);
+      const spawners = {
+        purchase: (id: string, i: PurchaseInput) => spawn('purchase', { id, systemId: id, input: i }),
+        watcher: (id: string, i: WatcherInput) => spawn('watcher', { id, systemId: id, input: i }),
+      };
+      const children = [...context.children];
+      const ids = [...context.purchaseIds];
+      for (const t of fresh) {
+        const spawned = spawnTarget(t, context.input, context.wiring, spawners);
+        children.push(...spawned.children);
+        ids.push(...spawned.purchaseIds);
+        context.input.log.info({ target: targetKey(t), packs: t.packs, methods: t.methods, accounts: t.accounts }, 'target armed (snipe)');
+      }
+      return { children, purchaseIds: ids, sniped: [...context.sniped, ...fresh] };
+    }),
+    notePreview: assign(({ event }) => (event.type === 'SNIPE_PREVIEW' ? { snipePreview: [...event.lines] } : {})),
     noteOutcome: assign(({ context, event }) => {
       const out = (event as { output?: PurchaseOutput }).output;
       return out ? { outcomes: [...context.outcomes, { purchaseId: out.purchaseId, outcome: out.outcome, reason: out.reason }] } : {};
     }),
     stopPurchases: enqueueActions(({ context, enqueue }) => {
-      for (const id of context.purchaseIds) enqueue.sendTo(id, { type: 'STOP' });
+      // A purchase that has ended is gone (a snipe run keeps running after some have).
+      const ended = new Set(context.outcomes.map((o) => o.purchaseId));
+      for (const id of context.purchaseIds) if (!ended.has(id)) enqueue.sendTo(id, { type: 'STOP' });
     }),
     /** A blind target is kept (its latest report); one seen again stays in the summary as "was blind". */
     noteWatch: assign(({ context, event }) => {
@@ -246,10 +259,12 @@ export const sniperMachine = setup({
   guards: {
     isPurchase: ({ event }) => typeof (event as { output?: PurchaseOutput }).output?.purchaseId === 'string',
     allReported: ({ context }) => context.outcomes.length >= context.purchaseIds.length,
-    noPurchases: ({ context }) => context.purchaseIds.length === 0,
+    // Snipe mode runs until stopped: a new drop may come at any time.
+    noPurchases: ({ context }) => context.purchaseIds.length === 0 && context.input.snipe === undefined,
     stopsWhenBlind: ({ context, event }) =>
       context.input.stopWhenBlind === true && event.type === 'WATCH_FAILING' && event.blind && context.blind[event.target]?.blindAtEnd !== true,
     lastPurchase: ({ context, event }) =>
+      context.input.snipe === undefined &&
       typeof (event as { output?: PurchaseOutput }).output?.purchaseId === 'string' && context.outcomes.length + 1 >= context.purchaseIds.length,
   },
 }).createMachine({
@@ -261,11 +276,15 @@ export const sniperMachine = setup({
     stopReason: null,
     children: [],
     blind: {},
+    wiring: null,
+    sniped: [],
+    snipePreview: [],
   }),
   // In every state: a watcher may report until the run's last moment.
   on: {
     WATCH_FAILING: [{ guard: 'stopsWhenBlind', actions: ['stopBlindTarget', 'noteWatch'] }, { actions: 'noteWatch' }],
     WATCH_RECOVERED: { actions: 'noteWatch' },
+    SNIPE_PREVIEW: { actions: 'notePreview' },
   },
   initial: 'running',
   states: {
@@ -278,6 +297,7 @@ export const sniperMachine = setup({
           { guard: 'isPurchase', actions: 'noteOutcome' },
         ],
         STOP: { target: 'stopping', actions: [assign({ stopReason: ({ event }) => event.reason }), 'stopPurchases'] },
+        SNIPE_ARM: { actions: 'armSniped' },
       },
     },
     /** Payers finish a payment being sent or confirmed before they end; the grace keeps a stuck one from holding the
@@ -299,6 +319,7 @@ export const sniperMachine = setup({
     outcomes: context.outcomes, stopReason: context.stopReason,
     // A target still blind was blind up to the end of the run.
     blind: Object.values(context.blind).map((b) => (b.blindAtEnd ? { ...b, until: Date.now() } : b)),
+    sniped: context.sniped, snipePreview: context.snipePreview,
   }),
 });
 

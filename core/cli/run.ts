@@ -1,5 +1,6 @@
-/** `automint run --config FILE`: watch the configured targets and buy when they drop; the exit code says whether
- *  every target was reached (see runExitCode). */
+/** `automint run --config FILE`: watch the configured targets and buy when they drop, and with `snipe` filters buy the
+ *  new collections they match until stopped; the exit code says whether every target was reached (see runExitCode).
+ *  `--dry-run` also prints what each filter would buy of what the store lists now. */
 import { loadValidatedConfig } from '../config/load.js';
 import { action, stoppedRunFailure } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
@@ -15,6 +16,8 @@ export const runCommand = action(async (opts: ConfigCommandOptions & { acceptCon
   try {
     const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'run', signal: session.signal, acceptConfigChange: opts.acceptConfigChange === true, legacyDataDir: source.legacyDataDir });
     process.stdout.write(renderSummary(summary) + '\n');
+    // A dry run with snipe filters: what they would buy of what the store lists, and whether it would be skipped.
+    if (summary.snipePreview.length > 0) process.stdout.write(summary.snipePreview.join('\n') + '\n');
     // The one failure a person must fix before running again: said where errors go too, not only in the summary.
     if (summary.ledgerFault) process.stderr.write(scrub(`error [STORAGE_FAILED]: ${summary.ledgerFault}`) + '\n');
     return runExitCode(summary, session.signal);

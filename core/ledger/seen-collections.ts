@@ -72,12 +72,14 @@ export class SeenCollections {
     });
   }
 
-  /** Marks `collection` seen; true when it was not seen before (the caller then judges it), false when it was. */
-  async markSeen(collection: number, how: Exclude<SeenHow, 'start'>): Promise<boolean> {
+  /** Marks `collection` seen with what the filters matched in it, in one write; true when it was not seen before (the
+   *  caller then arms the matches), false when it was (another process, or an earlier run, took it: nothing written). */
+  async markSeen(collection: number, how: Exclude<SeenHow, 'start'>, matched: readonly SeenMatch[] = []): Promise<boolean> {
     checkId(collection);
     const now = this.conn.now();
+    const text = matched.length === 0 ? null : matchesJson(matched);
     return this.conn.immediate((tx) => {
-      const inserted = tx.all(this.db.insertInto('snipe_seen').values({ collection, seen_at: now, how, matched: null })
+      const inserted = tx.all(this.db.insertInto('snipe_seen').values({ collection, seen_at: now, how, matched: text })
         .onConflict((oc) => oc.column('collection').doNothing()).returning('collection'));
       return inserted.length > 0;
     });
@@ -86,7 +88,7 @@ export class SeenCollections {
   /** Records what the filters matched in a seen collection (replacing what was recorded). */
   async recordMatches(collection: number, matched: readonly SeenMatch[]): Promise<void> {
     checkId(collection);
-    const text = JSON.stringify(matched.map((m) => ({ filter: m.filter, character: m.character })));
+    const text = matchesJson(matched);
     await this.conn.immediate((tx) => {
       const updated = tx.all(this.db.updateTable('snipe_seen').set({ matched: text }).where('collection', '=', collection).returning('collection'));
       if (updated.length === 0) throw new LedgerError('INVALID_INPUT', `collection ${collection} was never marked seen`, { collection });
@@ -104,6 +106,10 @@ export class SeenCollections {
     const row = await this.db.selectFrom('snipe_seen').select((eb) => eb.fn.max('collection').as('max')).executeTakeFirst();
     return row?.max ?? 0;
   }
+}
+
+function matchesJson(matched: readonly SeenMatch[]): string {
+  return JSON.stringify(matched.map((m) => ({ filter: m.filter, character: m.character })));
 }
 
 function checkId(collection: number): void {

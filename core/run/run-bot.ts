@@ -9,9 +9,7 @@ import { createActor, toPromise } from 'xstate';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AutomintConfig } from '../config/schema.js';
-import { targetAccounts, targetSplit } from '../config/schema.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { QuotaSeed } from '../actors/target-quota.js';
 import { profileSettings, type ProfileSettings } from '../config/profiles.js';
 import { secretValues } from '../config/redact.js';
 import { openLedger } from '../ledger/database.js';
@@ -20,7 +18,8 @@ import { createActorInspector } from '../telemetry/actor-spans.js';
 import { Attr } from '../telemetry/attributes.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { RunMetrics } from '../actors/run-metrics.js';
-import { sniperMachine, targetKey, type AccountLogin, type RunTarget, type SniperInput } from '../actors/sniper.js';
+import { sniperMachine, type AccountLogin, type SniperInput } from '../actors/sniper.js';
+import { configuredTargets, snipeSetup } from './run-targets.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
 import { loadRunPlugins } from './run-plugins.js';
 import { firstWave, waveOverIp } from './ip-wave.js';
@@ -53,13 +52,16 @@ export interface RunOptions {
 
 export class RunSetupError extends AutomintError {}
 
+/** The summary of a run, and in a dry run with snipe filters what they would buy of what is listed. */
+export type BotSummary = RunSummary & { readonly snipePreview: readonly string[] };
+
 /** The ledger file of a config: dry runs keep their own, so a rehearsal never mixes with real money. */
 export function ledgerPath(config: AutomintConfig): string {
   return path.resolve(config.dataDir, config.dryRun ? 'automint-dry-run.db' : 'automint.db');
 }
 
 /** Runs the bot to the end and returns its summary. */
-export async function runBot(opts: RunOptions): Promise<RunSummary> {
+export async function runBot(opts: RunOptions): Promise<BotSummary> {
   const { config, log } = opts;
   registerSecrets(secretValues(config));
   // Crash injection for the crash tests (AUTOMINT_CRASH_AT / AUTOMINT_CRASH_RANDOM): loaded only when asked for, and
@@ -106,16 +108,9 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       const swept = await ledger.sweepAbandoned(Date.now());
       if (swept.orders.length + swept.reservations.length > 0) log.info({ orders: swept.orders, reservations: swept.reservations }, 'released orders abandoned before payment');
 
-      const targets: RunTarget[] = [];
-      for (const t of config.targets) {
-        const accounts = targetAccounts(config, t).map((a) => a.name);
-        const seed = await packsSoFar(ledger, targetKey(t), t.methods);
-        const split = targetSplit(config, t);
-        targets.push({ collection: t.collection, character: t.character, packs: t.packs, maxPricePerPack: t.maxPricePerPack,
-          methods: t.methods, accounts, seed, split, budget: t.budget, dropAt: t.dropAt === undefined ? undefined : Date.parse(t.dropAt) });
-        const { paid, inFlight } = seed;
-        log.info({ target: targetKey(t), packs: t.packs, paid, inFlight, methods: t.methods, accounts }, 'target armed');
-      }
+      const targets = await configuredTargets(config, ledger, log);
+      // Snipe filters: characters they match during the run are armed by the same builder (run-targets.ts).
+      const snipe = snipeSetup(config, ledger, log);
       const wave = firstWave(targets);
       const overIp = waveOverIp(wave, config.store.perIp);
       if (overIp !== null) log.warn({ perIp: config.store.perIp }, overIp);
@@ -140,11 +135,11 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           ...profileInputs(profile, config.store.perIp),
           stopWhenBlind: config.stopWhenBlind,
-          ledger, metrics, log, dispatcher, dryRun: config.dryRun, unknownPayments,
+          ledger, metrics, log, dispatcher, dryRun: config.dryRun, unknownPayments, snipe,
         },
       });
       // A stop asked for during setup must not be lost: abort fires once, so check before starting.
-      if (stop.signal.aborted) return await summarize(ledger, metrics, [], 'stopped before the run started', config);
+      if (stop.signal.aborted) return { ...await summarize(ledger, metrics, [], 'stopped before the run started', config), snipePreview: [] };
       const onStop = (): void => sniper.send({ type: 'STOP', reason: 'signal' });
       stop.signal.addEventListener('abort', onStop, { once: true });
       // Started inside the root span's context: every async continuation of the run, and so every log line, carries its trace id.
@@ -159,7 +154,9 @@ export async function runBot(opts: RunOptions): Promise<RunSummary> {
       const output = await toPromise(sniper).finally(() => unknownPayments?.close());
       inspector?.endAll();
       await releaseUnusedClaims(ledger, log);
-      const summary = await summarize(ledger, metrics, output.outcomes, output.stopReason, config, output.blind);
+      // What was wanted: the configured targets and the ones snipe filters matched during the run.
+      const plan = { targets: [...config.targets, ...output.sniped], dryRun: config.dryRun };
+      const summary = { ...await summarize(ledger, metrics, output.outcomes, output.stopReason, plan, output.blind), snipePreview: output.snipePreview };
       // What the run could not settle, each with why, for whoever reads the log rather than the summary.
       if (summary.held.length > 0) log.error({ held: summary.held.map(describeHeld) }, `${summary.held.length} payment(s) still held with an unknown outcome; the next start reconciles them`);
       return summary;
@@ -188,18 +185,6 @@ async function releaseUnusedClaims(ledger: Ledger, log: Logger): Promise<void> {
   } catch (e) {
     log.warn({ err: e }, 'could not release the claims no order used; the next start releases them');
   }
-}
-
-/** Packs of a target paid and in flight, as the ledger counts them for every run that shared it, in total and per
- *  method (shares count per method). */
-async function packsSoFar(ledger: Ledger, target: string, methods: readonly string[]): Promise<QuotaSeed> {
-  const total = await ledger.claims.tally(target);
-  const byMethod: Record<string, { paid: number; inFlight: number }> = {};
-  for (const m of methods) {
-    const t = await ledger.claims.tally(target, m);
-    byMethod[m] = { paid: t.paid, inFlight: t.held };
-  }
-  return { paid: total.paid, inFlight: total.held, byMethod };
 }
 
 /** How each account logs in: its pasted token when it has one, else the first web-app login (Telegram) that can

@@ -33,6 +33,7 @@ describe('world scenarios', () => {
         'hostile-ton-duplicate-id',
         'hostile-ton-count',
         'hostile-ton-huge-body',
+        'snipe',
       ].sort(),
     );
     for (const [name, s] of Object.entries(SCENARIOS)) {

@@ -38,6 +38,9 @@ describe('the seen-set of snipe mode', () => {
     expect(await ledger.seen.markSeen(2, 'listing')).toBe(false);
     expect((await ledger.seen.list()).find((s) => s.collection === 2)?.how).toBe('probe');
     expect(await ledger.seen.maxSeen()).toBe(2);
+    expect(await ledger.seen.markSeen(4, 'listing', [{ filter: 1, character: 2 }])).toBe(true);
+    expect(await ledger.seen.markSeen(4, 'probe', [{ filter: 0, character: 9 }])).toBe(false);
+    expect((await ledger.seen.list()).find((s) => s.collection === 4)?.matched).toEqual([{ filter: 1, character: 2 }]);
   });
 
   it('is empty with maxSeen 0 on a new ledger, and refuses ids that are not collection ids', async () => {

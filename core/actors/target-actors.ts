@@ -1,0 +1,77 @@
+/** The actors of one target: one purchase per account (sharing the target's pack quota) and the watcher that polls
+ *  its collection through those accounts in turn. The sniper spawns them for every configured target at the start,
+ *  and for every character a snipe filter matches during the run, by this one function: a sniped character is bought
+ *  exactly as a configured target is. */
+import type { AnyActorRef } from 'xstate';
+import type { StoreClient } from '../store/store-client.js';
+import type { PurchaseInput } from './purchase.js';
+import type { RunTarget, SniperInput } from './sniper.js';
+import { TargetQuota } from './target-quota.js';
+import type { PollPace, WatcherInput } from './watcher.js';
+import { DEFAULT_BLIND_LIMIT, type BlindLimit } from './failed-polls.js';
+
+/** What the run built once and every target's actors use. */
+export interface RunWiring {
+  /** One store client per account. */
+  readonly clients: ReadonlyMap<string, StoreClient>;
+  readonly pace: PollPace;
+  /** How many watchers poll through each account: an account's pace is shared by them. Grows as targets are armed. */
+  readonly sharedBy: Map<string, number>;
+}
+
+/** Spawns the sniper's children (the sniper's `spawn`, bound to each kind). */
+export interface TargetSpawners {
+  purchase(id: string, input: PurchaseInput): AnyActorRef;
+  watcher(id: string, input: WatcherInput): AnyActorRef;
+}
+
+/** `collection:character`, the stable key of a target. */
+export const targetKey = (t: { collection: number; character: number }): string => `${t.collection}:${t.character}`;
+/** The purchase's id and systemId. */
+export const purchaseId = (t: { collection: number; character: number }, account: string): string => `purchase:${targetKey(t)}:${account}`;
+
+/** The profile's blind limit, as far as the run was given it. */
+const blindLimit = (l: { blindAfterPolls?: number; blindAfterMs?: number }): BlindLimit =>
+  ({ polls: l.blindAfterPolls ?? DEFAULT_BLIND_LIMIT.polls, ms: l.blindAfterMs ?? DEFAULT_BLIND_LIMIT.ms });
+
+/** Counts the watchers each account will carry, before any is spawned (each sees the count of its start). */
+export function countWatchers(sharedBy: Map<string, number>, targets: readonly Pick<RunTarget, 'accounts'>[]): void {
+  for (const t of targets) for (const a of t.accounts) sharedBy.set(a, (sharedBy.get(a) ?? 0) + 1);
+}
+
+/** Spawns one target's purchases and watcher; returns them with the purchases' ids. */
+export function spawnTarget(
+  t: RunTarget, input: SniperInput, wiring: RunWiring, spawn: TargetSpawners,
+): { children: AnyActorRef[]; purchaseIds: string[] } {
+  const key = targetKey(t);
+  // Only the target's own methods share its packs: a share named for a method it does not use would strand packs.
+  const shares = t.split.policy === 'split' && t.split.shares
+    ? Object.fromEntries(Object.entries(t.split.shares).filter(([m]) => t.methods.includes(m)))
+    : undefined;
+  const quota = new TargetQuota(t.packs, t.seed, shares);
+  // In the configured order: under `cheapest` it breaks ties and orders the fallbacks.
+  const methods = t.methods.flatMap((id) => input.payments.filter((m) => m.id === id));
+  const ids: string[] = [];
+  const children: AnyActorRef[] = [];
+  const watcherId = `watcher:${key}`;
+  for (const accountName of t.accounts) {
+    const account = input.accounts.find((a) => a.name === accountName)!;
+    const id = purchaseId(t, accountName);
+    ids.push(id);
+    children.push(spawn.purchase(id, {
+      purchaseId: id, account: { name: account.name, wallet: account.wallet, store: wiring.clients.get(account.name)! },
+      target: { key, collection: t.collection, character: t.character, packsWanted: t.packs, maxPricePerPack: t.maxPricePerPack },
+      methods, quota, ledger: input.ledger, budget: input.budget, accountBudget: account.budget, targetBudget: t.budget,
+      policy: input.policy, watcherId, metrics: input.metrics,
+      log: input.log.child({ purchase: id, account: account.name }), dryRun: input.dryRun,
+      split: { policy: t.split.policy, starsPerTon: t.split.starsPerTon }, unknownPayments: input.unknownPayments,
+    }));
+  }
+  children.push(spawn.watcher(watcherId, {
+    target: { key, collection: t.collection, character: t.character },
+    pollers: t.accounts.map((a) => ({ account: a, store: wiring.clients.get(a)!, sharedBy: wiring.sharedBy.get(a) ?? 1 })), pace: wiring.pace,
+    purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, maxWaitMs: input.limits.maxWaitMs, dropAt: t.dropAt, metrics: input.metrics,
+    log: input.log.child({ watcher: key }), blindAfter: blindLimit(input.limits),
+  }));
+  return { children, purchaseIds: ids };
+}
