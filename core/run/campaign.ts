@@ -1,5 +1,5 @@
-/** The campaign a ledger belongs to: what to buy and how much may be spent (targets with their packs, methods,
- *  accounts and budgets; the budgets per account and overall). The first run on a ledger records it; a later run
+/** The campaign a ledger belongs to: what to buy and how much may be spent (targets and snipe filters with their
+ *  packs, methods, accounts and budgets; the budgets per account and overall). The first run on a ledger records it; a later run
  *  whose config changed it stops with every change listed by key path, unless `--accept-config-change` says the
  *  change is meant. Money and packs already spent always count: a new budget is a new ceiling, never a reset. */
 import type { Logger } from 'pino';
@@ -20,9 +20,12 @@ export interface CampaignTarget {
   readonly budget: Amounts;
 }
 
-/** The campaign: targets by `collection:character`, budgets per account and overall. */
+/** The campaign: targets by `collection:character`, snipe filters by index (each what it buys of a character it
+ *  matches; left out of a config without filters, so such a campaign keeps its fingerprint), budgets per account and
+ *  overall. */
 export interface CampaignSpec {
   readonly targets: Readonly<Record<string, CampaignTarget>>;
+  readonly snipe?: readonly CampaignTarget[];
   readonly accounts: Readonly<Record<string, Amounts>>;
   readonly budget: Amounts;
 }
@@ -46,7 +49,10 @@ export function campaignSpec(config: AutomintConfig): CampaignSpec {
   }
   const accounts: Record<string, Amounts> = {};
   for (const a of config.accounts) accounts[a.name] = amounts(a.budget);
-  return { targets, accounts, budget: amounts(config.budget) };
+  const snipe = config.snipe.map((f) => ({
+    packs: f.packs, methods: [...f.methods].sort(), accounts: f.accounts ? [...f.accounts].sort() : null, budget: amounts(f.budget),
+  }));
+  return { targets, ...(snipe.length > 0 ? { snipe } : {}), accounts, budget: amounts(config.budget) };
 }
 
 /** JSON with object keys sorted, so one spec always has one text (and one fingerprint). */
@@ -81,6 +87,21 @@ export function campaignChanges(before: CampaignSpec, config: AutomintConfig): C
   });
   for (const key of Object.keys(before.targets ?? {})) {
     if (after.targets[key] === undefined) issues.push({ path: 'targets', message: `target ${key} (${before.targets[key]!.packs} packs) of this ledger's campaign is no longer in the config` });
+  }
+  const filters = Math.max(before.snipe?.length ?? 0, after.snipe?.length ?? 0);
+  for (let i = 0; i < filters; i++) {
+    const old = before.snipe?.[i];
+    const now = after.snipe?.[i];
+    if (old === undefined) {
+      issues.push({ path: formatPath(['snipe', i]), message: `snipe filter ${i} is new to this ledger's campaign` });
+    } else if (now === undefined) {
+      issues.push({ path: 'snipe', message: `snipe filter ${i} (${old.packs} packs a character) of this ledger's campaign is no longer in the config` });
+    } else {
+      changed(['snipe', i, 'packs'], 'packs', old.packs, now.packs);
+      changed(['snipe', i, 'methods'], 'methods', old.methods, now.methods);
+      changed(['snipe', i, 'accounts'], 'accounts', old.accounts, now.accounts);
+      for (const c of CURRENCIES) changed(['snipe', i, 'budget', c], `the ${c} budget`, old.budget?.[c], now.budget[c]);
+    }
   }
   config.accounts.forEach((a, i) => {
     const old = before.accounts?.[a.name];
