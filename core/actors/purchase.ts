@@ -196,6 +196,7 @@ export const purchaseMachine = setup({
     soldOut: ({ context }) => context.soldOut,
     stopped: ({ context }) => context.stopped,
     noPayers: ({ context }) => context.spawned === 0,
+    targetReached: ({ context }) => context.input.quota.reached,
     mustRank: ({ context }) => context.input.split.policy === 'cheapest' && context.order.length > 1,
     /** Under `cheapest`, a method that failed hands over to the next one while packs are still wanted. */
     fallBack: ({ context, event }) => {
@@ -264,10 +265,15 @@ export const purchaseMachine = setup({
         onDone: { target: 'armed', actions: assign({ order: ({ event }) => event.output }) },
         onError: { target: 'done', actions: ['noteArmingFailure', 'logArmingFailure'] },
       },
-      // What the watcher sees while arming is kept, so buying starts the moment arming ends.
+      // What the watcher sees while arming is kept, so buying starts the moment arming ends. An account whose arming
+      // keeps failing on something passing (its proxy or Telegram unreachable) is tried until the run stops, unless
+      // the others bought the whole target or the drop sold out meanwhile: then there is nothing left to arm for.
       on: {
-        STOCK: { actions: 'noteStock' },
-        SOLD_OUT: { actions: 'noteStock' },
+        STOCK: [
+          { guard: 'targetReached', target: 'done', actions: assign({ reasons: ['target reached by the other accounts while this one armed'] }) },
+          { actions: 'noteStock' },
+        ],
+        SOLD_OUT: { target: 'done', actions: ['noteStock', assign({ reasons: ['sold out before buying'] })] },
         STOP: { target: 'done', actions: 'noteStop' },
       },
     },

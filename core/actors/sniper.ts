@@ -10,6 +10,7 @@ import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentMethod } from '../plugins/payment.js';
 import { StoreClient } from '../store/store-client.js';
+import type { AccountRoute } from '../run/account-routes.js';
 import { authId, authMachine, configuredToken, tokenProvider, webAppToken, type TokenSource } from './auth.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
 import { endpointResolver, endpointsLogic, flushEndpoints, responseReader } from './endpoints.js';
@@ -49,6 +50,8 @@ export interface RunAccount {
   readonly login: AccountLogin;
   /** Most this account may spend, per currency, across its targets (where set). */
   readonly budget?: Partial<Record<Currency, Units>>;
+  /** Its store calls' way out when not the run's shared dispatcher: through its proxy (core/run/account-routes.ts). */
+  readonly route?: AccountRoute;
 }
 
 /** Longest a web-app login may take: a Telegram connection (20 s) plus a flood wait (60 s), with room to spare. */
@@ -167,7 +170,9 @@ export const sniperMachine = setup({
       const gate = limiterGate(limiter);
       const resolver = endpointResolver(endpoints);
       const responses = responseReader(endpoints);
-      const pace = limiterPollPace(limiter, input.limits.pollIntervalMs);
+      const limiterPace = limiterPollPace(limiter, input.limits.pollIntervalMs);
+      // An account behind a proxy is paced by that proxy's `ip:` pool, not the direct one.
+      const pace = (account: string): Promise<number> => limiterPace(account, input.accounts.find((a) => a.name === account)?.route?.proxy?.shown);
       // Each watcher polls through every account of its target; an account's pace is shared by the watchers using it.
       const sharedBy = new Map<string, number>();
       countWatchers(sharedBy, input.targets);
@@ -186,7 +191,8 @@ export const sniperMachine = setup({
         });
         children.push(auth);
         clients.set(a.name, new StoreClient({
-          account: a.name, token: tokenProvider(auth), gate, endpoints: resolver, responses, dispatcher: input.dispatcher,
+          account: a.name, token: tokenProvider(auth), gate, endpoints: resolver, responses, dispatcher: a.route?.dispatcher ?? input.dispatcher,
+          ...(a.route?.proxy === undefined ? {} : { proxy: a.route.proxy }),
           userAgent: input.store.userAgent, timeoutMs: input.store.timeoutMs,
         }));
       }

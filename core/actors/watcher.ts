@@ -4,8 +4,8 @@
  *  staggered, each account no faster than the profile's interval nor the limiter's poll pace for it (its limit less
  *  the share reserved for spending, divided among the watchers polling through it): N accounts see a drop about N
  *  times sooner, a purchase's call finds its reserve whole, and the watcher is never held waiting for a window to
- *  reset. An account rate-limited or refused a token leaves the rotation until its wait is over; the others close the
- *  gap. With a known drop time it polls slowly until a window around the drop and, inside it, as fast as that pace
+ *  reset. An account rate-limited, refused a token or failed by its proxy leaves the rotation until its wait is over;
+ *  the others close the gap. With a known drop time it polls slowly until a window around the drop and, inside it, as fast as that pace
  *  allows. A 304 reads as the cached collection (the store client's caches), a refused token is renewed by the store
  *  client, a 429 waits for the limiter's retry time (the target's wait only when no other account can poll), and 5xx
  *  or transport failures change nothing: it keeps polling. No wait is longer than the profile's maxWaitMs, and a
@@ -13,7 +13,7 @@
 import { fromCallback } from 'xstate';
 import type { Logger } from 'pino';
 import type { StoreClient } from '../store/store-client.js';
-import { StoreAuthError, StoreHttpError, StoreRateLimited } from '../store/store-error.js';
+import { StoreAuthError, StoreHttpError, StoreProxyFailed, StoreRateLimited } from '../store/store-error.js';
 import type { TargetSpec } from '../plugins/payment.js';
 import type { RunMetrics } from './run-metrics.js';
 import { targetStock, TargetUnreadable } from '../store/collection-answer.js';
@@ -201,7 +201,8 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
     if (e instanceof StoreRateLimited) return Math.max(cadenceMs, e.retryAt - Date.now());
     if (e instanceof StoreHttpError && e.status === 429) return Math.max(cadenceMs, e.retryAfterMs ?? cadenceMs);
     // The store client already renewed the token once; asking again at full speed would only repeat the refusal.
-    if (e instanceof StoreAuthError) return Math.max(cadenceMs, Math.min(input.pollIntervalMs * SLOW_POLL_FACTOR, SLOW_POLL_CAP_MS));
+    // So would a proxy that refused: it is asked again slowly, while the other accounts poll.
+    if (e instanceof StoreAuthError || e instanceof StoreProxyFailed) return Math.max(cadenceMs, Math.min(input.pollIntervalMs * SLOW_POLL_FACTOR, SLOW_POLL_CAP_MS));
     return cadenceMs;
   };
 
@@ -235,9 +236,9 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
   };
 
   /** The target's wait after poller `p` failed with `e`. A failure of the account's own (rate-limited, refused a
-   *  token) takes it out of the rotation for its wait, and the target waits only until some account can poll. */
+   *  token, its proxy failing) takes it out of the rotation for its wait, and the target waits only until some account can poll. */
   const waitAfter = (p: WatcherPoller, e: unknown, cadenceMs: number): number => {
-    const own = e instanceof StoreRateLimited || e instanceof StoreAuthError || (e instanceof StoreHttpError && e.status === 429);
+    const own = e instanceof StoreRateLimited || e instanceof StoreAuthError || e instanceof StoreProxyFailed || (e instanceof StoreHttpError && e.status === 429);
     if (pollers.length < 2 || !own) return backoffFor(e, cadenceMs);
     const now = Date.now();
     resting.set(p, now + backoffFor(e, cadenceMs));

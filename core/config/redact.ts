@@ -3,7 +3,8 @@
 import { CURRENCIES, formatAmount, type Currency } from '../money.js';
 import type { ConfigPath } from './config-path.js';
 import type { AutomintConfig } from './schema.js';
-import { isSecretPath } from './secret-paths.js';
+import { isCredentialUrlPath, isSecretPath } from './secret-paths.js';
+import { parseProxy, showProxy } from '../store/proxy.js';
 
 export const REDACTED = '[redacted]';
 
@@ -18,6 +19,7 @@ function isCurrency(key: string | number | undefined): key is Currency {
 function plain(value: unknown, path: ConfigPath): PlainValue | undefined {
   if (value === undefined) return undefined;
   if (isSecretPath(path)) return REDACTED;
+  if (isCredentialUrlPath(path) && typeof value === 'string') return showProxy(value);
   if (typeof value === 'bigint') {
     const key = path[path.length - 1];
     return isCurrency(key) ? formatAmount(key, value) : value.toString();
@@ -49,6 +51,10 @@ export function secretValues(cfg: unknown): string[] {
       if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') found.add(String(value));
       return;
     }
+    if (isCredentialUrlPath(path) && typeof value === 'string') {
+      for (const secret of urlSecrets(value)) found.add(secret);
+      return;
+    }
     if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
     else if (typeof value === 'object' && value !== null) {
       for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
@@ -56,4 +62,16 @@ export function secretValues(cfg: unknown): string[] {
   };
   walk(cfg, []);
   return [...found];
+}
+
+/** The secrets of a URL with credentials: its password (raw and as written in the URL) and the whole URL; a value that
+ *  is not a proxy URL is a secret whole. */
+function urlSecrets(value: string): string[] {
+  try {
+    const proxy = parseProxy(value);
+    if (proxy.password === undefined) return [];
+    return [proxy.password, encodeURIComponent(proxy.password), proxy.url];
+  } catch {
+    return value.trim() === '' ? [] : [value];
+  }
 }

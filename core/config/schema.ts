@@ -2,6 +2,7 @@
  *  decimal strings and come out as bigint (nanotons for TON, whole stars for XTR). docs/configuration.md and
  *  config/schema.json are generated from this file. */
 import { z } from 'zod';
+import { parseProxy, ProxyUrlInvalid } from '../store/proxy.js';
 import { starsAmount, tonAmount } from './amount-keys.js';
 import { formatPath } from './config-path.js';
 import { PROFILE_NAMES } from './profiles.js';
@@ -37,6 +38,15 @@ const mnemonic = z
   .meta({ pattern: `^\\s*[a-z]+(\\s+[a-z]+){${MNEMONIC_WORDS - 1}}\\s*$` })
   .transform((text) => text.trim().split(/\s+/).join(' '));
 
+/** A proxy URL automint can use (core/store/proxy.ts); the issue never echoes the URL, which may hold a password. */
+const proxyUrl = z.string().superRefine((value, ctx) => {
+  try {
+    parseProxy(value);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: e instanceof ProxyUrlInvalid ? `not a usable proxy: ${e.why}` : 'not a usable proxy URL' });
+  }
+});
+
 const AccountSchema = z
   .object({
     name: name('Unique account name, used in logs, traces, the ledger and `targets[].accounts`.'),
@@ -56,6 +66,9 @@ const AccountSchema = z
       .strict()
       .optional()
       .describe('Most this account may spend, per currency, across all its targets (on top of the overall `budget`). A currency left out has only the overall limit.'),
+    proxy: proxyUrl.optional().describe(
+      'Proxy every call of this account goes out through: `socks5://user:pass@host:port` (the store and Telegram) or `http://host:port` / `https://user:pass@host:port` (the store; Telegram cannot use an HTTP proxy and goes direct, with a warning at start). Accounts behind one proxy share its per-IP limit. The password is never shown. Write it as ${PROXY_1} and keep it in the environment.',
+    ),
   })
   .strict()
   .describe('A store account (one Telegram user).');

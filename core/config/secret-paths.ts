@@ -53,3 +53,14 @@ function matches(tokens: readonly Token[], path: ConfigPath): boolean {
 export function isSecretPath(path: ConfigPath): boolean {
   return COMPILED.some((tokens) => matches(tokens, path));
 }
+
+/** Keys holding a URL whose password is a secret but whose host is not (a proxy): shown with the password replaced,
+ *  and the password (and the whole URL) scrubbed by value from logs. */
+export const CREDENTIAL_URL_PATHS = ['accounts[].proxy'] as const;
+
+const COMPILED_URLS = CREDENTIAL_URL_PATHS.map(compile);
+
+/** True when the value at `path` is a URL that may carry a password (see CREDENTIAL_URL_PATHS). */
+export function isCredentialUrlPath(path: ConfigPath): boolean {
+  return COMPILED_URLS.some((tokens) => matches(tokens, path));
+}

@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import { Agent } from 'undici';
+import { AccountRoutes } from './account-routes.js';
 import { WarmSockets } from '../store/warm-sockets.js';
 import { startWarmUps, type WarmUps } from './warm-up.js';
 import { createActor, toPromise } from 'xstate';
@@ -89,6 +90,7 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
   // a fleet's orders at a drop queue for a socket after the limiter let them go.
   const sockets = new WarmSockets();
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: config.store.perIp.inFlight, connect: sockets.connect });
+  const routes = new AccountRoutes(config.accounts, dispatcher, { keepAliveTimeout: 30_000, connections: config.store.perIp.inFlight });
   let warmUps: WarmUps = { stop: () => sockets.close() };
   const rootSpan = opts.tracing?.rootSpan(undefined, { [Attr.runCommand]: opts.command, [Attr.runMode]: config.dryRun ? 'dry-run' : 'live' });
   const stop = new AbortController();
@@ -130,7 +132,7 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
         systemId: 'sniper',
         inspect: crash ? crash.alongside(inspector) : inspector,
         input: {
-          accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, login: logins.get(a.name)!, budget: a.budget })),
+          accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, login: logins.get(a.name)!, budget: a.budget, route: routes.of(a.name) })),
           targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           ...profileInputs(profile, config.store.perIp),
@@ -169,6 +171,7 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
     rootSpan?.end();
     warmUps.stop();
     await dispatcher.close().catch(() => undefined);
+    await routes.close();
     await ledger.close();
     lock.release();
   }

@@ -22,7 +22,9 @@ import {
   type TonOrder,
 } from './responses.js';
 import { etagOf, interpretAnswer, NOT_FOUND, readCappedBody, type Answer, type AnswerSpec, type CallFacts } from './store-answer.js';
-import { StoreAuthError, StoreMalformed, StoreTransportError, type StoreOperation } from './store-error.js';
+import { StoreAuthError, StoreMalformed, StoreProxyFailed, StoreTransportError, type StoreOperation } from './store-error.js';
+import type { AccountProxy } from './proxy.js';
+import { proxyFailureOf } from './proxy-dispatcher.js';
 import { deadline } from '../time/deadline.js';
 
 export const STORE_ORIGIN = 'https://stickerdom.store';
@@ -48,6 +50,9 @@ export interface StoreClientOptions {
    *  ETags and coalesced. Without it every read goes to the store. */
   readonly responses?: ResponseReader;
   readonly dispatcher: Dispatcher;
+  /** The proxy the account's calls leave through (its dispatcher goes through it): the limiter charges that proxy's
+   *  `ip:` pool, and a failure of the proxy itself is told from the store's (STORE_PROXY_FAILED). */
+  readonly proxy?: AccountProxy;
   readonly userAgent: string;
   readonly timeoutMs: number;
   /** Answers larger than this are refused unread: a hostile store cannot make us buffer gigabytes. */
@@ -210,7 +215,10 @@ export class StoreClient {
     const baseUrl = await this.opts.endpoints.resolve(spec.op);
     const url = withQuery(new URL(spec.path, baseUrl), spec.query);
     const facts: CallFacts = { op: spec.op, url: url.origin + url.pathname };
-    const lease = await this.opts.gate.acquire({ op: spec.op, account: this.opts.account, priority: spec.priority, signal: callerSignal });
+    const proxy = this.opts.proxy;
+    const lease = await this.opts.gate.acquire({
+      op: spec.op, account: this.opts.account, ...(proxy === undefined ? {} : { proxy: proxy.shown }), priority: spec.priority, signal: callerSignal,
+    });
     const started = performance.now();
     let status: number | null = null;
     let headers: Record<string, string | string[] | undefined> = {};
@@ -252,6 +260,9 @@ export class StoreClient {
       }
       if (e instanceof StoreMalformed) throw e;
       const timedOut = !aborted && (bounded.expired || isAbortOrTimeout(e));
+      // The proxy failing to open the tunnel (refused, wrong password, no answer): nothing reached the store.
+      const proxyFailure = aborted || proxy === undefined ? null : proxyFailureOf(e, proxy);
+      if (proxyFailure !== null) throw new StoreProxyFailed(proxyFailure, { ...facts, account: this.opts.account, proxy: proxy!.shown });
       // A spending request that left the process may have created an order even if no answer came back.
       throw new StoreTransportError(aborted ? 'aborted' : timedOut ? 'timeout' : 'connection', spending, facts, e);
     } finally {

@@ -1,6 +1,7 @@
 /** Typed failures of a Stickerdom call. Each says whether the request may have had an effect, so a caller knows
  *  whether repeating it is safe: a spending call is never repeated after a `maybeApplied` failure. */
 import { AutomintError } from '../errors.js';
+import type { ProxyFailureReason } from './proxy-dispatcher.js';
 
 export type StoreOperation = 'auth' | 'settings' | 'collections' | 'collection' | 'priceTon' | 'buyTon' | 'buyStars';
 
@@ -111,11 +112,32 @@ export class StoreMalformed extends AutomintError {
 
 /** No answer in time, or the connection broke. For a spending call the order may exist: `maybeApplied` says so. */
 export class StoreTransportError extends AutomintError {
-  constructor(kind: 'timeout' | 'connection' | 'aborted', readonly maybeApplied: boolean, facts: CallFacts, cause?: unknown) {
-    super(kind === 'timeout' ? 'STORE_TIMEOUT' : kind === 'aborted' ? 'STORE_ABORTED' : 'STORE_CONNECTION',
-      `store call ${facts.op} failed: ${kind}`, { ...facts, maybeApplied }, { cause });
+  constructor(
+    kind: 'timeout' | 'connection' | 'aborted' | 'proxy', readonly maybeApplied: boolean, facts: CallFacts & { readonly account?: string; readonly proxy?: string; readonly reason?: string },
+    cause?: unknown, message?: string,
+  ) {
+    super(kind === 'timeout' ? 'STORE_TIMEOUT' : kind === 'aborted' ? 'STORE_ABORTED' : kind === 'proxy' ? 'STORE_PROXY_FAILED' : 'STORE_CONNECTION',
+      message ?? `store call ${facts.op} failed: ${kind}`, { ...facts, maybeApplied }, { cause });
   }
 }
+
+/** The account's proxy failed before the call reached the store: it refused the connection, refused the credentials
+ *  (`auth`), did not answer in time, or could not open the tunnel. Nothing was sent, so nothing was applied, even for
+ *  a spending call. Names the account and the proxy without its password. */
+export class StoreProxyFailed extends StoreTransportError {
+  constructor(readonly reason: ProxyFailureReason, facts: CallFacts & { account: string; proxy: string }) {
+    super('proxy', false, { ...facts, reason }, undefined,
+      `store call ${facts.op} of account ${facts.account} failed at its proxy ${facts.proxy}: ${PROXY_REASONS[reason]}`);
+  }
+}
+
+/** What each reason means, for the message. */
+const PROXY_REASONS: Record<ProxyFailureReason, string> = {
+  refused: 'the proxy refused the connection or cannot be reached',
+  auth: 'the proxy refused the user name or password',
+  timeout: 'the proxy did not answer in time',
+  tunnel: 'the proxy could not open a tunnel to the store',
+};
 
 /** The limiter would not let the call through within the longest wait the profile allows. */
 export class StoreRateLimited extends AutomintError {

@@ -11,6 +11,7 @@ import { describeSession, logIn, type LoginPrompts } from './login.js';
 import { deleteSession, readSession, sessionPath, writeSession } from './session-file.js';
 import { TelegramConnection } from './telegram-connection.js';
 import { TelegramNotConfigured } from './telegram-error.js';
+import { accountProxy, type AccountProxy } from '../../core/store/proxy.js';
 
 /** The `plugins.stars` block of a config, validated (errors name `plugins.stars.<key>`; exit 2). */
 export function starsConfigOf(config: AutomintConfig): StarsConfig {
@@ -22,6 +23,12 @@ export function starsConfigOf(config: AutomintConfig): StarsConfig {
   const missing = missingApiKeys(parsed.data).map((k) => `plugins.stars.${k}`);
   if (missing.length > 0) throw new PluginError('PLUGIN_CONFIG_INVALID', new TelegramNotConfigured(missing).message, { plugin: 'stars', path: missing[0] });
   return parsed.data;
+}
+
+/** The account's proxy, as an option of TelegramConnection.open / logIn (none: no key). */
+function proxyOf(config: AutomintConfig, account: string): { proxy?: AccountProxy } {
+  const proxy = accountProxy(config.accounts, account);
+  return proxy === undefined ? {} : { proxy };
 }
 
 /** The account must be in the config: a session for a name the bot never uses would be a stray secret. */
@@ -43,12 +50,12 @@ export interface LoggedIn {
 export async function loginAccount(opts: { config: AutomintConfig; account: string; prompts: LoginPrompts; log: Logger; signal?: AbortSignal }): Promise<LoggedIn> {
   checkAccount(opts.config, opts.account);
   const stars = starsConfigOf(opts.config);
-  const result = await logIn({ config: stars, prompts: opts.prompts, log: opts.log, signal: opts.signal, account: opts.account });
+  const result = await logIn({ config: stars, prompts: opts.prompts, log: opts.log, signal: opts.signal, account: opts.account, ...proxyOf(opts.config, opts.account) });
   const file = sessionPath(opts.config.dataDir, opts.account);
   const previous = await readSession(file, opts.log);
   await writeSession(file, result.session);
   // The replaced session would stay authorised at Telegram: end it (best effort; it may be dead already).
-  if (previous !== null && previous !== result.session) await endSession(opts.account, previous, stars, opts.log, opts.signal);
+  if (previous !== null && previous !== result.session) await endSession(opts.account, previous, stars, opts.log, opts.signal, proxyOf(opts.config, opts.account).proxy);
   return { account: opts.account, file, userId: result.userId.toString(), ...(result.username === undefined ? {} : { username: result.username }), firstName: result.firstName };
 }
 
@@ -77,7 +84,7 @@ export async function sessionInfo(opts: { config: AutomintConfig; account: strin
   const base = { account: opts.account, file, exists: true, mode, dcId: where.dcId, server: where.serverAddress, authKeyId: where.authKeyId };
   if (!opts.check) return base;
   try {
-    const conn = await TelegramConnection.open({ account: opts.account, session, config: starsConfigOf(opts.config), log: opts.log, signal: opts.signal });
+    const conn = await TelegramConnection.open({ account: opts.account, session, config: starsConfigOf(opts.config), log: opts.log, signal: opts.signal, ...proxyOf(opts.config, opts.account) });
     try {
       const [me] = await conn.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] }), { signal: opts.signal });
       const username = me instanceof Api.User ? me.username : undefined;
@@ -92,9 +99,11 @@ export async function sessionInfo(opts: { config: AutomintConfig; account: strin
 }
 
 /** Logs `session` out at Telegram; true when Telegram confirmed. Never throws for a session that no longer works. */
-async function endSession(account: string, session: string, stars: StarsConfig, log: Logger, signal?: AbortSignal): Promise<{ loggedOut: boolean; problem?: string }> {
+async function endSession(
+  account: string, session: string, stars: StarsConfig, log: Logger, signal?: AbortSignal, proxy?: AccountProxy,
+): Promise<{ loggedOut: boolean; problem?: string }> {
   try {
-    const conn = await TelegramConnection.open({ account, session, config: stars, log, signal });
+    const conn = await TelegramConnection.open({ account, session, config: stars, log, signal, ...(proxy === undefined ? {} : { proxy }) });
     try {
       await conn.invoke(new Api.auth.LogOut(), { signal });
       return { loggedOut: true };
@@ -113,7 +122,7 @@ export async function logoutAccount(opts: { config: AutomintConfig; account: str
   const file = sessionPath(opts.config.dataDir, opts.account);
   const session = await readSession(file, opts.log);
   if (session === null) return { deleted: false, loggedOut: false, problem: 'no session file' };
-  const { loggedOut, problem } = await endSession(opts.account, session, starsConfigOf(opts.config), opts.log, opts.signal);
+  const { loggedOut, problem } = await endSession(opts.account, session, starsConfigOf(opts.config), opts.log, opts.signal, proxyOf(opts.config, opts.account).proxy);
   const deleted = await deleteSession(file);
   return { deleted, loggedOut, ...(problem === undefined ? {} : { problem }) };
 }

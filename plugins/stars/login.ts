@@ -9,6 +9,7 @@ import { computeCheck } from 'telegram/Password.js';
 import { registerSecret } from '../../core/telemetry/secret-registry.js';
 import type { StarsConfig } from './config.js';
 import { bounded } from './deadline.js';
+import type { AccountProxy } from '../../core/store/proxy.js';
 import { createGramClient, parseSession, telegramApp, type TelegramApp } from './telegram-client.js';
 import {
   TelegramAborted,
@@ -35,6 +36,8 @@ export interface LoginOptions {
   readonly signal?: AbortSignal;
   /** Only for log lines. */
   readonly account?: string;
+  /** The account's proxy (see ClientOptions.proxy). */
+  readonly proxy?: AccountProxy;
 }
 
 export interface LoginResult {
@@ -55,6 +58,7 @@ export async function logIn(opts: LoginOptions): Promise<LoginResult> {
   const log = opts.account === undefined ? opts.log : opts.log.child({ account: opts.account });
   const client = createGramClient({
     app, session: parseSession(''), config: opts.config, log, purpose: 'login', account: opts.account,
+    ...(opts.proxy === undefined ? {} : { proxy: opts.proxy }),
     onTransportError: (code) => log.warn({ code }, 'telegram transport error during login'),
   });
   const login = new LoginFlow(client, app, opts);

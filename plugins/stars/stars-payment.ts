@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Stars, Units } from '../../core/money.js';
 import type { AutomintConfig } from '../../core/config/schema.js';
 import { CONFIG, LOGGER } from '../../core/plugins/tokens.js';
+import { accountProxy } from '../../core/store/proxy.js';
 import type { OpenIntent, PaymentAccount, PaymentMethod, PaymentSteps, Settlement } from '../../core/plugins/payment.js';
 import type { WebAppLogin } from '../../core/plugins/web-app-login.js';
 import { missingApiKeys, type StarsConfig } from './config.js';
@@ -59,7 +60,12 @@ export class StarsPayment implements PaymentMethod, WebAppLogin {
     if (missing.length > 0) throw new TelegramNotConfigured(missing);
     const session = await readSession(sessionPath(this.config.dataDir, account), this.log);
     if (session === null) throw new TelegramSessionMissing(account);
-    const conn = await TelegramConnection.open({ account, session, config: this.stars, log: this.log, signal });
+    const proxy = accountProxy(this.config.accounts, account);
+    // GramJS has no HTTP proxy client: such an account's Telegram connection goes direct, and the user is told.
+    if (proxy !== undefined && proxy.kind !== 'socks5') {
+      this.log.warn({ account, proxy: proxy.shown }, 'telegram cannot use an HTTP proxy: this account connects to Telegram directly (use socks5:// to hide it)');
+    }
+    const conn = await TelegramConnection.open({ account, session, config: this.stars, log: this.log, signal, ...(proxy === undefined ? {} : { proxy }) });
     this.log.info({ account, userId: conn.userId.toString() }, 'telegram connected');
     return conn;
   }

@@ -8,6 +8,8 @@ import { InvalidBufferError } from 'telegram/errors/index.js';
 import { PromisedNetSockets } from 'telegram/extensions/index.js';
 import { ConnectionTCPFull } from 'telegram/network/index.js';
 import { StringSession } from 'telegram/sessions/index.js';
+import type { SocksProxyType } from 'telegram/network/connection/TCPMTProxy.js';
+import type { AccountProxy } from '../../core/store/proxy.js';
 import { missingApiKeys, type StarsConfig } from './config.js';
 import { GramLog } from './gram-log.js';
 import { rsaPublicKeyFromPem, trustServerKey } from './server-key.js';
@@ -74,6 +76,9 @@ export interface ClientOptions {
   /** Called every time a transport connection is opened, the first and every reconnect (GramJS then re-sends every
    *  request that had no answer: a caller that must know whether its request may have gone twice counts these). */
   readonly onConnect?: () => void;
+  /** The account's proxy: a SOCKS5 one carries the MTProto connection (GramJS's own SOCKS client); an HTTP one
+   *  cannot (GramJS has none), and the connection goes direct. */
+  readonly proxy?: AccountProxy;
 }
 
 /** A GramJS client for `config`, not yet connected. */
@@ -95,6 +100,7 @@ export function createGramClient(opts: ClientOptions): TelegramClient {
   const client = new TelegramClient(session, opts.app.apiId, opts.app.apiHash, {
     connection: watchedConnection(opts.onTransportError, opts.onConnect),
     ...(server === undefined ? {} : { networkSocket: socketTo(server.host, server.port) }),
+    ...(opts.proxy?.kind === 'socks5' ? { proxy: socksProxy(opts.proxy, config.connectTimeoutSec) } : {}),
     baseLogger: new GramLog(opts.log, opts.account),
     timeout: config.connectTimeoutSec,
     connectionRetries: 2,
@@ -117,6 +123,15 @@ function socketTo(host: string, port: number): typeof PromisedNetSockets {
     override connect(_port: number, _ip: string): Promise<unknown> {
       return super.connect(port, host);
     }
+  };
+}
+
+/** GramJS's proxy option for a SOCKS5 account proxy. */
+function socksProxy(proxy: AccountProxy, timeoutSec: number): SocksProxyType {
+  return {
+    ip: proxy.host, port: proxy.port, socksType: 5, timeout: timeoutSec,
+    ...(proxy.username === undefined ? {} : { username: proxy.username }),
+    ...(proxy.password === undefined ? {} : { password: proxy.password }),
   };
 }
 

@@ -9,6 +9,7 @@ import { AutomintError } from '../../core/errors.js';
 import { registerSecret } from '../../core/telemetry/secret-registry.js';
 import type { StarsConfig } from './config.js';
 import { bounded } from './deadline.js';
+import type { AccountProxy } from '../../core/store/proxy.js';
 import { createGramClient, hasAuthKey, parseSession, telegramApp } from './telegram-client.js';
 import {
   TelegramAborted,
@@ -25,6 +26,8 @@ export interface OpenOptions {
   readonly config: StarsConfig;
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** The account's proxy (see ClientOptions.proxy). */
+  readonly proxy?: AccountProxy;
 }
 
 export interface InvokeOptions {
@@ -92,7 +95,7 @@ export class TelegramConnection {
     const broken = new AbortController();
     let connects = 0;
     const client = createGramClient({
-      app, session, config, log, account, purpose: 'connection',
+      app, session, config, log, account, purpose: 'connection', ...(opts.proxy === undefined ? {} : { proxy: opts.proxy }),
       onConnect: () => {
         connects += 1;
       },
@@ -106,14 +109,16 @@ export class TelegramConnection {
       },
     });
     const timeoutMs = config.connectTimeoutSec * 1000;
+    // A connection through a proxy names it (without its password): it is the first thing to check.
+    const via = opts.proxy === undefined ? {} : { proxy: opts.proxy.shown };
     const limits = {
       timeoutMs, signal, failure: broken.signal,
-      onTimeout: () => new TelegramUnavailable('timeout', false, { account, method: 'connect', timeoutMs }),
+      onTimeout: () => new TelegramUnavailable('timeout', false, { account, method: 'connect', timeoutMs, ...via }),
       onAbort: () => new TelegramAborted(false, { account, method: 'connect' }),
     };
     try {
       const connected = await bounded(client.connect(), limits);
-      if (!connected) throw new TelegramUnavailable('connect', false, { account });
+      if (!connected) throw new TelegramUnavailable('connect', false, { account, ...via });
       const users = await bounded(client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] })), {
         ...limits,
         onTimeout: () => new TelegramUnavailable('timeout', false, { account, method: 'users.GetUsers', timeoutMs }),
@@ -128,7 +133,7 @@ export class TelegramConnection {
       const typed = telegramErrorFrom(e, 'users.GetUsers', account);
       // Not Telegram's answer: the connection itself failed, and nothing was asked of Telegram yet.
       if (typed instanceof TelegramUnavailable && !(e instanceof AutomintError)) {
-        throw new TelegramUnavailable('connect', false, { account, detail: typed.details.detail as string | undefined });
+        throw new TelegramUnavailable('connect', false, { account, detail: typed.details.detail as string | undefined, ...via });
       }
       throw typed;
     }

@@ -66,15 +66,16 @@ export class TelegramUnavailable extends AutomintError {
   constructor(
     readonly reason: UnavailableReason,
     readonly maybeApplied: boolean,
-    facts: { readonly account?: string; readonly method?: string; readonly timeoutMs?: number; readonly detail?: string },
+    facts: { readonly account?: string; readonly method?: string; readonly timeoutMs?: number; readonly detail?: string; readonly proxy?: string },
   ) {
     super('TELEGRAM_UNAVAILABLE', unavailableMessage(reason, facts), { ...facts, reason, maybeApplied });
   }
 }
 
-function unavailableMessage(reason: UnavailableReason, f: { account?: string; method?: string; timeoutMs?: number; detail?: string }): string {
+function unavailableMessage(reason: UnavailableReason, f: { account?: string; method?: string; timeoutMs?: number; detail?: string; proxy?: string }): string {
   const what = f.method === undefined ? 'Telegram' : `Telegram call ${f.method}`;
-  const who = f.account === undefined ? '' : ` (account ${f.account})`;
+  // The proxy is shown without its password (AccountProxy.shown): it is the first thing to check.
+  const who = f.account === undefined ? '' : ` (account ${f.account}${f.proxy === undefined ? '' : `, through its proxy ${f.proxy}`})`;
   const detail = f.detail === undefined ? '' : `: ${f.detail}`;
   switch (reason) {
     case 'connect':

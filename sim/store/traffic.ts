@@ -30,6 +30,8 @@ export interface RequestRecord {
   readonly caller: string | null;
   /** The `Retry-After` the answer carried, seconds as sent; absent when it carried none. */
   readonly retryAfter?: string;
+  /** The address the request came from (a simulated proxy's outbound address for a proxied account). */
+  readonly from?: string;
 }
 
 /** How many requests the log keeps: the latest ones, so a long benchmark cannot grow it without bound. */
@@ -88,7 +90,8 @@ export function countTraffic(stats: TrafficStats, routeName: (method: string, pa
     const reply = await next();
     const retryAfter = reply.headers['retry-after'];
     stats.record(routeName(method, path), reply.body.kind === 'drop' ? 'reset' : reply.status, {
-      startedAt, answeredAt: clock(), caller: callerOf(ctx.request), ...(retryAfter === undefined ? {} : { retryAfter: String(retryAfter) }),
+      startedAt, answeredAt: clock(), caller: callerOf(ctx.request), from: ctx.request.remoteAddress,
+      ...(retryAfter === undefined ? {} : { retryAfter: String(retryAfter) }),
     });
     return reply;
   };
