@@ -20,7 +20,8 @@ import { loadRunPlugins } from './run-plugins.js';
 import { endpointResolver, endpointsLogic, responseReader } from '../actors/endpoints.js';
 import { limiterGate, limiterLogic } from '../actors/limiter.js';
 import { accountLogins, ledgerPath } from './run-bot.js';
-import { StoreTransportError } from '../store/store-error.js';
+import { StoreProxyFailed, StoreTransportError } from '../store/store-error.js';
+import { AccountRoutes, type AccountRoute } from './account-routes.js';
 import { deadline } from '../time/deadline.js';
 
 /** One check's verdict. */
@@ -57,6 +58,8 @@ export async function runDoctor(config: AutomintConfig, log: Logger): Promise<Ch
     results.push(...(await poolChecks(ledger, profileSettings(config.profile).breakerCooldownMs)));
   }
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
+  // Each account reaches the store the way a run would: through its proxy when it has one.
+  const routes = new AccountRoutes(config.accounts, dispatcher, { keepAliveTimeout: 10_000, connections: 4 });
   try {
     const loaded = await loadRunPlugins(config, ledger, log).catch((e: unknown) => e as Error);
     if (loaded instanceof Error) {
@@ -66,7 +69,7 @@ export async function runDoctor(config: AutomintConfig, log: Logger): Promise<Ch
     const { payments, logins } = loaded;
     results.push({ name: 'plugins', ok: true, detail: payments.map((p) => p.id).join(', ') || 'no payment method enabled' });
     try {
-      for (const account of config.accounts) results.push(...(await accountChecks(config, account, ledger, dispatcher, payments, logins)));
+      for (const account of config.accounts) results.push(...(await accountChecks(config, account, ledger, routes.of(account.name), payments, logins)));
       results.push(...clockChecks(payments));
     } finally {
       await loaded.close();
@@ -74,6 +77,7 @@ export async function runDoctor(config: AutomintConfig, log: Logger): Promise<Ch
     return results;
   } finally {
     await dispatcher.close().catch(() => undefined);
+    await routes.close();
     await ledger.close();
   }
 }
@@ -104,7 +108,7 @@ async function poolChecks(ledger: Ledger, breakerCooldownMs: number): Promise<Ch
 }
 
 async function accountChecks(
-  config: AutomintConfig, account: AutomintConfig['accounts'][number], ledger: Ledger, dispatcher: Agent, payments: readonly PaymentMethod[],
+  config: AutomintConfig, account: AutomintConfig['accounts'][number], ledger: Ledger, route: AccountRoute, payments: readonly PaymentMethod[],
   logins: readonly WebAppLogin[],
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
@@ -137,7 +141,8 @@ async function accountChecks(
   const auth = createActor(authMachine, { input: { account: account.name, source } }).start();
   store = new StoreClient({
     account: account.name, token: tokenProvider(auth), gate: limiterGate(limiter), endpoints: endpointResolver(endpoints),
-    responses: responseReader(endpoints), dispatcher, userAgent: config.store.userAgent, timeoutMs: Math.min(profile.requestTimeoutMs, 10_000),
+    responses: responseReader(endpoints), dispatcher: route.dispatcher, ...(route.proxy === undefined ? {} : { proxy: route.proxy }),
+    userAgent: config.store.userAgent, timeoutMs: Math.min(profile.requestTimeoutMs, 10_000),
   });
   // The account's checks together end within 15 s, on a kept timer (core/time/deadline.ts).
   const checks = deadline(15_000);
@@ -145,6 +150,7 @@ async function accountChecks(
     const signal = checks.signal;
     try {
       const settings = await store.settings(signal);
+      if (route.proxy !== undefined) results.push({ name: `${name} proxy`, ok: true, detail: `${route.proxy.shown} carried the login and the store call` });
       results.push({ name: `${name} store`, ok: true, detail: `${config.store.baseUrl} answered; crypto payments ${settings.cryptoPaymentEnabled ? 'enabled' : 'DISABLED'}` });
       const wantsTon = config.targets.some((t) => t.methods.includes('ton') && targetAccounts(config, t).some((a) => a.name === account.name));
       if (wantsTon && !settings.cryptoPaymentEnabled) {
@@ -152,6 +158,13 @@ async function accountChecks(
       }
     } catch (e) {
       const err = e as Error & { code?: string };
+      // The proxy itself failing (or Telegram through it) is the proxy's line, with what to check.
+      const proxyFailure = route.proxy === undefined ? undefined
+        : causes(e).find((c): c is Error => c instanceof StoreProxyFailed || (c instanceof Error && c.message.includes('through its proxy')));
+      if (proxyFailure !== undefined) {
+        results.push({ name: `${name} proxy`, ok: false, detail: proxyFailure.message,
+          fix: `check accounts[].proxy of ${account.name}: host, port, user and password, and that the proxy is running` });
+      }
       // A login that failed because the store was out of reach is a reachability problem, not a refused token.
       const unreachable = causes(e).some((c) => c instanceof StoreTransportError);
       const refused = !unreachable && (err.code?.startsWith('STORE_AUTH') || err.code?.startsWith('STORE_TOKEN'));

@@ -8,6 +8,7 @@ import { loadDemoConfig } from '../../../../core/cli/demo.js';
 import type { AutomintConfig } from '../../../../core/config/schema.js';
 import { renderDoctor, runDoctor } from '../../../../core/run/doctor.js';
 import { startWorld, type World } from '../../../../sim/world.js';
+import { startSocks5Proxy } from '../../../../sim/proxy/socks5-server.js';
 
 let world: World;
 let dataDir: string;
@@ -116,4 +117,27 @@ describe('automint doctor', () => {
     expect(clock.detail).toMatch(/this machine's clock is 1[12]\d\.\d s behind the ton network's/);
     expect(clock.fix).toContain('timedatectl set-ntp true');
   });
+
+  it("checks each account's proxy: one that works carried the store call, a dead one is named without its password", async () => {
+    const working = await startSocks5Proxy({ username: 'alice', password: 'doctor-pass-1' });
+    const dead = await startSocks5Proxy();
+    await dead.close();
+    try {
+      const cfg = { ...config, accounts: config.accounts.map((a) => ({ ...a, proxy: a.name === 'alice' ? working.url : `socks5://bob:doctor-pass-2@127.0.0.1:${dead.port}` })) };
+      const results = await runDoctor(cfg, log);
+      const alice = results.find((r) => r.name === 'account alice proxy')!;
+      expect(alice.ok).toBe(true);
+      expect(alice.detail).toContain(`socks5://alice:***@127.0.0.1:${working.port}`);
+      expect(working.book.tunnelsTo(Number(new URL(world.store.url).port))).toBeGreaterThan(0);
+      const bob = results.find((r) => r.name === 'account bob proxy')!;
+      expect(bob.ok).toBe(false);
+      expect(bob.detail).toContain(`through its proxy socks5://bob:***@127.0.0.1:${dead.port}`);
+      expect(bob.fix).toMatch(/accounts\[\]\.proxy of bob/);
+      const text = renderDoctor(results);
+      expect(text).not.toContain('doctor-pass-1');
+      expect(text).not.toContain('doctor-pass-2');
+    } finally {
+      await working.close();
+    }
+  }, 60_000);
 });
