@@ -152,7 +152,7 @@ async function accountChecks(
       const settings = await store.settings(signal);
       if (route.proxy !== undefined) results.push({ name: `${name} proxy`, ok: true, detail: `${route.proxy.shown} carried the login and the store call` });
       results.push({ name: `${name} store`, ok: true, detail: `${config.store.baseUrl} answered; crypto payments ${settings.cryptoPaymentEnabled ? 'enabled' : 'DISABLED'}` });
-      const wantsTon = config.targets.some((t) => t.methods.includes('ton') && targetAccounts(config, t).some((a) => a.name === account.name));
+      const wantsTon = buysWith(config, account.name, 'ton');
       if (wantsTon && !settings.cryptoPaymentEnabled) {
         results.push({ name: `${name} crypto`, ok: false, detail: 'the store has crypto payments switched off', fix: 'buy with another method, or wait until the store enables them' });
       }
@@ -174,7 +174,7 @@ async function accountChecks(
           : `check that ${config.store.baseUrl} is reachable from here (proxy, DNS, firewall)` });
     }
     for (const method of payments) {
-      const uses = config.targets.some((t) => t.methods.includes(method.id) && targetAccounts(config, t).some((a) => a.name === account.name));
+      const uses = buysWith(config, account.name, method.id);
       if (!uses) continue;
       const paymentAccount = { name: account.name, wallet: account.wallet, store };
       try {
@@ -218,6 +218,11 @@ function causes(e: unknown): unknown[] {
   const chain: unknown[] = [];
   for (let c: unknown = e; c !== undefined && c !== null && chain.length < 10; c = (c as { cause?: unknown }).cause) chain.push(c);
   return chain;
+}
+
+/** Whether `account` buys with `method` for some target or snipe filter (a filter buys like a target). */
+function buysWith(config: AutomintConfig, account: string, method: string): boolean {
+  return [...config.targets, ...config.snipe].some((t) => t.methods.includes(method) && targetAccounts(config, t).some((a) => a.name === account));
 }
 
 /** The verdicts as lines for a person. */

@@ -7,6 +7,8 @@ import { pino } from 'pino';
 import { loadDemoConfig } from '../../../../core/cli/demo.js';
 import type { AutomintConfig } from '../../../../core/config/schema.js';
 import { renderDoctor, runDoctor } from '../../../../core/run/doctor.js';
+import { parseConfig } from '../../../../core/config/load.js';
+import YAML from 'yaml';
 import { startWorld, type World } from '../../../../sim/world.js';
 import { startSocks5Proxy } from '../../../../sim/proxy/socks5-server.js';
 
@@ -139,5 +141,17 @@ describe('automint doctor', () => {
     } finally {
       await working.close();
     }
+  }, 60_000);
+
+  it('checks the wallets of the accounts a snipe filter buys with, in a config with no targets', async () => {
+    const { config: filters } = parseConfig(YAML.stringify({
+      accounts: config.accounts.map((a) => ({ name: a.name })),
+      snipe: [{ match: { title: '/dog/' }, packs: 1, methods: ['ton'], accounts: ['bob'], maxPricePerPack: { TON: '6' } }],
+    }), { env: {}, label: 'snipe.yaml' });
+    const results = await runDoctor({ ...config, targets: [], snipe: filters.snipe }, log);
+    const names = results.map((r) => r.name);
+    expect(names).toContain('account bob ton balance');
+    expect(names).not.toContain('account alice ton balance');
+    expect(names).not.toContain('account bob stars balance');
   }, 60_000);
 });
