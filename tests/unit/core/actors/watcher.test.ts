@@ -16,6 +16,7 @@ import {
 import type { CollectionView } from '../../../../core/store/collection-answer.js';
 import {
   StoreHttpError,
+  StoreProxyFailed,
   StoreRateLimited,
   StoreTokenUnavailable,
   StoreTransportError,
@@ -313,6 +314,17 @@ describe('watcher actor', () => {
     expect(bob.at.slice(0, 3)).toEqual([500, 1_500, 2_500]);
     expect(bob.at.filter((t) => t < 10_000)).toHaveLength(10);
     expect(logLines.find((l) => l.msg === 'account out of the poll rotation')).toMatchObject({ account: 'alice' });
+  });
+
+  it("rests an account whose proxy failed (4 × the interval) while the others poll", async () => {
+    const failed = new StoreProxyFailed('refused', { op: 'collection', url: 'http://store/api', account: 'alice', proxy: 'socks5://alice:***@10.0.0.1:1080' });
+    const alice = scriptedStore([failed, notPublished]);
+    const bob = scriptedStore([notPublished]);
+    run(alice, { pollIntervalMs: 1_000, pollers: [{ account: 'alice', store: alice }, { account: 'bob', store: bob }] });
+    await vi.advanceTimersByTimeAsync(5_000);
+    // Alice's proxy refused at 0: she is back after 4 s; Bob alone polls meanwhile, at his own interval.
+    expect(alice.at).toEqual([0, 4_500]);
+    expect(bob.at.filter((t) => t < 4_000)).toEqual([500, 1_500, 2_500, 3_500]);
   });
 
   it('waits as the account must when every account is resting', async () => {
