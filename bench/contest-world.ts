@@ -4,10 +4,10 @@
  *  and the rivals of `seed`. It sends its state once up; asked `outcome`, it answers from the store's records; asked
  *  `stop`, it closes and exits. Usage: `node contest-world.js ACCOUNTS DROP_IN_MS SEED`. */
 import { worldVerdict } from '../core/cli/demo.js';
-import type { WorldState } from '../core/cli/world.js';
+import { worldStateOf } from '../core/cli/world.js';
 import { ADVERTISED_LIMIT } from '../sim/store/rate-limits.js';
 import { isRivalUserId } from '../sim/store/rival-bots.js';
-import { DEMO_SCENARIO, type WorldScenario } from '../sim/scenarios.js';
+import { DEMO_SCENARIO, fleetBuyers, type WorldScenario } from '../sim/scenarios.js';
 import { startWorld } from '../sim/world.js';
 import {
   CONTEST_CHARACTER, CONTEST_COLLECTION, CONTEST_SUPPLY, contestRivals, type ContestMessage, type ContestOutcome,
@@ -47,18 +47,7 @@ const seed = Number(process.argv[4] ?? 1);
 const chosen = scenario(accounts, dropInMs, seed);
 const world = await startWorld({ scenario: chosen });
 const dropAt = world.startedAt + dropInMs;
-const state: WorldState = {
-  version: 1, scenario: chosen.name, pid: process.pid, startedAt: world.startedAt,
-  drops: [{ collection: CONTEST_COLLECTION, dropAt }],
-  store: { url: world.store.url, adminUrl: `${world.store.url}/admin`, wallet: world.storeWallet.toString() },
-  ton: { endpoint: world.chain.endpoint },
-  telegram: { host: world.telegram.host, port: world.telegram.port, publicKey: world.telegram.publicKeyPem },
-  buyers: world.buyers.map((b) => ({
-    name: b.name, userId: b.userId, address: b.address.toString(), token: b.token, mnemonic: b.mnemonic,
-    session: b.session,
-    ...(b.password === undefined ? {} : { password: b.password }),
-  })),
-};
+const state = worldStateOf(world, [{ collection: CONTEST_COLLECTION, dropAt }]);
 
 function outcome(): ContestOutcome {
   const orders = world.store.orders();

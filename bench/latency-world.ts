@@ -4,9 +4,9 @@
  *  `automint world` state file's shape) once up; asked `polls`, it answers with each poll of the collection the store
  *  received (when, by whom, answered how) and how many 429s it sent; asked `stop`, it closes and exits. Usage: `node latency-world.js ACCOUNTS DROP_IN_MS`. */
 import { startWorld } from '../sim/world.js';
-import { DEMO_SCENARIO, type WorldScenario } from '../sim/scenarios.js';
-import type { WorldState } from '../core/cli/world.js';
-import { BENCH_CHARACTER, BENCH_COLLECTION, buyerName, POLL_ROUTE, type WorldMessage } from './latency-drop.js';
+import { DEMO_SCENARIO, fleetBuyers, type WorldScenario } from '../sim/scenarios.js';
+import { worldStateOf } from '../core/cli/world.js';
+import { BENCH_CHARACTER, BENCH_COLLECTION, POLL_ROUTE, type WorldMessage } from './latency-drop.js';
 
 function scenario(accounts: number, dropInMs: number): WorldScenario {
   const demo = DEMO_SCENARIO.store(0);
@@ -14,7 +14,7 @@ function scenario(accounts: number, dropInMs: number): WorldScenario {
     name: 'latency-bench',
     description: `${accounts} funded buyers, a drop ${dropInMs} ms after start`,
     blockIntervalMs: 1000,
-    buyers: Array.from({ length: accounts }, (_, i) => ({ name: buyerName(i), fundTon: '100', fundStars: '2000' })),
+    buyers: fleetBuyers(accounts),
     store: (now) => ({
       ...demo,
       collections: [{
@@ -32,17 +32,7 @@ const dropInMs = Number(process.argv[3] ?? 3000);
 const chosen = scenario(accounts, dropInMs);
 const world = await startWorld({ scenario: chosen });
 const dropAt = world.startedAt + dropInMs;
-const state: WorldState = {
-  version: 1, scenario: chosen.name, pid: process.pid, startedAt: world.startedAt,
-  drops: [{ collection: BENCH_COLLECTION, dropAt }],
-  store: { url: world.store.url, adminUrl: `${world.store.url}/admin`, wallet: world.storeWallet.toString() },
-  ton: { endpoint: world.chain.endpoint },
-  telegram: { host: world.telegram.host, port: world.telegram.port, publicKey: world.telegram.publicKeyPem },
-  buyers: world.buyers.map((b) => ({
-    name: b.name, userId: b.userId, address: b.address.toString(), token: b.token, mnemonic: b.mnemonic, session: b.session,
-    ...(b.password === undefined ? {} : { password: b.password }),
-  })),
-};
+const state = worldStateOf(world, [{ collection: BENCH_COLLECTION, dropAt }]);
 process.on('message', (m: { type: string }) => {
   if (m.type === 'polls') {
     const requests = world.store.requests();

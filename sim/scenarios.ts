@@ -233,6 +233,35 @@ const ALL: readonly WorldScenario[] = [
   SNIPE,
 ];
 
+/** The name of a fleet's i-th buyer (from 0): `buyer1`, `buyer2`, … */
+export function fleetBuyerName(i: number): string {
+  return `buyer${i + 1}`;
+}
+
+/** The buyers `fleetBuyerName` names from `from` up to `count` (excluded), each with 100 TON and 2000 Stars: enough
+ *  for any bench drop, so money never decides a fleet's figures. Shared by `automint world --buyers` and the benches. */
+export function fleetBuyers(count: number, from = 0): BuyerSpec[] {
+  return Array.from({ length: Math.max(0, count - from) }, (_, i) => ({ name: fleetBuyerName(from + i), fundTon: '100', fundStars: '2000' }));
+}
+
+/** A buyer count that is not a whole number from 1 up. */
+export class BuyerCountInvalid extends AutomintError {
+  constructor(count: number) {
+    super('BUYER_COUNT_INVALID', `a world needs a whole number of buyers from 1 to ${MAX_BUYERS}, not ${count}`, { count });
+  }
+}
+
+/** A world mints every buyer's wallet and Telegram user at start: past this, startup alone takes minutes. */
+export const MAX_BUYERS = 1000;
+
+/** `scenario` with `count` buyers: its own first (so its configs and 2FA users still hold), then fleet buyers
+ *  (`buyer3`, … after two of its own) up to `count`; fewer than its own keeps the first `count`. */
+export function withBuyers(scenario: WorldScenario, count: number): WorldScenario {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_BUYERS) throw new BuyerCountInvalid(count);
+  const own = scenario.buyers.slice(0, count);
+  return { ...scenario, buyers: [...own, ...fleetBuyers(count, own.length)] };
+}
+
 /** Every scenario by name. */
 export const SCENARIOS: Readonly<Record<string, WorldScenario>> = Object.fromEntries(ALL.map((s) => [s.name, s]));
 

@@ -9,7 +9,7 @@ import { toNano } from '../core/money.js';
 import { startChain, type SimChain } from './chain/index.js';
 import { startStore, type SimStore } from './store/index.js';
 import { startTelegram, type SimTelegram } from './telegram/index.js';
-import { DEMO_SCENARIO, type WorldScenario } from './scenarios.js';
+import { DEMO_SCENARIO, withBuyers, type WorldScenario } from './scenarios.js';
 
 /** A buyer as the world made it. `token`, `mnemonic`, `session` and `password` are secrets of the simulated world. */
 export interface WorldBuyer {
@@ -45,11 +45,13 @@ export interface WorldOptions {
   readonly scenario?: WorldScenario;
   /** Overrides the scenario's block interval (tests use short blocks). */
   readonly blockIntervalMs?: number;
+  /** How many buyers to mint instead of the scenario's own (scenarios.ts `withBuyers`: its own first, then fleet ones). */
+  readonly buyers?: number;
 }
 
 /** Starts chain, store and Telegram on loopback ports chosen by the OS. */
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
-  const scenario = opts.scenario ?? DEMO_SCENARIO;
+  const scenario = opts.buyers === undefined ? opts.scenario ?? DEMO_SCENARIO : withBuyers(opts.scenario ?? DEMO_SCENARIO, opts.buyers);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) await close().catch(() => undefined);

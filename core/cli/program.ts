@@ -1,6 +1,6 @@
 /** The `automint` command line. Only commander loads here: each command imports its heavy modules (GramJS, the
  *  OpenTelemetry SDK, the TON sandbox) when it runs, so `automint --help` starts about as fast as bare Node. */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { packageVersion } from './package-root.js';
 
 const PROFILES = ['safe', 'balanced', 'fast', 'aggressive', 'extreme'];
@@ -14,6 +14,13 @@ function withOverrides(cmd: Command): Command {
     .option('--dry-run', 'watch and evaluate only: create no orders, move no money')
     .option('--data-dir <dir>', 'folder of the ledger and secret files')
     .option('--set <key=value...>', 'set any configuration key, e.g. --set targets[0].packs=5');
+}
+
+/** `--buyers`' value: a whole number from 1 (the world checks the upper bound), else a usage error. */
+function buyerCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('a whole number of buyers, 1 or more');
+  return n;
 }
 
 /** The exit code of a usage error: the same as a bad configuration, since either way the input was wrong. */
@@ -50,8 +57,9 @@ export function buildProgram(): Command {
     .command('world')
     .description('run the simulated world (store, TON chain, Telegram) in this process until SIGINT/SIGTERM; write its endpoints and buyers to a state file (mode 0600)')
     .option('--scenario <name>', 'world scenario', 'demo')
+    .option('--buyers <n>', "buyers to mint (Telegram users, sessions, funded wallets, Stars): the scenario's own first, then buyer3, buyer4, …", buyerCount)
     .option('--state <file>', 'where to write the state file (default: a file in the temporary folder)')
-    .action(async (opts: { scenario: string; state?: string }) => (await import('./world.js')).worldCommand(opts));
+    .action(async (opts: { scenario: string; buyers?: number; state?: string }) => (await import('./world.js')).worldCommand(opts));
 
   withOverrides(
     program.command('run').description('watch the configured targets and buy when they drop').addOption(configOption().makeOptionMandatory())

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_SCENARIO, scenarioByName, SCENARIOS, UnknownScenario } from '../../../sim/scenarios.js';
+import { BuyerCountInvalid, DEMO_SCENARIO, scenarioByName, SCENARIOS, UnknownScenario, withBuyers } from '../../../sim/scenarios.js';
 import { validateScenario } from '../../../sim/store/scenario.js';
 import { call, startTestStore, type HttpAnswer } from '../../integration/sim/store-http.js';
 
@@ -105,5 +105,20 @@ describe('world scenarios', () => {
   it('refuses an unknown name, naming the known ones', () => {
     expect(() => scenarioByName('nope')).toThrow(UnknownScenario);
     expect(() => scenarioByName('toString')).toThrow(/known: demo, hostile-429/);
+  });
+});
+
+describe('a world of N buyers', () => {
+  it("keeps the scenario's own buyers first, then adds funded fleet buyers up to N", () => {
+    const fleet = withBuyers(DEMO_SCENARIO, 5);
+    expect(fleet.buyers.map((b) => b.name)).toEqual(['alice', 'bob', 'buyer3', 'buyer4', 'buyer5']);
+    expect(fleet.buyers[0]).toBe(DEMO_SCENARIO.buyers[0]);
+    expect(fleet.buyers[4]).toEqual({ name: 'buyer5', fundTon: '100', fundStars: '2000' });
+    expect(fleet.store(NOW)).toEqual(DEMO_SCENARIO.store(NOW));
+    expect(withBuyers(DEMO_SCENARIO, 1).buyers.map((b) => b.name)).toEqual(['alice']);
+  });
+
+  it('refuses a count that is not a whole number from 1 to the maximum', () => {
+    for (const n of [0, -1, 1.5, Number.NaN, 1001]) expect(() => withBuyers(DEMO_SCENARIO, n)).toThrow(BuyerCountInvalid);
   });
 });
