@@ -113,10 +113,15 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
       const targets = await configuredTargets(config, ledger, log);
       // Snipe filters: characters they match during the run are armed by the same builder (run-targets.ts).
       const snipe = snipeSetup(config, ledger, log);
-      const wave = firstWave(targets);
-      const overIp = waveOverIp(wave, config.store.perIp);
-      if (overIp !== null) log.warn({ perIp: config.store.perIp }, overIp);
-      // The first wave's connections, opened around each drop's time (never more than may be in flight at once).
+      // Per way out: this machine's address, and each proxy's (accounts naming one proxy share it).
+      const routeOf = (account: string): string => routes.of(account).proxy?.shown ?? 'direct';
+      const wave = firstWave(targets, routeOf);
+      for (const route of new Set(['direct', ...config.accounts.map((a) => routeOf(a.name))])) {
+        const overIp = waveOverIp(firstWave(targets, routeOf, route), config.store.perIp, route);
+        if (overIp !== null) log.warn({ perIp: config.store.perIp }, overIp);
+      }
+      // The first wave's connections, opened around each drop's time (never more than may be in flight at once); only
+      // for the accounts without a proxy: a proxied account's calls must not leave from this machine's address.
       warmUps = startWarmUps({
         sockets, origin: config.store.baseUrl, count: Math.min(wave, config.store.perIp.inFlight), log,
         dropAts: targets.flatMap((t) => (t.dropAt === undefined ? [] : [t.dropAt])),

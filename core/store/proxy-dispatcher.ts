@@ -26,23 +26,25 @@ export interface ProxyDispatcherOptions {
   /** Most connections to the store at once through this proxy. */
   readonly connections: number;
   readonly keepAliveTimeout: number;
+  /** How long opening a tunnel may take (PROXY_CONNECT_TIMEOUT_MS by default). */
+  readonly connectTimeoutMs?: number;
 }
 
 /** A dispatcher sending every request of one account through its proxy. */
 export function proxyDispatcher(proxy: AccountProxy, opts: ProxyDispatcherOptions): Dispatcher {
   if (proxy.kind === 'socks5') {
-    return new Agent({ connections: opts.connections, keepAliveTimeout: opts.keepAliveTimeout, connect: socksConnector(proxy) });
+    return new Agent({ connections: opts.connections, keepAliveTimeout: opts.keepAliveTimeout, connect: socksConnector(proxy, opts.connectTimeoutMs ?? PROXY_CONNECT_TIMEOUT_MS) });
   }
   return new ProxyAgent({
     uri: proxy.url,
     connections: opts.connections,
     keepAliveTimeout: opts.keepAliveTimeout,
-    proxyTls: { timeout: PROXY_CONNECT_TIMEOUT_MS },
+    proxyTls: { timeout: opts.connectTimeoutMs ?? PROXY_CONNECT_TIMEOUT_MS },
   });
 }
 
 /** undici's connector for a SOCKS5 proxy: a tunnel to the request's origin, then TLS over it for https. */
-function socksConnector(proxy: AccountProxy): buildConnector.connector {
+function socksConnector(proxy: AccountProxy, timeoutMs: number): buildConnector.connector {
   return (options, callback) => {
     const port = Number(options.port) || (options.protocol === 'https:' ? 443 : 80);
     SocksClient.createConnection({
@@ -53,13 +55,27 @@ function socksConnector(proxy: AccountProxy): buildConnector.connector {
       },
       command: 'connect',
       destination: { host: options.hostname, port },
-      timeout: PROXY_CONNECT_TIMEOUT_MS,
+      timeout: timeoutMs,
     }).then(
       ({ socket }) => {
         if (options.protocol !== 'https:') return callback(null, socket);
+        // The TLS handshake runs over the tunnel, past the SOCKS library's timeout: a proxy that stalls after its reply
+        // would hold the call for ever (undici does not abort a connection still being opened), so it has its own.
+        let settled = false;
+        const settle = (e: Error | null): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (e === null) callback(null, secure as unknown as Socket);
+          else {
+            secure.destroy();
+            callback(e, null);
+          }
+        };
         const secure = tls.connect({ socket, servername: options.servername ?? options.hostname, ALPNProtocols: ['http/1.1'] });
-        secure.once('secureConnect', () => callback(null, secure as unknown as Socket));
-        secure.once('error', (e) => callback(e, null));
+        const timer = setTimeout(() => settle(new ProxyTunnelFailure('timeout', 'TLS handshake through the proxy did not finish in time')), timeoutMs);
+        secure.once('secureConnect', () => settle(null));
+        secure.once('error', (e) => settle(e));
       },
       (e: unknown) => callback(new ProxyTunnelFailure(socksReason(e), messageOf(e)), null),
     );
@@ -86,13 +102,13 @@ export function proxyFailureOf(e: unknown, proxy: AccountProxy): ProxyFailureRea
     // undici's ProxyAgent when the CONNECT is answered with anything but 200.
     const tunnel = /Proxy response \((\d{3})\)/.exec(text);
     if (tunnel) return tunnel[1] === '407' ? 'auth' : 'tunnel';
-    const { code, port, address, hostname } = c as { code?: unknown; port?: unknown; address?: unknown; hostname?: unknown };
-    // Failing to connect to the proxy itself (a ProxyAgent connects to the proxy, never to the store). Only errors of
-    // the connect phase, naming the proxy: a reset of a connection already open may have carried a request.
+    const { code, port, syscall, hostname } = c as { code?: unknown; port?: unknown; syscall?: unknown; hostname?: unknown };
+    // Failing to connect to the proxy itself (a ProxyAgent connects to the proxy, never to the store; a proxy named by
+    // host name connects to an address, so the port and the connect call tell it). Only errors of the connect phase: a
+    // reset of a connection already open may have carried a request.
     if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
-    if (code === 'ENOTFOUND' && hostname === proxy.host) return 'refused';
-    if (typeof code === 'string' && /^(ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT)$/.test(code) && port === proxy.port
-      && (address === undefined || address === proxy.host)) {
+    if ((code === 'ENOTFOUND' || code === 'EAI_AGAIN') && hostname === proxy.host) return 'refused';
+    if (typeof code === 'string' && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)$/.test(code) && port === proxy.port && syscall === 'connect') {
       return code === 'ETIMEDOUT' ? 'timeout' : 'refused';
     }
   }

@@ -90,4 +90,32 @@ describe('a proxy that is not there', () => {
       await proxy.close();
     }
   });
+
+  it('gives up on a TLS handshake that stalls inside the tunnel (a timeout of the proxy, nothing sent)', async () => {
+    // The origin accepts the tunnel's connection and never answers the TLS hello.
+    const held: net.Socket[] = [];
+    const silent = net.createServer((s) => void held.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const proxy = await startSocks5Proxy();
+    const p = parseProxy(proxy.url);
+    const dispatcher = proxyDispatcher(p, { connections: 1, keepAliveTimeout: 1_000, connectTimeoutMs: 300 });
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const error = await request(`https://127.0.0.1:${port}/`, { dispatcher }).then(() => null, (e: unknown) => e);
+      expect(proxyFailureOf(error, p)).toBe('timeout');
+    } finally {
+      await dispatcher.destroy();
+      await proxy.close();
+      for (const s of held) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 10_000);
+
+  it('names a refusing HTTP proxy given by host name', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    expect(await through(`http://localhost:${port}`)).toEqual({ failure: 'refused' });
+  });
 });

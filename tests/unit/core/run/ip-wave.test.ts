@@ -17,4 +17,12 @@ describe("a fleet's first orders at a drop, through one IP", () => {
       + 'the last leaves about 3.5 s after the first. Raise store.perIp if the store accepts more from one address, or run fewer accounts on this machine',
     );
   });
+
+  it('counts each way out apart: the accounts without a proxy through this machine, those behind a proxy through it', () => {
+    const targets = [{ accounts: ['a', 'b', 'c'], methods: ['ton', 'stars'] }];
+    const routeOf = (account: string): string => (account === 'a' ? 'direct' : 'socks5://u:***@10.0.0.1:1080');
+    expect(firstWave(targets, routeOf)).toBe(2);
+    expect(firstWave(targets, routeOf, 'socks5://u:***@10.0.0.1:1080')).toBe(4);
+    expect(waveOverIp(100, { burst: 60, perSec: 40, inFlight: 32 }, 'socks5://u:***@10.0.0.1:1080')).toMatch(/^100 first orders .* through the proxy socks5:\/\/u:\*\*\*@10\.0\.0\.1:1080 whose limit/);
+  });
 });
