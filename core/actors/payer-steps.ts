@@ -13,6 +13,7 @@ import { OrderRefused, verifyOrder } from './order-verification.js';
 import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
 import type { HeldPayment, UnknownPayments } from './unknown-payments.js';
+import { ghostsHolding, mayHaveCreatedOrder, noteGhostOrder } from './ghost-order.js';
 
 /** The policy numbers a payer follows (from the profile and the payment method). */
 export interface PayerPolicy {
@@ -60,6 +61,9 @@ export interface PayerInput {
   /** The run's in-run reconciliation. Without it an unknown outcome ends the payer, its payment left for the next
    *  start; with it the payer waits for the run to settle it (see planStep). */
   readonly unknownPayments?: UnknownPayments;
+  /** How many unpaid orders of this method the store lets the account hold, when the store says (TON:
+   *  `crypto_orders_limit`): ghost orders that fill it stop the payer (ghost-order.ts). */
+  readonly unpaidLimit?: () => Promise<number>;
 }
 
 /** Store refusals that mean "no stock for this order": wait for the watcher instead of retrying. */
@@ -123,6 +127,10 @@ export function plan(input: PayerInput, left: number, soldOut: boolean): Plan {
  *  stock is seen but no pack is free, the ledger says whether unknown payments hold all that is left. */
 export const planStep = fromPromise<Plan, { input: PayerInput; left: number; soldOut: boolean; unsettled: readonly string[] }>(
   async ({ input: { input, left, soldOut, unsettled } }) => {
+    // An order the store may have created unseen can hold the account's only unpaid slot: asking for another would be
+    // refused until it expires (ghost-order.ts).
+    const ghosts = await ghostsHolding(input);
+    if (ghosts !== null) return { kind: 'done', reason: ghosts.message };
     const unknown = input.unknownPayments;
     if (unknown === undefined) return plan(input, left, soldOut);
     const target = input.target.key;
@@ -209,11 +217,14 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
     let order: StoreOrder;
     let wire: OrderWire | null = null;
     const askedAt = performance.now();
+    const requestedAt = Date.now();
+    let sent = false;
     // The order is asked for first: the price lookup's own steps (token, endpoint, lease) must not go out ahead of it.
     const creating = input.steps.createOrder(input.target, count, {
       signal,
       // Only an order sent on a fresh stock observation measures detection; the next ones of a burst reuse it.
       onSent: () => {
+        sent = true;
         wire = input.metrics.orderHanded(input, input.method, observedAt, askedAt, performance.now());
         markOrderRequest(wire);
       },
@@ -228,6 +239,8 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
       if (e instanceof StoreRateLimited) input.metrics.noteSpendHeld(performance.now() - askedAt + Math.max(0, e.retryAt - Date.now()));
       await input.ledger.budget.release(reservationId);
       if (e instanceof StoreRejected && UNPAID_LIMIT_CODES.has(e.errorCode.toLowerCase())) throw new UnpaidOrdersLimit(e.errorCode);
+      // The request left and no readable answer says it created nothing: the order may exist (a ghost).
+      if (sent && !signal.aborted && mayHaveCreatedOrder(e)) await noteGhostOrder(input, count, requestedAt, e);
       throw e;
     }
     // The answer as read off the socket (undici's diagnostics), so the time spent on it here counts.

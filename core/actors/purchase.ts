@@ -151,6 +151,13 @@ async function prepareMethod(input: PurchaseInput, method: PaymentMethod, signal
   }
 }
 
+/** The store's unpaid-order limit for `method`, read from the account's (cached) shop settings, when the method says
+ *  which setting it is. */
+function unpaidLimitOf(method: PaymentMethod, account: PaymentAccount): { unpaidLimit?: () => Promise<number> } {
+  const read = method.orderPolicy.unpaidOrdersLimit;
+  return read === undefined ? {} : { unpaidLimit: async () => read(await account.store.settings()) };
+}
+
 /** What spawning a payer needs of enqueueActions. */
 interface PayerSpawner {
   spawnChild(src: 'payer', options: { id: string; systemId: string; input: PayerInput }): void;
@@ -171,6 +178,7 @@ function spawnPayers(context: PurchaseContext, enqueue: PayerSpawner): void {
         steps: method.steps(input.account), quota: input.quota, ledger: input.ledger,
         budget: input.budget[method.currency] ?? 0n,
         accountBudget: input.accountBudget?.[method.currency], targetBudget: input.targetBudget?.[method.currency],
+        ...unpaidLimitOf(method, input.account),
         policy: { ...input.policy, ...method.orderPolicy, maxPerOrder: Math.min(input.policy.maxPerOrder, method.orderPolicy.maxPerOrder ?? input.policy.maxPerOrder) }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
         left: context.left, observedAt: context.observedAt, unknownPayments: input.unknownPayments,
         // Spawned before any stock (the purchase is armed): claim ahead and wait for the drop.

@@ -13,12 +13,13 @@ import { protectSecrets } from './session.js';
 export const ordersCommand = action(async (opts: ConfigCommandOptions & { json?: boolean; state?: string }): Promise<number> => {
   const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
   protectSecrets(config);
-  if (opts.state !== undefined && !(ORDER_STATES as readonly string[]).includes(opts.state)) {
-    throw new ConfigError('CONFIG_INVALID', [{ path: '--state', message: `must be one of ${ORDER_STATES.join(', ')} (got "${opts.state}")` }]);
+  const states: readonly string[] = [...ORDER_STATES, 'maybe-created'];
+  if (opts.state !== undefined && !states.includes(opts.state)) {
+    throw new ConfigError('CONFIG_INVALID', [{ path: '--state', message: `must be one of ${states.join(', ')} (got "${opts.state}")` }]);
   }
   const ledger = await openExistingLedger(ledgerPath(config));
   try {
-    const reports = await orderReports(ledger, opts.state as OrderState | undefined);
+    const reports = await orderReports(ledger, opts.state as OrderState | 'maybe-created' | undefined);
     process.stdout.write((opts.json ? reports.map((r) => JSON.stringify(r)).join('\n') : renderOrders(reports)) + (reports.length || !opts.json ? '\n' : ''));
     return EXIT_OK;
   } finally {

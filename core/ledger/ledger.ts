@@ -12,6 +12,7 @@ import { Orders } from './orders.js';
 import { PaymentIntents, type IntentRow, type NewIntent } from './payment-intents.js';
 import { Purchases } from './purchases.js';
 import { SeenCollections } from './seen-collections.js';
+import { GhostOrders } from './ghost-orders.js';
 import type { LedgerSchema } from './schema.js';
 import type { LedgerError } from './ledger-error.js';
 import type { NewOrder, OrderRow } from './orders.js';
@@ -44,6 +45,8 @@ export class Ledger {
   readonly limiter: LimiterStateRepository;
   /** Snipe mode's seen-set: the collections already judged (or listed at the first start). */
   readonly seen: SeenCollections;
+  /** Create-order requests that may have created an order never seen (ghost-orders.ts). */
+  readonly ghosts: GhostOrders;
   readonly #conn: LedgerConnection;
   #closed = false;
 
@@ -59,6 +62,7 @@ export class Ledger {
     this.endpointStats = new EndpointStatsRepository(connection);
     this.limiter = new LimiterStateRepository(connection);
     this.seen = new SeenCollections(connection);
+    this.ghosts = new GhostOrders(connection);
   }
 
   /**

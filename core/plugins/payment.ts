@@ -3,6 +3,7 @@
  *  method, so a new method (Stars, a third-party one) changes nothing in core. */
 import type { Currency, Units } from '../money.js';
 import type { StoreClient } from '../store/store-client.js';
+import type { ShopSettings } from '../store/responses.js';
 
 /** The registration token under which payment plugins register; the host finds them all with `resolveAll`. */
 export const PAYMENT_METHOD = Symbol.for('automint.payment-method');
@@ -101,6 +102,9 @@ export interface PaymentMethod {
     readonly feeAllowance: Units;
     /** Most packs this method puts in one order, when fewer than the store allows. */
     readonly maxPerOrder?: number;
+    /** How many unpaid orders of this method the store lets an account hold, read from its shop settings, when the
+     *  store says (TON: `crypto_orders_limit`); ghost orders that fill it stop the account's payer. */
+    readonly unpaidOrdersLimit?: (settings: ShopSettings) => number;
   };
   /** Prewarm for an account (keys, balances, seqno, connections) while arming; throws a typed error when unusable. */
   prepare(account: PaymentAccount, signal: AbortSignal): Promise<void>;

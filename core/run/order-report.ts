@@ -7,7 +7,8 @@ import { formatAmount, type Currency } from '../money.js';
 /** One order with what the ledger knows of its payment. */
 export interface OrderReport {
   readonly orderId: string;
-  readonly state: OrderState;
+  /** `maybe-created`: a ghost order (a request whose answer may hide an order; id and amount never seen). */
+  readonly state: OrderState | 'maybe-created';
   readonly method: string;
   readonly account: string;
   readonly target: string;
@@ -21,10 +22,12 @@ export interface OrderReport {
   readonly createdAt: string;
 }
 
-/** Every order (or those in `state`), oldest first. */
-export async function orderReports(ledger: Ledger, state?: OrderState): Promise<OrderReport[]> {
+/** Every order (or those in `state`), oldest first, ghost orders among them. */
+export async function orderReports(ledger: Ledger, state?: OrderState | 'maybe-created'): Promise<OrderReport[]> {
+  const ghosts = state === undefined || state === 'maybe-created' ? await ghostReports(ledger) : [];
+  if (state === 'maybe-created') return ghosts;
   const rows = await ledger.orders.list(state === undefined ? {} : { state });
-  const out: OrderReport[] = [];
+  const out: OrderReport[] = [...ghosts];
   for (const o of rows.sort((a, b) => a.createdAt - b.createdAt)) {
     const intents = await ledger.intents.forOrder(o.orderId);
     // The live intent (or the last one): an order has at most one that is not failed.
@@ -37,7 +40,17 @@ export async function orderReports(ledger: Ledger, state?: OrderState): Promise<
       reason: o.reason, createdAt: new Date(o.createdAt).toISOString(),
     });
   }
-  return out;
+  return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** The ledger's ghost orders as reports: `ghost-<n>` for the id the store never gave, `?` for the amount. */
+async function ghostReports(ledger: Ledger): Promise<OrderReport[]> {
+  return (await ledger.ghosts.list()).map((g) => ({
+    orderId: `ghost-${g.id}`, state: g.state, method: g.method, account: g.account, target: `${g.collection}:${g.character}`,
+    count: g.count, currency: g.currency, amount: '?', fee: null, payment: null,
+    reason: `${g.reason} (may hold the account's unpaid-order slot until ${new Date(g.heldUntil).toISOString()})`,
+    createdAt: new Date(g.requestedAt).toISOString(),
+  }));
 }
 
 /** The reports as an aligned text table. */

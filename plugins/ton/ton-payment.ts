@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { formatTon, type Nano, type Units } from '../../core/money.js';
 import type { AutomintConfig } from '../../core/config/schema.js';
 import { CONFIG, LOCAL_CLOCK, LOGGER } from '../../core/plugins/tokens.js';
+import type { ShopSettings } from '../../core/store/responses.js';
 import type {
   OpenIntent, PaymentAccount, PaymentAttempt, PaymentMethod, PaymentSteps, Settlement, StoreOrder, TargetSpec,
 } from '../../core/plugins/payment.js';
@@ -43,7 +44,7 @@ export class TonPayment implements PaymentMethod {
   private readonly destinations: DestinationGuard;
   /** One chain, one clock: every wallet's reads feed it. */
   readonly clock: ChainClock;
-  readonly orderPolicy: { toleranceBps: number; expiryMarginMs: number; feeAllowance: Nano };
+  readonly orderPolicy: { toleranceBps: number; expiryMarginMs: number; feeAllowance: Nano; unpaidOrdersLimit: (settings: ShopSettings) => number };
   /** The look at earlier runs' store wallets, once per run. */
   private recalled: Promise<void> | undefined;
   private clockTimer: NodeJS.Timeout | undefined;
@@ -61,7 +62,11 @@ export class TonPayment implements PaymentMethod {
       `this machine's clock is ${formatOffset(offsetMs)} the TON chain's: transfers are signed and judged by the chain's time, ` +
       'but set the clock right (NTP) — other parties (the store) may judge by it'));
     // The budget held for an order's fee until the real one is known: the gas reserve bounds what a transfer may cost.
-    this.orderPolicy = { toleranceBps: ton.toleranceBps, expiryMarginMs: ton.expiryMarginSec * 1000, feeAllowance: ton.feeAllowance };
+    // The store's shop settings say how many unpaid TON orders an account may hold (seen at 1).
+    this.orderPolicy = {
+      toleranceBps: ton.toleranceBps, expiryMarginMs: ton.expiryMarginSec * 1000, feeAllowance: ton.feeAllowance,
+      unpaidOrdersLimit: (settings) => settings.cryptoOrdersLimit,
+    };
     // A failed look-up (a 429 from a keyless toncenter at the drop) is tried three times in all before the order's check
     // fails for now (and is retried by the host): an unverified destination is never paid.
     const lookUp = retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 1_000 }) });

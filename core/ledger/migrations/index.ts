@@ -6,6 +6,7 @@ import { limiterState } from './002-limiter-state.js';
 import { endpointStats } from './003-endpoint-stats.js';
 import { campaign } from './004-campaign.js';
 import { snipeSeen } from './005-snipe-seen.js';
+import { ghostOrders } from './006-ghost-orders.js';
 
 export const LEDGER_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
@@ -13,6 +14,7 @@ export const LEDGER_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003-endpoint-stats': endpointStats,
   '004-campaign': campaign,
   '005-snipe-seen': snipeSeen,
+  '006-ghost-orders': ghostOrders,
 };
 
 /** kysely's Migrator reads the migrations from here. */

@@ -102,14 +102,14 @@ describe('openLedger', () => {
     expect(await migrateLedger(again.db)).toEqual([]);
     expect((await again.orders.get('o-1'))?.amount).toBe(3_500_000_000n);
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(again.db);
-    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-limiter-state', '003-endpoint-stats', '004-campaign', '005-snipe-seen']);
+    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-limiter-state', '003-endpoint-stats', '004-campaign', '005-snipe-seen', '006-ghost-orders']);
   });
 
   it('applies every migration to a fresh database', async () => {
     const ledger = await openLedger(':memory:');
     cleanups.push(() => ledger.close());
     const tables = await ledger.db.introspection.getTables();
-    expect(tables.map((t) => t.name).sort()).toEqual(['budget_reservations', 'campaign', 'endpoint_stats', 'limiter_state', 'orders', 'payment_intents', 'purchases', 'snipe_seen', 'snipe_state']);
+    expect(tables.map((t) => t.name).sort()).toEqual(['budget_reservations', 'campaign', 'endpoint_stats', 'ghost_orders', 'limiter_state', 'orders', 'payment_intents', 'purchases', 'snipe_seen', 'snipe_state']);
   });
 
   it('refuses a file that is not a SQLite database with OPEN_FAILED', async () => {
