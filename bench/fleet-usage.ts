@@ -13,7 +13,7 @@ interface Mark {
 export class ProcessUsage {
   private readonly marks = new Map<string, Mark>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private maxRss = 0;
+  private peak: NodeJS.MemoryUsage | undefined;
   private rssTimer: NodeJS.Timeout | undefined;
 
   /** Starts sampling RSS every `rssEveryMs`. */
@@ -52,7 +52,15 @@ export class ProcessUsage {
 
   /** The largest resident set size sampled, in MB. */
   rssMb(): number {
-    return this.maxRss / (1024 * 1024);
+    return (this.peak?.rss ?? 0) / (1024 * 1024);
+  }
+
+  /** The sample of the largest RSS, each part in MB (heap used and total, external, array buffers): what to look
+   *  at when RSS is high. */
+  peakMb(): Record<string, number> {
+    const mb = (v: number | undefined): number => Math.round((v ?? 0) / (1024 * 1024));
+    const p = this.peak;
+    return { rss: mb(p?.rss), heapUsed: mb(p?.heapUsed), heapTotal: mb(p?.heapTotal), external: mb(p?.external), arrayBuffers: mb(p?.arrayBuffers) };
   }
 
   /** Stops the timers. */
@@ -62,6 +70,8 @@ export class ProcessUsage {
   }
 
   private sampleRss(): void {
-    this.maxRss = Math.max(this.maxRss, process.memoryUsage.rss());
+    const rss = process.memoryUsage.rss();
+    // The full breakdown only when RSS grows: process.memoryUsage() walks the heap's spaces.
+    if (rss > (this.peak?.rss ?? 0)) this.peak = { ...process.memoryUsage(), rss };
   }
 }

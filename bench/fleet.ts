@@ -104,6 +104,7 @@ try {
   });
   say(`startup CPU ${round2(usage.cpuPct('start', 'settled'))} % over ${Math.round((usage.at('settled') - usage.at('start')) / 1000)} s; `
     + `packs paid ${summary.packs} (${JSON.stringify(summary.paid)}), run ended ${Math.round((Date.now() - dropAt) / 1000)} s after the drop`);
+  say(`peak memory (MB): ${JSON.stringify(usage.peakMb())}`);
   say(`before the drop: ${JSON.stringify(traffic.before)}`);
   say(`during the drop: ${JSON.stringify(traffic.during)}`);
   console.log(JSON.stringify({
