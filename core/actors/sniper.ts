@@ -1,6 +1,7 @@
 /** The sniper, root of one run: spawns the limiter and endpoints singletons, one store client per account, one
- *  watcher per target and one purchase per target × account; ends when every purchase has ended, or on STOP once
- *  the payments in flight have settled (bounded by STOP_GRACE_MS). Keeps what the watchers report of targets gone blind
+ *  watcher per target and one purchase per target × account (a target's watcher stopped once all its purchases have
+ *  ended); ends when every purchase has ended, or on STOP once the payments in flight have settled (bounded by
+ *  STOP_GRACE_MS). Keeps what the watchers report of targets gone blind
  *  (failed-polls.ts) for the summary, and with `stopWhenBlind` stops a blind target's purchases. Talks to: purchases
  *  (STOP out; their outputs in), watchers (WATCH_FAILING / WATCH_RECOVERED in). */
 import { assign, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
@@ -10,60 +11,23 @@ import type { Currency, Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentMethod } from '../plugins/payment.js';
 import { StoreClient } from '../store/store-client.js';
-import type { AccountRoute } from '../run/account-routes.js';
-import { authId, authMachine, configuredToken, tokenProvider, webAppToken, type TokenSource } from './auth.js';
-import type { WebAppLogin } from '../plugins/web-app-login.js';
+import { authId, authMachine, tokenProvider } from './auth.js';
+import { tokenSourceOf, WEB_APP_LOGIN_TIMEOUT_MS, type RunAccount } from './run-accounts.js';
 import { endpointResolver, endpointsLogic, flushEndpoints, responseReader } from './endpoints.js';
 import { flushLimiter, limiterGate, limiterLogic, limiterPollPace, type LimiterInput, type LimiterSettings } from './limiter.js';
 import { purchaseMachine, type PurchaseInput, type PurchaseOutput } from './purchase.js';
-import type { RetryPolicy, SplitPolicy } from './purchase.js';
+import type { RetryPolicy } from './purchase.js';
 import type { RunMetrics } from './run-metrics.js';
-import type { QuotaSeed } from './target-quota.js';
 import { watcherLogic, type WatcherInput } from './watcher.js';
 import type { BlindTarget, WatchReport } from './failed-polls.js';
-import { countWatchers, purchaseId, spawnTarget, targetKey, type RunWiring } from './target-actors.js';
+import {
+  countWatchers, purchaseId, releaseWatcher, spawnTarget, targetEnded, targetKey, type RunTarget, type RunWiring,
+} from './target-actors.js';
 import { listingWatcherLogic, type ListingReport, type SnipeSetup } from '../snipe/listing-watcher.js';
 import type { UnknownPayments } from './unknown-payments.js';
 
-/** One target as the run sees it, with the accounts that buy it. */
-export interface RunTarget {
-  readonly collection: number;
-  readonly character: number;
-  readonly packs: number;
-  readonly maxPricePerPack: Partial<Record<Currency, Units>>;
-  readonly methods: readonly string[];
-  readonly accounts: readonly string[];
-  /** When the drop is expected (epoch ms): the watcher polls slowly before the window around it. */
-  readonly dropAt?: number;
-  /** Packs already paid / in flight for this target in the ledger (a restarted run goes on from there). */
-  readonly seed: QuotaSeed;
-  /** Most this target may cost, per currency, across its accounts (where set). */
-  readonly budget?: Partial<Record<Currency, Units>>;
-  /** How its methods share the packs. */
-  readonly split: { readonly policy: SplitPolicy; readonly shares?: Readonly<Record<string, number>>; readonly starsPerTon?: bigint };
-}
-
-export interface RunAccount {
-  readonly name: string;
-  readonly wallet: string | undefined;
-  /** Where the account's store JWT comes from (its auth actor keeps it fresh). */
-  readonly login: AccountLogin;
-  /** Most this account may spend, per currency, across its targets (where set). */
-  readonly budget?: Partial<Record<Currency, Units>>;
-  /** Its store calls' way out when not the run's shared dispatcher: through its proxy (core/run/account-routes.ts). */
-  readonly route?: AccountRoute;
-}
-
-/** Longest a web-app login may take: a Telegram connection (20 s) plus a flood wait (60 s), with room to spare. */
-const WEB_APP_LOGIN_TIMEOUT_MS = 90_000;
-
-/** How an account gets its store JWT: a pasted token, or the store's web-app login through a plugin (Telegram). */
-export type AccountLogin = { readonly kind: 'token'; readonly jwt: string } | { readonly kind: 'web-app'; readonly via: WebAppLogin };
-
-/** The token source of an account; a web-app login exchanges its data through the account's own store client. */
-function tokenSourceOf(login: AccountLogin, account: string, client: () => StoreClient): TokenSource {
-  return login.kind === 'token' ? configuredToken(login.jwt) : webAppToken(login.via, account, client);
-}
+export type { AccountLogin, RunAccount } from './run-accounts.js';
+export type { RunTarget } from './target-actors.js';
 
 export interface SniperInput {
   readonly accounts: readonly RunAccount[];
@@ -176,6 +140,9 @@ export const sniperMachine = setup({
       // Each watcher polls through every account of its target; an account's pace is shared by the watchers using it.
       const sharedBy = new Map<string, number>();
       countWatchers(sharedBy, input.targets);
+      // The listing is polled through every account some filter buys with, in turn: one more sharer of each.
+      const listingAccounts = input.snipe ? [...new Set(input.snipe.filters.flatMap((f) => f.buying.accounts))] : [];
+      countWatchers(sharedBy, [{ accounts: listingAccounts }]);
       const children: AnyActorRef[] = [limiter, endpoints];
       const clients = new Map<string, StoreClient>();
       for (const a of input.accounts) {
@@ -203,13 +170,11 @@ export const sniperMachine = setup({
       };
       for (const t of input.targets) children.push(...spawnTarget(t, input, wiring, spawners).children);
       if (input.snipe) {
-        // The listing is polled through every account some filter buys with, in turn.
-        const accounts = [...new Set(input.snipe.filters.flatMap((f) => f.buying.accounts))];
         children.push(spawn('listing', {
           id: 'listing', systemId: 'listing',
           input: {
-            ...input.snipe, pollers: accounts.map((a) => ({ account: a, store: clients.get(a)! })), pace,
-            pollIntervalMs: input.limits.pollIntervalMs, dryRun: input.dryRun, log: input.log.child({ actor: 'listing' }),
+            ...input.snipe, pollers: listingAccounts.map((a) => ({ account: a, store: clients.get(a)! })), pace,
+            sharedBy: (a: string) => sharedBy.get(a) ?? 1, pollIntervalMs: input.limits.pollIntervalMs, dryRun: input.dryRun, log: input.log.child({ actor: 'listing' }),
           },
         }));
       }
@@ -240,6 +205,16 @@ export const sniperMachine = setup({
     noteOutcome: assign(({ context, event }) => {
       const out = (event as { output?: PurchaseOutput }).output;
       return out ? { outcomes: [...context.outcomes, { purchaseId: out.purchaseId, outcome: out.outcome, reason: out.reason }] } : {};
+    }),
+    /** The last purchase of a target ended: its watcher stops, and its accounts' pace is left to the other watchers. */
+    stopEndedWatcher: enqueueActions(({ context, event, enqueue, self }) => {
+      const out = (event as { output?: PurchaseOutput }).output;
+      const over = new Set(context.outcomes.map((o) => o.purchaseId));
+      const ended = out && context.wiring ? targetEnded(out.purchaseId, context.purchaseIds, over) : null;
+      if (ended === null || context.wiring === null || self.getSnapshot().children[ended.watcherId] === undefined) return;
+      enqueue.stopChild(ended.watcherId);
+      releaseWatcher(context.wiring.sharedBy, ended.accounts);
+      context.input.log.info({ watcher: ended.watcherId, accounts: ended.accounts }, 'target ended: its watcher stopped');
     }),
     stopPurchases: enqueueActions(({ context, enqueue }) => {
       // A purchase that has ended is gone (a snipe run keeps running after some have).
@@ -300,7 +275,7 @@ export const sniperMachine = setup({
       on: {
         'xstate.done.actor.*': [
           { guard: 'lastPurchase', target: 'flushing', actions: 'noteOutcome' },
-          { guard: 'isPurchase', actions: 'noteOutcome' },
+          { guard: 'isPurchase', actions: ['noteOutcome', 'stopEndedWatcher'] },
         ],
         STOP: { target: 'stopping', actions: [assign({ stopReason: ({ event }) => event.reason }), 'stopPurchases'] },
         SNIPE_ARM: { actions: 'armSniped' },
@@ -310,7 +285,7 @@ export const sniperMachine = setup({
      *  run (its intent stays open in the ledger and is reconciled at the next start). */
     stopping: {
       always: { guard: 'allReported', target: 'flushing' },
-      on: { 'xstate.done.actor.*': { guard: 'isPurchase', actions: 'noteOutcome' } },
+      on: { 'xstate.done.actor.*': { guard: 'isPurchase', actions: ['noteOutcome', 'stopEndedWatcher'] } },
       after: { [STOP_GRACE_MS]: 'flushing' },
     },
     /** The limiter's state (a ban window, an open breaker) and the endpoint stats are written before the run ends and the

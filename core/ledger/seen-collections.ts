@@ -1,6 +1,8 @@
 /** Snipe mode's seen-set in the ledger (migration 005): which collections have been seen and judged, so a collection
  *  is matched against the filters once per ledger, whatever restarts and processes come between. The first run seeds
- *  it with everything the store listed then (`seed`): those are never bought by a filter. Every step that decides
+ *  it with everything the store had then (`seed`: what it listed and what probing past the listing found), with the
+ *  highest of those ids as the high-water mark: those, and every id at or below the mark, are never bought by a
+ *  filter. Every step that decides
  *  "new or not" is one BEGIN IMMEDIATE transaction, so two processes sharing a ledger never both take a collection
  *  as new. */
 import type { Kysely } from 'kysely';
@@ -38,6 +40,8 @@ export interface SnipeSeenTable {
 export interface SnipeStateTable {
   id: number;
   seeded_at: number;
+  /** The highest collection id at seeding: no id at or below it is judged new. */
+  high_water: number;
 }
 
 type Db = Kysely<LedgerSchema & { snipe_seen: SnipeSeenTable; snipe_state: SnipeStateTable }>;
@@ -55,15 +59,25 @@ export class SeenCollections {
     return row?.seeded_at ?? null;
   }
 
-  /** The first run's seeding: `ids` (what the store lists now) are seen, as `start`, and the set is marked seeded, in
-   *  one transaction. Returns false, writing nothing, when the set was already seeded (another process, or an earlier
-   *  run did it first). */
+  /** The highest collection id at seeding (0 on a ledger not seeded yet): no id at or below it is judged new. */
+  async highWater(): Promise<number> {
+    const row = await this.db.selectFrom('snipe_state').select('high_water').where('id', '=', 1).executeTakeFirst();
+    return row?.high_water ?? 0;
+  }
+
+  /** The first run's seeding: `ids` (what the store has now) are seen, as `start`, and the set is marked seeded with
+   *  the highest of them as the high-water mark, in one transaction. An empty `ids` is refused (a store with nothing
+   *  would leave every existing id to be judged new). Returns false, writing nothing, when the set was already seeded
+   *  (another process, or an earlier run did it first). */
   async seed(ids: readonly number[]): Promise<boolean> {
     ids.forEach(checkId);
+    if (ids.length === 0) throw new LedgerError('INVALID_INPUT', 'the seen-set cannot be seeded with no collection');
+    const highWater = Math.max(...ids);
     const now = this.conn.now();
     return this.conn.immediate((tx) => {
       if (tx.first(this.db.selectFrom('snipe_state').select('id').where('id', '=', 1)) !== undefined) return false;
-      tx.all(this.db.insertInto('snipe_state').values({ id: 1, seeded_at: now }).returning('id'));
+      tx.all(this.db.insertInto('snipe_state').values({ id: 1, seeded_at: now, high_water: highWater })
+        .returning('id'));
       for (const collection of new Set(ids)) {
         tx.all(this.db.insertInto('snipe_seen').values({ collection, seen_at: now, how: 'start', matched: null })
           .onConflict((oc) => oc.column('collection').doNothing()).returning('collection'));

@@ -1,6 +1,7 @@
 /** What a dry run says about snipe mode at its start: for each collection the store lists now, what each filter
- *  would buy and why, and whether it would be skipped (listed at this ledger's first start: never bought; already
- *  judged by an earlier run) or bought (not seen yet). Read-only: it marks nothing seen and arms nothing. */
+ *  would buy and why, and whether it would be skipped (there at this ledger's first start, or at or below the highest
+ *  id then: never bought; already judged by an earlier run) or bought (not seen yet). Read-only: it marks nothing seen
+ *  and arms nothing. */
 import type { SeenCollection } from '../ledger/seen-collections.js';
 import { judgeCollection } from './judge-collection.js';
 import type { ListingPoller, ListingWatcherInput } from './listing-watcher.js';
@@ -9,7 +10,7 @@ import { filterName } from './snipe-filter.js';
 /** One line per listed collection and character a filter would take (or per collection none takes). */
 export async function previewListing(
   input: Pick<ListingWatcherInput, 'filters' | 'configured' | 'log'>, poller: ListingPoller, seen: readonly SeenCollection[],
-  listed: readonly number[] | null, signal?: AbortSignal,
+  listed: readonly number[] | null, highWater: number, signal?: AbortSignal,
 ): Promise<string[]> {
   const ids = listed ?? (await poller.store.collections({ signal })).collections.map((c) => c.id);
   const seenBy = new Map(seen.map((s) => [s.collection, s]));
@@ -24,7 +25,8 @@ export async function previewListing(
     }
     const chosen = await judgeCollection(input.filters, view, poller.store, taken, input.log, signal);
     const s = seenBy.get(id);
-    const fate = s === undefined ? 'new: bought once judged'
+    const belowMark = 'skipped: at or below the highest id the store had at this ledger\'s first run, so never bought by a filter';
+    const fate = s === undefined ? (id > highWater ? 'new: bought once judged' : belowMark)
       : s.how === 'start' ? 'skipped: listed when this ledger\'s first run started, so never bought by a filter'
         : 'skipped: already judged by an earlier run';
     if (chosen.length === 0) lines.push(`snipe dry run: collection ${id} "${view.title}": no filter takes it`);

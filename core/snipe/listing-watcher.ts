@@ -4,9 +4,11 @@
  *  priority through the limiter like every watcher. Each collection it has not seen is judged once per ledger
  *  (judge-collection.ts, the seen-set in the ledger deciding which process takes it), and each character a filter
  *  takes is armed as a target (`arm`) and sent to the sniper (SNIPE_ARM), which spawns its watcher and purchases as
- *  for a configured target. The first run seeds the seen-set with what is listed then: never bought. A restart
- *  re-arms what earlier runs matched (the ledger's pack count keeps it from buying twice). Talks to: the sniper
- *  (SNIPE_ARM, SNIPE_PREVIEW out). */
+ *  for a configured target. The first run seeds the seen-set with what the store has then (seed-seen.ts: the listing
+ *  and what probing past it finds): never bought, nor any id at or below the highest of them. What a collection's
+ *  judging takes counts as taken only once the ledger has it and it is armed, so a failed write or arm is tried again
+ *  at the next turn. A restart re-arms what earlier runs matched (the ledger's pack count keeps it from buying twice).
+ *  Talks to: the sniper (SNIPE_ARM, SNIPE_PREVIEW out). */
 import { fromCallback } from 'xstate';
 import type { Logger } from 'pino';
 import type { SeenCollections, SeenMatch } from '../ledger/seen-collections.js';
@@ -17,6 +19,7 @@ import type { PollPace } from '../actors/watcher.js';
 import { judgeCollection, noteMatch, type Chosen } from './judge-collection.js';
 import { previewListing } from './dry-run-preview.js';
 import { filterName, type SnipeFilter } from './snipe-filter.js';
+import { seedSeen, type SeedProgress } from './seed-seen.js';
 
 /** One account the listing is polled through. */
 export interface ListingPoller {
@@ -28,7 +31,7 @@ export interface ListingPoller {
  *  (the same builder as a configured target's: its seed is the ledger's count of its packs). */
 export interface SnipeSetup {
   readonly filters: readonly SnipeFilter[];
-  readonly seen: Pick<SeenCollections, 'seededAt' | 'seed' | 'markSeen' | 'list'>;
+  readonly seen: Pick<SeenCollections, 'seededAt' | 'seed' | 'markSeen' | 'list' | 'highWater'>;
   /** Keys (`collection:character`) of the configured targets: a filter never buys one of them. */
   readonly configured: ReadonlySet<string>;
   arm(filter: SnipeFilter, collection: number, character: number): Promise<RunTarget>;
@@ -38,6 +41,8 @@ export interface ListingWatcherInput extends SnipeSetup {
   readonly pollers: readonly ListingPoller[];
   readonly pollIntervalMs: number;
   readonly pace?: PollPace;
+  /** How many pollers share each account's pace, this watcher included (read at every turn; 1 when not given). */
+  readonly sharedBy?: (account: string) => number;
   readonly dryRun: boolean;
   readonly log: Logger;
 }
@@ -62,26 +67,43 @@ export const listingWatcherLogic = fromCallback<{ type: 'NONE' }, ListingWatcher
   return () => stop.abort();
 });
 
+/** What the loop keeps between turns. */
+interface WatchState {
+  /** Collections this process has seen (judged, or seeded). */
+  readonly known: Set<number>;
+  /** Keys (`c:ch`) no filter may take again: configured targets and what is armed. */
+  readonly taken: Set<string>;
+  /** The seeding's highest collection id: no id at or below it is judged. */
+  highWater: number;
+  /** Matches recorded in the ledger whose arming failed: armed again at the next turn. */
+  pending: Chosen[];
+  readonly seeding: SeedProgress;
+}
+
 /** The loop: the start (seed or re-arm), then a turn per account in turn until stopped. */
 export async function watchListing(input: ListingWatcherInput, report: (r: ListingReport) => void, signal: AbortSignal): Promise<void> {
   const { pollers, log } = input;
   if (pollers.length === 0) return;
   let turn = 0;
   const nextPoller = (): ListingPoller => pollers[turn++ % pollers.length]!;
-  const known = new Set<number>();
-  const taken = new Set(input.configured);
+  const state: WatchState = {
+    known: new Set(), taken: new Set(input.configured), highWater: 0, pending: [], seeding: { found: new Set() },
+  };
+  const { known } = state;
   const failures = new Failures(log);
+  // The account's pace is shared by every poller using it (target watchers and this one).
   const delay = async (p: ListingPoller): Promise<number> => {
     const pace = input.pace ? await input.pace(p.account) : input.pollIntervalMs;
-    return Math.max(input.pollIntervalMs, pace * CALLS_PER_TURN) / pollers.length;
+    const shared = Math.max(1, input.sharedBy?.(p.account) ?? 1);
+    return Math.max(input.pollIntervalMs, pace * CALLS_PER_TURN * shared) / pollers.length;
   };
   while (!signal.aborted) {
     const poller = nextPoller();
     try {
-      await start(input, poller, known, taken, report, signal);
+      await start(input, poller, state, report, signal);
       break;
     } catch (e) {
-      failures.note('listing', e, signal);
+      failures.note('start', e, signal);
     }
     await sleep(await delay(poller), signal);
   }
@@ -89,25 +111,35 @@ export async function watchListing(input: ListingWatcherInput, report: (r: Listi
   // A collection not yet seen, judged once by this process (a listing and a probe may meet it in the same turn).
   const judge = async (id: number, how: 'listing' | 'probe', poller: ListingPoller, view?: CollectionView): Promise<void> => {
     if (known.has(id) || judging.has(id)) return;
+    if (id <= state.highWater) {
+      // The store had it at the first start without listing it then: never bought.
+      known.add(id);
+      log.info({ collection: id, highWater: state.highWater },
+        'snipe: collection existed at the first start (at or below its highest id); never bought');
+      return;
+    }
     judging.add(id);
     try {
       const detail = view ?? await poller.store.collection(id, { signal });
       // Listed but not answered by id yet: the next turn asks again.
       if (!detail.published) return;
-      const chosen = await judgeCollection(input.filters, detail, poller.store, taken, log, signal);
+      // Judged against a copy: what it takes is taken only once the ledger has it and it is armed (a failed write is
+      // judged again at the next turn).
+      const chosen = await judgeCollection(input.filters, detail, poller.store, new Set(state.taken), log, signal);
       const matched: SeenMatch[] = chosen.map((c) => ({ filter: c.filter, character: c.character }));
       const first = await input.seen.markSeen(id, how, matched);
       known.add(id);
       if (!first) return;
       log.info({ collection: id, title: detail.title, how, matched: chosen.length }, 'snipe: new collection');
-      await armChosen(input, chosen, report);
+      await armTaken(input, state, chosen, report, true);
     } finally {
       judging.delete(id);
     }
   };
   while (!signal.aborted) {
     const poller = nextPoller();
-    const max = Math.max(0, ...known);
+    if (state.pending.length > 0) await armTaken(input, state, state.pending.splice(0), report, false);
+    const max = Math.max(state.highWater, ...known);
     const listing = (async () => {
       const listed = await poller.store.collections({ signal });
       failures.ok('listing');
@@ -123,41 +155,63 @@ export async function watchListing(input: ListingWatcherInput, report: (r: Listi
   }
 }
 
-/** The start: a new seen-set is seeded with what is listed now (never bought); an existing one re-arms what earlier
- *  runs matched. A dry run then says what each filter would have bought of what is listed. */
+/** The start: a new seen-set is seeded with what the store has now (never bought: seed-seen.ts); an existing one
+ *  re-arms what earlier runs matched. A dry run then says what each filter would have bought of what is listed. */
 async function start(
-  input: ListingWatcherInput, poller: ListingPoller, known: Set<number>, taken: Set<string>, report: (r: ListingReport) => void,
-  signal: AbortSignal,
+  input: ListingWatcherInput, poller: ListingPoller, state: WatchState, report: (r: ListingReport) => void, signal: AbortSignal,
 ): Promise<void> {
   const { log } = input;
   let listed: readonly number[] | null = null;
   if ((await input.seen.seededAt()) === null) {
-    listed = (await poller.store.collections({ signal })).collections.map((c) => c.id);
-    if (await input.seen.seed(listed)) {
-      log.info({ collections: listed }, `snipe: first run; the ${listed.length} collection(s) listed now are never bought by a filter`);
+    const seeding = await seedSeen(input.seen, poller.store, state.seeding, PROBE_AHEAD, signal);
+    listed = seeding.listed;
+    if (seeding.seeded) {
+      const probed = seeding.ids.length - seeding.listed.length;
+      log.info({ collections: seeding.ids, probed }, `snipe: first run; the ${seeding.ids.length} collection(s) the store `
+        + `has now (${probed} found past its listing) are never bought by a filter`);
     }
   }
+  state.highWater = await input.seen.highWater();
   const seen = await input.seen.list();
-  for (const s of seen) known.add(s.collection);
+  for (const s of seen) state.known.add(s.collection);
   const again: Chosen[] = [];
+  const keys = new Set<string>();
   for (const s of seen) {
     for (const m of s.matched) {
       const key = `${s.collection}:${m.character}`;
       if (input.filters[m.filter] === undefined) {
         log.warn({ filter: filterName({ index: m.filter }), target: key }, 'snipe: a filter that matched in an earlier run is no longer configured; not re-armed');
-      } else if (!taken.has(key)) {
-        taken.add(key);
+      } else if (!state.taken.has(key) && !keys.has(key)) {
+        keys.add(key);
         again.push({ filter: m.filter, collection: s.collection, character: m.character, name: `character ${m.character}`, why: 'matched in an earlier run' });
       }
     }
   }
   if (again.length > 0) log.info({ targets: again.map((c) => `${c.collection}:${c.character}`) }, 'snipe: re-arming what earlier runs matched');
+  // Taken only once armed: a failed arm fails the start, which is tried again at the next turn.
   await armChosen(input, again, report, false);
+  for (const key of keys) state.taken.add(key);
   if (input.dryRun) {
-    const lines = await previewListing(input, poller, seen, listed, signal);
+    const lines = await previewListing(input, poller, seen, listed, state.highWater, signal);
     for (const line of lines) log.info(line);
     report({ type: 'SNIPE_PREVIEW', lines });
   }
+}
+
+/** Arms what a judging took (recorded in the ledger), and only then counts it as taken; an arm that fails is kept
+ *  for the next turn. */
+async function armTaken(
+  input: ListingWatcherInput, state: WatchState, chosen: readonly Chosen[], report: (r: ListingReport) => void, note: boolean,
+): Promise<void> {
+  try {
+    await armChosen(input, chosen, report, note);
+  } catch (e) {
+    const targets = chosen.map((c) => `${c.collection}:${c.character}`);
+    input.log.warn({ err: e, targets }, 'snipe: arming a match failed; trying again at the next turn');
+    state.pending.push(...chosen);
+    return;
+  }
+  for (const c of chosen) state.taken.add(`${c.collection}:${c.character}`);
 }
 
 async function armChosen(input: ListingWatcherInput, chosen: readonly Chosen[], report: (r: ListingReport) => void, note = true): Promise<void> {
@@ -173,8 +227,9 @@ class Failures {
   constructor(private readonly log: Logger) {}
   note(kind: string, e: unknown, signal: AbortSignal): void {
     if (signal.aborted) return;
-    if (this.failing.has(kind)) this.log.debug({ err: e, kind }, 'snipe: poll failed');
-    else this.log.warn({ err: e, kind }, 'snipe: poll failed');
+    const message = kind === 'start' ? 'snipe: start failed; trying again at the next turn' : 'snipe: poll failed';
+    if (this.failing.has(kind)) this.log.debug({ err: e, kind }, message);
+    else this.log.warn({ err: e, kind }, message);
     this.failing.add(kind);
   }
   ok(kind: string): void {

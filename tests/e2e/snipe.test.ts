@@ -1,7 +1,8 @@
 /** Snipe mode against the simulated world over real sockets: a bot with no targets, only a `/dog/` filter on rare
  *  characters, buys what the store publishes after its first start and matches — found in the listing, or by
  *  probing the next id before the listing shows it — and nothing else: not the collection listed before it started,
- *  not one the filter does not take, not a common character. Restarted on the same ledger, it buys nothing again. */
+ *  not one the filter does not take, not a common character. A bought target's watcher stops once its purchases end.
+ *  Restarted on the same ledger, it buys nothing again. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,18 +48,26 @@ async function until(what: string, ok: () => boolean, timeoutMs: number): Promis
   }
 }
 
-/** Starts a run; `stop` ends it (as Ctrl-C would) and gives its summary. */
-function startRun(config: AutomintConfig): { stop: () => Promise<BotSummary>; done: Promise<BotSummary> } {
+/** Starts a run (its log lines kept in `lines` when given); `stop` ends it (as Ctrl-C would) and gives its summary. */
+function startRun(config: AutomintConfig, lines?: string[]): { stop: () => Promise<BotSummary>; done: Promise<BotSummary> } {
   const abort = new AbortController();
-  const done = runBot({ config, log: pino({ level: 'silent' }), command: 'test', signal: abort.signal });
+  const log = lines ? pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) : pino({ level: 'silent' });
+  const done = runBot({ config, log, command: 'test', signal: abort.signal });
   return { done, stop: async () => { abort.abort(); return done; } };
 }
+
+/** Polls of a collection the store answered (200, or 304 unchanged) since `from`: a target watcher's; the listing
+ *  watcher's probes of the next ids are answered 404 and do not count. */
+const answeredById = (world: World, from: number): number => world.store.requests()
+  .filter((r) => r.route === 'GET /api/v1/collection/:id' && (r.status === 200 || r.status === 304) && r.startedAt >= from).length;
 
 describe('snipe mode', () => {
   let world: World;
   let dataDir: string;
   let config: AutomintConfig;
   let first: BotSummary;
+  let stoppedWatchers: string[] = [];
+  let answeredAfterStop = -1;
 
   beforeAll(async () => {
     world = await startWorld({ scenario: scenarioByName('snipe'), blockIntervalMs: 300 });
@@ -66,15 +75,25 @@ describe('snipe mode', () => {
     for (const id of [2, 3, 4]) world.store.scheduleDrop(id, Date.now() + 3_600_000);
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-snipe-'));
     config = await snipeConfig(world, dataDir);
-    const run = startRun(config);
+    const lines: string[] = [];
+    const run = startRun(config, lines);
     const listed = (): boolean => world.store.requests().some((r) => r.route === 'GET /api/v1/collections' && r.status === 200);
-    await until('the first listing read', listed, 60_000);
-    // The seeding write follows the listing's answer at once; a little slack so it is in the ledger first.
+    // Seeding probes past the listing until two ids in a row are not published (2 and 3 here, not dropped yet).
+    const probed = (): boolean => world.store.requests().filter((r) => r.route === 'GET /api/v1/collection/:id' && r.status === 404).length >= 2;
+    await until('the first listing read and the ids past it probed', () => listed() && probed(), 60_000);
+    // The seeding write follows the probes' answers at once; a little slack so it is in the ledger first.
     await new Promise((r) => setTimeout(r, 500));
     for (const id of [2, 3, 4]) world.store.scheduleDrop(id, Date.now());
     await until('both matched targets paid', () => paidPacks(world)['2:1'] === PACKS && paidPacks(world)['4:1'] === PACKS, 90_000);
-    // A few more turns of the listing watcher: nothing else may be bought.
+    // Their purchases end (target reached), and with them their watchers.
+    const stopped = (): string[] => lines.map((l) => JSON.parse(l) as { msg: string; watcher?: string })
+      .filter((l) => l.msg === 'target ended: its watcher stopped').map((l) => l.watcher ?? '').sort();
+    await until('both bought targets\' watchers stopped', () => stopped().length >= 2, 30_000).catch(() => undefined);
+    stoppedWatchers = stopped();
+    const stoppedAt = Date.now();
+    // A few more turns of the listing watcher: nothing else may be bought, and no stopped watcher polls again.
     await new Promise((r) => setTimeout(r, 3_000));
+    answeredAfterStop = answeredById(world, stoppedAt);
     first = await run.stop();
   }, 180_000);
 
@@ -90,6 +109,11 @@ describe('snipe mode', () => {
     // The summary counts the sniped targets like configured ones.
     expect(first.targets.map((t) => [t.target, t.paid, t.packs])).toEqual(expect.arrayContaining([['2:1', PACKS, PACKS], ['4:1', PACKS, PACKS]]));
     expect(first.stopReason).toBe('signal');
+  });
+
+  it('stops a bought target\'s watcher once its purchases have ended (a snipe run goes on until stopped)', () => {
+    expect(stoppedWatchers).toEqual(['watcher:2:1', 'watcher:4:1']);
+    expect(answeredAfterStop).toBe(0);
   });
 
   it('never buys the collection listed before the start, one the filter does not match, or a character it refuses', () => {

@@ -1,6 +1,7 @@
 /** Snipe mode's seen-set: every collection id the run has seen in the store's listing (or found by probing the next
  *  id), when, and what the filters matched in it, so a collection is judged once per ledger, across restarts and
- *  processes; and the moment the set was first seeded with what the store listed then (never bought by a filter). */
+ *  processes; and the moment the set was first seeded with what the store had published then (never bought by a filter),
+ *  with the highest collection id it had: no id at or below it is ever judged new. */
 import { sql, type Kysely, type Migration } from 'kysely';
 
 export const snipeSeen: Migration = {
@@ -17,6 +18,7 @@ export const snipeSeen: Migration = {
       .createTable('snipe_state')
       .addColumn('id', 'integer', (c) => c.primaryKey().notNull().check(sql`id = 1`))
       .addColumn('seeded_at', 'integer', (c) => c.notNull())
+      .addColumn('high_water', 'integer', (c) => c.notNull().check(sql`high_water > 0`))
       .modifyEnd(sql`strict`)
       .execute();
   },

@@ -1,4 +1,5 @@
-/** Snipe mode's seen-set: seeded once per ledger with what the store listed at the first start, each later collection
+/** Snipe mode's seen-set: seeded once per ledger with what the store had at the first start (never with nothing), its
+ *  highest id kept as the high-water mark, each later collection
  *  taken as new exactly once (across reopening and between two connections), matches kept for a restart. */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ describe('the seen-set of snipe mode', () => {
     expect(await ledger.seen.seed([7])).toBe(false);
     expect((await ledger.seen.list()).map((s) => [s.collection, s.how])).toEqual([[1, 'start'], [3, 'start']]);
     expect(await ledger.seen.maxSeen()).toBe(3);
+    expect(await ledger.seen.highWater()).toBe(3);
   });
 
   it('takes a collection as new once: listed or probed, whichever came first', async () => {
@@ -46,9 +48,17 @@ describe('the seen-set of snipe mode', () => {
   it('is empty with maxSeen 0 on a new ledger, and refuses ids that are not collection ids', async () => {
     const ledger = await open();
     expect(await ledger.seen.maxSeen()).toBe(0);
+    expect(await ledger.seen.highWater()).toBe(0);
     await expect(ledger.seen.markSeen(0, 'probe')).rejects.toBeInstanceOf(LedgerError);
     await expect(ledger.seen.seed([1.5])).rejects.toBeInstanceOf(LedgerError);
     await expect(ledger.seen.recordMatches(9, [])).rejects.toThrow(/never marked seen/);
+  });
+
+  it('refuses to be seeded with no collection, writing nothing (every existing id would then look new)', async () => {
+    const ledger = await open();
+    await expect(ledger.seen.seed([])).rejects.toThrow(/no collection/);
+    expect(await ledger.seen.seededAt()).toBeNull();
+    expect(await ledger.seen.seed([2])).toBe(true);
   });
 
   it('survives reopening the ledger, matches included, and two connections never both take one collection as new', async () => {
@@ -63,6 +73,7 @@ describe('the seen-set of snipe mode', () => {
     const again = await open(file);
     const other = await open(file);
     expect(await again.seen.seed([1, 2, 5])).toBe(false);
+    expect(await again.seen.highWater()).toBe(1);
     expect((await again.seen.list()).find((s) => s.collection === 2)?.matched).toEqual([{ filter: 0, character: 3 }]);
     const takers = await Promise.all([again.seen.markSeen(5, 'listing'), other.seen.markSeen(5, 'probe')]);
     expect(takers.filter(Boolean)).toHaveLength(1);
