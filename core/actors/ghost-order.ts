@@ -7,7 +7,6 @@
  *  no listing of a user's orders (../shared/reference/stickerdom-api.md), so nothing can prove a ghost absent. */
 import { AutomintError } from '../errors.js';
 import { StoreHttpError, StoreMalformed, StoreTransportError } from '../store/store-error.js';
-import { isStoreBusy } from '../store/store-busy.js';
 import type { PayerInput } from './payer-steps.js';
 
 /** How long a ghost is taken to hold its slot when no order of the account and method shows the store's order life. */
@@ -15,26 +14,30 @@ export const GHOST_DEFAULT_LIFE_MS = 15 * 60_000;
 /** A learned order life is kept within these bounds (a store answer is not trusted to say a day, or a second). */
 const GHOST_LIFE_BOUNDS_MS = [60_000, 60 * 60_000] as const;
 
-/** Statuses that say the store did not take the request: a refused token, a rate limit. */
-const NOTHING_CREATED = new Set([401, 403, 429]);
+/** A status with no readable envelope that still may hide an order: 418 is no refusal a store means. Every other 4xx
+ *  is the store refusing the request (HTTP's "client error": not processed); a 3xx or a 2xx without a readable body
+ *  (StoreMalformed) may have followed an order being made. */
+const AMBIGUOUS_4XX = new Set([418]);
 
 /** True when a failed create-order request may have created an order at the store: the request left and no
- *  readable answer says it did not. A refusal in the store's envelope, a 401/403, a 429 or a busy 5xx did not. */
+ *  readable answer says it did not. A refusal in the store's envelope, a 4xx (418 aside) or a 5xx did not (a 5xx
+ *  answered is the store saying it is too busy to act: store-busy.ts). */
 export function mayHaveCreatedOrder(e: unknown): boolean {
   if (e instanceof StoreTransportError) return e.maybeApplied;
   if (e instanceof StoreMalformed) return true;
-  if (e instanceof StoreHttpError) return !NOTHING_CREATED.has(e.status) && !isStoreBusy(e);
+  if (e instanceof StoreHttpError) return e.status < 400 || AMBIGUOUS_4XX.has(e.status);
   return false;
 }
 
 /** The account's unpaid-order slots for a method are (or may be) all held by orders it never saw: no order is asked for
  *  until they expire. Permanent for this payer: no retry within the drop can help. */
 export class GhostOrderHeld extends AutomintError {
-  constructor(facts: { account: string; method: string; limit: number; holding: number; heldUntil: number }) {
+  constructor(facts: { account: string; method: string; limit: number; holding: number; heldUntil: number; cause: string }) {
     super('GHOST_ORDER_HELD',
-      `account ${facts.account} may already hold ${facts.holding} unpaid ${facts.method} order(s) the store created without a readable answer, `
-      + `and the store allows ${facts.limit}: ${facts.method} buying for this account stops (the slot frees when that order expires, about `
-      + `${new Date(facts.heldUntil).toISOString()}); the other accounts and methods go on`,
+      `account ${facts.account} may already hold ${facts.holding} unpaid ${facts.method} order(s) the store created without a readable answer `
+      + `(${facts.cause}), `
+      + `and the store allows ${facts.limit}: ${facts.method} buying for this account stops until that order expires (about `
+      + `${new Date(facts.heldUntil).toISOString()}), the other accounts and methods going on`,
       { ...facts, permanent: true });
   }
 }
@@ -65,9 +68,9 @@ export async function noteGhostOrder(input: PayerInput, count: number, requested
  *  settings), else null. Asks the settings only when some ghost is still holding. */
 export async function ghostsHolding(input: PayerInput): Promise<GhostOrderHeld | null> {
   if (input.unpaidLimit === undefined) return null;
-  const { count, until } = await input.ledger.ghosts.holding(input.account, input.method, Date.now());
+  const { count, until, reason } = await input.ledger.ghosts.holding(input.account, input.method, Date.now());
   if (count === 0) return null;
   const limit = await input.unpaidLimit().catch(() => null);
   if (limit === null || count < limit) return null;
-  return new GhostOrderHeld({ account: input.account, method: input.method, limit, holding: count, heldUntil: until });
+  return new GhostOrderHeld({ account: input.account, method: input.method, limit, holding: count, heldUntil: until, cause: reason });
 }

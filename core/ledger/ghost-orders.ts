@@ -62,13 +62,12 @@ export class GhostOrders {
     return row.id;
   }
 
-  /** How many of `account`'s `method` ghost orders may still hold an unpaid-order slot at `now`, and until when the
-   *  last of them does (0 and 0 when none). */
-  async holding(account: string, method: string, now: number): Promise<{ count: number; until: number }> {
-    const row = await this.db.selectFrom('ghost_orders')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('held_until').as('until')])
-      .where('account', '=', account).where('method', '=', method).where('held_until', '>', now).executeTakeFirstOrThrow();
-    return { count: Number(row.n), until: Number(row.until ?? 0) };
+  /** How many of `account`'s `method` ghost orders may still hold an unpaid-order slot at `now`, until when the last of
+   *  them does and why the latest was taken for one (0, 0 and '' when none). */
+  async holding(account: string, method: string, now: number): Promise<{ count: number; until: number; reason: string }> {
+    const rows = await this.db.selectFrom('ghost_orders').select(['held_until', 'reason'])
+      .where('account', '=', account).where('method', '=', method).where('held_until', '>', now).orderBy('id').execute();
+    return { count: rows.length, until: Math.max(0, ...rows.map((r) => r.held_until)), reason: rows.at(-1)?.reason ?? '' };
   }
 
   /** Every ghost order, oldest first (for `automint orders`). */

@@ -153,7 +153,8 @@ describe('TON bought from a hostile store', () => {
       expect(run.world.store.orders().filter((o) => o.currency === 'TON' && o.state === 'paid')).toEqual([]);
       for (const [name, spent] of run.tonSpent) expect(spent, `TON that left ${name}'s wallet`).toBe(0n);
       const tonReasons = run.summary.outcomes.map((o) => o.reason).join('\n');
-      expect(tonReasons).toMatch(/ton: store answer to buyTon is malformed: body larger than \d+ bytes/);
+      // The store made each order it could not tell: a ghost that holds the account's only unpaid TON slot.
+      expect(tonReasons).toMatch(/ton: (cannot go on: account \w+ may already hold 1 unpaid ton order.*\(STORE_MALFORMED: )?store answer to buyTon is malformed: body larger than \d+ bytes/);
       expectStarsStillBuys(run);
       expectMoneySafe(run.world, run.summary);
     });

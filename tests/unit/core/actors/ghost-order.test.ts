@@ -20,6 +20,7 @@ describe('whether a failed create-order request may have created an order', () =
     expect(mayHaveCreatedOrder(new StoreHttpError(429, facts))).toBe(false);
     expect(mayHaveCreatedOrder(new StoreHttpError(401, facts))).toBe(false);
     expect(mayHaveCreatedOrder(new StoreHttpError(503, facts))).toBe(false);
+    expect(mayHaveCreatedOrder(new StoreHttpError(409, facts))).toBe(false);
     expect(mayHaveCreatedOrder(new StoreTransportError('aborted', false, facts))).toBe(false);
     expect(mayHaveCreatedOrder(new StoreProxyFailed('refused', { ...facts, account: 'alice', proxy: 'socks5://h:1' }))).toBe(false);
   });
@@ -40,10 +41,10 @@ describe('ghost orders in the ledger', () => {
     await ledger.ghosts.record({ ...ghost, requestedAt: 1_000, heldUntil: 5_000 });
     await ledger.ghosts.record({ ...ghost, requestedAt: 2_000, heldUntil: 9_000 });
     await ledger.ghosts.record({ ...ghost, account: 'bob', requestedAt: 2_000, heldUntil: 9_000 });
-    expect(await ledger.ghosts.holding('alice', 'ton', 4_000)).toEqual({ count: 2, until: 9_000 });
-    expect(await ledger.ghosts.holding('alice', 'ton', 6_000)).toEqual({ count: 1, until: 9_000 });
-    expect(await ledger.ghosts.holding('alice', 'ton', 9_000)).toEqual({ count: 0, until: 0 });
-    expect(await ledger.ghosts.holding('alice', 'stars', 0)).toEqual({ count: 0, until: 0 });
+    expect(await ledger.ghosts.holding('alice', 'ton', 4_000)).toMatchObject({ count: 2, until: 9_000, reason: 'STORE_TIMEOUT: x' });
+    expect(await ledger.ghosts.holding('alice', 'ton', 6_000)).toMatchObject({ count: 1, until: 9_000 });
+    expect(await ledger.ghosts.holding('alice', 'ton', 9_000)).toEqual({ count: 0, until: 0, reason: '' });
+    expect(await ledger.ghosts.holding('alice', 'stars', 0)).toEqual({ count: 0, until: 0, reason: '' });
     expect((await ledger.ghosts.list()).map((g) => g.state)).toEqual(['maybe-created', 'maybe-created', 'maybe-created']);
   });
 });
