@@ -7,7 +7,7 @@ import { worldVerdict } from '../core/cli/demo.js';
 import { worldStateOf } from '../core/cli/world.js';
 import { ADVERTISED_LIMIT } from '../sim/store/rate-limits.js';
 import { isRivalUserId } from '../sim/store/rival-bots.js';
-import { DEMO_SCENARIO, fleetBuyers, type WorldScenario } from '../sim/scenarios.js';
+import { DEMO_SCENARIO, type WorldScenario } from '../sim/scenarios.js';
 import { startWorld } from '../sim/world.js';
 import {
   CONTEST_CHARACTER, CONTEST_COLLECTION, CONTEST_SUPPLY, contestRivals, type ContestMessage, type ContestOutcome,

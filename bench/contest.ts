@@ -8,11 +8,9 @@
  *  median over the seeds. The one stdout line: `{"seeds":S,"supply":60,"share":{"1":{"fast":..,"extreme":..},
  *  "5":{..}},"doublePaid":N}` where "fast" is the default profile (`balanced`, polling every 5 s) and doublePaid
  *  counts, over every run, orders the store saw paid more than once. Progress goes to stderr. */
-import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { parseConfig } from '../core/config/load.js';
@@ -26,6 +24,7 @@ import {
   type ContestMessage, type ContestOutcome,
 } from './contest-drop.js';
 import { median, round2 } from './median.js';
+import { forkChildWorld } from './child-world.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,7 +38,6 @@ const accountCounts = flags.accounts.split(',').map(Number);
 const PROFILES: ReadonlyArray<readonly [string, ProfileName]> = [['fast', 'balanced'], ['extreme', 'extreme']];
 /** A run that has not ended this long after the drop is stopped (it would be a bug, not a result). */
 const RUN_DEADLINE_MS = 90_000;
-const here = path.dirname(fileURLToPath(import.meta.url));
 const say = (line: string): boolean => process.stderr.write(line + '\n');
 
 /** A contest world in its own process. */
@@ -51,33 +49,10 @@ interface ContestWorld {
 }
 
 async function forkContestWorld(accounts: number, seed: number): Promise<ContestWorld> {
-  const args = [String(accounts), String(contestDropInMs(seed)), String(seed)];
-  const child = fork(path.join(here, 'contest-world.js'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const next = (): Promise<ContestMessage> => new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m as ContestMessage));
-    child.once('exit', (code) => reject(new Error(`the contest world exited (${code})`)));
-  });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
-    child.send({ type: 'stop' });
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
-  };
-  const up = await next().catch(async (e: unknown) => {
-    await stop();
-    throw e;
-  });
-  if (up.type !== 'up') {
-    await stop();
-    throw new Error('the contest world did not start');
-  }
+  const world = await forkChildWorld<ContestMessage>('contest-world.js', [String(accounts), String(contestDropInMs(seed)), String(seed)], 'the contest world');
   return {
-    state: up.state, dropAt: up.dropAt, stop,
-    outcome: async () => {
-      child.send({ type: 'outcome' });
-      const m = await next();
-      if (m.type !== 'outcome') throw new Error(`the contest world answered ${m.type} to outcome`);
-      return m.outcome;
-    },
+    state: world.up.state, dropAt: world.up.dropAt, stop: world.stop,
+    outcome: async () => (await world.ask({ type: 'outcome' }, 'outcome')).outcome,
   };
 }
 

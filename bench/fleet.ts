@@ -11,17 +11,16 @@
  *  — CPU in percent of one core; rssMb the largest RSS sampled (every 250 ms) over the whole run; pollsPerSec the
  *  polls (a collection or the listing) the store received per second in the before-drop window; http429 every 429 the
  *  store answered. Details (startup CPU, traffic per route, addresses seen, packs bought) go to stderr. */
-import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { writeWorldSessions } from '../core/cli/world.js';
 import { runBot } from '../core/run/run-bot.js';
 import { registerSecrets } from '../core/telemetry/secret-registry.js';
 import { fleetConfig } from './fleet-config.js';
+import { forkChildWorld } from './child-world.js';
 import { DEFAULT_LEAD_MS, DURING_MS, type FleetMessage, type FleetRequest, type FleetTraffic } from './fleet-drop.js';
 import { ProcessUsage } from './fleet-usage.js';
 import { round2 } from './median.js';
@@ -36,7 +35,6 @@ const accounts = Number(flags.accounts);
 const leadMs = Number(flags['lead-ms']);
 /** The world's own start (its buyers minted) before the bot starts: the drop is set this much past the lead. */
 const WORLD_UP_MS = 2_000;
-const here = path.dirname(fileURLToPath(import.meta.url));
 const say = (line: string): boolean => process.stderr.write(line + '\n');
 
 /** The fleet world in its own process. */
@@ -47,35 +45,8 @@ interface FleetWorld {
 }
 
 async function forkFleetWorld(): Promise<FleetWorld> {
-  const child = fork(path.join(here, 'fleet-world.js'), [String(accounts), String(leadMs + WORLD_UP_MS)], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const next = (): Promise<FleetMessage> => new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m as FleetMessage));
-    child.once('exit', (code) => reject(new Error(`the fleet world exited (${code})`)));
-  });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
-    child.send({ type: 'stop' } satisfies FleetRequest);
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
-  };
-  const up = await next().catch(async (e: unknown) => {
-    await stop();
-    throw e;
-  });
-  if (up.type !== 'up') {
-    await stop();
-    throw new Error('the fleet world did not start');
-  }
-  return {
-    up, stop,
-    traffic: async (request) => {
-      child.send(request);
-      const m = await next();
-      if (m.type !== 'traffic') throw new Error(`the fleet world answered ${m.type} to traffic`);
-      return m.traffic;
-    },
-  };
+  const world = await forkChildWorld<FleetMessage>('fleet-world.js', [String(accounts), String(leadMs + WORLD_UP_MS)], 'the fleet world');
+  return { up: world.up, stop: world.stop, traffic: async (request) => (await world.ask(request, 'traffic')).traffic };
 }
 
 const world = await forkFleetWorld();
