@@ -1,7 +1,8 @@
-/** Telegram Mini App initData (`tgWebAppData`), signed and checked with the documented HMAC scheme: the secret key is
+/** Telegram Mini App initData (`tgWebAppData`), signed and checked with the documented HMAC scheme (and carrying
+ *  the Ed25519 `signature` real initData has beside `hash`): the secret key is
  *  HMAC-SHA256(key "WebAppData", bot token); `hash` is the hex HMAC-SHA256 of the data-check string (every other
  *  field as `key=value`, sorted by key, joined with "\n"). The simulated Telegram signs; the simulated store checks. */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** The user a web view was opened for, as initData's `user` JSON carries it. */
 export interface WebAppUser {
@@ -10,9 +11,16 @@ export interface WebAppUser {
   readonly username?: string;
 }
 
-/** initData (a query string, not yet URL-encoded into a fragment) for `user`, signed with `botToken`. */
+/** Telegram's own Ed25519 key for the third-party `signature` (one per simulated Telegram; the real one is published). */
+export const TELEGRAM_SIGNING_KEY: KeyObject = generateKeyPairSync('ed25519').privateKey;
+
+/** initData (a query string, not yet URL-encoded into a fragment) for `user`, signed as Telegram signs it today: an
+ *  Ed25519 `signature` of every field but `hash` (with `<bot id>:WebAppData` ahead, for third parties), then `hash`,
+ *  the bot token's HMAC of every field but itself — `signature` included. */
 export function signWebAppData(botToken: string, user: WebAppUser, opts: { authDate: number; queryId: string }): string {
   const fields = new URLSearchParams({ auth_date: String(opts.authDate), query_id: opts.queryId, user: JSON.stringify(user) });
+  const botId = botToken.split(':', 1)[0] ?? '';
+  fields.set('signature', sign(null, Buffer.from(`${botId}:WebAppData\n${checkString(fields)}`), TELEGRAM_SIGNING_KEY).toString('base64url'));
   fields.set('hash', hashOf(botToken, fields));
   return fields.toString();
 }
@@ -30,7 +38,6 @@ export function checkWebAppData(botToken: string, initData: string, nowSec: numb
   const authDate = Number(fields.get('auth_date'));
   if (!hash || !/^[0-9a-f]{64}$/.test(hash) || !userJson || !Number.isSafeInteger(authDate)) return { ok: false, reason: 'malformed' };
   fields.delete('hash');
-  fields.delete('signature'); // the Ed25519 third-party signature is not part of the bot-token check
   const expected = Buffer.from(hashOf(botToken, fields), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(hash, 'hex'))) return { ok: false, reason: 'bad-hash' };
   if (nowSec - authDate > maxAgeSec) return { ok: false, reason: 'expired' };
@@ -45,11 +52,15 @@ export function checkWebAppData(botToken: string, initData: string, nowSec: numb
   return { ok: true, user: user as WebAppUser, authDate };
 }
 
-function hashOf(botToken: string, fields: URLSearchParams): string {
-  const checkString = [...fields.entries()]
+/** The data-check string: every field as `key=value`, sorted by key, joined with a line feed. */
+function checkString(fields: URLSearchParams): string {
+  return [...fields.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('\n');
+}
+
+function hashOf(botToken: string, fields: URLSearchParams): string {
   const secret = createHmac('sha256', 'WebAppData').update(botToken).digest();
-  return createHmac('sha256', secret).update(checkString).digest('hex');
+  return createHmac('sha256', secret).update(checkString(fields)).digest('hex');
 }

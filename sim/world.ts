@@ -25,6 +25,12 @@ export interface WorldBuyer {
   readonly password: string | undefined;
 }
 
+/** A buyer's Telegram first name as people write them: `&`, `+`, `%`, spaces and an emoji, which initData carries
+ *  URL-encoded, so a client that decodes it twice is refused by the store's login in every world. */
+function oddName(name: string): string {
+  return `${name[0]!.toUpperCase()}${name.slice(1)} & Co +1 100% 🐱`;
+}
+
 /** The store's Telegram bot: it signs the web app's initData and issues Stars invoices. */
 export const STORE_BOT = { userId: 7_000_001, username: 'sticker_bot', webAppUrls: ['https://stickerdom.store/'] } as const;
 
@@ -77,7 +83,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     closers.push(() => store.close());
     const telegram = await startTelegram({
       users: scenario.buyers.map((spec, i) => ({
-        userId: funded[i]!.userId, phone: funded[i]!.phone, firstName: spec.name[0]!.toUpperCase() + spec.name.slice(1), username: `${spec.name}_${randomInt(1000, 9999)}`,
+        userId: funded[i]!.userId, phone: funded[i]!.phone, firstName: oddName(spec.name), username: `${spec.name}_${randomInt(1000, 9999)}`,
         ...(spec.password === undefined ? {} : { password: spec.password }),
         stars: BigInt(spec.fundStars ?? '0'), ...(spec.requireVerification ? { requireVerification: true } : {}),
       })),
