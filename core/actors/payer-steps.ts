@@ -73,16 +73,27 @@ const OUT_OF_STOCK_CODES = new Set(['sold_out', 'not_enough_stock', 'out_of_stoc
  *  they expire at the store, so the payer holds and asks again instead of failing. */
 const UNPAID_LIMIT_CODES = new Set(['too_many_unpaid_orders', 'unpaid_orders_limit', 'orders_limit_reached', 'too_many_orders']);
 
-/** How long a payer waits before asking again after an unpaid-orders refusal. */
+/** How long a payer waits before asking again after an unpaid-orders refusal... */
 export const UNPAID_LIMIT_HOLD_MS = 10_000;
+/** ...and when the slots are held by this run's own orders being paid (they free it in a block or two). */
+export const UNPAID_OWN_HOLD_MS = 1_000;
 
-/** The store refused a new order because the account holds too many unpaid ones. Carries when to ask again. */
+/** The store refused a new order because the account holds too many unpaid ones. Carries when to ask again, and how
+ *  many of them are the ledger's own orders of this account and method still being paid: with the real store's one
+ *  unpaid TON order per account, two targets of one account take turns, and the one waiting is not stuck. */
 export class UnpaidOrdersLimit extends AutomintError {
-  constructor(errorCode: string) {
+  constructor(errorCode: string, readonly ownInFlight = 0) {
     super('STORE_UNPAID_ORDERS_LIMIT',
       `the store holds too many unpaid orders of this account (${errorCode}): waiting for them to be paid or to expire`,
-      { errorCode, retryAt: Date.now() + UNPAID_LIMIT_HOLD_MS });
+      { errorCode, ownInFlight, retryAt: Date.now() + (ownInFlight > 0 ? UNPAID_OWN_HOLD_MS : UNPAID_LIMIT_HOLD_MS) });
   }
+}
+
+/** This account's orders of this method the ledger has being paid now (created or paying; an unknown outcome may
+ *  never settle in this run, so it does not count). */
+async function ownOrdersInFlight(input: PayerInput): Promise<number> {
+  const orders = await input.ledger.orders.list({ state: ['created', 'paying'], method: input.method });
+  return orders.filter((o) => o.account === input.account).length;
 }
 
 /** True when the store refused an order for lack of stock. */
@@ -238,7 +249,9 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
       if (wire !== null) forgetOrderRequest(wire);
       if (e instanceof StoreRateLimited) input.metrics.noteSpendHeld(performance.now() - askedAt + Math.max(0, e.retryAt - Date.now()));
       await input.ledger.budget.release(reservationId);
-      if (e instanceof StoreRejected && UNPAID_LIMIT_CODES.has(e.errorCode.toLowerCase())) throw new UnpaidOrdersLimit(e.errorCode);
+      if (e instanceof StoreRejected && UNPAID_LIMIT_CODES.has(e.errorCode.toLowerCase())) {
+        throw new UnpaidOrdersLimit(e.errorCode, await ownOrdersInFlight(input).catch(() => 0));
+      }
       // The request left and no readable answer says it created nothing: the order may exist (a ghost).
       if (sent && !signal.aborted && mayHaveCreatedOrder(e)) await noteGhostOrder(input, count, requestedAt, e);
       throw e;

@@ -88,6 +88,9 @@ interface PayerContext {
    *  stretch of busy answers, and how many busy answers in a row since (the backoff). */
   busySince: number | null;
   busyInARow: number;
+  /** Until when (performance.now()) the store's own Retry-After held this account back: the limiter holds its polls
+   *  too, so a target watched through it alone sees nothing meanwhile, which says nothing about the stock. */
+  toldToWaitUntil: number;
   /** This payer's orders whose outcome came back unknown in this run and are not settled yet (in-run reconciliation):
    *  its method pays nothing more until they are. */
   unsettled: readonly string[];
@@ -156,11 +159,13 @@ export const payerMachine = setup({
     /** The store answered 5xx: overloaded (a drop), not a failure of the order (core/store/store-busy.ts). */
     storeBusy: ({ event }) => isStoreBusy(errorOf(event)),
     /** Busy answers are ridden out while the drop can still be bought: until no stock report has shown packs left for
-     *  the profile's longest wait (the watcher sees nothing either), and never past MAX_BUSY_MS. */
+     *  the profile's longest wait (the watcher sees nothing either) — not counting the time the store's Retry-After
+     *  held the account, its polls included —, and never past MAX_BUSY_MS. */
     storeBusyTooLong: ({ context }) => {
       if (context.busySince === null) return false;
       const now = performance.now();
-      const sinceStockSeen = now - Math.max(context.busySince, context.observedAt);
+      // Time the store itself made the account wait is not time without stock: the watcher was held as well.
+      const sinceStockSeen = now - Math.max(context.busySince, context.observedAt, context.toldToWaitUntil);
       return sinceStockSeen > context.input.policy.maxHoldMs || now - context.busySince > MAX_BUSY_MS;
     },
     /** The budget has been held by payments in flight for the profile's longest wait: stop waiting for it. */
@@ -267,13 +272,18 @@ export const payerMachine = setup({
     noteStopRequest: assign({ stopRequested: true }),
     noteHold: assign({ holdUntil: ({ event }) => retryAtOf(errorOf(event)) ?? (errorOf(event) as StoreRateLimited).retryAt }),
     noteBudgetBusy: assign({ budgetBusySince: ({ context }) => context.budgetBusySince ?? Date.now() }),
-    noteUnpaidLimit: assign({ unpaidSince: ({ context }) => context.unpaidSince ?? Date.now() }),
+    // Slots held by the account's own orders being paid free up as they settle: that wait is not counted.
+    noteUnpaidLimit: assign({
+      unpaidSince: ({ context, event }) => ((errorOf(event) as UnpaidOrdersLimit).ownInFlight > 0 ? null : context.unpaidSince ?? Date.now()),
+    }),
     noteBusy: assign(({ context, event }) => {
       const e = errorOf(event);
       const inARow = context.busyInARow + 1;
       const now = Date.now();
+      const toldMs = isStoreBusy(e) ? e.retryAfterMs ?? 0 : 0;
       return {
         busySince: context.busySince ?? performance.now(), busyInARow: inARow, reason: messageOf(event),
+        toldToWaitUntil: toldMs > 0 ? Math.max(context.toldToWaitUntil, performance.now() + toldMs) : context.toldToWaitUntil,
         holdUntil: isStoreBusy(e)
           ? busyRetryAt(e, inARow, context.input.policy.retryDelayMs, now)
           : now + context.input.policy.retryDelayMs,
@@ -301,7 +311,7 @@ export const payerMachine = setup({
     input, left: input.left, soldOut: false, observedAt: input.observedAt, measuredObservation: null, count: 0, claimed: 0, claimTried: false,
     quote: null, reservationId: 0, held: 0n,
     order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '', budgetBusySince: null, unpaidSince: null,
-    busySince: null, busyInARow: 0,
+    busySince: null, busyInARow: 0, toldToWaitUntil: 0,
     unsettled: [], heldSince: null,
   }),
   initial: 'armed',

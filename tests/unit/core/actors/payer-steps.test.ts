@@ -3,7 +3,7 @@ import { createActor, toPromise, type AnyActorLogic } from 'xstate';
 import { pino } from 'pino';
 import type { HeldPayment, OwnSettlements, UnknownPayments } from '../../../../core/actors/unknown-payments.js';
 import {
-  amountToHold, BudgetExhausted, confirmStep, orderStep, PacksClaimed, plan, planStep, recordStep, reserveStep, UNPAID_LIMIT_HOLD_MS,
+  amountToHold, BudgetExhausted, confirmStep, orderStep, PacksClaimed, plan, planStep, recordStep, reserveStep, UNPAID_LIMIT_HOLD_MS, UNPAID_OWN_HOLD_MS,
   UnpaidOrdersLimit, verifyStep, type PayerInput,
 } from '../../../../core/actors/payer-steps.js';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
@@ -168,8 +168,10 @@ describe('errors a payer reads', () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const e = new UnpaidOrdersLimit('too_many_unpaid_orders');
     expect(e.code).toBe('STORE_UNPAID_ORDERS_LIMIT');
-    expect(e.details).toEqual({ errorCode: 'too_many_unpaid_orders', retryAt: 1_000_000 + UNPAID_LIMIT_HOLD_MS });
+    expect(e.details).toEqual({ errorCode: 'too_many_unpaid_orders', ownInFlight: 0, retryAt: 1_000_000 + UNPAID_LIMIT_HOLD_MS });
     expect(e.message).toContain('too_many_unpaid_orders');
+    // Held by the account's own orders being paid: asked again soon, they free the slot as they settle.
+    expect(new UnpaidOrdersLimit('too_many_unpaid_orders', 1).details).toMatchObject({ ownInFlight: 1, retryAt: 1_000_000 + UNPAID_OWN_HOLD_MS });
   });
 
   it('a budget refusal names the currency, the limit and what is committed', () => {
