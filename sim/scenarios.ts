@@ -71,6 +71,11 @@ function hostileDemo(name: string, description: string, hostility: Partial<Store
   return { ...DEMO_SCENARIO, name, description, store: (now) => ({ ...DEMO_SCENARIO.store(now), seed: HOSTILE_SEED, ...hostility }) };
 }
 
+/** `scenario` with its store allowing `limit` unpaid TON orders per account (the demo world allows 1, as the real store). */
+export function withUnpaidTonLimit(scenario: WorldScenario, limit: number): WorldScenario {
+  return { ...scenario, store: (now) => ({ ...scenario.store(now), cryptoOrdersLimit: limit }) };
+}
+
 /** A twist of TON buy answers the bot refuses to pay: each refused order stays unpaid at the store, so these worlds
  *  allow 3 unpaid TON orders per account (the branch above the real store's 1), or the test would meet the unpaid
  *  limit rather than the twist after the first order. */

@@ -17,7 +17,7 @@ import { openLedger } from '../../core/ledger/database.js';
 import { ledgerPath, runBot } from '../../core/run/run-bot.js';
 import type { InRunTiming } from '../../core/run/in-run-reconciliation.js';
 import { renderSummary, type RunSummary } from '../../core/run/summary.js';
-import { DEMO_SCENARIO, type WorldScenario } from '../../sim/scenarios.js';
+import { DEMO_SCENARIO, withUnpaidTonLimit } from '../../sim/scenarios.js';
 import { startWorld, type World } from '../../sim/world.js';
 import { startFlakyToncenter, type FlakyToncenter } from '../support/flaky-toncenter.js';
 import { onSaleNow } from '../support/on-sale-now.js';
@@ -100,11 +100,6 @@ function storeBook(world: World) {
     id: o.id, state: o.state, count: o.count,
     transfers: world.chain.transfersTo(store).filter((t) => t.comment === o.id && t.success).length,
   }));
-}
-
-/** `scenario` with its store allowing `limit` unpaid TON orders per account. */
-function withUnpaidTonLimit(scenario: WorldScenario, limit: number): WorldScenario {
-  return { ...scenario, store: (now) => ({ ...scenario.store(now), cryptoOrdersLimit: limit }) };
 }
 
 describe('a run with an unknown TON outcome', () => {

@@ -130,7 +130,9 @@ describe('TON payment plugin through the host, against the simulated chain', () 
     const { run } = await freshWallet({ prepare: false });
     expect(run.ton.currency).toBe('TON');
     // The fee allowance defaults to 0.02 TON, independent of the gas reserve the wallet keeps.
-    expect(run.ton.orderPolicy).toEqual({ toleranceBps: 150, expiryMarginMs: EXPIRY_MARGIN_SEC * 1000, feeAllowance: toNano('0.02') });
+    expect(run.ton.orderPolicy).toMatchObject({ toleranceBps: 150, expiryMarginMs: EXPIRY_MARGIN_SEC * 1000, feeAllowance: toNano('0.02') });
+    // The store's unpaid TON order limit is its shop setting crypto_orders_limit (ghost orders fill it).
+    expect(run.ton.orderPolicy.unpaidOrdersLimit?.({ cryptoPaymentEnabled: true, cryptoOrdersLimit: 1 })).toBe(1);
   });
 
   it('logs the wallet ready on prepare, with its address, balance and seqno, and never the mnemonic', async () => {

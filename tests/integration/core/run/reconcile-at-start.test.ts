@@ -24,7 +24,7 @@ import type { PaymentAttempt, PaymentMethod, PaymentSteps, Settlement, StoreOrde
 import { RECONCILE_TIME_LIMIT_MS, reconcileOpenIntents, type Reconciled } from '../../../../core/run/reconcile.js';
 import { loadRunPlugins, type RunPlugins } from '../../../../core/run/run-plugins.js';
 import { sessionPath, writeSession } from '../../../../plugins/stars/session-file.js';
-import { DEMO_SCENARIO } from '../../../../sim/scenarios.js';
+import { DEMO_SCENARIO, withUnpaidTonLimit } from '../../../../sim/scenarios.js';
 import { startWorld, type World, type WorldBuyer } from '../../../../sim/world.js';
 import { onSaleNow } from '../../../support/on-sale-now.js';
 import { pluginOnWorld, type PluginOnWorld } from '../../../support/world-plugin.js';
@@ -59,7 +59,8 @@ describe('reconciliation at start meeting open intents', () => {
 
   // A world per case: the store caps each buyer's unpaid orders, and the cases leave some.
   beforeEach(async () => {
-    world = await startWorld({ scenario: onSaleNow(DEMO_SCENARIO), blockIntervalMs: 200 });
+    // Several unpaid TON orders of one account at once (a batch of two): the store here allows three.
+    world = await startWorld({ scenario: onSaleNow(withUnpaidTonLimit(DEMO_SCENARIO, 3)), blockIntervalMs: 200 });
     dir = await mkdtemp(path.join(os.tmpdir(), 'automint-reconcile-start-'));
     dataDir = path.join(dir, 'data');
     // As `automint login` would have left them.
