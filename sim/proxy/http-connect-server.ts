@@ -2,8 +2,8 @@
  *  proxy an account may name (`http://user:pass@host:port`). Tunnels only; a request in absolute form is refused. */
 import http from 'node:http';
 import type net from 'node:net';
-import { TunnelBook } from './tunnel.js';
-import type { ProxyServerOptions, SimProxy } from './socks5-server.js';
+import { listenProxy, TunnelBook, type SimProxy } from './tunnel.js';
+import type { ProxyServerOptions } from './socks5-server.js';
 
 /** Whether the request's Proxy-Authorization carries the expected credentials. */
 function authorized(req: http.IncomingMessage, opts: ProxyServerOptions): boolean {
@@ -35,17 +35,5 @@ export async function startHttpProxy(opts: ProxyServerOptions = {}): Promise<Sim
       () => client.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n'),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const auth = opts.username === undefined ? '' : `${encodeURIComponent(opts.username)}:${encodeURIComponent(opts.password ?? '')}@`;
-  return {
-    url: `http://${auth}127.0.0.1:${port}`,
-    port,
-    book,
-    close: () => new Promise((resolve) => {
-      book.destroyAll();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenProxy(server, 'http', book, opts);
 }

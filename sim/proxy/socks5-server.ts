@@ -3,7 +3,9 @@
  *  client side is the real thing (GramJS and undici through the `socks` library); this side only has to speak the
  *  protocol right and tell the store which address it stands for. */
 import net from 'node:net';
-import { TunnelBook } from './tunnel.js';
+import { listenProxy, TunnelBook, type SimProxy } from './tunnel.js';
+
+export type { SimProxy } from './tunnel.js';
 
 const VERSION = 5;
 const NO_AUTH = 0x00;
@@ -21,15 +23,6 @@ export interface ProxyServerOptions {
   readonly password?: string;
   /** The loopback address (127.0.0.x) its outbound connections leave from: the IP the store sees. */
   readonly outboundAddress?: string;
-}
-
-/** A simulated proxy listening on loopback. */
-export interface SimProxy {
-  /** The URL an account's `proxy` names (credentials included). */
-  readonly url: string;
-  readonly port: number;
-  readonly book: TunnelBook;
-  close(): Promise<void>;
 }
 
 /** Reads exactly `n` bytes from a paused socket, waiting for them; rejects if the socket ends first. */
@@ -104,16 +97,5 @@ export async function startSocks5Proxy(opts: ProxyServerOptions = {}): Promise<S
     client.on('error', () => client.destroy());
     serve(client, opts, book).catch(() => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const auth = opts.username === undefined ? '' : `${encodeURIComponent(opts.username)}:${encodeURIComponent(opts.password ?? '')}@`;
-  return {
-    url: `socks5://${auth}127.0.0.1:${port}`,
-    port,
-    book,
-    close: () => new Promise((resolve) => {
-      book.destroyAll();
-      server.close(() => resolve());
-    }),
-  };
+  return listenProxy(server, 'socks5', book, opts);
 }

@@ -2,6 +2,7 @@
  *  the store, which rate-limits by the address it sees, tells two proxies apart), piping both ways, and counting the
  *  tunnels each destination got, so a test can prove which connections went through which proxy. */
 import net from 'node:net';
+import type http from 'node:http';
 
 /** One tunnel the proxy opened: where to, and when. */
 export interface TunnelRecord {
@@ -62,4 +63,34 @@ export class TunnelBook {
   tunnelsTo(port: number): number {
     return this.tunnels.filter((t) => t.port === port).length;
   }
+}
+
+/** A simulated proxy listening on loopback. */
+export interface SimProxy {
+  /** The URL an account's `proxy` names (credentials included). */
+  readonly url: string;
+  readonly port: number;
+  readonly book: TunnelBook;
+  close(): Promise<void>;
+}
+
+/** Listens on a loopback port chosen by the OS and gives the proxy's URL (`scheme://user:pass@127.0.0.1:port`) and a
+ *  close that ends every tunnel first (shared by the SOCKS5 and the HTTP CONNECT proxy). */
+export async function listenProxy(
+  server: net.Server | http.Server, scheme: string, book: TunnelBook, credentials: { readonly username?: string; readonly password?: string },
+): Promise<SimProxy> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const { username, password } = credentials;
+  const auth = username === undefined ? '' : `${encodeURIComponent(username)}:${encodeURIComponent(password ?? '')}@`;
+  return {
+    url: `${scheme}://${auth}127.0.0.1:${port}`,
+    port,
+    book,
+    close: () => new Promise((resolve) => {
+      book.destroyAll();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }
