@@ -14,7 +14,7 @@ export const BAD_MSG = {
   CONTAINER_ID_REPEATED: 19,
   /** The message is older than anything the session still remembers; it cannot tell whether it saw it. */
   MESSAGE_TOO_OLD: 20,
-  /** A message that needs no acknowledgment (ack, container) came with an odd seqno. */
+  /** A container came with an odd seqno (msgs_ack is taken with either parity, as Telegram takes it). */
   EVEN_SEQNO_EXPECTED: 34,
   /** A content-related message (a query, a ping) came with an even seqno. */
   ODD_SEQNO_EXPECTED: 35,

@@ -1,7 +1,10 @@
 /** The service messages Telegram answers itself, without any RPC handler
  *  (https://core.telegram.org/mtproto/service_messages): ping and ping_delay_disconnect → pong; get_future_salts →
  *  future_salts; msgs_state_req → msgs_state_info; destroy_session → destroy_session_ok / _none; rpc_drop_answer →
- *  rpc_result with rpc_answer_*; msgs_ack, http_wait and msg_resend_req are taken without an answer. */
+ *  rpc_result with rpc_answer_*; msgs_ack, http_wait and msg_resend_req are taken without an answer. An answer that
+ *  is not an rpc_result is also the message's acknowledgment: Telegram puts no msgs_ack for those
+ *  (https://core.telegram.org/mtproto/service_messages_about_messages: the server acknowledges a message by its
+ *  response; ping and pong "do not require acknowledgments"). */
 import { Api } from 'telegram';
 import {
   destroySessionResult,
@@ -47,9 +50,22 @@ const SERVICE_CLASSES = [
   Api.MsgResendReq,
 ] as const;
 
+/** True for the service messages answered by a pong, future_salts, msgs_state_info or destroy_session_*: the answer
+ *  acknowledges them, so they are not put in a msgs_ack. rpc_drop_answer is answered by an rpc_result and acknowledged
+ *  like any RPC query. */
+export function acknowledgedByAnswer(obj: unknown): boolean {
+  return ANSWERED_DIRECTLY.some((c) => obj instanceof c);
+}
+
+const ANSWERED_DIRECTLY = [Api.Ping, Api.PingDelayDisconnect, Api.GetFutureSalts, Api.MsgsStateReq, Api.DestroySession] as const;
+
 /** Answers a service message (one for which serviceMessageName is defined). */
 export function answerServiceMessage(obj: unknown, ctx: ServiceContext): void {
-  const reply = (body: Buffer): void => ctx.session.send(answer(body));
+  const reply = (body: Buffer): void => {
+    // msgs_state_info reports the answer as generated (+64), as it does for answered queries.
+    ctx.session.markAnswered(ctx.msgId);
+    ctx.session.send(answer(body));
+  };
   if (obj instanceof Api.Ping) {
     reply(pong(ctx.msgId, fromBigInteger(obj.pingId)));
   } else if (obj instanceof Api.PingDelayDisconnect) {

@@ -35,6 +35,8 @@ async function ready(framing: RawFraming = 'intermediate', key = server.createAu
 
 const big = (v: bigint): bigInt.BigInteger => bigInt(v.toString());
 const is = <T>(cls: new (...args: never[]) => T) => (m: Received): boolean => m.obj instanceof cls;
+/** A msgs_ack naming `msgId`. */
+const acknowledges = (msgId: bigint) => (m: Received): boolean => m.obj instanceof Api.MsgsAck && m.obj.msgIds.some((x) => x.toString() === msgId.toString());
 
 /** The TL object inside an rpc_result. */
 function resultObject(r: { body?: Buffer }): unknown {
@@ -142,6 +144,42 @@ describe('MTProto server: sessions and service messages', () => {
     await c.send(new Api.Ping({ pingId: bigInt(5) }));
     await c.waitFor(is(Api.Pong));
     expect(c.received.filter((m) => m.obj instanceof Api.BadMsgNotification || isRpcResult(m.obj))).toEqual([]);
+  });
+
+  it('takes a msgs_ack with an odd seqno without bad_msg_notification, and never acknowledges it', async () => {
+    const c = await ready();
+    const ackId = await c.send(new Api.MsgsAck({ msgIds: [bigInt(4)] }), { seqNo: c.seqNo(true) });
+    const probe = await c.send(new Api.help.GetNearestDc());
+    await c.result(probe);
+    await c.waitFor(acknowledges(probe));
+    expect(c.received.some(is(Api.BadMsgNotification))).toBe(false);
+    expect(c.received.some(acknowledges(ackId))).toBe(false);
+  });
+
+  it.each([
+    ['ping', () => new Api.Ping({ pingId: bigInt(15) }), is(Api.Pong)],
+    ['ping_delay_disconnect', () => new Api.PingDelayDisconnect({ pingId: bigInt(16), disconnectDelay: 75 }), is(Api.Pong)],
+    ['get_future_salts', () => new Api.GetFutureSalts({ num: 2 }), (m: Received) => isFutureSalts(m.obj)],
+    ['msgs_state_req', () => new Api.MsgsStateReq({ msgIds: [bigInt(4)] }), is(Api.MsgsStateInfo)],
+    ['destroy_session', () => new Api.DestroySession({ sessionId: bigInt(12345) }), is(Api.DestroySessionNone)],
+  ] as const)('answers %s and puts it in no msgs_ack (the answer is the acknowledgment)', async (_name, make, answered) => {
+    const c = await ready();
+    const id = await c.send(make());
+    await c.waitFor(answered);
+    // A query after it: its msgs_ack goes out after any the server would have sent for the service message.
+    const probe = await c.send(new Api.help.GetNearestDc());
+    await c.result(probe);
+    await c.waitFor(acknowledges(probe));
+    expect(c.received.some(acknowledges(id))).toBe(false);
+  });
+
+  it('reports an answered ping to msgs_state_req as received, needing no acknowledgment, answered', async () => {
+    const c = await ready();
+    const ping = await c.send(new Api.Ping({ pingId: bigInt(17) }));
+    await c.waitFor((m) => m.obj instanceof Api.Pong && m.obj.msgId.toString() === ping.toString());
+    await c.send(new Api.MsgsStateReq({ msgIds: [big(ping)] }));
+    const info = (await c.waitFor(is(Api.MsgsStateInfo))).obj as Api.MsgsStateInfo;
+    expect([...Buffer.from(info.info, 'latin1')]).toEqual([4 | 16 | 64]);
   });
 
   it.each([
