@@ -11,7 +11,8 @@ export interface PostedMessage {
 }
 
 interface Mailbox {
-  readonly messages: Api.MessageService[];
+  /** Oldest first, each with the pts its posting moved the user to. */
+  readonly posted: PostedMessage[];
   nextId: number;
   pts: number;
 }
@@ -36,19 +37,26 @@ export class BotChats {
         invoiceSlug: payment.slug,
       }),
     });
-    box.messages.push(message);
     box.pts += 1;
-    return { message, pts: box.pts };
+    const posted = { message, pts: box.pts };
+    box.posted.push(posted);
+    return posted;
   }
 
   /** The user's messages with the bot, oldest first. */
   messages(userId: number): readonly Api.MessageService[] {
-    return this.boxes.get(userId)?.messages ?? [];
+    return this.postedAfter(userId, 0).map((p) => p.message);
   }
 
   /** The user's message with this id, or undefined. */
   message(userId: number, id: number): Api.MessageService | undefined {
-    return this.boxes.get(userId)?.messages.find((m) => m.id === id);
+    return this.boxes.get(userId)?.posted.find((p) => p.message.id === id)?.message;
+  }
+
+  /** The messages that moved the user's pts past `pts`, oldest first (what updates.getDifference from `pts` owes). */
+  postedAfter(userId: number, pts: number): readonly PostedMessage[] {
+    const posted = this.boxes.get(userId)?.posted ?? [];
+    return posted.filter((p) => p.pts > pts);
   }
 
   /** The user's current pts (0 before anything happened). */
@@ -59,7 +67,7 @@ export class BotChats {
   private box(userId: number): Mailbox {
     let box = this.boxes.get(userId);
     if (!box) {
-      box = { messages: [], nextId: 1, pts: 0 };
+      box = { posted: [], nextId: 1, pts: 0 };
       this.boxes.set(userId, box);
     }
     return box;

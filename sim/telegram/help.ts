@@ -1,9 +1,8 @@
 /** What a client asks before and around logging in: help.getConfig (this server is DC 2 and lists itself as its
- *  only DC option), help.getNearestDc, and updates.getState (401 until logged in, which is how GramJS tells whether
- *  a session is authorised). */
+ *  only DC option) and help.getNearestDc. updates.getState, which GramJS also asks around login, is in
+ *  updates-state.ts. */
 import { Api } from 'telegram';
 import type { Clock } from '../store/clock.js';
-import type { BotChats } from './bot-chat.js';
 import type { MethodEntry, Methods } from './methods.js';
 import { tlDate } from './tl.js';
 
@@ -14,19 +13,15 @@ export const SIM_DC_ID = 2;
 export interface HelpDeps {
   readonly methods: Methods;
   readonly clock: Clock;
-  readonly chats: BotChats;
   /** Where clients reach this server (known once it listens). */
   readonly address: () => { readonly host: string; readonly port: number };
 }
 
-/** help.getConfig, help.getNearestDc, updates.getState. */
+/** help.getConfig, help.getNearestDc. */
 export function helpMethods(d: HelpDeps): MethodEntry[] {
   return [
     d.methods.open(Api.help.GetConfig, () => config(d)),
     d.methods.open(Api.help.GetNearestDc, () => new Api.NearestDc({ country: 'NL', thisDc: SIM_DC_ID, nearestDc: SIM_DC_ID })),
-    d.methods.user(Api.updates.GetState, (_req, caller) =>
-      new Api.updates.State({ pts: d.chats.pts(caller.id), qts: 0, date: tlDate(d.clock()), seq: 0, unreadCount: 0 }),
-    ),
   ];
 }
 

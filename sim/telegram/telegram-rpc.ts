@@ -19,6 +19,7 @@ import { StarsLedger } from './stars-ledger.js';
 import { starsPaymentMethods } from './stars-payments.js';
 import { starsStatusMethods } from './stars-status.js';
 import { TwoFactor } from './two-factor.js';
+import { updatesStateMethods } from './updates-state.js';
 import { usersMethods } from './users.js';
 import { webViewMethods } from './web-views.js';
 
@@ -57,7 +58,8 @@ export class TelegramRpc {
     const { accounts, authorizations, codes, ledger, chats } = this;
     const { clock } = opts;
     const entries: MethodEntry[] = [
-      ...helpMethods({ methods, clock, chats, address: opts.address }),
+      ...helpMethods({ methods, clock, address: opts.address }),
+      ...updatesStateMethods({ methods, accounts, chats, clock }),
       ...loginMethods({ methods, accounts, authorizations, codes, twoFactor: new TwoFactor(clock) }),
       ...usersMethods({ methods, accounts }),
       ...webViewMethods({ methods, accounts, clock }),
