@@ -5,6 +5,7 @@
  *  else 500 INTERNAL, reported to onUnexpectedError). Queries run concurrently and answer in the order they end. */
 import { Api } from 'telegram';
 import { RpcFailure, type RpcContext, type RpcHandlers, type RpcRequest } from '../rpc.js';
+import { codecForLayer, GRAMJS_LAYER } from '../layers/layer-codecs.js';
 import { serializeRpcAnswer } from './rpc-answer.js';
 import { rpcError, rpcResult } from './service-tl.js';
 import type { RunningQuery, Session } from './sessions.js';
@@ -49,7 +50,10 @@ export class RpcDispatcher {
       if (!handler) throw new RpcFailure(400, 'INPUT_METHOD_INVALID');
       const ctx: RpcContext = { authKeyId: session.authKey.idText, sessionId: session.id.toString(), layer: session.authKey.layer };
       const answer = await handler(query, ctx);
-      return { ok: true, body: rpcResult(msgId, serializeRpcAnswer(answer)) };
+      const codec = codecForLayer(session.authKey.layer);
+      const body = rpcResult(msgId, serializeRpcAnswer(answer, codec));
+      this.deps.stats.answerInLayer(codec?.layer ?? GRAMJS_LAYER);
+      return { ok: true, body };
     } catch (e) {
       const failure = e instanceof RpcFailure ? e : new RpcFailure(500, 'INTERNAL');
       if (!(e instanceof RpcFailure)) this.report(e);

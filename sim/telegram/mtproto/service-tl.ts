@@ -9,6 +9,8 @@ export const CTOR = {
   rpcError: 0x2144ca19,
   msgContainer: 0x73f1f8dc,
   gzipPacked: 0x3072cfa1,
+  /** invokeWithLayer#da9b0d0d layer:int query:!X: the same in every layer. */
+  invokeWithLayer: 0xda9b0d0d,
   msgsAck: 0x62d6b459,
   pong: 0x347773c5,
   futureSalts: 0xae500895,

@@ -11,6 +11,9 @@ export interface MtprotoStats {
   readonly requests: Readonly<Record<string, number>>;
   /** Service messages by className (`Ping`, `MsgsAck`, `GetFutureSalts`, `MsgsStateReq`, `DestroySession`, …). */
   readonly serviceMessages: Readonly<Record<string, number>>;
+  /** RPC answers written, by the TL layer they were written in (the layer the client announced, or the nearest the
+   *  server knows). */
+  readonly answersByLayer: Readonly<Record<string, number>>;
   /** rpc_error answers, by error_message. */
   readonly rpcErrors: Readonly<Record<string, number>>;
   /** Transport errors (-404) sent before closing a connection. */
@@ -27,7 +30,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The live counters behind `MtprotoServer.stats()`. */
 export class StatsCounter {
-  private readonly counts: Mutable<Omit<MtprotoStats, 'requests' | 'serviceMessages' | 'rpcErrors' | 'badMsgNotifications'>> = {
+  private readonly counts: Mutable<Omit<MtprotoStats, 'requests' | 'serviceMessages' | 'rpcErrors' | 'badMsgNotifications' | 'answersByLayer'>> = {
     connectionsOpened: 0,
     connectionsOpen: 0,
     handshakesCompleted: 0,
@@ -39,6 +42,7 @@ export class StatsCounter {
   private readonly service = new Map<string, number>();
   private readonly errors = new Map<string, number>();
   private readonly badMsgs = new Map<string, number>();
+  private readonly layers = new Map<string, number>();
 
   connectionOpened(): void {
     this.counts.connectionsOpened++;
@@ -59,6 +63,10 @@ export class StatsCounter {
 
   serviceMessage(className: string): void {
     bump(this.service, className);
+  }
+
+  answerInLayer(layer: number): void {
+    bump(this.layers, String(layer));
   }
 
   rpcError(message: string): void {
@@ -88,6 +96,7 @@ export class StatsCounter {
       requests: Object.fromEntries(this.requests),
       serviceMessages: Object.fromEntries(this.service),
       rpcErrors: Object.fromEntries(this.errors),
+      answersByLayer: Object.fromEntries(this.layers),
       badMsgNotifications: Object.fromEntries(this.badMsgs),
     };
   }
