@@ -1,11 +1,12 @@
 /** The world of `npm run bench:contest`, in its own process (forked with an IPC channel) so its work — the store, the
  *  chain and five rival bots — never runs on the bot's event loop: N funded buyers, one character of CONTEST_SUPPLY
- *  packs dropping `dropInMs` after start, the store's advertised 120 requests a minute per token enforced for everyone,
- *  and the rivals of `seed`. It sends its state once up; asked `outcome`, it answers from the store's records; asked
+ *  packs dropping `dropInMs` after start, the store's 120 requests a minute per token enforced for everyone (the N
+ *  buyers share one IP, whose window carries them all; each rival calls from its own), and the rivals of `seed`. It
+ *  sends its state once up; asked `outcome`, it answers from the store's records; asked
  *  `stop`, it closes and exits. Usage: `node contest-world.js ACCOUNTS DROP_IN_MS SEED`. */
 import { worldVerdict } from '../core/cli/demo.js';
 import { worldStateOf } from '../core/cli/world.js';
-import { ADVERTISED_LIMIT } from '../sim/store/rate-limits.js';
+import { sharedIpPolicy } from '../sim/store/rate-policy.js';
 import { isRivalUserId } from '../sim/store/rival-bots.js';
 import { DEMO_SCENARIO, type WorldScenario } from '../sim/scenarios.js';
 import { startWorld } from '../sim/world.js';
@@ -34,9 +35,7 @@ function scenario(accounts: number, dropInMs: number, seed: number): WorldScenar
       // The rivals are the competition; the steady drain would be a second one unrelated to polling.
       competitors: undefined,
       rivals: contestRivals(seed),
-      rateLimits: {
-        perToken: { requests: ADVERTISED_LIMIT.requests, windowMs: ADVERTISED_LIMIT.windowMs }, resetStyle: 'epoch',
-      },
+      rateLimits: sharedIpPolicy(accounts),
     }),
   };
 }

@@ -2,14 +2,14 @@
  *  Telegram and the proxies never run on the bot's event loop, nor count in its CPU: N funded buyers, each with a
  *  SOCKS5 proxy of its own (user and password, leaving from its own 127.0.0.x, so the store sees N IPs), three
  *  collections dropping `dropInMs` after start, one more the snipe filter takes dropping with them, an old one listed
- *  from the start, and the store's advertised 120 requests a minute per token enforced. It sends its state and the
+ *  from the start, and the store's default limits enforced (120 requests a minute per token, 600 per IP: each buyer's
+ *  own). It sends its state and the
  *  proxies once up; asked `traffic`, it answers from the store's request log (fleet-drop.ts `trafficOf`); asked
  *  `stop`, it closes and exits. Usage: `node fleet-world.js ACCOUNTS DROP_IN_MS`. */
 import { randomBytes } from 'node:crypto';
 import { worldStateOf } from '../core/cli/world.js';
 import { startSocks5Proxy, type SimProxy } from '../sim/proxy/socks5-server.js';
 import { DEMO_SCENARIO, fleetBuyers, type WorldScenario } from '../sim/scenarios.js';
-import { ADVERTISED_LIMIT } from '../sim/store/rate-limits.js';
 import { startWorld } from '../sim/world.js';
 import {
   OLD_COLLECTION, outboundAddress, SNIPE_COLLECTION, TARGET_COLLECTIONS, trafficOf, type FleetMessage, type FleetRequest,
@@ -41,7 +41,6 @@ function scenario(accounts: number, dropInMs: number): WorldScenario {
       ],
       // The bench measures the fleet alone.
       competitors: undefined,
-      rateLimits: { perToken: { requests: ADVERTISED_LIMIT.requests, windowMs: ADVERTISED_LIMIT.windowMs }, resetStyle: 'epoch' },
     }),
   };
 }

@@ -1,10 +1,11 @@
 /** The simulated world of `npm run bench:latency`, in its own process (forked with an IPC channel) so its work never
  *  runs on the bot's event loop: N funded buyers (TON and Stars), one collection dropping `dropInMs` after start
- *  with stock for every buyer, and the demo store's advertised 120 requests/min per token. It sends its state (the
- *  `automint world` state file's shape) once up; asked `polls`, it answers with each poll of the collection the store
+ *  with stock for every buyer, and the store's 120 requests/min per token (the N buyers share one IP, whose window
+ *  carries them all). It sends its state (the `automint world` state file's shape) once up; asked `polls`, it answers with each poll of the collection the store
  *  received (when, by whom, answered how) and how many 429s it sent; asked `stop`, it closes and exits. Usage: `node latency-world.js ACCOUNTS DROP_IN_MS`. */
 import { startWorld } from '../sim/world.js';
 import { DEMO_SCENARIO, fleetBuyers, type WorldScenario } from '../sim/scenarios.js';
+import { sharedIpPolicy } from '../sim/store/rate-policy.js';
 import { worldStateOf } from '../core/cli/world.js';
 import { BENCH_CHARACTER, BENCH_COLLECTION, POLL_ROUTE, type WorldMessage } from './latency-drop.js';
 
@@ -23,6 +24,7 @@ function scenario(accounts: number, dropInMs: number): WorldScenario {
       }],
       // Competitors would empty the drop at a pace unrelated to N: the bench measures the bot alone.
       competitors: undefined,
+      rateLimits: sharedIpPolicy(accounts),
     }),
   };
 }

@@ -5,7 +5,7 @@
  *  Telegram asks to verify Stars payments, plus a fixed published limit for the limiter benchmark. */
 import { AutomintError } from '../core/errors.js';
 import type { StoreScenario } from './store/index.js';
-import { ADVERTISED_LIMIT } from './store/rate-limits.js';
+import { DEFAULT_RATE_LIMITS } from './store/rate-policy.js';
 
 /** A buyer the world creates: a store user with a token, a funded TON wallet and a Telegram user with Stars. */
 export interface BuyerSpec {
@@ -31,10 +31,11 @@ export interface WorldScenario {
   readonly blockIntervalMs: number;
 }
 
-/** The embedded default: a collection drops three seconds after start; two buyers with funded wallets. */
+/** The embedded default: a collection drops three seconds after start; two buyers with funded wallets; the store's
+ *  default rate limits (120 requests a minute per token, 600 per IP), enforced as its headers advertise them. */
 export const DEMO_SCENARIO: WorldScenario = {
   name: 'demo',
-  description: 'a collection drops 3 s after start, competitors drain it, two funded buyers; a well-behaved store',
+  description: `a collection drops 3 s after start, competitors drain it, two funded buyers; a well-behaved store enforcing ${perMinute(DEFAULT_RATE_LIMITS.perToken.requests)} per token, ${perMinute(DEFAULT_RATE_LIMITS.perIp.requests)} per IP`,
   blockIntervalMs: 1000,
   buyers: [
     { name: 'alice', fundTon: '100', fundStars: '2000', password: 'alice-2fa' },
@@ -62,6 +63,11 @@ export const DEMO_SCENARIO: WorldScenario = {
     tokenTtlSec: 3600,
   }),
 };
+
+/** `n` requests a minute, for descriptions. */
+function perMinute(n: number): string {
+  return `${n}/min`;
+}
 
 /** Seed of the hostile scenarios' fault generator, fixed so a run can be replayed. */
 const HOSTILE_SEED = 7;
@@ -95,7 +101,7 @@ export const LIMITER_BENCH_LIMIT = { requests: 20, windowMs: 1000 } as const;
 
 const LIMITER_BENCH: WorldScenario = {
   name: 'limiter-bench',
-  description: `a published limit of ${LIMITER_BENCH_LIMIT.requests} requests/s per token, drop already published, stock that never runs out`,
+  description: `a published limit of ${LIMITER_BENCH_LIMIT.requests} requests/s per token (${2 * LIMITER_BENCH_LIMIT.requests}/s per IP), drop already published, stock that never runs out`,
   blockIntervalMs: 1000,
   buyers: [
     { name: 'alice', fundTon: '1000' },
@@ -117,23 +123,27 @@ const LIMITER_BENCH: WorldScenario = {
     cryptoOrdersLimit: 3,
     maxCountPerOrder: 5,
     tokenTtlSec: 3600,
-    rateLimits: { perToken: { ...LIMITER_BENCH_LIMIT }, resetStyle: 'epoch' },
+    // The IP carries both buyers at their full rate: the bench measures the per-token limit, never the IP's.
+    rateLimits: {
+      perToken: { ...LIMITER_BENCH_LIMIT },
+      perIp: { requests: 2 * LIMITER_BENCH_LIMIT.requests, windowMs: LIMITER_BENCH_LIMIT.windowMs },
+      resetStyle: 'epoch',
+    },
   }),
 };
 
 /** When the drop of `drop-paced` comes, after the world starts: inside the watcher's drop window from the start. */
 export const DROP_PACED_IN_MS = 20_000;
 
-/** The demo's drop later, behind the store's advertised limit (120 a minute per token) enforced with 429s: what a
- *  watcher with `dropAt` meets when it polls the minute before a drop (bench:drop-polling). */
+/** The demo's drop later, behind the store's default limit (120 a minute per token) enforced with 429s as in every
+ *  world: what a watcher with `dropAt` meets when it polls the minute before a drop (bench:drop-polling). */
 const DROP_PACED: WorldScenario = {
   ...DEMO_SCENARIO,
   name: 'drop-paced',
-  description: `the demo drop ${DROP_PACED_IN_MS / 1000} s after start, the advertised ${ADVERTISED_LIMIT.requests} requests a minute per token enforced`,
+  description: `the demo drop ${DROP_PACED_IN_MS / 1000} s after start, the store's ${perMinute(DEFAULT_RATE_LIMITS.perToken.requests)} per token enforced`,
   store: (now) => ({
     ...DEMO_SCENARIO.store(now),
     collections: DEMO_SCENARIO.store(now).collections.map((c) => ({ ...c, dropAt: now + DROP_PACED_IN_MS })),
-    rateLimits: { perToken: { requests: ADVERTISED_LIMIT.requests, windowMs: ADVERTISED_LIMIT.windowMs }, resetStyle: 'epoch' },
   }),
 };
 

@@ -56,7 +56,7 @@ export type { FaultState, FaultName, StarsFault } from './faults.js';
 export type { StoreStats, OrderCounts } from './stats.js';
 export type { RequestRecord } from './traffic.js';
 export type { TrafficCounts, TrafficSnapshot } from './traffic.js';
-export { ADVERTISED_LIMIT } from './rate-limits.js';
+export { DEFAULT_RATE_LIMITS, enforcedPolicy, type EnforcedPolicy } from './rate-policy.js';
 
 export interface StoreOptions {
   /** 0 (the default) picks a free port. */

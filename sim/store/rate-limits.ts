@@ -1,23 +1,21 @@
 /** The store's rate limits over HTTP: a per-IP window checked before authentication, a per-token window (and bans)
  *  checked after it, and `x-ratelimit-limit/-remaining/-reset` on every API reply for the tightest window the
  *  request met. Over a limit the store answers 429 `too_many_requests` with `Retry-After` and does not charge the
- *  window. Without enforced limits the headers advertise a generous window that is only counted, never enforced. */
+ *  window. Both windows are always enforced (the scenario's, else the store's defaults): the headers only ever
+ *  describe a window that refuses the request past it, so a client that obeys them is never refused and one that
+ *  ignores them is. A login carries no token: it meets the per-IP window alone, and its headers describe that one. */
 import { BanList } from './bans.js';
 import type { Clock } from './clock.js';
 import { refuse, type Middleware, type Next, type Reply, type RequestContext } from './pipeline.js';
-import type { RateLimitPolicy, ResetStyle } from './rate-policy.js';
+import { enforcedPolicy, type RateLimitPolicy, type ResetStyle } from './rate-policy.js';
 import { FixedWindowCounter, type WindowState } from './rate-window.js';
-
-/** Advertised in `x-ratelimit-*` when no enforced window applies to a request; counted, never enforced. */
-export const ADVERTISED_LIMIT = { requests: 120, windowMs: 60_000 } as const;
 
 /** The three steps of rate limiting, sharing what each request met. Mount `headers()` outermost, `perIp()` before
  *  authentication and `perToken()` after it. */
 export class RateLimits {
-  private readonly ip: FixedWindowCounter | null;
-  private readonly token: FixedWindowCounter | null;
+  private readonly ip: FixedWindowCounter;
+  private readonly token: FixedWindowCounter;
   private readonly bans: BanList | null;
-  private readonly advertised = new FixedWindowCounter(ADVERTISED_LIMIT.requests, ADVERTISED_LIMIT.windowMs);
   private readonly resetStyle: ResetStyle;
   /** The windows each request met on its way in, for the headers of its reply. */
   private readonly met = new WeakMap<RequestContext, WindowState[]>();
@@ -26,10 +24,11 @@ export class RateLimits {
     policy: RateLimitPolicy | undefined,
     private readonly clock: Clock,
   ) {
-    this.ip = policy?.perIp ? new FixedWindowCounter(policy.perIp.requests, policy.perIp.windowMs) : null;
-    this.token = policy?.perToken ? new FixedWindowCounter(policy.perToken.requests, policy.perToken.windowMs) : null;
-    this.bans = policy?.ban ? new BanList(policy.ban) : null;
-    this.resetStyle = policy?.resetStyle ?? 'epoch';
+    const enforced = enforcedPolicy(policy);
+    this.ip = new FixedWindowCounter(enforced.perIp.requests, enforced.perIp.windowMs);
+    this.token = new FixedWindowCounter(enforced.perToken.requests, enforced.perToken.windowMs);
+    this.bans = enforced.ban ? new BanList(enforced.ban) : null;
+    this.resetStyle = enforced.resetStyle;
   }
 
   /** How many bans the store has started (0 without a ban rule). */
@@ -37,13 +36,15 @@ export class RateLimits {
     return this.bans?.issued ?? 0;
   }
 
-  /** Adds `x-ratelimit-*` to every reply: the tightest window the request met, else the advertised one. */
+  /** Adds `x-ratelimit-*` to every reply that met a window: the tightest one it met. A reply that met none (nothing
+   *  under the limits answered it) advertises nothing rather than a window that was not applied. */
   headers(): Middleware {
     return async (ctx, next) => {
       const reply = await next();
-      const now = this.clock();
       const met = this.met.get(ctx) ?? [];
-      const state = met.length > 0 ? tightest(met) : this.advertised.hit(callerKey(ctx), now);
+      if (met.length === 0) return reply;
+      const now = this.clock();
+      const state = tightest(met);
       const reset =
         this.resetStyle === 'epoch' ? Math.ceil(state.resetAtMs / 1000) : Math.max(0, Math.ceil((state.resetAtMs - now) / 1000));
       return {
@@ -60,13 +61,13 @@ export class RateLimits {
 
   /** Enforces the per-IP window, before authentication. */
   perIp(): Middleware {
-    return (ctx, next) => (this.ip ? this.admit(ctx, this.ip, `ip:${ctx.request.remoteAddress}`, false, next) : next());
+    return (ctx, next) => this.admit(ctx, this.ip, `ip:${ctx.request.remoteAddress}`, false, next);
   }
 
   /** Enforces bans and the per-token window, after authentication; unauthenticated requests pass. */
   perToken(): Middleware {
     return (ctx, next) => {
-      if (!this.token || !ctx.caller) return next();
+      if (!ctx.caller) return next();
       const key = `user:${ctx.caller.userId}`;
       const until = this.bans?.bannedUntil(key, this.clock());
       if (until != null) return Promise.resolve(this.refuse(ctx, { limit: this.token.limit, remaining: 0, resetAtMs: until }));
@@ -104,9 +105,4 @@ export class RateLimits {
 /** The window with the fewest requests left; of equals, the one that resets last. */
 function tightest(states: readonly WindowState[]): WindowState {
   return states.reduce((a, b) => (b.remaining < a.remaining || (b.remaining === a.remaining && b.resetAtMs > a.resetAtMs) ? b : a));
-}
-
-/** The advertised window counts per user, or per IP before authentication (as the store always did). */
-function callerKey(ctx: RequestContext): string {
-  return ctx.caller ? `user:${ctx.caller.userId}` : `ip:${ctx.request.remoteAddress}`;
 }

@@ -1,7 +1,7 @@
 /** Rival bots: other buyers' bots contesting a drop the way the peer bots do (shared/reference/peers.md). Each one
  *  polls `GET /api/v1/collection/{id}` at its own cadence from a seeded random phase, over real HTTP to the store's
- *  own server with a token of its own, so the store's per-token and per-IP limits and its request log count it
- *  exactly like the bot under test; it sees stock only through those polls. After its reaction time it orders the
+ *  own server with a token and a loopback address of its own, so the store's per-token and per-IP limits and its
+ *  request log count it exactly like the bot under test (and apart from it); it sees stock only through those polls. After its reaction time it orders the
  *  packs it still wants (at most the store's per-order cap, and what its last poll showed) through the store's real
  *  Stars buy route, so the order meets every rule the store enforces on us (count cap, unpaid-order limit, stock), and
  *  pays the invoice at once, the way the simulated Telegram reports a payment. Why Stars paid in-process: stock leaves
@@ -10,7 +10,7 @@
  *  holds a rival for its Retry-After. `stop` clears every timer and socket. */
 import type { InvoiceDesk } from '../stars-invoices.js';
 import { Prng } from './prng.js';
-import { RivalHttp, type RivalAnswer } from './rival-http.js';
+import { rivalAddress, RivalHttp, type RivalAnswer } from './rival-http.js';
 import type { RivalPlan, RivalSpec } from './rival-plan.js';
 
 export type { RivalPlan, RivalSpec } from './rival-plan.js';
@@ -65,12 +65,12 @@ export interface RivalReport {
 /** Every rival of a plan, started at once. */
 export class RivalBots {
   private readonly bots: RivalBot[];
-  private readonly http: RivalHttp;
+  private readonly http: RivalHttp[];
 
   private constructor(deps: RivalDeps) {
-    this.http = new RivalHttp(deps.baseUrl);
+    this.http = deps.plan.bots.map((_, i) => new RivalHttp(deps.baseUrl, rivalAddress(i)));
     const phases = rivalPhases(deps.plan);
-    this.bots = deps.plan.bots.map((spec, i) => new RivalBot(spec, i, phases[i]!, this.http, deps));
+    this.bots = deps.plan.bots.map((spec, i) => new RivalBot(spec, i, phases[i]!, this.http[i]!, deps));
   }
 
   /** Starts polling now. */
@@ -89,7 +89,7 @@ export class RivalBots {
   /** Stops every rival: no timer, request or socket is left. */
   stop(): void {
     for (const bot of this.bots) bot.stop();
-    this.http.close();
+    for (const http of this.http) http.close();
   }
 }
 

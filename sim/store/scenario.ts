@@ -1,6 +1,7 @@
 /** The typed scenario a simulated store is built from: its collections and characters, when each drops, stock and
  *  prices, the shop rules (order expiry and unpaid-order limit per currency, count cap, token and initData lifetime,
- *  competing buyers) and how hostile it is (enforced rate limits, injected faults and the seed they are drawn from). */
+ *  competing buyers), its rate limits (always enforced) and how hostile it is (stricter limits, bans, injected faults
+ *  and the seed they are drawn from). */
 import { z } from 'zod';
 import { toNano } from '../../core/money.js';
 import { faultPlanSchema, type FaultPlan } from './fault-plan.js';
@@ -56,7 +57,8 @@ export interface StoreScenario {
   tokenTtlSec: number;
   /** Oldest initData (by `auth_date`) `/api/v1/auth` accepts, in seconds; default 86400. */
   initDataMaxAgeSec?: number;
-  /** Enforced rate limits; absent: nothing is enforced and `x-ratelimit-*` only advertise a generous window. */
+  /** Rate limits; a window left out is the store's default (DEFAULT_RATE_LIMITS: 120 a minute per token, 600 per IP).
+   *  Every window is enforced, and `x-ratelimit-*` describe the tightest one a request met. */
   rateLimits?: RateLimitPolicy;
   /** Faults in force from the start; they can be changed at run time. */
   faults?: FaultPlan;

@@ -1,6 +1,6 @@
 /** Enforced rate limits of the simulated store over real HTTP, on a manual clock. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimStore, StoreScenario } from '../../../sim/store/index.js';
+import { DEFAULT_RATE_LIMITS, type SimStore, type StoreScenario } from '../../../sim/store/index.js';
 import { storeScenario } from '../../support/store-scenario.js';
 import { call, envelope, startTestStore } from './store-http.js';
 
@@ -73,13 +73,16 @@ describe('simulated store rate limits over HTTP', () => {
     expect(store.stats().http429).toBe(3);
   });
 
-  it('enforces nothing without limits, advertising a window on every API reply', async () => {
+  it('enforces the default per-token window without limits in the scenario, on every API reply, unknown routes too', async () => {
     const { store } = await start(undefined);
     const token = store.issueToken(1001);
-    for (let i = 0; i < 130; i++) expect((await call(store, 'GET', SETTINGS, { token })).status).toBe(200);
+    const { requests } = DEFAULT_RATE_LIMITS.perToken;
+    for (let i = 0; i < requests - 1; i++) expect((await call(store, 'GET', SETTINGS, { token })).status).toBe(200);
     const last = await call(store, 'GET', '/api/v1/nope', { token });
-    expect([last.status, last.headers['x-ratelimit-limit'], last.headers['x-ratelimit-remaining']]).toEqual([404, '120', '0']);
-    expect(store.stats().http429).toBe(0);
+    expect([last.status, last.headers['x-ratelimit-limit'], last.headers['x-ratelimit-remaining']]).toEqual([404, String(requests), '0']);
+    const refused = await call(store, 'GET', SETTINGS, { token });
+    expect([refused.status, refused.headers['retry-after']]).toEqual([429, '60']);
+    expect(store.stats().http429).toBe(1);
   });
 
   it('neither limits nor counts the admin API', async () => {

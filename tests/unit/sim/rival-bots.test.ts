@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startStore, type SimStore, type StoreScenario } from '../../../sim/store/index.js';
 import { StoreSetupInvalid } from '../../../sim/store/refusal.js';
 import { RivalBots, rivalPhases, rivalUserId, type RivalSpec } from '../../../sim/store/rival-bots.js';
+import { rivalAddress } from '../../../sim/store/rival-http.js';
 import { validateScenario } from '../../../sim/store/scenario.js';
 import { MemoryTransferFeed } from '../../support/memory-transfer-feed.js';
 import { STORE_WALLET_RAW, storeScenario } from '../../support/store-scenario.js';
@@ -52,6 +53,17 @@ describe('rival bots', () => {
       expect(mine.some((p) => p.startedAt < dropAt && p.status === 404)).toBe(true);
       expect(mine.some((p) => p.startedAt >= dropAt && p.status === 200)).toBe(true);
     }
+  });
+
+  it('call from a loopback address of their own each, so the per-IP window counts them apart from everyone else', async () => {
+    const { store: s } = await store({ rivals: { bots: [rival({ packs: 1 }), rival({ packs: 1 })] } });
+    await until(() => packsOf(s, 0) === 1 && packsOf(s, 1) === 1);
+    for (const i of [0, 1]) {
+      const from = new Set(s.requests().filter((r) => r.caller === String(rivalUserId(i))).map((r) => r.from));
+      expect([...from]).toEqual([rivalAddress(i)]);
+    }
+    expect(rivalAddress(0)).not.toBe(rivalAddress(1));
+    expect(rivalAddress(0)).not.toBe('127.0.0.1');
   });
 
   it('take what they want in paid orders no larger than the store allows, stock permitting', async () => {

@@ -3,8 +3,8 @@ import { TokenIssuer } from '../../../../sim/store/jwt.js';
 import { authenticate, refusalsToReplies } from '../../../../sim/store/middleware.js';
 import { compose, ok, type Endpoint, type Reply } from '../../../../sim/store/pipeline.js';
 import type { RateLimitPolicy } from '../../../../sim/store/rate-policy.js';
-import { rateLimitPolicySchema } from '../../../../sim/store/rate-policy.js';
-import { ADVERTISED_LIMIT, RateLimits } from '../../../../sim/store/rate-limits.js';
+import { DEFAULT_RATE_LIMITS, rateLimitPolicySchema } from '../../../../sim/store/rate-policy.js';
+import { RateLimits } from '../../../../sim/store/rate-limits.js';
 import { router } from '../../../../sim/store/router.js';
 import { ManualClock } from '../../../support/manual-clock.js';
 import { requestContext } from './request-context.js';
@@ -110,14 +110,49 @@ describe('rate limits', () => {
     expect((await store.get(7)).status).toBe(200);
   });
 
-  it('enforces nothing without limits and advertises the generous window on every reply', async () => {
+  it('enforces the default per-token window when the scenario sets no limits, at exactly what its headers advertise', async () => {
     const clock = new ManualClock(start);
     const store = limitedStore(undefined, clock);
+    const { requests } = DEFAULT_RATE_LIMITS.perToken;
     const answers: Reply[] = [];
-    for (let i = 0; i < ADVERTISED_LIMIT.requests + 5; i++) answers.push(await store.get(7));
-    expect(answers.every((a) => a.status === 200)).toBe(true);
-    expect(answers[0]!.headers['x-ratelimit-limit']).toBe(String(ADVERTISED_LIMIT.requests));
-    expect(answers.at(-1)!.headers['x-ratelimit-remaining']).toBe('0');
+    for (let i = 0; i < requests + 1; i++) answers.push(await store.get(7));
+    const first = answers[0]!;
+    expect(first.headers['x-ratelimit-limit']).toBe(String(requests));
+    // Advertised: this request and `remaining` more; the one after them is refused.
+    const allowed = 1 + Number(first.headers['x-ratelimit-remaining']);
+    expect(answers.slice(0, allowed).every((a) => a.status === 200)).toBe(true);
+    const refused = answers[allowed]!;
+    const minuteEnd = Date.UTC(2025, 0, 1, 12, 1, 0);
+    expect([refused.status, refused.headers['retry-after']]).toEqual([429, String(Math.ceil((minuteEnd - start) / 1000))]);
+    expect(refused.headers['x-ratelimit-reset']).toBe(String(minuteEnd / 1000));
+    expect(store.served()).toBe(requests);
+  });
+
+  it('enforces the default per-IP window when the scenario sets only a per-token one, and says so once it is the tightest', async () => {
+    const clock = new ManualClock(start);
+    const store = limitedStore({ perToken: { requests: 5, windowMs: 1000 } }, clock);
+    const { requests } = DEFAULT_RATE_LIMITS.perIp;
+    const answers: Reply[] = [];
+    // A new user each time: no token window is ever the one that refuses.
+    for (let user = 1; user <= requests + 1; user++) answers.push(await store.get(user));
+    expect(answers.slice(0, requests).every((a) => a.status === 200)).toBe(true);
+    const refused = answers[requests]!;
+    expect([refused.status, refused.headers['retry-after']]).toEqual([429, '60']);
+    expect(limitHeaders(refused).slice(0, 2)).toEqual([String(requests), '0']);
+    // While the IP had more left than a token's window, the token's window was the one advertised.
+    expect(limitHeaders(answers[0]!).slice(0, 2)).toEqual(['5', '4']);
+    expect(limitHeaders(answers[requests - 1]!).slice(0, 2)).toEqual([String(requests), '0']);
+    expect(store.served()).toBe(requests);
+    expect((await store.get(1, '127.0.0.9')).status).toBe(200);
+  });
+
+  it('answers a request that carries no token with the per-IP window it was counted in', async () => {
+    const clock = new ManualClock(start);
+    const store = limitedStore({ perIp: { requests: 4, windowMs: 1000 } }, clock);
+    await store.get(7);
+    const anonymous = await store.get(null);
+    expect(anonymous.status).toBe(401);
+    expect(limitHeaders(anonymous)).toEqual(['4', '2', String(Math.floor(start / 1000) + 1)]);
   });
 
   it('refuses a ban without a per-token limit and unknown keys in the policy', () => {
