@@ -33,7 +33,9 @@ const WorldStateSchema = z.object({
   drops: z.array(z.object({ collection: z.number().int(), dropAt: z.number() })),
   store: z.object({ url: z.string(), adminUrl: z.string(), wallet: z.string() }),
   ton: z.object({ endpoint: z.string() }),
-  telegram: z.object({ host: z.string(), port: z.number().int(), publicKey: z.string() }),
+  // publicKey is SPKI PEM (what configs take); publicKeyPkcs1 the same key as Telegram publishes keys, optional so a
+  // state file written before it existed still reads.
+  telegram: z.object({ host: z.string(), port: z.number().int(), publicKey: z.string(), publicKeyPkcs1: z.string().optional() }),
   buyers: z.array(z.object({
     name: z.string(),
     userId: z.number().int(),
@@ -63,7 +65,9 @@ export function worldStateOf(world: World, drops: WorldState['drops'], pid = pro
     version: STATE_VERSION, scenario: world.scenario.name, pid, startedAt: world.startedAt, drops,
     store: { url: world.store.url, adminUrl: `${world.store.url}/admin`, wallet: world.storeWallet.toString() },
     ton: { endpoint: world.chain.endpoint },
-    telegram: { host: world.telegram.host, port: world.telegram.port, publicKey: world.telegram.publicKeyPem },
+    telegram: {
+      host: world.telegram.host, port: world.telegram.port, publicKey: world.telegram.publicKeyPem, publicKeyPkcs1: world.telegram.publicKeyPkcs1,
+    },
     buyers: world.buyers.map((b) => ({
       name: b.name, userId: b.userId, address: b.address.toString(), token: b.token, mnemonic: b.mnemonic, session: b.session,
       ...(b.password === undefined ? {} : { password: b.password }),

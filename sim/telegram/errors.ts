@@ -10,7 +10,9 @@ export type SimTelegramErrorCode =
   /** A charge the balance cannot cover reached the ledger: the payment checks before it are broken. */
   | 'CHARGE_INVALID'
   /** A fault injection names a method the server does not serve, or a count or delay that is not a positive integer. */
-  | 'FAULT_INVALID';
+  | 'FAULT_INVALID'
+  /** The server's RSA key maker gave only keys whose fingerprints print short (a broken injected maker). */
+  | 'RSA_KEY_UNUSABLE';
 
 /** A misuse of the simulated Telegram by the code driving it. */
 export class SimTelegramError extends AutomintError {

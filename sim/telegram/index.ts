@@ -53,6 +53,8 @@ export interface SimTelegram {
   readonly port: number;
   /** The server's RSA public key (SPKI PEM): clients trust it with trustServerKey(rsaPublicKeyFromPem(pem)). */
   readonly publicKeyPem: string;
+  /** The same key as PKCS#1 PEM (`-----BEGIN RSA PUBLIC KEY-----`), the form Telegram publishes its keys in. */
+  readonly publicKeyPkcs1: string;
   readonly dcId: number;
   /** A GramJS StringSession string already logged in as userId (server-side auth key + authorization). */
   issueSession(userId: number): string;
@@ -112,6 +114,7 @@ export async function startTelegram(opts: SimTelegramOptions): Promise<SimTelegr
     host: mtproto.host,
     port: mtproto.port,
     publicKeyPem: mtproto.publicKeyPem,
+    publicKeyPkcs1: mtproto.publicKeyPkcs1,
     dcId: SIM_DC_ID,
     issueSession: (userId) => {
       const account = rpc.accounts.get(userId);

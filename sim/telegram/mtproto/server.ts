@@ -29,6 +29,8 @@ export interface MtprotoServer {
   readonly port: number;
   /** The server's RSA public key, SPKI PEM (clients trust it with trustServerKey(rsaPublicKeyFromPem(pem))). */
   readonly publicKeyPem: string;
+  /** The same key as PKCS#1 PEM (`-----BEGIN RSA PUBLIC KEY-----`), the form Telegram publishes. */
+  readonly publicKeyPkcs1: string;
   /** An auth key made out of band, as if a client had done the DH handshake (the demo mints logged-in sessions).
    *  keyId is decimal and unsigned, as RpcContext.authKeyId and GramJS's `AuthKey.keyId.toString()`. */
   createAuthKey(): { keyId: string; key: Buffer };
@@ -72,6 +74,7 @@ export async function startMtprotoServer(opts: MtprotoServerOptions): Promise<Mt
     host,
     port,
     publicKeyPem: rsa.publicKeyPem,
+    publicKeyPkcs1: rsa.publicKeyPkcs1,
     createAuthKey() {
       const record = keys.mint();
       return { keyId: record.idText, key: Buffer.from(record.key) };
