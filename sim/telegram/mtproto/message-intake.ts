@@ -7,12 +7,14 @@
 import { gunzipSync } from 'node:zlib';
 import { BinaryReader } from 'telegram/extensions/index.js';
 import { TypeNotFoundError } from 'telegram/errors/Common.js';
+import { codecForLayer, type LayerCodec } from '../layers/layer-codecs.js';
+import { UnknownConstructor } from '../layers/layer-decoder.js';
 import type { AuthKeyRecord, AuthKeyStore } from './auth-keys.js';
 import { decryptClientMessage, type MessageEnvelope } from './message-crypto.js';
 import { BAD_MSG, checkClientMsgId, checkSeqNoParity, type BadMsgCode } from './message-checks.js';
 import { MtprotoProtocolError, TRANSPORT_ERROR_NOT_FOUND } from './protocol-error.js';
 import type { RpcDispatcher } from './rpc-dispatch.js';
-import { answerServiceMessage, serviceMessageName, type ServiceLink } from './service-messages.js';
+import { acknowledgedByAnswer, answerServiceMessage, serviceMessageName, type ServiceLink } from './service-messages.js';
 import { badMsgNotification, badServerSalt, CTOR, newSessionCreated, rpcError } from './service-tl.js';
 import { Session, type SessionRegistry } from './sessions.js';
 import type { StatsCounter } from './stats.js';
@@ -89,11 +91,16 @@ export class MessageIntake {
     if (obj === undefined) return;
     const serviceName = serviceMessageName(obj);
     const isQuery = serviceName === undefined && isRequest(obj);
-    const contentRelated = !(serviceName === 'MsgsAck');
-    const parity = checkSeqNoParity(seqNo, contentRelated);
+    // msgs_ack is taken whatever its seqno parity, as Telegram takes it (a client that numbers its acks
+    // content-related would otherwise loop on bad_msg 34), and is never acknowledged itself.
+    const isAck = serviceName === 'MsgsAck';
+    const parity = isAck ? undefined : checkSeqNoParity(seqNo, true);
     if (parity !== undefined && (isQuery || serviceName !== undefined)) return this.rejectMsg(link, session, msgId, seqNo, parity);
-    session.record(msgId, { contentRelated: (seqNo & 1) === 1, query: isQuery });
-    if (seqNo & 1) link.ack(session, msgId);
+    // A service message answered directly (ping → pong, …) is acknowledged by that answer, not by msgs_ack.
+    const needsAck = (seqNo & 1) === 1 && !isAck && !acknowledgedByAnswer(obj);
+    // The session's contentRelated is what msgs_state_info reports as "requires acknowledgment" (+16 when not).
+    session.record(msgId, { contentRelated: needsAck, query: isQuery });
+    if (needsAck) link.ack(session, msgId);
     const nowMs = this.deps.now();
     if (serviceName !== undefined) {
       this.deps.stats.serviceMessage(serviceName);
@@ -133,12 +140,16 @@ export class MessageIntake {
       if (bytes.length < 4) throw malformed('gzip_packed holds less than a constructor');
     }
     let unknownConstructor = false;
+    const codec = layerCodecOf(bytes, session);
     try {
+      // A query in another layer than GramJS's is read by that layer's schema; service messages (not in any API
+      // layer) and GramJS's own layer by GramJS's classes.
+      if (codec) return codec.decode(bytes);
       const obj: unknown = new BinaryReader(bytes).tgReadObject();
       // GramJS's own core types (rpc_result, …) read asynchronously; a client has no business sending them.
       if (typeof obj === 'object' && obj !== null && !(obj instanceof Promise)) return obj;
     } catch (e) {
-      unknownConstructor = e instanceof TypeNotFoundError;
+      unknownConstructor = e instanceof TypeNotFoundError || e instanceof UnknownConstructor;
     }
     if (seqNo & 1) {
       session.record(msgId, { contentRelated: true, query: true });
@@ -184,6 +195,15 @@ function readContainer(body: Buffer): Contained[] | undefined {
  *  next acceptable message still opens the session properly. */
 function detached(authKey: AuthKeyRecord, m: MessageEnvelope): Session {
   return new Session(authKey, m.sessionId, m.msgId);
+}
+
+/** The codec of the layer a query is in: the layer it announces (invokeWithLayer) or the one its auth key announced
+ *  before; undefined for GramJS's layer and for what no API layer holds (service messages). */
+function layerCodecOf(bytes: Buffer, session: Session): LayerCodec | undefined {
+  const ctor = bytes.readUInt32LE(0);
+  const layer = ctor === CTOR.invokeWithLayer && bytes.length >= 8 ? bytes.readInt32LE(4) : session.authKey.layer;
+  const codec = codecForLayer(layer);
+  return codec?.knows(ctor) ? codec : undefined;
 }
 
 function isRequest(obj: object): boolean {
