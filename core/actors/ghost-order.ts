@@ -5,7 +5,7 @@
  *  (ghost-orders.ts), and when the method's limit is known and the ghosts fill it, this account's payer for the
  *  method stops with a reason that says until when, while the other accounts and methods go on. The store publishes
  *  no listing of a user's orders (../shared/reference/stickerdom-api.md), so nothing can prove a ghost absent. */
-import { AutomintError } from '../errors.js';
+import { AutomintError, isAutomintError } from '../errors.js';
 import { StoreHttpError, StoreMalformed, StoreTransportError } from '../store/store-error.js';
 import type { PayerInput } from './payer-steps.js';
 
@@ -54,7 +54,7 @@ async function orderLifeMs(input: PayerInput): Promise<number> {
  *  method's unpaid limit is known and the ghosts fill it, else returns (the caller retries as for any failure). */
 export async function noteGhostOrder(input: PayerInput, count: number, requestedAt: number, e: unknown): Promise<void> {
   const heldUntil = requestedAt + (await orderLifeMs(input));
-  const reason = e instanceof AutomintError ? `${e.code}: ${e.message}` : String(e);
+  const reason = isAutomintError(e) ? `${e.code}: ${e.message}` : String(e);
   await input.ledger.ghosts.record({
     purchaseId: input.purchaseId, method: input.method, account: input.account, collection: input.target.collection,
     character: input.target.character, count, currency: input.currency, requestedAt, heldUntil, reason,

@@ -7,7 +7,7 @@
  *  when the call ends); watchers, through `limiterPollPace` (PACE → reply the time between polls); the run, through
  *  `flushLimiter` (FLUSH → reply once the state is written) before it closes the ledger. */
 import { fromCallback, type ActorRef, type EventObject, type Snapshot } from 'xstate';
-import { AutomintError } from '../errors.js';
+import { AutomintError, errorFacts } from '../errors.js';
 import type { PoolSnapshot } from '../ledger/limiter-state.js';
 import { accountPool, STORE_POOLS, type PoolCatalog, type PoolRoute } from '../store/rate-pools.js';
 import type { CallOutcome, Lease, Priority, RateGate } from '../store/request-gate.js';
@@ -305,5 +305,5 @@ function checkSettings(input: LimiterInput): LimiterSettings {
 
 /** An error as log facts, without its cause (which may carry secrets). */
 function describe(e: unknown): object {
-  return e instanceof AutomintError ? e.toJSON() : { message: e instanceof Error ? e.message : String(e) };
+  return errorFacts(e);
 }

@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import { minAmount, withTolerance, type Currency, type Units } from '../money.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PaymentAttempt, PaymentSteps, Settlement, StoreOrder, TargetSpec } from '../plugins/payment.js';
-import { StoreRateLimited, StoreRejected } from '../store/store-error.js';
+import { StoreRejected } from '../store/store-error.js';
 import { forgetOrderRequest, markOrderRequest, runSend, type OrderWire } from '../telemetry/wire-marks.js';
-import { AutomintError } from '../errors.js';
+import { AutomintError, isAutomintError, isRateLimited, retryAtOf } from '../errors.js';
 import { OrderRefused, verifyOrder } from './order-verification.js';
 import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
@@ -247,7 +247,7 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
       order = await creating;
     } catch (e) {
       if (wire !== null) forgetOrderRequest(wire);
-      if (e instanceof StoreRateLimited) input.metrics.noteSpendHeld(performance.now() - askedAt + Math.max(0, e.retryAt - Date.now()));
+      if (isRateLimited(e)) input.metrics.noteSpendHeld(performance.now() - askedAt + Math.max(0, (retryAtOf(e) ?? Date.now()) - Date.now()));
       await input.ledger.budget.release(reservationId);
       if (e instanceof StoreRejected && UNPAID_LIMIT_CODES.has(e.errorCode.toLowerCase())) {
         throw new UnpaidOrdersLimit(e.errorCode, await ownOrdersInFlight(input).catch(() => 0));
@@ -301,7 +301,7 @@ export const verifyStep = fromPromise<void, { input: PayerInput; order: StoreOrd
       // intent's transaction (recordStep), not in a commit of its own here.
     } catch (e) {
       // The ledger keeps the refusal's code with its message: a typed reason a program can read back.
-      const reason = e instanceof AutomintError ? `${e.code}: ${e.message}` : (e as Error).message;
+      const reason = isAutomintError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
       await input.ledger.abandonOrder(order.orderId, e instanceof OrderRefused ? 'refused' : 'failed', reason, reservationId);
       throw e;
     }

@@ -10,9 +10,8 @@ import { and, assign, enqueueActions, not, sendParent, setup } from 'xstate';
 import type { Units } from '../money.js';
 import type { PaymentAttempt, Settlement, StoreOrder } from '../plugins/payment.js';
 import { OrderRefused } from './order-verification.js';
-import { StoreRateLimited } from '../store/store-error.js';
 import { busyRetryAt, isStoreBusy, MAX_BUSY_MS } from '../store/store-busy.js';
-import { isPermanent, retryAtOf } from '../errors.js';
+import { isPermanent, isRateLimited, retryAtOf } from '../errors.js';
 import {
   BudgetExhausted,
   PacksClaimed,
@@ -150,7 +149,7 @@ export const payerMachine = setup({
     packsHeld: ({ event }) => errorOf(event) instanceof PacksClaimed,
     outOfStock: ({ event }) => isOutOfStock(errorOf(event)),
     /** Held back with a time to come back (the limiter, a Telegram flood wait): wait, it is not a failure. */
-    rateLimited: ({ event }) => errorOf(event) instanceof StoreRateLimited || retryAtOf(errorOf(event)) !== null,
+    rateLimited: ({ event }) => isRateLimited(errorOf(event)) || retryAtOf(errorOf(event)) !== null,
     /** Only a person can fix it (a refused login, a revoked session, verification needed): this method stops. */
     permanent: ({ event }) => isPermanent(errorOf(event)),
     unpaidLimit: ({ event }) => errorOf(event) instanceof UnpaidOrdersLimit,
@@ -270,7 +269,8 @@ export const payerMachine = setup({
     noteAttempt: assign({ attempt: ({ event }) => outputOf<PaymentAttempt>(event) }),
     noteFailure: assign(({ context, event }) => ({ failures: context.failures + 1, reason: messageOf(event) })),
     noteStopRequest: assign({ stopRequested: true }),
-    noteHold: assign({ holdUntil: ({ event }) => retryAtOf(errorOf(event)) ?? (errorOf(event) as StoreRateLimited).retryAt }),
+    // A rate limit that says no time (a plugin's) is waited out for the profile's retry delay (holdDelay's floor).
+    noteHold: assign({ holdUntil: ({ event }) => retryAtOf(errorOf(event)) ?? Date.now() }),
     noteBudgetBusy: assign({ budgetBusySince: ({ context }) => context.budgetBusySince ?? Date.now() }),
     // Slots held by the account's own orders being paid free up as they settle: that wait is not counted.
     noteUnpaidLimit: assign({

@@ -5,7 +5,7 @@
  *  that spends only after a literal 401/403. A caller that gives up gets STORE_ABORTED, never a raw abort reason. */
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { AutomintError } from '../errors.js';
+import { AutomintError, isAutomintError } from '../errors.js';
 import type { Nano } from '../money.js';
 import type { EndpointResolver, Priority, RateGate } from './request-gate.js';
 import type { Fetched, KeptCopy, ResponseReader } from './response-cache.js';
@@ -286,7 +286,7 @@ function asAbandoned(e: unknown, spec: CallSpec<z.ZodType>): unknown {
   const signal = spec.signal;
   if (!signal?.aborted || e instanceof StoreTransportError) return e;
   // A typed error the call produced says more than the abort that came with it (a spending call's may mean an order).
-  if (e instanceof AutomintError && e !== signal.reason) return e;
+  if (isAutomintError(e) && e !== signal.reason) return e;
   return new StoreTransportError('aborted', false, { op: spec.op, url: spec.path }, e);
 }
 

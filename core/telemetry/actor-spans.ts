@@ -13,7 +13,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { ActorRefLike, AnyActorRef, InspectionEvent } from 'xstate';
-import { AutomintError } from '../errors.js';
+import { isAutomintError } from '../errors.js';
 import { Attr, EventAttr, EXTERNAL_SOURCE, SpanName } from './attributes.js';
 import { scrub } from './secret-registry.js';
 
@@ -181,7 +181,7 @@ function eventAttributes(type: string, source: InspectedActor | undefined): Attr
 
 /** A code and a scrubbed, bounded message for a span status: an AutomintError's code, otherwise the error's class. */
 function describeFailure(error: unknown): { code: string; message: string } {
-  if (error instanceof AutomintError) return { code: error.code, message: bounded(scrub(error.message)) };
+  if (isAutomintError(error)) return { code: error.code, message: bounded(scrub(error.message)) };
   if (error instanceof Error) return { code: error.name, message: bounded(scrub(error.message)) };
   return { code: 'unknown', message: bounded(scrub(String(error))) };
 }
