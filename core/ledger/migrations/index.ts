@@ -7,6 +7,7 @@ import { endpointStats } from './003-endpoint-stats.js';
 import { campaign } from './004-campaign.js';
 import { snipeSeen } from './005-snipe-seen.js';
 import { ghostOrders } from './006-ghost-orders.js';
+import { pluginCurrencies } from './007-plugin-currencies.js';
 
 export const LEDGER_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
@@ -15,6 +16,7 @@ export const LEDGER_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '004-campaign': campaign,
   '005-snipe-seen': snipeSeen,
   '006-ghost-orders': ghostOrders,
+  '007-plugin-currencies': pluginCurrencies,
 };
 
 /** kysely's Migrator reads the migrations from here. */

@@ -102,7 +102,7 @@ describe('openLedger', () => {
     expect(await migrateLedger(again.db)).toEqual([]);
     expect((await again.orders.get('o-1'))?.amount).toBe(3_500_000_000n);
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(again.db);
-    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-limiter-state', '003-endpoint-stats', '004-campaign', '005-snipe-seen', '006-ghost-orders']);
+    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-limiter-state', '003-endpoint-stats', '004-campaign', '005-snipe-seen', '006-ghost-orders', '007-plugin-currencies']);
   });
 
   it('applies every migration to a fresh database', async () => {
