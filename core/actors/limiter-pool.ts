@@ -1,7 +1,8 @@
 /** One rate-limit pool as the limiter keeps it: a token bucket (the declared limit, or the one learned from the store's
  *  headers, less the profile's safety margin), the store's own window count, a block until a 429's Retry-After has
- *  passed, and the calls in flight with the instant each lease expires. It answers one question — may this weight at
- *  this priority go now, and if not, from when — and never queues anybody: the scheduler does. The share of the limit
+ *  passed, a pause until a busy store's Retry-After has passed (which spends nothing), and the calls in flight with
+ *  the instant each lease expires. It answers one question — may this weight at this priority go now, and if not,
+ *  from when — and never queues anybody: the scheduler does. The share of the limit
  *  reserved for spending (the declared reserve's share of the declared capacity, applied to the limit in force) is
  *  never taken by a poll or a read; and it tells the pace at which polls alone never bring the pool down to that
  *  share, so a watcher spreads its polls over the window instead of draining it and then waiting for its end. Pure:
@@ -41,6 +42,9 @@ export class LimiterPool {
   private refilledAt: number;
   /** No request goes out before this instant (a 429's Retry-After). */
   blockedUntil = 0;
+  /** No request goes out before this instant either (a busy store's Retry-After), but the budget is left as it was.
+   *  Not persisted: a restart takes longer than a busy store's few seconds. */
+  private pausedUntil = 0;
   readonly window: ServerWindow;
   /** Calls out now: request id → its weight and when its lease expires. */
   private readonly leases = new Map<number, { readonly weight: number; readonly expiresAt: number }>();
@@ -87,8 +91,8 @@ export class LimiterPool {
     const floor = spend ? 0 : limit.reservedForSpend;
     const need = weight + (ahead ?? 0);
     const holds: PoolHold[] = [];
-    const blocked = now < this.blockedUntil;
-    if (blocked) holds.push({ until: this.blockedUntil, reason: 'retry-after' });
+    const blocked = now < this.blockedUntil || now < this.pausedUntil;
+    if (blocked) holds.push({ until: Math.max(this.blockedUntil, this.pausedUntil), reason: 'retry-after' });
     if (this.tokens + EPSILON < need + floor) holds.push({ until: this.whenHolding(need + floor, now), reason: 'pool exhausted' });
     const windowHold = this.windowHold(need, spend, now);
     if (windowHold) holds.push(windowHold);
@@ -137,6 +141,14 @@ export class LimiterPool {
     this.blockedUntil = Math.max(this.blockedUntil, until);
     this.tokens = 0;
     this.window.exhaust(now);
+  }
+
+  /** A busy store (a 5xx with Retry-After): nothing goes out until `until`, but unlike a 429 it said nothing about the
+   *  rate limit, so the bucket and the store's window stay as they were and calls go on at their pace once it has
+   *  passed. (Taking it as a 429 spent the window: with a window of a minute, an account's every call, purchases
+   *  included, waited for the minute's end — or maxWaitMs — instead of the 2 s the store asked.) */
+  pause(until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, until);
   }
 
   /** Takes in what an answer's headers say; the answering call must already be finished. No window is believed to

@@ -142,8 +142,9 @@ export class LimiterScheduler {
       for (const held of this.catalog.heldOn429?.(op, route) ?? []) if (held !== pool.name) this.pool(held, now).block(until, now);
     } else if (outcome.status === 503 && h.retryAfterMs !== undefined && h.retryAfterMs > 0) {
       // An overloaded store saying when to come back: every call of the pool waits, not only the one it answered
-      // (core/store/store-busy.ts). Not a failure: a busy store is not a reason to open the breaker.
-      pool.block(now + Math.min(h.retryAfterMs, this.settings.maxWaitMs), now);
+      // (core/store/store-busy.ts). Not a failure: a busy store is not a reason to open the breaker. Nor a spent rate
+      // window: the pool pauses, its budget untouched.
+      pool.pause(now + Math.min(h.retryAfterMs, this.settings.maxWaitMs));
     }
   }
 

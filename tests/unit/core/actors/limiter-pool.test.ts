@@ -46,6 +46,19 @@ describe('LimiterPool bucket', () => {
     expect(pool.hold(1, 'spend', T0 + 3_125)).toBeNull();
   });
 
+  it("pauses everyone for a busy store's Retry-After, then goes on with the bucket and the store's window as they were", () => {
+    const pool = new LimiterPool(POOL, LIMIT, 0, T0);
+    pool.learn(windowHeaders(100, T0 + 60_000, 120), T0, FAR);
+    takeMany(pool, 3, T0);
+    pool.pause(T0 + 2_000);
+    expect(pool.hold(1, 'spend', T0 + 1_999)).toEqual({ until: T0 + 2_000, reason: 'retry-after' });
+    expect(pool.hold(1, 'poll', T0 + 1_999)?.reason).toBe('retry-after');
+    expect(pool.hold(1, 'spend', T0 + 2_000)).toBeNull();
+    // Neither spent nor ended by it: the window still has what the store said, less our three calls.
+    expect(pool.window.remaining(T0 + 2_000)).toBe(97);
+    expect(pool.window.endsAt(T0 + 2_000)).toBe(T0 + 60_000);
+  });
+
   it('estimates a waiter deep in the queue from the weight ahead of it', () => {
     const pool = new LimiterPool(POOL, LIMIT, 0, T0);
     takeMany(pool, 8, T0);

@@ -198,6 +198,22 @@ describe('limiter actor', () => {
     expect(h.replies.get(h.acquire('poll', 'bob'))?.type).toBe('GRANTED');
   });
 
+  it("holds a busy store's account for its 503's Retry-After only, not until the end of its rate window", () => {
+    const h = start(LIMIT);
+    // The store counts 120 a minute, and this account has most of the minute left.
+    const first = h.acquire('spend');
+    h.respond(first, 200, { 'x-ratelimit-limit': '120', 'x-ratelimit-remaining': '110', 'x-ratelimit-reset': String(T0 / 1000 + 60) });
+    const busy = h.acquire('spend');
+    h.respond(busy, 503, { 'retry-after': '2' });
+    const spend = h.acquire('spend');
+    const poll = h.acquire('poll');
+    vi.advanceTimersByTime(1_999);
+    expect(h.replies.has(spend)).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(h.replies.get(spend)).toMatchObject({ type: 'GRANTED', at: T0 + 2_000 });
+    expect(h.replies.get(poll)).toMatchObject({ type: 'GRANTED', at: T0 + 2_000 });
+  });
+
   it('keeps pools apart: a 429 on one account does not hold another', () => {
     const h = start(LIMIT);
     answer429(h, { 'retry-after': '5' });
