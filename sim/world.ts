@@ -31,6 +31,13 @@ function oddName(name: string): string {
   return `${name[0]!.toUpperCase()}${name.slice(1)} & Co +1 100% 🐱`;
 }
 
+/** A buyer's Telegram username with the same `&`, `+`, `%`, spaces and emoji. Telegram's own usernames are letters,
+ *  digits and `_`; but the store reads the one in initData's `user` JSON, which a client must carry byte for byte
+ *  whatever it holds, so every world tests that too. Unique per buyer (by name), as Telegram's are. */
+export function oddUsername(name: string): string {
+  return `${name} & co+1 100% 🐱_${randomInt(1000, 9999)}`;
+}
+
 /** The store's Telegram bot: it signs the web app's initData and issues Stars invoices. */
 export const STORE_BOT = { userId: 7_000_001, username: 'sticker_bot', webAppUrls: ['https://stickerdom.store/'] } as const;
 
@@ -83,7 +90,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     closers.push(() => store.close());
     const telegram = await startTelegram({
       users: scenario.buyers.map((spec, i) => ({
-        userId: funded[i]!.userId, phone: funded[i]!.phone, firstName: oddName(spec.name), username: `${spec.name}_${randomInt(1000, 9999)}`,
+        userId: funded[i]!.userId, phone: funded[i]!.phone, firstName: oddName(spec.name), username: oddUsername(spec.name),
         ...(spec.password === undefined ? {} : { password: spec.password }),
         stars: BigInt(spec.fundStars ?? '0'), ...(spec.requireVerification ? { requireVerification: true } : {}),
       })),

@@ -90,7 +90,8 @@ describe('automint login and session', () => {
     });
     expect(r.err).not.toMatch(/error/i);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/logged in account alice as @alice_\d+; session saved to .*alice\.session \(mode 0600\)/);
+    // The world's usernames carry `&`, `+`, `%`, spaces and an emoji, shown as they are.
+    expect(r.out).toMatch(/logged in account alice as @alice & co\+1 100% 🐱_\d+; session saved to .*alice\.session \(mode 0600\)/);
     const file = path.join(dir, 'data', 'sessions', 'alice.session');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     for (const typed of [alice.phone, code, alice.password!]) {

@@ -21,8 +21,9 @@ import { STORE_WALLET_RAW, storeScenario } from '../../../support/store-scenario
 
 const USER_AGENT = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36';
 const BOT = { username: 'sticker_bot', token: `7000000001:${randomBytes(18).toString('base64url')}` };
-/** A name whose `+`, `%` and `&` are escaped in initData: decoding or re-encoding the body on the way changes it. */
-const ANN: WebAppUser = { id: 1001, first_name: 'Ann+Bob 100% & Co', username: 'ann' };
+/** Names whose `+`, `%`, `&`, spaces and emoji are escaped in initData: decoding or re-encoding the body on the way
+ *  changes them. */
+const ANN: WebAppUser = { id: 1001, first_name: 'Ann+Bob 100% & Co 🐱', username: 'ann & co+1 100% 🐱_7' };
 const SLUG_LINK = /^https:\/\/t\.me\/\$([A-Za-z0-9_-]+)$/;
 
 /** The rejection of `p`, or a failure of the test if `p` resolves. */

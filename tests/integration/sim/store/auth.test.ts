@@ -7,8 +7,9 @@ import type { ManualClock } from '../../../support/manual-clock.js';
 import { storeScenario } from '../../../support/store-scenario.js';
 import { call, envelope, startTestStore, type HttpAnswer } from '../store-http.js';
 
-/** A name with `+` and `%`: URL-decoding the initData once more changes it, as it would at the real store. */
-const ANN: WebAppUser = { id: 1001, first_name: 'Ann+Bob 100%', username: 'ann' };
+/** Names with `&`, `+`, `%`, spaces and an emoji, as the world's buyers have them: URL-decoding the initData once more
+ *  changes them, as it would at the real store. */
+const ANN: WebAppUser = { id: 1001, first_name: 'Ann+Bob 100% & Co 🐱', username: 'ann & co+1 100% 🐱_7' };
 
 function claimsOf(jwt: string): Record<string, unknown> {
   const [header, payload] = jwt.split('.') as [string, string];

@@ -5,7 +5,9 @@ import { initDataOf } from '../../../../plugins/stars/init-data.js';
 import { checkWebAppData, signWebAppData } from '../../../../sim/web-app-data.js';
 
 const BOT_TOKEN = '123456:test-bot-token';
-const initData = signWebAppData(BOT_TOKEN, { id: 42, first_name: 'Zoë & "Co"', username: 'zoe' }, { authDate: 1_700_000_000, queryId: 'AAE+q/1=' });
+/** Names as the world's buyers have them: `&`, `+`, `%`, spaces and an emoji in the first name and the username. */
+const ZOE = { id: 42, first_name: 'Zoë & "Co" +1 100% 🐱', username: 'zoe & co+1 100% 🐱_42' };
+const initData = signWebAppData(BOT_TOKEN, ZOE, { authDate: 1_700_000_000, queryId: 'AAE+q/1=' });
 const answer = (url: string): Api.WebViewResultUrl => new Api.WebViewResultUrl({ url, queryId: bigInt(1) });
 
 describe('initDataOf', () => {
@@ -15,7 +17,15 @@ describe('initDataOf', () => {
     const url = `https://stickerdom.store/#tgWebAppData=${encodeURIComponent(initData)}&tgWebAppVersion=8.0&tgWebAppPlatform=android`;
     const got = initDataOf(answer(url));
     expect(got).toBe(initData);
-    expect(checkWebAppData(BOT_TOKEN, got!, 1_700_000_010, 3_600)).toMatchObject({ ok: true, user: { id: 42 } });
+    expect(checkWebAppData(BOT_TOKEN, got!, 1_700_000_010, 3_600)).toEqual({ ok: true, user: ZOE, authDate: 1_700_000_000 });
+  });
+
+  it('hands the store initData whose user, username included, reads back exactly as Telegram signed it', () => {
+    const url = `https://stickerdom.store/#tgWebAppData=${encodeURIComponent(initData)}&tgWebAppVersion=8.0`;
+    const got = initDataOf(answer(url))!;
+    expect(JSON.parse(new URLSearchParams(got).get('user')!)).toEqual(ZOE);
+    // What a second decode would have made of it: refused by the store.
+    expect(checkWebAppData(BOT_TOKEN, decodeURIComponent(got), 1_700_000_010, 3_600)).toMatchObject({ ok: false });
   });
 
   it('ignores a query string and reads only the fragment', () => {

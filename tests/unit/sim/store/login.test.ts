@@ -7,7 +7,8 @@ import { StoreRefusal } from '../../../../sim/store/refusal.js';
 import { ManualClock } from '../../../support/manual-clock.js';
 
 const BOT = { username: 'sticker_bot', token: '123456:test-bot-token' };
-const USER = { id: 1001, first_name: 'Ann+Bob 100%', username: 'ann' };
+/** `&`, `+`, `%`, spaces and an emoji in both names, as the world's buyers have them. */
+const USER = { id: 1001, first_name: 'Ann+Bob 100% & Co 🐱', username: 'ann & co+1 100% 🐱_7' };
 
 function setup(maxAgeSec = 86_400) {
   const clock = new ManualClock(Date.UTC(2025, 0, 1, 12, 0, 0));
