@@ -2,7 +2,7 @@
  *  itself (reserve → order → verify → prepare → record → send → confirm) lives in core and is the same for every
  *  method, so a new method (Stars, a third-party one) changes nothing in core. */
 import type { Currency, Units } from '../money.js';
-import type { StoreClient } from '../store/store-client.js';
+import type { StoreApi } from '../store/store-api.js';
 import type { ShopSettings } from '../store/responses.js';
 
 /** The registration token under which payment plugins register; the host finds them all with `resolveAll`. */
@@ -77,7 +77,8 @@ export interface PaymentAccount {
   readonly name: string;
   /** The wallet name configured for the account, if any. */
   readonly wallet: string | undefined;
-  readonly store: StoreClient;
+  /** The account's store client: what a plugin may call on it, and in which units, is store-api.ts. */
+  readonly store: StoreApi;
 }
 
 /** A non-final intent as the ledger holds it, for reconciliation. */

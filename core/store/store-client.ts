@@ -24,6 +24,7 @@ import {
 import { etagOf, interpretAnswer, NOT_FOUND, readCappedBody, type Answer, type AnswerSpec, type CallFacts } from './store-answer.js';
 import { StoreAuthError, StoreMalformed, StoreProxyFailed, StoreTransportError, type StoreOperation } from './store-error.js';
 import type { AccountProxy } from './proxy.js';
+import type { StoreApi } from './store-api.js';
 import { proxyFailureOf } from './proxy-dispatcher.js';
 import { deadline } from '../time/deadline.js';
 
@@ -74,7 +75,7 @@ interface CallSpec<T extends z.ZodType> extends AnswerSpec<T> {
   readonly body?: string;
 }
 
-export class StoreClient {
+export class StoreClient implements StoreApi {
   private readonly maxBodyBytes: number;
   private readonly tokens: TokenProvider;
 
