@@ -43,6 +43,8 @@ export class PoolBreaker {
     readonly cooldownMs: number,
     onChange: () => void,
     restored?: BreakerSnapshot,
+    /** Told when the circuit opens (epoch ms): the run's `breaker.opened` event. */
+    onOpen?: (openedAt: number) => void,
   ) {
     this.counter = new ConsecutiveBreaker(Math.max(1, threshold));
     const open = restored?.state === 'open' && restored.openedAt !== null;
@@ -61,6 +63,7 @@ export class PoolBreaker {
     });
     this.policy.onBreak(() => {
       this.openedAt = Date.now();
+      onOpen?.(this.openedAt);
     });
     this.policy.onStateChange(() => onChange());
   }

@@ -11,6 +11,7 @@ import type { StoreOperation } from '../store/store-error.js';
 import { PoolBreaker, type BreakerVerdict } from './limiter-breaker.js';
 import { readRateHeaders } from './limiter-headers.js';
 import { LimiterPool, type HoldReason } from './limiter-pool.js';
+import { NO_RUN_EVENTS, type RunEventSink } from '../events/run-events.js';
 
 /** The profile fields the limiter obeys: maxWaitMs caps every wait (and every Retry-After or reset), safetyMarginPct
  *  is kept unused in every pool, breakerThreshold / breakerCooldownMs drive each pool's breaker, and requestTimeoutMs
@@ -68,6 +69,8 @@ export class LimiterScheduler {
     private readonly catalog: PoolCatalog,
     /** Called when a breaker changes state (asynchronously, as cockatiel settles a call). */
     private readonly onBreakerChange: () => void,
+    /** The run's events: a pool held by a 429 (`store.banned`), a breaker opened (`breaker.opened`). */
+    private readonly events: RunEventSink = NO_RUN_EVENTS,
   ) {}
 
   /** A new call: answered at once (denied while a breaker of its route is open or when its turn is further away than
@@ -138,7 +141,10 @@ export class LimiterScheduler {
       const windowEnd = pool.window.endsAt(now);
       const wait = h.retryAfterMs ?? (windowEnd !== null ? windowEnd - now : DEFAULT_429_BACKOFF_MS);
       const until = now + Math.min(Math.max(0, wait), this.settings.maxWaitMs);
+      // One event per hold, not per 429: a storm of them while held adds nothing to tell.
+      const newHold = pool.blockedUntil <= now && until > now;
       pool.block(until, now);
+      if (newHold) this.events.emit({ type: 'store.banned', pool: pool.name, until });
       for (const held of this.catalog.heldOn429?.(op, route) ?? []) if (held !== pool.name) this.pool(held, now).block(until, now);
     } else if (outcome.status === 503 && h.retryAfterMs !== undefined && h.retryAfterMs > 0) {
       // An overloaded store saying when to come back: every call of the pool waits, not only the one it answered
@@ -221,7 +227,7 @@ export class LimiterScheduler {
       this.pools.set(s.pool, new LimiterPool(s.pool, this.catalog.limitFor(s.pool), this.settings.safetyMarginPct, now, {
         tokens: s.tokens, blockedUntil, learned, at: s.updatedAt,
       }));
-      this.breakers.set(s.pool, this.newBreaker({ state: s.breakerState, openedAt: s.breakerOpenedAt, failures: s.breakerFailures }));
+      this.breakers.set(s.pool, this.newBreaker(s.pool, { state: s.breakerState, openedAt: s.breakerOpenedAt, failures: s.breakerFailures }));
     }
   }
 
@@ -234,12 +240,14 @@ export class LimiterScheduler {
 
   private breaker(name: string): PoolBreaker {
     let b = this.breakers.get(name);
-    if (!b) this.breakers.set(name, (b = this.newBreaker()));
+    if (!b) this.breakers.set(name, (b = this.newBreaker(name)));
     return b;
   }
 
-  private newBreaker(restored?: ConstructorParameters<typeof PoolBreaker>[3]): PoolBreaker {
-    return new PoolBreaker(this.settings.breakerThreshold, this.settings.breakerCooldownMs, this.onBreakerChange, restored);
+  private newBreaker(name: string, restored?: ConstructorParameters<typeof PoolBreaker>[3]): PoolBreaker {
+    const { breakerThreshold, breakerCooldownMs } = this.settings;
+    return new PoolBreaker(breakerThreshold, breakerCooldownMs, this.onBreakerChange, restored,
+      (openedAt) => this.events.emit({ type: 'breaker.opened', pool: name, reopensAt: openedAt + breakerCooldownMs }));
   }
 
   private decide(w: Waiter, now: number, closed: ReadonlySet<string>): Decision {

@@ -15,6 +15,7 @@ import { StoreRateLimited, type StoreOperation } from '../store/store-error.js';
 import { whenActive } from './active-ref.js';
 import { STATE_SAVE_INTERVAL_MS, WriteBehind } from './write-behind.js';
 import { LimiterScheduler, type Answer, type DenyReason, type LimiterSettings } from './limiter-scheduler.js';
+import type { RunEventSink } from '../events/run-events.js';
 
 export { LEASE_MARGIN_MS, type DenyReason, type LimiterSettings } from './limiter-scheduler.js';
 
@@ -34,6 +35,8 @@ export interface LimiterInput extends LimiterSettings {
   readonly store?: LimiterStore;
   /** Where a failed load or save is reported (the run goes on without persistence). */
   readonly log?: { warn(facts: object, message: string): void };
+  /** The run's events: a pool held by a 429, a breaker opened. */
+  readonly events?: RunEventSink;
 }
 
 /** The limiter's answer to one ACQUIRE. */
@@ -111,7 +114,7 @@ export const limiterLogic = fromCallback<LimiterEvent, LimiterInput>(({ input, r
   const scheduler = new LimiterScheduler(settings, input.pools ?? STORE_POOLS, () => {
     changed();
     pump();
-  });
+  }, input.events);
 
   const answer = (a: Answer): void => {
     const waiting = replies.get(a.requestId);

@@ -14,6 +14,8 @@ import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
 import type { HeldPayment, UnknownPayments } from './unknown-payments.js';
 import { ghostsHolding, mayHaveCreatedOrder, noteGhostOrder } from './ghost-order.js';
+import type { RunEventSink } from '../events/run-events.js';
+import { budgetReached, orderCreated, orderRefusedByBot, orderRefusedByStore, paymentSent, paymentSettled } from '../events/payer-events.js';
 
 /** The policy numbers a payer follows (from the profile and the payment method). */
 export interface PayerPolicy {
@@ -64,6 +66,8 @@ export interface PayerInput {
   /** How many unpaid orders of this method the store lets the account hold, when the store says (TON:
    *  `crypto_orders_limit`): ghost orders that fill it stop the payer (ghost-order.ts). */
   readonly unpaidLimit?: () => Promise<number>;
+  /** The run's events: what this payer did is told there after the fact (core/events/payer-events.ts). */
+  readonly events?: RunEventSink;
 }
 
 /** Store refusals that mean "no stock for this order": wait for the watcher instead of retrying. */
@@ -210,7 +214,10 @@ export const reserveStep = fromPromise<Reserved, { input: PayerInput; count: num
     const scope = r.reason === 'ACCOUNT' ? { account: input.account } : r.reason === 'TARGET' ? { target: input.target.key } : {};
     const spent = await input.ledger.budget.spent(input.currency, scope);
     const smallest = amountToHold(input, 1, quote);
-    throw new BudgetExhausted({ currency: input.currency, reason: r.reason, committed: r.committed.toString(), limit: r.limit.toString() }, spent + smallest > r.limit);
+    const facts = { reason: r.reason, committed: r.committed.toString(), limit: r.limit.toString() };
+    const final = spent + smallest > r.limit;
+    if (final) budgetReached(input, input.currency, facts);
+    throw new BudgetExhausted({ currency: input.currency, ...facts }, final);
   },
 );
 
@@ -249,6 +256,7 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
       if (wire !== null) forgetOrderRequest(wire);
       if (isRateLimited(e)) input.metrics.noteSpendHeld(performance.now() - askedAt + Math.max(0, (retryAtOf(e) ?? Date.now()) - Date.now()));
       await input.ledger.budget.release(reservationId);
+      if (e instanceof StoreRejected) orderRefusedByStore(input, e.errorCode, e.message);
       if (e instanceof StoreRejected && UNPAID_LIMIT_CODES.has(e.errorCode.toLowerCase())) {
         throw new UnpaidOrdersLimit(e.errorCode, await ownOrdersInFlight(input).catch(() => 0));
       }
@@ -272,6 +280,7 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
       await input.ledger.budget.release(reservationId);
       throw e;
     }
+    orderCreated(input, order);
     try {
       const quote = await quoting;
       input.log.info({ orderId: order.orderId, count: order.count, amount: order.amount.toString() }, 'order created');
@@ -279,6 +288,7 @@ export const orderStep = fromPromise<OrderPlaced, { input: PayerInput; count: nu
     } catch (e) {
       // Without a quote the order cannot be checked, so it is not paid; the store lets it expire.
       await input.ledger.abandonOrder(order.orderId, 'refused', `not verifiable: ${(e as Error).message}`, reservationId);
+      orderRefusedByBot(input, order.orderId, 'NOT_VERIFIABLE', `not verifiable: ${(e as Error).message}`);
       throw e;
     }
   },
@@ -303,6 +313,7 @@ export const verifyStep = fromPromise<void, { input: PayerInput; order: StoreOrd
       // The ledger keeps the refusal's code with its message: a typed reason a program can read back.
       const reason = isAutomintError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
       await input.ledger.abandonOrder(order.orderId, e instanceof OrderRefused ? 'refused' : 'failed', reason, reservationId);
+      if (e instanceof OrderRefused) orderRefusedByBot(input, order.orderId, e.code, e.message);
       throw e;
     }
   },
@@ -333,8 +344,8 @@ export const recordStep = fromPromise<void, { input: PayerInput; order: StoreOrd
 );
 
 /** Sends the payment. A failure here is not "not paid": the confirm step finds out what happened. */
-export const sendStep = fromPromise<void, { input: PayerInput; attempt: PaymentAttempt; respondedAt: number }>(
-  async ({ input: { input, attempt, respondedAt }, signal }) => {
+export const sendStep = fromPromise<void, { input: PayerInput; order: StoreOrder; attempt: PaymentAttempt; respondedAt: number }>(
+  async ({ input: { input, order, attempt, respondedAt }, signal }) => {
     const before = performance.now();
     const wire = input.metrics.sendWire(attempt);
     try {
@@ -343,6 +354,7 @@ export const sendStep = fromPromise<void, { input: PayerInput; attempt: PaymentA
       const sentAt = wire.written.get(wire.group) ?? before;
       input.metrics.record('answerToSend', input.method, sentAt - respondedAt);
       input.metrics.firstPaymentSentAt ??= sentAt;
+      paymentSent(input, order);
       await input.ledger.intents.setState(attempt.idempotencyKey, 'sent');
     } catch (e) {
       input.log.warn({ err: e, key: attempt.idempotencyKey }, 'send failed; outcome unknown until confirmed');
@@ -375,6 +387,7 @@ export const confirmStep = fromPromise<Settlement, { input: PayerInput; order: S
       else if (input.unknownPayments) input.log.error({ orderId: order.orderId, reason: settlement.reason }, 'payment outcome unknown; the run reconciles it before it ends');
       else input.log.error({ orderId: order.orderId, reason: settlement.reason }, 'payment outcome unknown; it is reconciled at the next start');
     }
+    paymentSettled(input, order, settlement);
     return settlement;
   },
 );

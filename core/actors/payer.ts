@@ -32,6 +32,8 @@ import {
   UnpaidOrdersLimit,
 } from './payer-steps.js';
 import { describeHeld } from './unknown-payments.js';
+import { emitLoginNeeded } from '../events/login-needed.js';
+import { noteTargetReached } from '../events/payer-events.js';
 
 export type { PayerInput, PayerPolicy } from './payer-steps.js';
 
@@ -295,10 +297,17 @@ export const payerMachine = setup({
       'store busy; asking again after a pause'),
     endBusy: assign({ reason: ({ context, event }) => `${busyFor(context)}: ${messageOf(event)}` }),
     endPermanently: assign({ reason: ({ event }) => `cannot go on: ${messageOf(event)}` }),
-    logFailure: ({ context, event }) => context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed'),
+    logFailure: ({ context, event }) => {
+      context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed');
+      // A failure only a new login fixes (a revoked Telegram session) is told to the run's events once per account.
+      if (context.input.events) emitLoginNeeded(context.input.events, context.input.account, errorOf(event));
+    },
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
     releaseClaim: ({ context }) => context.input.quota.release(context.claimed, context.input.method),
-    settleClaim: ({ context }) => context.input.quota.settle(context.count, context.input.method),
+    settleClaim: ({ context }) => {
+      context.input.quota.settle(context.count, context.input.method);
+      noteTargetReached(context.input.events, context.input.target.key, context.input.quota);
+    },
     forgetOrder: assign({ order: null, attempt: null }),
     askForStock: sendParent(({ context }) => ({ type: 'PAYER.OUT_OF_STOCK', method: context.input.method }) satisfies PayerReport),
     reportPaid: sendParent(({ context }) => ({
@@ -483,7 +492,7 @@ export const payerMachine = setup({
       on: { STOP: { actions: 'noteStopRequest' } },
       invoke: {
         src: 'send',
-        input: ({ context }) => ({ input: context.input, attempt: context.attempt!, respondedAt: context.respondedAt }),
+        input: ({ context }) => ({ input: context.input, order: context.order!, attempt: context.attempt!, respondedAt: context.respondedAt }),
         onDone: { target: 'confirming' },
       },
     },

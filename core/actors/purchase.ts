@@ -15,6 +15,8 @@ import { rankMethods } from './method-ranking.js';
 import type { RunMetrics } from './run-metrics.js';
 import type { TargetQuota } from './target-quota.js';
 import type { UnknownPayments } from './unknown-payments.js';
+import type { RunEventSink } from '../events/run-events.js';
+import { emitLoginNeeded } from '../events/login-needed.js';
 
 /** The payer policy fields that do not depend on the payment method. */
 export type RetryPolicy = Omit<PayerPolicy, 'toleranceBps' | 'expiryMarginMs' | 'feeAllowance'>;
@@ -45,6 +47,8 @@ export interface PurchaseInput {
   readonly split: { readonly policy: SplitPolicy; readonly starsPerTon?: bigint };
   /** The run's in-run reconciliation, handed to every payer. */
   readonly unknownPayments?: UnknownPayments;
+  /** The run's events, handed to every payer; an arming that needs a new login is told there. */
+  readonly events?: RunEventSink;
 }
 
 /** `race`: every method buys at once; `cheapest`: one at a time, cheapest first, the next when one fails; `split`:
@@ -142,6 +146,7 @@ async function prepareMethod(input: PurchaseInput, method: PaymentMethod, signal
     } catch (e) {
       if (signal.aborted) throw e;
       if (isPermanent(e) || attempt >= PREPARE_TRIES) {
+        if (input.events) emitLoginNeeded(input.events, input.account.name, e);
         input.log.error({ err: e, method: method.id }, `payment method ${method.id} is left out of this purchase: ${(e as Error).message}`);
         return false;
       }
@@ -180,7 +185,7 @@ function spawnPayers(context: PurchaseContext, enqueue: PayerSpawner): void {
         accountBudget: input.accountBudget?.[method.currency], targetBudget: input.targetBudget?.[method.currency],
         ...unpaidLimitOf(method, input.account),
         policy: { ...input.policy, ...method.orderPolicy, maxPerOrder: Math.min(input.policy.maxPerOrder, method.orderPolicy.maxPerOrder ?? input.policy.maxPerOrder) }, metrics: input.metrics, log: input.log.child({ method: method.id }), dryRun: input.dryRun,
-        left: context.left, observedAt: context.observedAt, unknownPayments: input.unknownPayments,
+        left: context.left, observedAt: context.observedAt, unknownPayments: input.unknownPayments, events: input.events,
         // Spawned before any stock (the purchase is armed): claim ahead and wait for the drop.
         armAhead: input.split.policy !== 'cheapest',
       },
@@ -249,7 +254,11 @@ export const purchaseMachine = setup({
       };
     }),
     noteArmingFailure: assign({ failure: ({ event }) => `arming failed: ${String((event as { error?: { message?: string } }).error?.message)}` }),
-    logArmingFailure: ({ context, event }) => context.input.log.error({ err: (event as { error?: unknown }).error }, 'arming failed'),
+    logArmingFailure: ({ context, event }) => {
+      const error = (event as { error?: unknown }).error;
+      context.input.log.error({ err: error }, 'arming failed');
+      if (context.input.events) emitLoginNeeded(context.input.events, context.input.account.name, error);
+    },
     recordEnd: ({ context }) => {
       void context.input.ledger.purchases.setState(context.input.purchaseId, context.failure ? 'failed' : 'done').catch((e: unknown) =>
         context.input.log.error({ err: e }, 'could not record the end of the purchase'));

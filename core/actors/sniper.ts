@@ -25,6 +25,7 @@ import {
 } from './target-actors.js';
 import { listingWatcherLogic, type ListingReport, type SnipeSetup } from '../snipe/listing-watcher.js';
 import type { UnknownPayments } from './unknown-payments.js';
+import type { RunEventSink } from '../events/run-events.js';
 
 export type { AccountLogin, RunAccount } from './run-accounts.js';
 export type { RunTarget } from './target-actors.js';
@@ -50,6 +51,8 @@ export interface SniperInput {
   readonly unknownPayments?: UnknownPayments;
   /** Snipe mode: the listing watcher is spawned, and the run goes on until stopped (new drops may come any time). */
   readonly snipe?: SnipeSetup;
+  /** The run's events (core/events/), handed to the actors that emit them. */
+  readonly events?: RunEventSink;
 }
 
 export type SniperEvent =
@@ -125,7 +128,7 @@ export const sniperMachine = setup({
       const { input } = context;
       const limiter = spawn('limiter', {
         id: 'limiter', systemId: 'limiter',
-        input: { ...input.limits, store: input.ledger.limiter, log: input.log.child({ actor: 'limiter' }) },
+        input: { ...input.limits, store: input.ledger.limiter, log: input.log.child({ actor: 'limiter' }), events: input.events },
       });
       const endpoints = spawn('endpoints', {
         id: 'endpoints', systemId: 'endpoints',
@@ -175,6 +178,7 @@ export const sniperMachine = setup({
           input: {
             ...input.snipe, pollers: listingAccounts.map((a) => ({ account: a, store: clients.get(a)! })), pace,
             sharedBy: (a: string) => sharedBy.get(a) ?? 1, pollIntervalMs: input.limits.pollIntervalMs, dryRun: input.dryRun, log: input.log.child({ actor: 'listing' }),
+            events: input.events,
           },
         }));
       }

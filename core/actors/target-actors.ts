@@ -117,14 +117,14 @@ export function spawnTarget(
       methods, quota, ledger: input.ledger, budget: input.budget, accountBudget: account.budget, targetBudget: t.budget,
       policy: input.policy, watcherId, metrics: input.metrics,
       log: input.log.child({ purchase: id, account: account.name }), dryRun: input.dryRun,
-      split: { policy: t.split.policy, starsPerTon: t.split.starsPerTon }, unknownPayments: input.unknownPayments,
+      split: { policy: t.split.policy, starsPerTon: t.split.starsPerTon }, unknownPayments: input.unknownPayments, events: input.events,
     }));
   }
   children.push(spawn.watcher(watcherId, {
     target: { key, collection: t.collection, character: t.character },
     pollers: t.accounts.map((a) => livePoller(a, wiring)), pace: wiring.pace,
     purchases: ids, pollIntervalMs: input.limits.pollIntervalMs, maxWaitMs: input.limits.maxWaitMs, dropAt: t.dropAt, metrics: input.metrics,
-    log: input.log.child({ watcher: key }), blindAfter: blindLimit(input.limits),
+    log: input.log.child({ watcher: key }), blindAfter: blindLimit(input.limits), events: input.events,
   }));
   return { children, purchaseIds: ids };
 }

@@ -18,6 +18,7 @@ import type { TargetSpec } from '../plugins/payment.js';
 import type { RunMetrics } from './run-metrics.js';
 import { targetStock, TargetUnreadable } from '../store/collection-answer.js';
 import { DEFAULT_BLIND_LIMIT, FailedPolls, failureCause, type BlindLimit, type WatchReport } from './failed-polls.js';
+import { NO_RUN_EVENTS, type RunEventSink } from '../events/run-events.js';
 
 /** One account the watcher polls through. */
 export interface WatcherPoller {
@@ -50,6 +51,9 @@ export interface WatcherInput {
   readonly blindAfter?: BlindLimit;
   readonly metrics: RunMetrics;
   readonly log: Logger;
+  /** The run's events: the collection published, stock seen (when the count left changes), sold out. Emitted after the
+   *  purchases were told, so they never stand between a stock report and an order. */
+  readonly events?: RunEventSink;
 }
 
 /** What the watcher sends to purchases (see PurchaseEvent). */
@@ -120,6 +124,9 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
   const noted = new Set<string>();
   let phase: PollPhase | null = null;
   let problem: string | null = null;
+  const events = input.events ?? NO_RUN_EVENTS;
+  /** The count left last told to the run's events (null: none since the start or the last sell-out). */
+  let leftTold: number | null = null;
 
   const tell = (report: WatcherReport): void => {
     for (const id of input.purchases) system.get(id)?.send(report);
@@ -174,7 +181,10 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
     const view = await p.store.collection(input.target.collection, { signal: abort.signal, priority: 'poll' });
     const observedAt = performance.now();
     if (!view.published) return;
-    if (!published) log.info({ collection: view.id, title: view.title, status: view.status }, 'collection published');
+    if (!published) {
+      log.info({ collection: view.id, title: view.title, status: view.status }, 'collection published');
+      events.emit({ type: 'collection.published', collection: view.id, source: 'watcher', title: view.title });
+    }
     published = true;
     for (const note of view.notes) {
       if (noted.size < 100 && !noted.has(note)) log.debug({ note }, 'collection answer read leniently');
@@ -189,10 +199,15 @@ export const watcherLogic = fromCallback<WatcherEvent, WatcherInput>(({ input, s
       input.metrics.firstStockSeenAt ??= observedAt;
       soldOut = false;
       tell({ type: 'STOCK', left: character.left, observedAt });
+      // After the purchases have it: every poll reports stock to them, the events only a change of the count.
+      if (character.left !== leftTold) events.emit({ type: 'stock.seen', target: input.target.key, left: character.left });
+      leftTold = character.left;
     } else if (character.left === 0 && !soldOut) {
       soldOut = true;
       log.info({ character: character.id }, 'sold out');
       tell({ type: 'SOLD_OUT' });
+      events.emit({ type: 'sold-out', target: input.target.key });
+      leftTold = null;
     }
   };
 

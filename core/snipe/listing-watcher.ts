@@ -20,6 +20,7 @@ import { judgeCollection, noteMatch, type Chosen } from './judge-collection.js';
 import { previewListing } from './dry-run-preview.js';
 import { filterName, type SnipeFilter } from './snipe-filter.js';
 import { seedSeen, type SeedProgress } from './seed-seen.js';
+import type { RunEventSink } from '../events/run-events.js';
 
 /** One account the listing is polled through. */
 export interface ListingPoller {
@@ -45,6 +46,8 @@ export interface ListingWatcherInput extends SnipeSetup {
   readonly sharedBy?: (account: string) => number;
   readonly dryRun: boolean;
   readonly log: Logger;
+  /** The run's events: each new collection (`collection.published`) and each match armed (`snipe.matched`). */
+  readonly events?: RunEventSink;
 }
 
 /** What the listing watcher tells the sniper. */
@@ -131,6 +134,7 @@ export async function watchListing(input: ListingWatcherInput, report: (r: Listi
       known.add(id);
       if (!first) return;
       log.info({ collection: id, title: detail.title, how, matched: chosen.length }, 'snipe: new collection');
+      input.events?.emit({ type: 'collection.published', collection: id, source: how, title: detail.title });
       await armTaken(input, state, chosen, report, true);
     } finally {
       judging.delete(id);
@@ -219,6 +223,15 @@ async function armChosen(input: ListingWatcherInput, chosen: readonly Chosen[], 
   if (note) for (const c of chosen) noteMatch(c, input.log, input.dryRun);
   const targets = await Promise.all(chosen.map((c) => input.arm(input.filters[c.filter]!, c.collection, c.character)));
   report({ type: 'SNIPE_ARM', targets, matches: chosen });
+  // Told once armed, and only for new matches (a restart re-arming an earlier run's match is no news).
+  if (note) {
+    for (const c of chosen) {
+      input.events?.emit({
+        type: 'snipe.matched', target: `${c.collection}:${c.character}`, collection: c.collection, character: c.character,
+        filter: filterName({ index: c.filter }), why: c.why, dryRun: input.dryRun,
+      });
+    }
+  }
 }
 
 /** The first failure of each kind of poll is a warning, the next ones debug until one works again. */

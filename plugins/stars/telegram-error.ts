@@ -12,7 +12,8 @@ function loginAdvice(account: string | undefined): string {
 /** No saved session for the account. */
 export class TelegramSessionMissing extends AutomintError {
   constructor(readonly account: string) {
-    super('TELEGRAM_SESSION_MISSING', `account ${account} has no Telegram session: ${loginAdvice(account)}`, { account, permanent: true });
+    // loginNeeded: the host tells the run's events (`login.needed`), so a notifier can ask the user to log in.
+    super('TELEGRAM_SESSION_MISSING', `account ${account} has no Telegram session: ${loginAdvice(account)}`, { account, permanent: true, loginNeeded: true });
   }
 }
 
@@ -20,7 +21,7 @@ export class TelegramSessionMissing extends AutomintError {
 export class TelegramSessionInvalid extends AutomintError {
   constructor(readonly account: string | undefined, readonly reason: string) {
     const who = account === undefined ? 'the saved Telegram session' : `the Telegram session of account ${account}`;
-    super('TELEGRAM_SESSION_INVALID', `${who} is no longer valid (${reason}): ${loginAdvice(account)}`, { account, reason, permanent: true });
+    super('TELEGRAM_SESSION_INVALID', `${who} is no longer valid (${reason}): ${loginAdvice(account)}`, { account, reason, permanent: true, loginNeeded: true });
   }
 }
 
