@@ -14,6 +14,9 @@ import type { PaymentMethod } from '../plugins/payment.js';
 import type { TargetQuota } from '../actors/target-quota.js';
 import type { HeldPayment, OwnSettlements, PackScope, UnknownPayments } from '../actors/unknown-payments.js';
 import { reconcileOpenIntents, type Reconciled } from './reconcile.js';
+import { NO_RUN_EVENTS, type RunEventSink } from '../events/run-events.js';
+import { noteTargetReached } from '../events/payer-events.js';
+import { reconciledEvent } from './run-event-drafts.js';
 
 /** When and for how long the run reconciles in-run.
  *  - A round starts at most every 20 s: the TON chain makes a block about every 5 s and a signed transfer lives 60 s
@@ -79,6 +82,8 @@ export class InRunReconciliation implements UnknownPayments {
     private readonly log: Logger,
     stop: AbortSignal,
     private readonly timing: InRunTiming = IN_RUN_RECONCILIATION,
+    /** Where what a round settles is told (payment.paid / payment.not-paid, target.reached). */
+    private readonly events: RunEventSink = NO_RUN_EVENTS,
   ) {
     this.giveUpAfterMs = timing.giveUpAfterMs;
     this.enabled = new Set(methods.map((m) => m.id));
@@ -173,5 +178,8 @@ export class InRunReconciliation implements UnknownPayments {
     const quota = this.quotas.get(targetOf(order))!;
     if (r.outcome === 'paid') quota.settle(order.count, order.method);
     else if (r.outcome === 'not-paid') quota.release(order.count, order.method);
+    const event = reconciledEvent(r, order);
+    if (event !== null) this.events.emit(event);
+    if (r.outcome === 'paid') noteTargetReached(this.events, targetOf(order), quota);
   }
 }

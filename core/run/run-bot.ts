@@ -34,6 +34,9 @@ import { lockDataDir } from './data-dir-lock.js';
 import { prepareDataDir, refuseMovedLedger } from './data-dir.js';
 import { summarize, type RunSummary } from './summary.js';
 import { actorAttributes } from './actor-attributes.js';
+import { RunEvents } from '../events/run-events.js';
+import { startNotifiers, type RunNotifiers } from './run-notifiers.js';
+import { emitReconciled, startedEvent, stoppedEvent, summaryEvent } from './run-event-drafts.js';
 
 export interface RunOptions {
   readonly config: AutomintConfig;
@@ -49,6 +52,9 @@ export interface RunOptions {
   readonly legacyDataDir?: string;
   /** The cadence and bounds of reconciliation during the run (IN_RUN_RECONCILIATION unless told; tests shorten them). */
   readonly inRunReconciliation?: InRunTiming;
+  /** The run's events (core/events/), when the caller subscribes before the run starts (a live view, a test); the
+   *  run closes it when it ends, on every way out. A fresh one otherwise, for the notifier plugins. */
+  readonly events?: RunEvents;
 }
 
 export class RunSetupError extends AutomintError {}
@@ -61,8 +67,31 @@ export function ledgerPath(config: AutomintConfig): string {
   return path.resolve(config.dataDir, config.dryRun ? 'automint-dry-run.db' : 'automint.db');
 }
 
-/** Runs the bot to the end and returns its summary. */
+/** What the run's end tells its events' subscribers, filled in as the run goes. */
+interface RunEnding {
+  notifiers: RunNotifiers | null;
+  summary: RunSummary | null;
+}
+
+/** Runs the bot to the end and returns its summary. Whatever way it ends, the run's events end with `run.stopped`,
+ *  are drained (bounded) and the notifiers closed. */
 export async function runBot(opts: RunOptions): Promise<BotSummary> {
+  const events = opts.events ?? new RunEvents({ log: opts.log.child({ component: 'run-events' }) });
+  const ending: RunEnding = { notifiers: null, summary: null };
+  let failure: unknown = null;
+  try {
+    return await runWithEvents(opts, events, ending);
+  } catch (e) {
+    failure = e;
+    throw e;
+  } finally {
+    events.emit(stoppedEvent(ending.summary, failure));
+    await (ending.notifiers?.close() ?? events.close());
+  }
+}
+
+/** The run itself: runBot without the end of its events. */
+async function runWithEvents(opts: RunOptions, events: RunEvents, ending: RunEnding): Promise<BotSummary> {
   const { config, log } = opts;
   registerSecrets(secretValues(config));
   // Crash injection for the crash tests (AUTOMINT_CRASH_AT / AUTOMINT_CRASH_RANDOM): loaded only when asked for, and
@@ -93,6 +122,8 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
   const routes = new AccountRoutes(config.accounts, dispatcher, { keepAliveTimeout: 30_000, connections: config.store.perIp.inFlight });
   let warmUps: WarmUps = { stop: () => sockets.close() };
   const rootSpan = opts.tracing?.rootSpan(undefined, { [Attr.runCommand]: opts.command, [Attr.runMode]: config.dryRun ? 'dry-run' : 'live' });
+  // Events emitted outside any span (the run's own, at its start and end) carry the run's trace.
+  if (rootSpan) events.setRunTraceId(rootSpan.spanContext().traceId);
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   if (opts.signal?.aborted) stop.abort();
@@ -100,12 +131,22 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
   try {
     // A dry run rehearses with its own ledger: whatever it changes there moves no money.
     await checkCampaign(ledger, config, { accept: opts.acceptConfigChange === true || config.dryRun, log });
-    const plugins = await loadRunPlugins(config, ledger, log);
+    const plugins = await loadRunPlugins(config, ledger, log, events.source());
     const { payments } = plugins;
     try {
-      const logins = await accountLogins(config, plugins.logins);
+      ending.notifiers = await startNotifiers(plugins.notifiers, events, log);
+      events.emit(startedEvent(config, opts.command, payments.map((p) => p.id)));
+      const logins = await accountLogins(config, plugins.logins).catch((e: unknown) => {
+        // An account no login can serve: a person must log it in (or paste a token) before the run can buy.
+        if (e instanceof RunSetupError && e.code === 'NO_STORE_LOGIN') {
+          const account = String(e.details['account']);
+          events.emitOnce(`login:${account}:${e.code}`, { type: 'login.needed', account, code: e.code, reason: e.message });
+        }
+        throw e;
+      });
       const reconciled = await reconcileOpenIntents(ledger, payments, log, stop.signal);
       if (reconciled.length > 0) log.info({ count: reconciled.length }, 'reconciled open intents from an earlier run');
+      await emitReconciled(events, ledger, reconciled);
       // Orders that ended before any intent (a crash while verifying or signing) keep no budget or packs held.
       const swept = await ledger.sweepAbandoned(Date.now());
       if (swept.orders.length + swept.reservations.length > 0) log.info({ orders: swept.orders, reservations: swept.reservations }, 'released orders abandoned before payment');
@@ -129,7 +170,7 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
       const metrics = new RunMetrics();
       // The same reconciliation, during the run, for unknown payments that hold a payer back (never in a dry run,
       // which pays nothing).
-      const unknownPayments = config.dryRun ? undefined : new InRunReconciliation(ledger, payments, log.child({ actor: 'reconciliation' }), stop.signal, opts.inRunReconciliation);
+      const unknownPayments = config.dryRun ? undefined : new InRunReconciliation(ledger, payments, log.child({ actor: 'reconciliation' }), stop.signal, opts.inRunReconciliation, events);
       const inspector = opts.tracing && rootSpan
         ? createActorInspector({ tracer: opts.tracing.tracer, rootContext: trace.setSpan(otelContext.active(), rootSpan), attributesFor: actorAttributes })
         : undefined;
@@ -142,11 +183,15 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           ...profileInputs(profile, config.store.perIp),
           stopWhenBlind: config.stopWhenBlind,
-          ledger, metrics, log, dispatcher, dryRun: config.dryRun, unknownPayments, snipe,
+          ledger, metrics, log, dispatcher, dryRun: config.dryRun, unknownPayments, snipe, events,
         },
       });
       // A stop asked for during setup must not be lost: abort fires once, so check before starting.
-      if (stop.signal.aborted) return { ...await summarize(ledger, metrics, [], 'stopped before the run started', config), snipePreview: [] };
+      if (stop.signal.aborted) {
+        ending.summary = await summarize(ledger, metrics, [], 'stopped before the run started', config);
+        events.emit(summaryEvent(ending.summary));
+        return { ...ending.summary, snipePreview: [] };
+      }
       const onStop = (): void => sniper.send({ type: 'STOP', reason: 'signal' });
       stop.signal.addEventListener('abort', onStop, { once: true });
       // Started inside the root span's context: every async continuation of the run, and so every log line, carries its trace id.
@@ -164,6 +209,8 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
       // What was wanted: the configured targets and the ones snipe filters matched during the run.
       const plan = { targets: [...config.targets, ...output.sniped], dryRun: config.dryRun };
       const summary = { ...await summarize(ledger, metrics, output.outcomes, output.stopReason, plan, output.blind), snipePreview: output.snipePreview };
+      ending.summary = summary;
+      events.emit(summaryEvent(summary));
       // What the run could not settle, each with why, for whoever reads the log rather than the summary.
       if (summary.held.length > 0) log.error({ held: summary.held.map(describeHeld) }, `${summary.held.length} payment(s) still held with an unknown outcome; the next start reconciles them`);
       return summary;

@@ -9,25 +9,33 @@ import { discoverPlugins, registerPlugins } from '../plugins/host.js';
 import type { PaymentMethod } from '../plugins/payment.js';
 import { CONFIG, LEDGER, LOGGER } from '../plugins/tokens.js';
 import { WEB_APP_LOGIN, type WebAppLogin } from '../plugins/web-app-login.js';
+import { NOTIFIER, RUN_EVENTS, type Notifier } from '../plugins/notifier.js';
+import { RunEvents, type RunEventSource } from '../events/run-events.js';
 
 export interface RunPlugins {
   readonly payments: PaymentMethod[];
   readonly logins: WebAppLogin[];
+  /** Notifier plugins: the run subscribes them when it starts (run-notifiers.ts). */
+  readonly notifiers: Notifier[];
   /** Closes every payment method (connections, timers). */
   close(): Promise<void>;
 }
 
-/** Registers the config's plugins on a fresh child of the root container. */
-export async function loadRunPlugins(config: AutomintConfig, ledger: Ledger, log: Logger): Promise<RunPlugins> {
+/** Registers the config's plugins on a fresh child of the root container. `events`, the run's read-only event
+ *  source, is registered as RUN_EVENTS; commands that run no bot (doctor, reconcile) register one nothing is emitted
+ *  on, so a plugin resolving it works everywhere. */
+export async function loadRunPlugins(config: AutomintConfig, ledger: Ledger, log: Logger, events?: RunEventSource): Promise<RunPlugins> {
   const scope = rootContainer.createChildContainer();
   scope.register(CONFIG, { useValue: config });
   scope.register(LOGGER, { useValue: log });
   scope.register(LEDGER, { useValue: ledger });
+  scope.register(RUN_EVENTS, { useValue: events ?? new RunEvents().source() });
   const wanted = methodsInUse(config);
   const { scope: plugins, payments } = await registerPlugins(scope, await discoverPlugins(config.plugins.paths), pluginBlocks(config), wanted);
   const logins = plugins.isRegistered(WEB_APP_LOGIN, true) ? plugins.resolveAll<WebAppLogin>(WEB_APP_LOGIN) : [];
+  const notifiers = plugins.isRegistered(NOTIFIER, true) ? plugins.resolveAll<Notifier>(NOTIFIER) : [];
   return {
-    payments, logins,
+    payments, logins, notifiers,
     close: async () => {
       await Promise.all(payments.map((p) => p.close().catch(() => undefined)));
     },
