@@ -2,7 +2,7 @@
  *  user's own valuation of a TON in Stars, lowest first. A method whose price cannot be had ranks last (it is still a
  *  fallback), in the configured order. */
 import type { Currency, Units } from '../money.js';
-import { DECIMALS } from '../money.js';
+import { currencyDecimals } from '../money.js';
 import type { TargetSpec } from '../plugins/payment.js';
 
 /** One method as ranking sees it. */
@@ -17,7 +17,7 @@ export function inNanoStars(currency: Currency, perPack: Units, starsPerTon: big
   if (currency === 'XTR') return perPack * 10n ** 9n;
   if (starsPerTon === undefined) return null;
   // nanotons × (Stars per TON) = billionths of a Star.
-  return (perPack * starsPerTon * 10n ** 9n) / 10n ** BigInt(DECIMALS.TON);
+  return (perPack * starsPerTon * 10n ** 9n) / 10n ** BigInt(currencyDecimals('TON'));
 }
 
 /** Method ids from cheapest to dearest per pack; ties and unpriced methods keep their configured order. */

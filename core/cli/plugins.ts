@@ -20,14 +20,20 @@ export const pluginsCommand = action(async (opts: { config?: string }): Promise<
     scope.register(CONFIG, { useValue: config });
     scope.register(LOGGER, { useValue: createLogger({ level: 'silent', format: 'json', secrets: knownSecrets }) });
     const discovered = await discoverPlugins(config.plugins.paths);
-    rows = (await registerPlugins(scope, discovered, pluginBlocks(config), methodsInUse(config))).loaded;
+    const registered = await registerPlugins(scope, discovered, pluginBlocks(config), methodsInUse(config));
+    // Registering was only to see what is enabled: whatever a plugin opened in register is released at once.
+    await registered.close();
+    rows = registered.loaded;
   } else {
     rows = (await discoverPlugins()).map(({ manifest: m, source }) => ({
       id: m.id, kind: m.kind, description: m.description, hostVersion: m.hostVersion, source, enabled: false,
+      currencies: (m.currencies ?? []).map((c) => c.code),
     }));
   }
-  const header = ['id', 'kind', 'enabled', 'host', 'source', 'description'];
-  const body = rows.map((r) => [r.id, r.kind, opts.config ? (r.enabled ? 'yes' : 'no') : '-', r.hostVersion, r.source, r.description]);
+  const header = ['id', 'kind', 'enabled', 'host', 'currencies', 'source', 'description'];
+  const body = rows.map((r) => [
+    r.id, r.kind, opts.config ? (r.enabled ? 'yes' : 'no') : '-', r.hostVersion, r.currencies.join(',') || '-', r.source, r.description,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   process.stdout.write([`host version ${HOST_VERSION}`, line(header), ...body.map(line)].join('\n') + '\n');

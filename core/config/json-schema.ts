@@ -2,6 +2,7 @@
  *  of docs/configuration.md. A test compares the committed files with this output, so they cannot drift. */
 import { z } from 'zod';
 import { AutomintError } from '../errors.js';
+import { CURRENCY_CODE } from '../money.js';
 import type { ConfigPath } from './config-path.js';
 import { PROFILE_NAMES, PROFILE_SUMMARIES, PROFILES } from './profiles.js';
 import { AutomintConfigSchema } from './schema.js';
@@ -74,7 +75,9 @@ function collectRows(node: JsonSchema, path: ConfigPath, keyText: string, rows: 
   }
   if (typeof node.additionalProperties === 'object') {
     const extra = node.additionalProperties;
-    const extraKey = `${keyText}.<id>`;
+    // A map keyed by currency code (budgets, price caps) says so; other maps are keyed by an id (plugins, shares).
+    const keyName = (node['propertyNames'] as JsonSchema | undefined)?.pattern === CURRENCY_CODE.source ? '<currency>' : '<id>';
+    const extraKey = `${keyText}.${keyName}`;
     rows.push({ key: extraKey, type: typeName(extra), fallback: 'optional', secret: false, description: extra.description ?? '' });
   }
 }

@@ -5,12 +5,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import YAML, { isPair, isScalar, isSeq, LineCounter, type Document } from 'yaml';
 import { osReason } from '../os-reason.js';
-import { checkPluginConfig } from '../plugins/config-check.js';
+import { checkPluginConfig, discoverConfiguredPlugins } from '../plugins/config-check.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { formatPath, isPathPrefix, splitPath, type ConfigPath } from './config-path.js';
 import { applyEnvOverrides, type Environment } from './env-overrides.js';
 import { substituteEnvReferences } from './env-substitution.js';
 import { overrideValue, resolveOverridePath, setAtPath, type OverrideRecord } from './overrides.js';
+import { pluginPathsOf, resolvePluginPaths } from './plugin-paths.js';
 import { secretValues } from './redact.js';
 import { AutomintConfigSchema, type AutomintConfig } from './schema.js';
 import { configErrorMap, toConfigIssues, type Locate } from './zod-issues.js';
@@ -50,24 +51,36 @@ export type LoadedConfig = { readonly config: AutomintConfig; readonly source: C
 
 /** Reads, merges and validates the configuration. Throws ConfigError. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  return validateTree(await readTree(options));
+}
+
+/** Like `loadConfig`, with the plugins first: the plugins `plugins.paths` names are found (built-ins and each entry
+ *  loaded) before the schema reads the rest, so their currencies are budget keys and their secret keys are hidden in
+ *  any message; then the plugin side is checked against them: each `plugins.<id>` block by its plugin's own schema,
+ *  each method a target names. Every command loads its configuration this way, so they all refuse the same
+ *  configurations with the same messages. Throws ConfigError. */
+export async function loadValidatedConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const tree = await readTree(options);
+  const written = pluginPathsOf(tree.tree);
+  // A `plugins.paths` that is not a list of text is the schema's to report; the built-ins are found either way.
+  const paths = written === undefined ? [] : resolvePluginPaths(written, tree.baseFor, tree.locate, tree.file);
+  const discovered = await discoverConfiguredPlugins(paths, tree.locate, tree.file);
+  const loaded = validateTree(tree);
+  checkPluginConfig(loaded, discovered);
+  return loaded;
+}
+
+/** The file (or none) as a merged tree, ready for the schema. */
+async function readTree(options: LoadConfigOptions): Promise<ConfigTree> {
   if (options.file === undefined) {
     if (!options.allowMissingFile) {
       throw new ConfigError('CONFIG_FILE_MISSING', [{ path: '', message: 'no configuration file was given' }]);
     }
-    return parseConfig(undefined, options);
+    return prepareTree(undefined, options);
   }
   const file = resolve(options.file);
   const text = await readConfigFile(file);
-  return parseConfig(text, { ...options, file, label: options.file });
-}
-
-/** `loadConfig`, then the plugin side checked against the plugins found: each `plugins.<id>` block by its plugin's
- *  own schema, each `plugins.paths` entry loaded, each method a target names. Every command loads its configuration
- *  this way, so they all refuse the same configurations with the same messages. Throws ConfigError. */
-export async function loadValidatedConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
-  const loaded = await loadConfig(options);
-  await checkPluginConfig(loaded);
-  return loaded;
+  return prepareTree(text, { ...options, file, label: options.file });
 }
 
 /** A configuration file is small: anything larger is not one (and is not read into memory whole). */
@@ -104,12 +117,27 @@ function specialFileKind(info: { isFIFO(): boolean; isSocket(): boolean; isChara
 }
 
 /** Everything `loadConfig` does after reading the file, for text already in hand (`undefined`: no file). Paths in
- *  the file (`dataDir`, file entries of `plugins.paths`) resolve against the file's folder, like docker compose;
- *  paths from the environment or flags, and all paths when there is no file, against the working directory. */
-export function parseConfig(
-  text: string | undefined,
-  options: Omit<LoadConfigOptions, 'file' | 'allowMissingFile'> & { readonly file?: string; readonly label?: string } = {},
-): LoadedConfig {
+ *  the file (`dataDir`, `plugins.paths` entries) resolve against the file's folder, like docker compose; paths from
+ *  the environment or flags, and all paths when there is no file, against the working directory. */
+export function parseConfig(text: string | undefined, options: ParseOptions = {}): LoadedConfig {
+  return validateTree(prepareTree(text, options));
+}
+
+type ParseOptions = Omit<LoadConfigOptions, 'file' | 'allowMissingFile'> & { readonly file?: string; readonly label?: string };
+
+/** A configuration merged from the file, `${VAR}` references, the environment and flags, not validated yet. */
+interface ConfigTree {
+  readonly tree: Record<string, unknown>;
+  readonly file: string | undefined;
+  readonly overrides: readonly OverrideRecord[];
+  readonly locate: Locate;
+  /** The folder a relative path at a key path is read against: the file's, or the working directory's for a value
+   *  set from outside the file. */
+  readonly baseFor: (path: ConfigPath) => string;
+}
+
+/** The file's text merged with `${VAR}` references, the environment and flags. Throws ConfigError. */
+function prepareTree(text: string | undefined, options: ParseOptions): ConfigTree {
   const env = options.env ?? process.env;
   const file = options.file;
   const label = options.label ?? file ?? 'config';
@@ -148,17 +176,27 @@ export function parseConfig(
     const latest = [...overrides].reverse().find((o) => isPathPrefix(o.path, path));
     return latest?.origin ?? fileLocation(path);
   };
+  const fileFolder = file ? dirname(file) : process.cwd();
+  const baseFor = (path: ConfigPath): string => (overrides.some((o) => isPathPrefix(o.path, path)) ? process.cwd() : fileFolder);
+  return { tree, file, overrides, locate, baseFor };
+}
+
+/** The merged tree checked by the schema, with its paths absolute. Throws ConfigError. */
+function validateTree({ tree, file, overrides, locate, baseFor }: ConfigTree): LoadedConfig {
   const result = AutomintConfigSchema.safeParse(tree, { error: configErrorMap });
   if (!result.success) {
     const { issues, unknownKeys } = toConfigIssues(result.error.issues, AutomintConfigSchema, locate, secretValues(tree));
     const [first, ...rest] = issues;
     throw new ConfigError(unknownKeys ? 'CONFIG_UNKNOWN_KEY' : 'CONFIG_INVALID', [first!, ...rest], file);
   }
+  const config = result.data;
+  const plugins = { ...config.plugins };
+  plugins.paths = resolvePluginPaths(config.plugins.paths, baseFor, locate, file);
   return {
-    config: withAbsolutePaths(result.data, file ? dirname(file) : process.cwd(), overrides),
+    config: { ...config, dataDir: resolve(baseFor(['dataDir']), config.dataDir), plugins },
     source: {
       file: file ?? null, overrides: overrides.map((o) => `${formatPath(o.path)} from ${o.origin}`), locate,
-      ...legacyDataDir(result.data.dataDir, file, overrides),
+      ...legacyDataDir(config.dataDir, file, overrides),
     },
   };
 }
@@ -168,21 +206,6 @@ function legacyDataDir(dataDir: string, file: string | undefined, overrides: rea
   if (file === undefined || isAbsolute(dataDir) || overrides.some((o) => isPathPrefix(o.path, ['dataDir']))) return {};
   const legacy = resolve(process.cwd(), dataDir);
   return legacy === resolve(dirname(file), dataDir) ? {} : { legacyDataDir: legacy };
-}
-
-/** `plugins.paths` entries that name files or folders; the others are package names and stay as written. */
-function isFilePath(entry: string): boolean {
-  return /^\.\.?(\/|$)/.test(entry) || entry.startsWith('/') || /\.[cm]?[jt]s$/.test(entry);
-}
-
-/** The configuration with `dataDir` and the file entries of `plugins.paths` absolute: a value from the file against
- *  `fileFolder`, a value set by an override against the working directory. */
-function withAbsolutePaths(config: AutomintConfig, fileFolder: string, overrides: readonly OverrideRecord[]): AutomintConfig {
-  const baseFor = (path: ConfigPath): string => (overrides.some((o) => isPathPrefix(o.path, path)) ? process.cwd() : fileFolder);
-  const paths = config.plugins.paths.map((entry, i) => (isFilePath(entry) ? resolve(baseFor(['plugins', 'paths', i]), entry) : entry));
-  const plugins = { ...config.plugins };
-  plugins.paths = paths;
-  return { ...config, dataDir: resolve(baseFor(['dataDir']), config.dataDir), plugins };
 }
 
 /** The parsed file as plain data; YAML errors and a top level that is not a mapping are errors. */

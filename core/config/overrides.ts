@@ -66,7 +66,10 @@ export function resolveOverridePath(
       }
     } else if (child.dynamic) {
       const existing = isTree(data) ? Object.keys(data).find((k) => looseKey(k) === looseKey(key as string)) : undefined;
-      key = existing ?? (naming === 'camelCase' ? camelCase(key) : key);
+      const named = naming === 'camelCase' ? camelCase(key) : key;
+      // The key's own schema decides when only the name as written is a key: `BUDGET__TON` is TON, not ton.
+      const asWritten = child.keyAccepts !== undefined && !child.keyAccepts(named) && child.keyAccepts(key);
+      key = existing ?? (asWritten ? key : named);
       if (RESERVED_KEYS.has(key)) return { ok: false, at: path, segment, reason: `"${key}" cannot be a key` };
     }
     path.push(key);

@@ -1,6 +1,6 @@
 /** Configuration safe to show: secrets replaced, amounts written back as decimal text, so `automint config show`
  *  prints YAML that loads again. Also the list of secret values the logger redacts wherever they appear. */
-import { CURRENCIES, formatAmount, type Currency } from '../money.js';
+import { formatAmount, isKnownCurrency } from '../money.js';
 import type { ConfigPath } from './config-path.js';
 import type { AutomintConfig } from './schema.js';
 import { isCredentialUrlPath, isSecretPath } from './secret-paths.js';
@@ -12,17 +12,13 @@ export const REDACTED = '[redacted]';
 export type PlainConfig = { [key: string]: PlainValue };
 export type PlainValue = string | number | boolean | null | PlainValue[] | PlainConfig;
 
-function isCurrency(key: string | number | undefined): key is Currency {
-  return typeof key === 'string' && (CURRENCIES as readonly string[]).includes(key);
-}
-
 function plain(value: unknown, path: ConfigPath): PlainValue | undefined {
   if (value === undefined) return undefined;
   if (isSecretPath(path)) return REDACTED;
   if (isCredentialUrlPath(path) && typeof value === 'string') return showProxy(value);
   if (typeof value === 'bigint') {
     const key = path[path.length - 1];
-    return isCurrency(key) ? formatAmount(key, value) : value.toString();
+    return isKnownCurrency(key) ? formatAmount(key, value) : value.toString();
   }
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
@@ -48,7 +44,7 @@ export function secretValues(cfg: unknown): string[] {
   const found = new Set<string>();
   const walk = (value: unknown, path: ConfigPath): void => {
     if (isSecretPath(path)) {
-      if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') found.add(String(value));
+      addLeaves(value, found);
       return;
     }
     if (isCredentialUrlPath(path) && typeof value === 'string') {
@@ -62,6 +58,14 @@ export function secretValues(cfg: unknown): string[] {
   };
   walk(cfg, []);
   return [...found];
+}
+
+/** Every text and number in a secret value: the value itself, or everything inside it when a plugin marked a whole
+ *  block (`secretKeys: ['accounts']`) secret. */
+function addLeaves(value: unknown, found: Set<string>): void {
+  if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') found.add(String(value));
+  else if (Array.isArray(value)) value.forEach((item) => addLeaves(item, found));
+  else if (typeof value === 'object' && value !== null) Object.values(value).forEach((item) => addLeaves(item, found));
 }
 
 /** The secrets of a URL with credentials: its password (raw and as written in the URL) and the whole URL; a value that

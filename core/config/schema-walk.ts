@@ -3,8 +3,14 @@
 import { z } from 'zod';
 import type { ConfigPath } from './config-path.js';
 
-/** One step down a schema. `dynamic` is true when the key is free-form (a record or a catch-all), not declared. */
-export type SchemaChild = { readonly key: string | number; readonly schema: z.ZodType; readonly dynamic: boolean };
+/** One step down a schema. `dynamic` is true when the key is free-form (a record or a catch-all), not declared;
+ *  `keyAccepts`, for a record, says whether its key schema takes a key (a currency code must be upper case). */
+export type SchemaChild = {
+  readonly key: string | number;
+  readonly schema: z.ZodType;
+  readonly dynamic: boolean;
+  readonly keyAccepts?: (key: string) => boolean;
+};
 
 /** Strips optional/default/prefault/readonly wrappers and takes the input side of pipes (transforms). */
 export function unwrapInput(schema: z.ZodType): z.ZodType {
@@ -52,7 +58,10 @@ export function childOf(schema: z.ZodType, segment: string | number): SchemaChil
     const catchall = catchallOf(node);
     return catchall ? { key: segment, schema: catchall, dynamic: true } : undefined;
   }
-  if (node instanceof z.ZodRecord) return { key: segment, schema: node.valueType as z.ZodType, dynamic: true };
+  if (node instanceof z.ZodRecord) {
+    const keyType = node.keyType as z.ZodType;
+    return { key: segment, schema: node.valueType as z.ZodType, dynamic: true, keyAccepts: (key) => keyType.safeParse(key).success };
+  }
   if (node instanceof z.ZodUnknown || node instanceof z.ZodAny) return { key: segment, schema: node, dynamic: true };
   return undefined;
 }

@@ -1,9 +1,11 @@
 /** The configuration schema: every key automint reads, with its description and default. Amounts are written as
- *  decimal strings and come out as bigint (nanotons for TON, whole stars for XTR). docs/configuration.md and
- *  config/schema.json are generated from this file. */
+ *  decimal strings and come out as bigint (nanotons for TON, whole stars for XTR, a plugin currency's smallest unit);
+ *  budgets and price caps are keyed by any currency declared when the file is read (core/config/amount-keys.ts).
+ *  docs/configuration.md and config/schema.json are generated from this file. */
 import { z } from 'zod';
 import { parseProxy, ProxyUrlInvalid } from '../store/proxy.js';
-import { starsAmount, tonAmount } from './amount-keys.js';
+import { currencyAmounts, starsAmount } from './amount-keys.js';
+import type { CurrencyAmounts, Nano, Stars } from '../money.js';
 import { formatPath } from './config-path.js';
 import { PROFILE_NAMES } from './profiles.js';
 import { matchIssues, SnipeMatchSchema } from './snipe-schema.js';
@@ -61,9 +63,7 @@ const AccountSchema = z
       .string()
       .optional()
       .describe('Name of the entry in `wallets` this account pays TON from. Leave out for an account that does not pay in TON.'),
-    budget: z
-      .object({ TON: tonAmount('Most this account may spend').optional(), XTR: starsAmount('Most this account may spend').optional() })
-      .strict()
+    budget: currencyAmounts('Most this account may spend')
       .optional()
       .describe('Most this account may spend, per currency, across all its targets (on top of the overall `budget`). A currency left out has only the overall limit.'),
     proxy: proxyUrl.optional().describe(
@@ -115,14 +115,9 @@ const TargetSplitSchema = z
  *  target with these keys). */
 const BuyingShape = {
   packs: z.number().int().positive().describe('Packs wanted in total for this target, across all its accounts and methods.'),
-  maxPricePerPack: z
-    .object({
-      TON: tonAmount('Highest price per pack').optional(),
-      XTR: starsAmount('Highest price per pack').optional(),
-    })
-    .strict()
+  maxPricePerPack: currencyAmounts('Highest price per pack')
     .prefault({})
-    .describe('Highest price per pack, per currency. An order above it is refused; a currency left out has no cap besides `budget`.'),
+    .describe('Highest price per pack, per currency code (TON, XTR, or a currency a payment plugin declares). An order above it is refused; a currency left out has no cap besides `budget`.'),
   methods: z
     .array(z.string().regex(PLUGIN_ID_PATTERN, { error: 'must be a payment plugin id such as "ton" or "stars"' }))
     .min(1, { error: 'list at least one payment method' })
@@ -135,9 +130,7 @@ const BuyingShape = {
   split: TargetSplitSchema.optional().describe(
     'How this target\'s methods share its packs: keys set here replace the top-level `split`\'s, the others are inherited.',
   ),
-  budget: z
-    .object({ TON: tonAmount('Most this target may cost').optional(), XTR: starsAmount('Most this target may cost').optional() })
-    .strict()
+  budget: currencyAmounts('Most this target may cost')
     .optional()
     .describe('Most this target may cost, per currency, across all its accounts (on top of the overall `budget`). A currency left out has only the overall limit.'),
 };
@@ -167,12 +160,11 @@ const SnipeFilterSchema = z
   .strict()
   .describe('A snipe filter: buys the characters of collections listed after the first run started that `match` takes, each like a target.');
 
-const BudgetSchema = z
-  .object({
-    TON: tonAmount('Most this ledger may spend').prefault('0'),
-    XTR: starsAmount('Most this ledger may spend').prefault('0'),
-  })
-  .strict();
+/** The overall budget: TON and XTR always present (0 when left out, as every currency left out is), so a campaign
+ *  recorded before plugin currencies existed keeps its fingerprint. */
+const BudgetSchema = currencyAmounts('Most this ledger may spend').transform(
+  (amounts): CurrencyAmounts & { readonly TON: Nano; readonly XTR: Stars } => ({ TON: 0n as Nano, XTR: 0n as Stars, ...amounts }),
+);
 
 const PluginsSchema = z
   .object({
@@ -259,7 +251,7 @@ const ShapeSchema = z
       .describe('Buy drops nobody named: filters over collections the store lists after this ledger\'s first run started (docs/snipe.md).'),
     split: SplitSchema.prefault({}).describe('How the payment methods of a target share its packs (a target may set its own).'),
     budget: BudgetSchema.prefault({}).describe(
-      'Most this ledger (one campaign) may spend, per currency. A currency left out is 0: nothing is bought with it.',
+      'Most this ledger (one campaign) may spend, per currency code (TON, XTR, or a currency a payment plugin declares). A currency left out is 0: nothing is bought with it.',
     ),
     plugins: PluginsSchema.describe('Plugin configuration: `paths` to load, and one block per plugin id (e.g. `ton: {…}`).'),
     telemetry: TelemetrySchema.describe('Logs and traces.'),

@@ -1,11 +1,12 @@
 /** The one list of configuration keys that hold secrets. Redaction of `config show`, the logger's by-value redaction
  *  (through `secretValues`) and the "secret" column of the reference docs all read it, so a key marked here is
- *  hidden everywhere. */
+ *  hidden everywhere. Plugins add the keys of their own blocks (`secretKeys` in a manifest) when they are found,
+ *  before any configuration is read, so theirs are hidden the same way. */
 import type { ConfigPath } from './config-path.js';
 
 /**
- * Path patterns, segments separated by dots: `name[]` is any element of the array `name`, `*` is any one key and
- * `**` any run of keys and indexes (including none). Key names match case-insensitively.
+ * Path patterns, segments separated by dots: `name[]` is any element of the array `name`, `*` is any one key or index
+ * and `**` any run of keys and indexes (including none). Key names match case-insensitively.
  */
 export const SECRET_PATHS = [
   'accounts[].storeToken',
@@ -33,6 +34,22 @@ function compile(pattern: string): Token[] {
 
 const COMPILED = SECRET_PATHS.map(compile);
 
+/** Secret key patterns plugins declared, under their block (`plugins.voucher.voucherCode`). */
+const declared = new Map<string, Token[]>();
+
+/** Marks the keys `keys` of plugin `pluginId`'s block as secrets (patterns as above, relative to the block). */
+export function declarePluginSecretKeys(pluginId: string, keys: readonly string[]): void {
+  for (const key of keys) {
+    const pattern = `plugins.${pluginId}.${key.trim()}`;
+    if (!declared.has(pattern)) declared.set(pattern, compile(pattern));
+  }
+}
+
+/** Every secret key pattern: the host's and those plugins declared. */
+export function secretPathPatterns(): string[] {
+  return [...SECRET_PATHS, ...declared.keys()];
+}
+
 function matches(tokens: readonly Token[], path: ConfigPath): boolean {
   const [token, ...rest] = tokens;
   if (!token) return path.length === 0;
@@ -45,13 +62,13 @@ function matches(tokens: readonly Token[], path: ConfigPath): boolean {
   const ok =
     token.kind === 'index'
       ? typeof segment === 'number'
-      : typeof segment === 'string' && (token.kind === 'anyKey' || segment.toLowerCase() === token.name);
+      : token.kind === 'anyKey' || (typeof segment === 'string' && segment.toLowerCase() === token.name);
   return ok && matches(rest, path.slice(1));
 }
 
 /** True when the value at `path` (array indexes as numbers) is a secret. */
 export function isSecretPath(path: ConfigPath): boolean {
-  return COMPILED.some((tokens) => matches(tokens, path));
+  return COMPILED.some((tokens) => matches(tokens, path)) || [...declared.values()].some((tokens) => matches(tokens, path));
 }
 
 /** Keys holding a URL whose password is a secret but whose host is not (a proxy): shown with the password replaced,

@@ -53,7 +53,9 @@ export function toConfigIssues(
         unknown.push({ path: formatPath([...prefix, ...path, key]), message, where: locate([...prefix, ...path, key]) });
       }
     } else {
-      invalid.push({ path: formatPath([...prefix, ...path]), message: scrub(issue.message, secrets), where: locate([...prefix, ...path]) });
+      // A refused map key (a currency code in lower case): the key schema's own words, not zod's "Invalid key".
+      const message = issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') || issue.message : issue.message;
+      invalid.push({ path: formatPath([...prefix, ...path]), message: scrub(message, secrets), where: locate([...prefix, ...path]) });
     }
   }
   return { issues: [...unknown, ...invalid], unknownKeys: unknown.length > 0 };

@@ -1,8 +1,9 @@
-/** The plugin side of a configuration, checked against the plugins actually found: every `plugins.<id>` block names
- *  a plugin and passes that plugin's own schema, every `plugins.paths` entry loads, and every payment method a
- *  target names (`targets[].methods`, `split.shares`) is an enabled payment plugin. `loadValidatedConfig` runs it
- *  right after the schema, so `config show`, `doctor`, `run` and the other commands refuse the same configurations
- *  with the same messages: a key path, where the value came from, exit 2. */
+/** The plugin side of a configuration, checked against the plugins actually found: every `plugins.paths` entry
+ *  loads, every `plugins.<id>` block names a plugin and passes that plugin's own schema, and every payment method a
+ *  target or snipe filter names (`methods`, its `split.shares`, the top-level `split.shares`) is an enabled payment
+ *  plugin (a notifier there is refused at its key). `loadValidatedConfig` finds the plugins before the schema and
+ *  checks the rest right after it, so `config show`, `doctor`, `run` and the other commands refuse the same
+ *  configurations with the same messages, before anything is armed: a key path, where the value came from, exit 2. */
 // Plugin modules register with tsyringe, which needs the metadata polyfill loaded before them.
 import 'reflect-metadata';
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
@@ -10,6 +11,7 @@ import { formatPath, type ConfigPath } from '../config/config-path.js';
 import type { LoadedConfig } from '../config/load.js';
 import { secretValues } from '../config/redact.js';
 import { methodsInUse, pluginBlocks, type AutomintConfig } from '../config/schema.js';
+import { HOST_CURRENCIES } from '../money.js';
 import { closestMatch } from '../config/spelling.js';
 import { configErrorMap, toConfigIssues, type Locate } from '../config/zod-issues.js';
 import { discoverPlugins, isPluginDisabled, isPluginEnabled, pluginSettings, type DiscoveredPlugin } from './host.js';
@@ -76,13 +78,43 @@ export function pluginConfigIssues(
     });
   }
   checkShares(['split', 'shares'], config.split.shares);
+  invalid.push(...currencyIssues(config, discovered, blocks).map(([path, message]) => at(path, message)));
   return { issues: [...unknown, ...invalid], unknownKeys: unknown.length > 0 };
 }
 
-/** Finds the configuration's plugins (built-ins and `plugins.paths`); a path entry that does not load is a
- *  ConfigError at that entry. */
-export async function discoverConfiguredPlugins(loaded: LoadedConfig): Promise<DiscoveredPlugin[]> {
-  const { paths } = loaded.config.plugins;
+/** Every amount map keyed by currency (budgets and price caps), with its key path. */
+function amountMaps(config: AutomintConfig): [ConfigPath, Readonly<Record<string, unknown>> | undefined][] {
+  const maps: [ConfigPath, Readonly<Record<string, unknown>> | undefined][] = [[['budget'], config.budget]];
+  config.accounts.forEach((a, i) => maps.push([['accounts', i, 'budget'], a.budget]));
+  for (const key of ['targets', 'snipe'] as const) {
+    config[key].forEach((t, i) => maps.push([[key, i, 'budget'], t.budget], [[key, i, 'maxPricePerPack'], t.maxPricePerPack]));
+  }
+  return maps;
+}
+
+/** Currencies of budgets and price caps that no plugin in use declares: the host's own (TON, XTR) and those of the
+ *  plugins found that are not switched off are accepted. (The schema already refused codes nobody declared; this
+ *  catches a currency whose only plugin is switched off.) */
+function currencyIssues(
+  config: AutomintConfig, discovered: readonly DiscoveredPlugin[], blocks: Readonly<Record<string, unknown>>,
+): [ConfigPath, string][] {
+  const usable = new Set<string>(HOST_CURRENCIES.map((c) => c.code));
+  for (const { manifest } of discovered) {
+    if (isPluginDisabled(blocks[manifest.id])) continue;
+    for (const c of manifest.currencies ?? []) usable.add(c.code);
+  }
+  const issues: [ConfigPath, string][] = [];
+  for (const [path, amounts] of amountMaps(config)) {
+    for (const code of Object.keys(amounts ?? {})) {
+      if (!usable.has(code)) issues.push([[...path, code], `no enabled plugin declares currency ${code} (currencies the enabled plugins declare: ${[...usable].join(', ')})`]);
+    }
+  }
+  return issues;
+}
+
+/** Finds the configuration's plugins (built-ins and `paths`, the absolute entries of `plugins.paths`); an entry that
+ *  does not load (missing, not a manifest, made for another host version) is a ConfigError at that entry. */
+export async function discoverConfiguredPlugins(paths: readonly string[], locate: Locate, file?: string): Promise<DiscoveredPlugin[]> {
   try {
     return await discoverPlugins(paths);
   } catch (e) {
@@ -91,15 +123,13 @@ export async function discoverConfiguredPlugins(loaded: LoadedConfig): Promise<D
     // A built-in plugin that fails to load is not the configuration's fault.
     if (index < 0) throw e;
     const path = ['plugins', 'paths', index];
-    throw new ConfigError('CONFIG_INVALID', [{ path: formatPath(path), message: (e as Error).message, where: loaded.source.locate(path) }], loaded.source.file ?? undefined);
+    throw new ConfigError('CONFIG_INVALID', [{ path: formatPath(path), message: (e as Error).message, where: locate(path) }], file);
   }
 }
 
-/** Discovers the configuration's plugins and checks the plugin side against them. Throws ConfigError. */
-export async function checkPluginConfig(loaded: LoadedConfig): Promise<DiscoveredPlugin[]> {
-  const discovered = await discoverConfiguredPlugins(loaded);
+/** Checks the plugin side of a loaded configuration against the plugins found. Throws ConfigError. */
+export function checkPluginConfig(loaded: LoadedConfig, discovered: readonly DiscoveredPlugin[]): void {
   const { issues, unknownKeys } = pluginConfigIssues(loaded.config, discovered, loaded.source.locate);
   const [first, ...rest] = issues;
   if (first) throw new ConfigError(unknownKeys ? 'CONFIG_UNKNOWN_KEY' : 'CONFIG_INVALID', [first, ...rest], loaded.source.file ?? undefined);
-  return discovered;
 }

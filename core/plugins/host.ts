@@ -1,15 +1,21 @@
-/** The plugin host: discovers built-in plugins in `plugins/*` and external ones from configured paths, checks the
- *  brand and host version, validates each enabled plugin's config block with the plugin's own schema (errors name
- *  the key under `plugins.<id>`), and lets each register on one child container. Payment methods are then found
- *  with `resolveAll(PAYMENT_METHOD)`: the host never names a plugin. */
+/** The plugin host: discovers built-in plugins in `plugins/*` and external ones from configured paths (files,
+ *  folders or installed packages, resolved by the configuration loader), checks the brand and host version, makes
+ *  each found plugin's currencies and secret keys known, validates each enabled plugin's config block with the
+ *  plugin's own schema (errors name the key under `plugins.<id>`), lets each register on one child container, and
+ *  closes them again. Payment methods are then found with `resolveAll(PAYMENT_METHOD)`: the host never names a
+ *  plugin. */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { DependencyContainer } from 'tsyringe';
-import { HOST_VERSION, isPluginManifest, type PluginKind, type PluginManifest } from './manifest.js';
-import { satisfiesHostVersion } from './host-version.js';
+import { declarePluginSecretKeys } from '../config/secret-paths.js';
+import { errorFacts } from '../errors.js';
+import { CurrencyDeclarationInvalid, declareCurrency, isKnownCurrency, type Currency } from '../money.js';
+import type { PluginKind, PluginManifest } from './manifest.js';
+import { importManifest, pluginFile } from './plugin-module.js';
 import { PAYMENT_METHOD, type PaymentMethod } from './payment.js';
 import { PluginError } from './plugin-error.js';
+import { LOGGER } from './tokens.js';
 
 export interface DiscoveredPlugin {
   readonly manifest: PluginManifest;
@@ -24,14 +30,30 @@ export interface LoadedPlugin {
   readonly hostVersion: string;
   readonly source: string;
   readonly enabled: boolean;
+  /** The currency codes the plugin declares. */
+  readonly currencies: readonly Currency[];
 }
+
+/** What registering the enabled plugins gives: their container, what was found, the payment methods, and `close`. */
+export interface RegisteredPlugins {
+  readonly scope: DependencyContainer;
+  readonly loaded: LoadedPlugin[];
+  readonly payments: PaymentMethod[];
+  /** Calls every registered plugin's `close` once (later calls do nothing), last registered first; a throw or a
+   *  close taking longer than PLUGIN_CLOSE_LIMIT_MS is logged, never thrown: the command still ends. */
+  close(): Promise<void>;
+}
+
+/** Longest the host waits for one plugin's `close`. */
+export const PLUGIN_CLOSE_LIMIT_MS = 5_000;
 
 /** The folder that holds the built-in plugins, next to `core/` in both the sources and `dist/`. */
 export function builtinPluginDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../plugins');
 }
 
-/** Finds and imports every plugin: built-ins first, then `paths` (files or folders with an index). */
+/** Finds and imports every plugin: built-ins first, then `paths` (absolute module files, folders, or what the
+ *  configuration loader resolved a package name to). */
 export async function discoverPlugins(paths: readonly string[] = [], builtinDir = builtinPluginDir()): Promise<DiscoveredPlugin[]> {
   const found: DiscoveredPlugin[] = [];
   const seen = new Set<string>();
@@ -41,18 +63,18 @@ export async function discoverPlugins(paths: readonly string[] = [], builtinDir 
       throw new PluginError('PLUGIN_DUPLICATE', `two plugins claim the id "${manifest.id}" (${source})`, { plugin: manifest.id, source });
     }
     seen.add(manifest.id);
+    adoptDeclarations(manifest, source);
     found.push({ manifest, source });
   };
   if (existsSync(builtinDir)) {
     for (const entry of readdirSync(builtinDir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-      const index = indexFile(path.join(builtinDir, entry.name));
+      const index = builtinIndex(path.join(builtinDir, entry.name));
       if (index) await add(index, 'built-in');
     }
   }
   for (const p of paths) {
-    const abs = path.resolve(p);
-    const file = existsSync(abs) && !/\.[cm]?[jt]s$/.test(abs) ? indexFile(abs) : abs;
-    if (!file || !existsSync(file)) {
+    const file = pluginFile(path.resolve(p));
+    if (file === null) {
       throw new PluginError('PLUGIN_NOT_FOUND', `no plugin module at ${p}`, { plugin: p, path: 'plugins.paths', source: p });
     }
     await add(file, p);
@@ -60,43 +82,110 @@ export async function discoverPlugins(paths: readonly string[] = [], builtinDir 
   return found;
 }
 
+/** Makes what a found plugin declares known before any configuration is read: its currencies (budgets and price caps
+ *  accept them) and its secret keys (redacted by `config show`, scrubbed from logs). */
+function adoptDeclarations(manifest: PluginManifest, source: string): void {
+  try {
+    for (const currency of manifest.currencies ?? []) declareCurrency(currency, `plugin ${manifest.id}`);
+  } catch (e) {
+    if (!(e instanceof CurrencyDeclarationInvalid)) throw e;
+    throw new PluginError('PLUGIN_NOT_A_MANIFEST', e.message, { plugin: manifest.id, source }, { cause: e });
+  }
+  declarePluginSecretKeys(manifest.id, manifest.secretKeys ?? []);
+}
+
 /**
  * Validates and registers the enabled plugins on a child of `container`. A plugin is enabled when a target names it
- * in `methods` or its config block is present without `enabled: false`.
+ * in `methods` or its config block is present without `enabled: false`. A failure closes the plugins already
+ * registered before it is thrown.
  */
 export async function registerPlugins(
   container: DependencyContainer,
   discovered: readonly DiscoveredPlugin[],
   blocks: Readonly<Record<string, unknown>>,
   wanted: ReadonlySet<string>,
-): Promise<{ scope: DependencyContainer; loaded: LoadedPlugin[]; payments: PaymentMethod[] }> {
+): Promise<RegisteredPlugins> {
   const byId = new Map(discovered.map((d) => [d.manifest.id, d]));
   for (const id of Object.keys(blocks)) {
     if (id !== 'paths' && !byId.has(id)) {
       throw new PluginError('PLUGIN_NOT_FOUND', `plugins.${id}: no plugin with id "${id}" (have: ${[...byId.keys()].join(', ') || 'none'})`, { plugin: id, path: `plugins.${id}` });
     }
   }
+  const payments = discovered.filter((d) => d.manifest.kind === 'payment').map((d) => d.manifest.id);
   for (const id of wanted) {
-    if (!byId.has(id)) {
+    const kind = byId.get(id)?.manifest.kind;
+    if (kind === undefined) {
       throw new PluginError('PLUGIN_NOT_FOUND', `a target pays with "${id}" but no plugin provides it (have: ${[...byId.keys()].join(', ') || 'none'})`, { plugin: id, path: 'targets[].methods' });
+    }
+    if (kind !== 'payment') {
+      throw new PluginError('PLUGIN_NOT_PAYMENT', `a target pays with "${id}", a ${kind} plugin, not a payment method (payment plugins: ${payments.join(', ') || 'none'})`, { plugin: id, path: 'targets[].methods' });
     }
   }
   const scope = container.createChildContainer();
   const loaded: LoadedPlugin[] = [];
-  for (const { manifest, source } of discovered) {
-    const block = blocks[manifest.id];
-    const enabled = isPluginEnabled(manifest.id, block, wanted);
-    loaded.push({ id: manifest.id, kind: manifest.kind, description: manifest.description, hostVersion: manifest.hostVersion, source, enabled });
-    if (!enabled) continue;
-    const parsed = manifest.configSchema.safeParse(pluginSettings(block));
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `plugins.${manifest.id}${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
-      throw new PluginError('PLUGIN_CONFIG_INVALID', issues.join('\n'), { plugin: manifest.id, path: issues[0]?.split(':')[0] });
+  const registered: PluginManifest[] = [];
+  const close = closeOnce(registered, container);
+  try {
+    for (const { manifest, source } of discovered) {
+      const block = blocks[manifest.id];
+      const enabled = isPluginEnabled(manifest.id, block, wanted);
+      loaded.push({
+        id: manifest.id, kind: manifest.kind, description: manifest.description, hostVersion: manifest.hostVersion, source, enabled,
+        currencies: (manifest.currencies ?? []).map((c) => c.code),
+      });
+      if (!enabled) continue;
+      const parsed = manifest.configSchema.safeParse(pluginSettings(block));
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => `plugins.${manifest.id}${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
+        throw new PluginError('PLUGIN_CONFIG_INVALID', issues.join('\n'), { plugin: manifest.id, path: issues[0]?.split(':')[0] });
+      }
+      // Counted before register runs: a register that fails half-way may have opened something its close releases.
+      registered.push(manifest);
+      await manifest.register(scope, parsed.data);
     }
-    await manifest.register(scope, parsed.data);
+    const methods = scope.isRegistered(PAYMENT_METHOD, true) ? scope.resolveAll<PaymentMethod>(PAYMENT_METHOD) : [];
+    for (const method of methods) {
+      // Every amount of the method is counted and shown in its currency's decimals: one nobody declared cannot be.
+      if (!isKnownCurrency(method.currency)) {
+        throw new PluginError('PLUGIN_NOT_A_MANIFEST', `payment method ${method.id} settles in ${String(method.currency)}, which no plugin declares (add it to the manifest's currencies)`, { plugin: method.id });
+      }
+    }
+    return { scope, loaded, payments: methods, close };
+  } catch (e) {
+    await close();
+    throw e;
   }
-  const payments = scope.isRegistered(PAYMENT_METHOD, true) ? scope.resolveAll<PaymentMethod>(PAYMENT_METHOD) : [];
-  return { scope, loaded, payments };
+}
+
+/** A `close` for the registered plugins that runs once, last registered first, each bounded and never throwing. */
+function closeOnce(registered: readonly PluginManifest[], container: DependencyContainer): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= (async () => {
+      for (const manifest of [...registered].reverse()) {
+        if (typeof manifest.close !== 'function') continue;
+        const failure = await bounded(async () => manifest.close!(), PLUGIN_CLOSE_LIMIT_MS);
+        if (failure === null) continue;
+        const log = container.isRegistered(LOGGER, true) ? container.resolve(LOGGER) : undefined;
+        log?.warn({ plugin: manifest.id, err: errorFacts(failure) }, `plugin ${manifest.id} did not close cleanly`);
+      }
+    })();
+    return closing;
+  };
+}
+
+/** Runs `work`, waiting at most `limitMs`; the error it threw (or a timeout error), or null when it finished. */
+async function bounded(work: () => Promise<unknown>, limitMs: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Error>((resolve) => {
+    timer = setTimeout(() => resolve(new Error(`close took longer than ${limitMs} ms`)), limitMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work().then(() => null, (e: unknown) => e ?? new Error('close failed')), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** True when the plugin is switched off by `enabled: false` in its block. */
@@ -117,27 +206,11 @@ export function pluginSettings(block: unknown): unknown {
   return rest;
 }
 
-function indexFile(dir: string): string | null {
+/** A built-in plugin's entry: its index, compiled or not. */
+function builtinIndex(dir: string): string | null {
   for (const name of ['index.js', 'index.ts']) {
     const f = path.join(dir, name);
     if (existsSync(f)) return f;
   }
   return null;
-}
-
-async function importManifest(file: string, source: string): Promise<PluginManifest> {
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  } catch (e) {
-    throw new PluginError('PLUGIN_LOAD_FAILED', `could not load plugin module ${file}: ${(e as Error).message}`, { plugin: file, source }, { cause: e });
-  }
-  const manifest = mod.default;
-  if (!isPluginManifest(manifest)) {
-    throw new PluginError('PLUGIN_NOT_A_MANIFEST', `${file} does not export a plugin manifest as default (use definePlugin)`, { plugin: file, source });
-  }
-  if (!satisfiesHostVersion(manifest.hostVersion, HOST_VERSION)) {
-    throw new PluginError('PLUGIN_HOST_VERSION', `plugin ${manifest.id} wants host ${manifest.hostVersion}; this host is ${HOST_VERSION}`, { plugin: manifest.id, source });
-  }
-  return manifest;
 }

@@ -2,12 +2,15 @@
  *  so a plugin built against its own copy of automint still passes the check. */
 import type { DependencyContainer } from 'tsyringe';
 import type { z } from 'zod';
+import type { CurrencyDeclaration } from '../money.js';
 
 export const PLUGIN_BRAND = 'automint.plugin/1';
 /** The host's own version; plugins declare which host versions they work with (`hostVersion: '^1'`). */
 export const HOST_VERSION = '1.0.0';
 
 export type PluginKind = 'payment' | 'notifier' | 'captcha';
+
+const KINDS: readonly PluginKind[] = ['payment', 'notifier', 'captcha'];
 
 export interface PluginManifest<S extends z.ZodType = z.ZodType> {
   readonly $$type: typeof PLUGIN_BRAND;
@@ -19,8 +22,19 @@ export interface PluginManifest<S extends z.ZodType = z.ZodType> {
   readonly hostVersion: string;
   /** Validates the plugin's own config block; errors name keys under `plugins.<id>`. */
   readonly configSchema: S;
+  /** Keys of the plugin's config block that hold secrets, as paths inside the block: dot-separated, `*` any one key or
+   *  list index, `**` any run of them (`['voucherCode', 'accounts.*.token']`). Like the host's own secret keys they
+   *  are shown as `[redacted]` by `config show` and their values are scrubbed from logs, errors and spans. */
+  readonly secretKeys?: readonly string[];
+  /** Currencies the plugin settles in (`[{ code: 'VCH', decimals: 2, name: 'Voucher credit' }]`): budgets and
+   *  `maxPricePerPack` accept them, amounts are counted in their smallest unit. TON and XTR are the host's too; a
+   *  code declared twice must have the same decimals. */
+  readonly currencies?: readonly CurrencyDeclaration[];
   /** Registers what the plugin provides (payment plugins: under PAYMENT_METHOD) on the host's child container. */
   register(container: DependencyContainer, config: z.output<S>): void | Promise<void>;
+  /** Releases what `register` set up. Called once, after the command that registered the plugin (a run, the demo,
+   *  doctor, reconcile) is done with it, however it ends: success, an error, Ctrl-C or SIGTERM. A throw is logged. */
+  close?(): void | Promise<void>;
 }
 
 /** Brands a manifest. */
@@ -35,4 +49,18 @@ export function isPluginManifest(value: unknown): value is PluginManifest {
     typeof m === 'object' && m !== null && m.$$type === PLUGIN_BRAND && typeof m.id === 'string' &&
     typeof m.register === 'function' && typeof m.hostVersion === 'string' && typeof m.configSchema === 'object'
   );
+}
+
+/** What is wrong with a branded manifest's other fields (its kind and the optional ones), or undefined: a plugin
+ *  written by hand, without definePlugin's types, is told here rather than failing later in a run. */
+export function manifestProblem(m: PluginManifest): string | undefined {
+  if (!KINDS.includes(m.kind)) return `kind must be one of ${KINDS.join(', ')} (found ${JSON.stringify(m.kind)})`;
+  if (m.secretKeys !== undefined && (!Array.isArray(m.secretKeys) || !m.secretKeys.every((k) => typeof k === 'string' && k.trim() !== ''))) {
+    return 'secretKeys must be a list of key paths inside the plugin\'s config block (e.g. ["voucherCode", "accounts.*.token"])';
+  }
+  if (m.currencies !== undefined && (!Array.isArray(m.currencies) || !m.currencies.every((c) => typeof c === 'object' && c !== null))) {
+    return 'currencies must be a list of { code, decimals, name? }';
+  }
+  if (m.close !== undefined && typeof m.close !== 'function') return 'close must be a function';
+  return undefined;
 }

@@ -3,7 +3,9 @@ import { AutomintError } from '../errors.js';
 
 export class PluginError extends AutomintError {
   constructor(
-    code: 'PLUGIN_NOT_FOUND' | 'PLUGIN_NOT_A_MANIFEST' | 'PLUGIN_HOST_VERSION' | 'PLUGIN_CONFIG_INVALID' | 'PLUGIN_DUPLICATE' | 'PLUGIN_LOAD_FAILED',
+    code:
+      | 'PLUGIN_NOT_FOUND' | 'PLUGIN_NOT_A_MANIFEST' | 'PLUGIN_HOST_VERSION' | 'PLUGIN_CONFIG_INVALID' | 'PLUGIN_DUPLICATE'
+      | 'PLUGIN_LOAD_FAILED' | 'PLUGIN_NOT_PAYMENT',
     message: string,
     details: { plugin: string; path?: string; source?: string },
     options?: { cause?: unknown },
@@ -13,6 +15,6 @@ export class PluginError extends AutomintError {
 
   /** True when the fault is in the user's config, not in the plugin. */
   get isConfigFault(): boolean {
-    return this.code === 'PLUGIN_CONFIG_INVALID' || this.code === 'PLUGIN_NOT_FOUND';
+    return this.code === 'PLUGIN_CONFIG_INVALID' || this.code === 'PLUGIN_NOT_FOUND' || this.code === 'PLUGIN_NOT_PAYMENT';
   }
 }

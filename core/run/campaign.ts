@@ -7,7 +7,7 @@ import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import { formatPath } from '../config/config-path.js';
 import type { AutomintConfig } from '../config/schema.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { CURRENCIES, formatAmount, type Currency, type Units } from '../money.js';
+import { formatAmount, type Currency, type Units } from '../money.js';
 
 type Amounts = Partial<Record<Currency, string>>;
 
@@ -32,11 +32,15 @@ export interface CampaignSpec {
 
 function amounts(budget: Partial<Record<Currency, Units>> | undefined): Amounts {
   const out: Amounts = {};
-  for (const c of CURRENCIES) {
-    const value = budget?.[c];
+  for (const [c, value] of Object.entries(budget ?? {})) {
     if (value !== undefined) out[c] = formatAmount(c, value);
   }
   return out;
+}
+
+/** The currencies either side names, sorted: a budget in a plugin's currency is compared like TON's. */
+function currenciesOf(...sides: (Amounts | undefined)[]): Currency[] {
+  return [...new Set(sides.flatMap((s) => Object.keys(s ?? {})))].sort();
 }
 
 /** The campaign of a config. */
@@ -83,7 +87,7 @@ export function campaignChanges(before: CampaignSpec, config: AutomintConfig): C
     changed(['targets', i, 'packs'], 'packs', old.packs, now.packs);
     changed(['targets', i, 'methods'], 'methods', old.methods, now.methods);
     changed(['targets', i, 'accounts'], 'accounts', old.accounts, now.accounts);
-    for (const c of CURRENCIES) changed(['targets', i, 'budget', c], `the ${c} budget`, old.budget?.[c], now.budget[c]);
+    for (const c of currenciesOf(old.budget, now.budget)) changed(['targets', i, 'budget', c], `the ${c} budget`, old.budget?.[c], now.budget[c]);
   });
   for (const key of Object.keys(before.targets ?? {})) {
     if (after.targets[key] === undefined) issues.push({ path: 'targets', message: `target ${key} (${before.targets[key]!.packs} packs) of this ledger's campaign is no longer in the config` });
@@ -100,14 +104,14 @@ export function campaignChanges(before: CampaignSpec, config: AutomintConfig): C
       changed(['snipe', i, 'packs'], 'packs', old.packs, now.packs);
       changed(['snipe', i, 'methods'], 'methods', old.methods, now.methods);
       changed(['snipe', i, 'accounts'], 'accounts', old.accounts, now.accounts);
-      for (const c of CURRENCIES) changed(['snipe', i, 'budget', c], `the ${c} budget`, old.budget?.[c], now.budget[c]);
+      for (const c of currenciesOf(old.budget, now.budget)) changed(['snipe', i, 'budget', c], `the ${c} budget`, old.budget?.[c], now.budget[c]);
     }
   }
   config.accounts.forEach((a, i) => {
     const old = before.accounts?.[a.name];
-    for (const c of CURRENCIES) changed(['accounts', i, 'budget', c], `the ${c} budget of account ${a.name}`, old?.[c], after.accounts[a.name]![c]);
+    for (const c of currenciesOf(old, after.accounts[a.name])) changed(['accounts', i, 'budget', c], `the ${c} budget of account ${a.name}`, old?.[c], after.accounts[a.name]![c]);
   });
-  for (const c of CURRENCIES) changed(['budget', c], `the ${c} budget`, before.budget?.[c], after.budget[c]);
+  for (const c of currenciesOf(before.budget, after.budget)) changed(['budget', c], `the ${c} budget`, before.budget?.[c], after.budget[c]);
   return issues;
 }
 

@@ -2,7 +2,7 @@
  *  spent and fees per currency (from the ledger, the source of truth), latencies measured in-process, and whether
  *  the run did what it was asked (run-verdict.ts). */
 import type { Ledger } from '../ledger/ledger.js';
-import { CURRENCIES, formatAmount, type Currency, type Units } from '../money.js';
+import { formatAmount, HOST_CURRENCIES, type Currency, type Units } from '../money.js';
 import type { LatencyName, Percentiles, RunMetrics } from '../actors/run-metrics.js';
 import type { PurchaseOutcome } from '../actors/sniper.js';
 import { describeHeld, type HeldPayment } from '../actors/unknown-payments.js';
@@ -79,12 +79,13 @@ export async function summarize(
   const paidOrders = orders.filter((o) => o.state === 'paid');
   const paid: Record<string, number> = {};
   for (const o of paidOrders) paid[o.method] = (paid[o.method] ?? 0) + 1;
-  const zero = (): Record<Currency, Units> => Object.fromEntries(CURRENCIES.map((c) => [c, 0n])) as Record<Currency, Units>;
+  // The host's currencies always appear (0 when unused); a plugin's currency appears once an order paid in it.
+  const zero = (): Record<Currency, Units> => Object.fromEntries(HOST_CURRENCIES.map((c) => [c.code, 0n]));
   const spent = zero();
   const fees = zero();
   for (const o of paidOrders) {
-    spent[o.currency] += o.amount;
-    fees[o.currency] += o.fee ?? 0n;
+    spent[o.currency] = (spent[o.currency] ?? 0n) + o.amount;
+    fees[o.currency] = (fees[o.currency] ?? 0n) + (o.fee ?? 0n);
   }
   // Orders still paying or unknown may have moved money: the run is not a success until they are settled.
   const unknown = held.length;
@@ -110,8 +111,8 @@ export function renderSummary(s: RunSummary): string {
   lines.push(pad(header, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...body.map((r) => pad(r, widths)));
   if (body.length === 0) lines.push('(no orders)');
   lines.push('');
-  const spent = CURRENCIES.filter((c) => s.spent[c] > 0n || s.fees[c] > 0n)
-    .map((c) => `${formatAmount(c, s.spent[c])} ${c} (fees ${formatAmount(c, s.fees[c])} ${c})`).join(', ') || 'nothing';
+  const spent = Object.keys(s.spent).filter((c) => (s.spent[c] ?? 0n) > 0n || (s.fees[c] ?? 0n) > 0n)
+    .map((c) => `${formatAmount(c, s.spent[c] ?? 0n)} ${c} (fees ${formatAmount(c, s.fees[c] ?? 0n)} ${c})`).join(', ') || 'nothing';
   lines.push(`paid orders: ${Object.entries(s.paid).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}   packs: ${s.packs}   spent: ${spent}`);
   for (const [method, l] of Object.entries(s.latencyMs)) {
     // A figure with no sample (e.g. no later order: every order was a first one) reads "none", not "0 / 0".

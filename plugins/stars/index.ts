@@ -11,6 +11,8 @@ export default definePlugin({
   description: 'Logs accounts in to the store through Telegram (GramJS, web app initData) and pays Stars invoices with payments.sendStarsForm.',
   hostVersion: '^1',
   configSchema: starsConfigSchema,
+  currencies: [{ code: 'XTR', decimals: 0, name: 'Telegram Stars' }],
+  secretKeys: ['apiHash'],
   async register(container, config) {
     // Loaded here, not at the top: finding the plugin and checking its config block (config show, every command's
     // validation) must not pay for GramJS.

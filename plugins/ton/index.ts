@@ -12,6 +12,10 @@ export default definePlugin({
   description: 'Pays TON orders from a WalletV5R1 (24-word mnemonic) through toncenter v2, several orders of a wallet in one message; confirms on chain.',
   hostVersion: '^1',
   configSchema: tonConfigSchema,
+  // The host knows TON too (the store prices in it); declared here all the same, as every payment plugin declares
+  // what it settles in.
+  currencies: [{ code: 'TON', decimals: 9, name: 'Toncoin' }],
+  secretKeys: ['apiKey'],
   async register(container, config) {
     // Loaded here, not at the top: finding the plugin and checking its config block (config show, every command's
     // validation) must not pay for the TON client.

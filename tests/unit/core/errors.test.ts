@@ -53,7 +53,7 @@ describe('automint errors are read by shape, not class', () => {
   it('reads a hand-built error as rate limited from details.rateLimited, and the host limiter\'s by its code', () => {
     expect(isRateLimited(handMade('VOUCHER_429', { rateLimited: true }))).toBe(true);
     expect(isRateLimited(handMade('VOUCHER_429', {}))).toBe(false);
-    const host = new StoreRateLimited(Date.now() + 1_000, { op: 'createOrder', pool: 'account:a', reason: 'ban' });
+    const host = new StoreRateLimited(Date.now() + 1_000, { op: 'buyTon', pool: 'account:a', reason: 'ban' });
     expect(isRateLimited(host)).toBe(true);
     expect(retryAtOf(host)).toBe(host.retryAt);
   });

@@ -129,7 +129,7 @@ describe('reconciliation at start meeting open intents', () => {
     await ledger.purchases.ensure({ id: purchaseId, collection: 1, character: 1, account: p.account.name, packsWanted: WANTED });
     const claim = await ledger.claims.claim({
       currency, account: p.account.name, target: TARGET.key, method: method.id, packs: 1, wanted: WANTED,
-      amountFor: (n) => quote * BigInt(n) + method.orderPolicy.feeAllowance, limits: { total: BUDGET[currency] },
+      amountFor: (n) => quote * BigInt(n) + method.orderPolicy.feeAllowance, limits: { total: BUDGET[currency as keyof typeof BUDGET] },
     });
     if (!claim.ok) throw new Error(`claim refused: ${claim.reason}`);
     const order = await steps.createOrder(TARGET, 1, { signal, onSent: () => undefined });

@@ -50,6 +50,9 @@ describe('generated configuration reference', () => {
   it('writes defaults and the money pattern into the JSON Schema', () => {
     const schema = configJsonSchema() as { properties: Record<string, { default?: unknown; properties?: Record<string, { pattern?: string; default?: unknown }> }> };
     expect(schema.properties['profile']!.default).toBe('balanced');
-    expect(schema.properties['budget']!.properties!['TON']).toMatchObject({ default: '0', pattern: '^\\d+(\\.\\d+)?$' });
+    // Budgets are keyed by any currency code a plugin declares: the key pattern and the money pattern of each value.
+    expect(schema.properties['budget']).toMatchObject({
+      propertyNames: { pattern: '^[A-Z][A-Z0-9]{1,9}$' }, additionalProperties: { pattern: '^\\d+(\\.\\d+)?$' },
+    });
   });
 });

@@ -225,6 +225,10 @@ describe('paths in the configuration', () => {
     await mkdir(join(dir, 'conf'));
     await writeFile(join(dir, 'conf', 'paths.yaml'), withPaths);
     await writeFile(join(dir, 'conf', 'default.yaml'), VALID_YAML);
+    // An installed package, resolved from the file's folder as Node resolves require('some-package') from there.
+    await mkdir(join(dir, 'conf', 'node_modules', 'some-package'), { recursive: true });
+    await writeFile(join(dir, 'conf', 'node_modules', 'some-package', 'package.json'), '{"name":"some-package","main":"main.js"}');
+    await writeFile(join(dir, 'conf', 'node_modules', 'some-package', 'main.js'), 'module.exports = {};\n');
   });
   afterAll(() => remove());
 
@@ -238,11 +242,20 @@ describe('paths in the configuration', () => {
     expect(config.dataDir).toBe(join(dir, 'conf', 'data'));
   });
 
-  it('resolves file entries of plugins.paths against the file\'s folder and leaves package names as they are', async () => {
+  it('resolves file entries of plugins.paths against the file\'s folder and package names from it to their module', async () => {
     const { config } = await loadConfig({ file: join(dir, 'conf', 'paths.yaml'), env: ENV });
     expect(config.plugins.paths).toEqual([
-      join(dir, 'conf', 'local.js'), join(dir, 'shared', 'other.mjs'), '/abs/plugin.js', 'some-package', join(dir, 'conf', 'plugin-folder', 'index.cjs'),
+      join(dir, 'conf', 'local.js'), join(dir, 'shared', 'other.mjs'), '/abs/plugin.js', join(dir, 'conf', 'node_modules', 'some-package', 'main.js'),
+      join(dir, 'conf', 'plugin-folder', 'index.cjs'),
     ]);
+  });
+
+  it('refuses a package name that is not installed where the file is, at its entry, naming the folder searched', async () => {
+    const file = join(dir, 'conf', 'paths.yaml');
+    const e = await configErrorOfAsync(() => loadConfig({ file, env: { ...ENV, AUTOMINT__PLUGINS__PATHS__3: 'not-installed-anywhere' } }));
+    expect(e.path).toBe('plugins.paths[3]');
+    // Set from the environment: looked up from the working directory.
+    expect(e.issues[0]!.message).toContain(`no installed package "not-installed-anywhere" found from ${process.cwd()}`);
   });
 
   it('resolves --data-dir, --set and AUTOMINT__ values against the working directory', async () => {

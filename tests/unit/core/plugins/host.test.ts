@@ -107,3 +107,40 @@ describe('plugin host', () => {
     expect(scope().isRegistered(PAYMENT_METHOD)).toBe(false);
   });
 });
+
+describe('closing plugins', () => {
+  const calls = (): string[] => ((globalThis as { __automintCloses?: string[] }).__automintCloses ??= []);
+  /** A notifier plugin `id` whose close notes its id (and throws when told to). */
+  const closer = (id: string, extra = ''): Promise<string> => plugin(`closer-${id}`, `export default definePlugin({ kind: 'notifier', id: '${id}',
+    description: 'x', hostVersion: '^1', configSchema: z.object({}).strict(), register() { ${extra} },
+    close() { (globalThis.__automintCloses ??= []).push('${id}'); ${id.startsWith('throw') ? "throw new Error('close failed');" : ''} } });`);
+
+  it('calls every registered plugin\'s close once, last registered first, however often close is asked', async () => {
+    calls().length = 0;
+    const found = await discoverPlugins([await closer('alpha'), await closer('beta'), await closer('idle')]);
+    const registered = await registerPlugins(scope(), found, { alpha: {}, beta: {} }, new Set());
+    await Promise.all([registered.close(), registered.close()]);
+    await registered.close();
+    // `idle` has no block and no target names it: never registered, never closed.
+    expect(calls()).toEqual(['beta', 'alpha']);
+  });
+
+  it('closes the plugins registered before one whose register fails, then throws its error', async () => {
+    calls().length = 0;
+    const found = await discoverPlugins([await closer('first'), await closer('broken', "throw new Error('register failed');")]);
+    await expect(registerPlugins(scope(), found, { first: {}, broken: {} }, new Set())).rejects.toThrow('register failed');
+    expect(calls()).toEqual(['broken', 'first']);
+  });
+
+  it('logs a close that throws and still closes the others', async () => {
+    calls().length = 0;
+    const warnings: unknown[] = [];
+    const c = container.createChildContainer();
+    c.register(LOGGER, { useValue: { warn: (facts: unknown, message: string) => warnings.push([facts, message]) } as never });
+    const found = await discoverPlugins([await closer('calm'), await closer('throwing')]);
+    const registered = await registerPlugins(c, found, { calm: {}, throwing: {} }, new Set());
+    await expect(registered.close()).resolves.toBeUndefined();
+    expect(calls()).toEqual(['throwing', 'calm']);
+    expect(warnings).toEqual([[{ plugin: 'throwing', err: { message: 'close failed' } }, 'plugin throwing did not close cleanly']]);
+  });
+});
