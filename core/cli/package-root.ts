@@ -11,7 +11,7 @@ function find(): { root: string; version: string } {
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg)) {
       const json = JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string; version?: string };
-      if (json.name === 'tgstickers-auto-mint') return { root: dir, version: json.version ?? '0.0.0' };
+      if (json.name === 'automint') return { root: dir, version: json.version ?? '0.0.0' };
     }
     const up = path.dirname(dir);
     if (up === dir) return { root: process.cwd(), version: '0.0.0' };

@@ -86,7 +86,10 @@ export interface SimStore {
   readonly url: string;
   /** The bot whose token the store checks initData with; `token` is a secret of the simulated world. */
   readonly telegramBot: TelegramBot;
-  /** Stars invoices: the simulated Telegram finds them and reports payments here. */
+  /** Stars invoices: the simulated Telegram finds them and reports payments here. The extension point for any other
+   *  party that pays a Stars invoice on a buyer's behalf (the rival bots; in a plugin's tests, its own payment
+   *  service, reached through the test kit's `TestWorld.invoices`): `find` the invoice, `pay` it, and the store
+   *  confirms the order exactly as when Telegram does. */
   readonly invoices: StoreInvoices;
   /** A JWT for that user, as `/api/v1/auth` would issue it (tests and demo). */
   issueToken(userId: number, ttlSec?: number): string;

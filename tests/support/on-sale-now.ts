@@ -1,15 +1,2 @@
-/** A scenario whose collections are already on sale when the world starts and have no competing buyers: tests of one
- *  payment need stock now and all of it. */
-import type { WorldScenario } from '../../sim/scenarios.js';
-
-export function onSaleNow(base: WorldScenario): WorldScenario {
-  return {
-    ...base,
-    name: `${base.name}-on-sale`,
-    store: (now) => {
-      const s = base.store(now);
-      const { competitors: _none, ...rest } = s;
-      return { ...rest, collections: s.collections.map((c) => ({ ...c, dropAt: now - 1 })) };
-    },
-  };
-}
+/** Moved into the shipped test kit (sdk/testing/on-sale-now.ts); kept here for the tests that import it. */
+export { onSaleNow } from '../../sdk/testing/on-sale-now.js';
