@@ -38,8 +38,9 @@ export interface CheckResult {
 /** A token that expires within this is reported: it will not last through a drop. */
 const TOKEN_MIN_LIFE_MS = 10 * 60_000;
 
-/** Runs every check against a loaded config; never throws for a failed check. */
-export async function runDoctor(config: AutomintConfig, log: Logger): Promise<CheckResult[]> {
+/** Runs every check against a loaded config; never throws for a failed check. `signal` (Ctrl-C, SIGTERM) aborts the
+ *  account checks under way and ends with a `stopped` verdict; the plugins are closed either way. */
+export async function runDoctor(config: AutomintConfig, log: Logger, signal?: AbortSignal): Promise<CheckResult[]> {
   const results: CheckResult[] = [{ name: 'config', ok: true, detail: `valid (profile ${config.profile}${config.dryRun ? ', dry run' : ''})` }];
   // The doctor only looks: it opens the ledger a run left and never creates one.
   const opened = await openLedger(ledgerPath(config), { mustExist: true }).catch((e: unknown) => e as Error);
@@ -70,7 +71,15 @@ export async function runDoctor(config: AutomintConfig, log: Logger): Promise<Ch
     const { payments, logins } = loaded;
     results.push({ name: 'plugins', ok: true, detail: payments.map((p) => p.id).join(', ') || 'no payment method enabled' });
     try {
-      for (const account of config.accounts) results.push(...(await accountChecks(config, account, ledger, routes.of(account.name), payments, logins)));
+      for (const account of config.accounts) {
+        // A stop aborts the account's checks (their signal): they end at once, and are not left running.
+        const checked = await accountChecks(config, account, ledger, routes.of(account.name), payments, logins, signal);
+        if (signal?.aborted) {
+          results.push({ name: 'stopped', ok: false, detail: `stopped (${String(signal.reason ?? 'signal')}) before every check ran` });
+          return results;
+        }
+        results.push(...checked);
+      }
       results.push(...clockChecks(payments));
     } finally {
       await loaded.close();
@@ -110,7 +119,7 @@ async function poolChecks(ledger: Ledger, breakerCooldownMs: number): Promise<Ch
 
 async function accountChecks(
   config: AutomintConfig, account: AutomintConfig['accounts'][number], ledger: Ledger, route: AccountRoute, payments: readonly PaymentMethod[],
-  logins: readonly WebAppLogin[],
+  logins: readonly WebAppLogin[], stop?: AbortSignal,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const name = `account ${account.name}`;
@@ -146,7 +155,7 @@ async function accountChecks(
     userAgent: config.store.userAgent, timeoutMs: Math.min(profile.requestTimeoutMs, 10_000),
   });
   // The account's checks together end within 15 s, on a kept timer (core/time/deadline.ts).
-  const checks = deadline(15_000);
+  const checks = deadline(15_000, stop === undefined ? {} : { signal: stop });
   try {
     const signal = checks.signal;
     try {

@@ -22,7 +22,7 @@ import { RunMetrics } from '../actors/run-metrics.js';
 import { sniperMachine, type AccountLogin, type SniperInput } from '../actors/sniper.js';
 import { configuredTargets, snipeSetup } from './run-targets.js';
 import type { WebAppLogin } from '../plugins/web-app-login.js';
-import { loadRunPlugins } from './run-plugins.js';
+import { loadRunPlugins, type RunPlugins } from './run-plugins.js';
 import { firstWave, waveOverIp } from './ip-wave.js';
 import { ipLimit, MAX_PACKS_PER_ORDER, storePools, type PerIpLimit } from '../store/rate-pools.js';
 import { AutomintError } from '../errors.js';
@@ -71,13 +71,15 @@ export function ledgerPath(config: AutomintConfig): string {
 interface RunEnding {
   notifiers: RunNotifiers | null;
   summary: RunSummary | null;
+  /** Closed last, after the notifiers: a plugin's own close releases what its register set up, a notifier's too. */
+  plugins: RunPlugins | null;
 }
 
 /** Runs the bot to the end and returns its summary. Whatever way it ends, the run's events end with `run.stopped`,
  *  are drained (bounded) and the notifiers closed. */
 export async function runBot(opts: RunOptions): Promise<BotSummary> {
   const events = opts.events ?? new RunEvents({ log: opts.log.child({ component: 'run-events' }) });
-  const ending: RunEnding = { notifiers: null, summary: null };
+  const ending: RunEnding = { notifiers: null, summary: null, plugins: null };
   let failure: unknown = null;
   try {
     return await runWithEvents(opts, events, ending);
@@ -87,6 +89,7 @@ export async function runBot(opts: RunOptions): Promise<BotSummary> {
   } finally {
     events.emit(stoppedEvent(ending.summary, failure));
     await (ending.notifiers?.close() ?? events.close());
+    await ending.plugins?.close();
   }
 }
 
@@ -132,6 +135,7 @@ async function runWithEvents(opts: RunOptions, events: RunEvents, ending: RunEnd
     // A dry run rehearses with its own ledger: whatever it changes there moves no money.
     await checkCampaign(ledger, config, { accept: opts.acceptConfigChange === true || config.dryRun, log });
     const plugins = await loadRunPlugins(config, ledger, log, events.source());
+    ending.plugins = plugins;
     const { payments } = plugins;
     try {
       ending.notifiers = await startNotifiers(plugins.notifiers, events, log);
@@ -179,7 +183,7 @@ async function runWithEvents(opts: RunOptions, events: RunEvents, ending: RunEnd
         inspect: crash ? crash.alongside(inspector) : inspector,
         input: {
           accounts: config.accounts.map((a) => ({ name: a.name, wallet: a.wallet, login: logins.get(a.name)!, budget: a.budget, route: routes.of(a.name) })),
-          targets, payments, budget: { TON: config.budget.TON, XTR: config.budget.XTR },
+          targets, payments, budget: config.budget,
           store: { baseUrl: config.store.baseUrl, mirrors: config.store.mirrors, userAgent: config.store.userAgent, timeoutMs: profile.requestTimeoutMs },
           ...profileInputs(profile, config.store.perIp),
           stopWhenBlind: config.stopWhenBlind,
@@ -215,7 +219,7 @@ async function runWithEvents(opts: RunOptions, events: RunEvents, ending: RunEnd
       if (summary.held.length > 0) log.error({ held: summary.held.map(describeHeld) }, `${summary.held.length} payment(s) still held with an unknown outcome; the next start reconciles them`);
       return summary;
     } finally {
-      await plugins.close();
+      await plugins.closePayments();
     }
   } finally {
     crash?.disarm();
