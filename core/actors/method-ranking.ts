@@ -12,10 +12,11 @@ export interface RankedMethod {
   quote(target: TargetSpec, signal: AbortSignal): Promise<Units>;
 }
 
-/** A price per pack in billionths of a Star, so TON (9 decimals) and Stars (whole) compare exactly as bigints. */
+/** A price per pack in billionths of a Star, so TON (9 decimals) and Stars (whole) compare exactly as bigints; null
+ *  when it cannot be brought to Stars (TON without `starsPerTon`, a plugin's own currency: no rate is configured). */
 export function inNanoStars(currency: Currency, perPack: Units, starsPerTon: bigint | undefined): bigint | null {
   if (currency === 'XTR') return perPack * 10n ** 9n;
-  if (starsPerTon === undefined) return null;
+  if (currency !== 'TON' || starsPerTon === undefined) return null;
   // nanotons × (Stars per TON) = billionths of a Star.
   return (perPack * starsPerTon * 10n ** 9n) / 10n ** BigInt(currencyDecimals('TON'));
 }

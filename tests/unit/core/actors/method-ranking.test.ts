@@ -41,6 +41,10 @@ describe('inNanoStars', () => {
     expect(inNanoStars('TON', toNano('1'), undefined)).toBeNull();
   });
 
+  it('cannot price a plugin\'s own currency, which has no rate to Stars (it ranks last, not as TON)', () => {
+    expect(inNanoStars('VCH', 1_250n, 300n)).toBeNull();
+  });
+
   it('orders TON and Stars prices the way their Star values compare', () => {
     fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 6n }), fc.bigInt({ min: 1n, max: 10_000n }),
       (nano, whole, perTon) => {
