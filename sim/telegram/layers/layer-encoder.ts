@@ -14,40 +14,51 @@ export class LayerEncodeError extends Error {
   }
 }
 
+/** Where a layer's field is found on GramJS's object when GramJS's layer names it otherwise: by constructor, the
+ *  layer's field name → GramJS's field name (TL names). */
+export type FieldSources = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
 /** The bytes of `value` (a GramJS TL object) in `schema`'s layer. Throws LayerEncodeError. */
-export function encodeInLayer(schema: TlSchema, value: object): Buffer {
+export function encodeInLayer(schema: TlSchema, value: object, sources: FieldSources = {}): Buffer {
   const out = new TlWriter();
-  writeObject(schema, out, value, 'answer');
+  writeObject({ schema, sources }, out, value, 'answer');
   return out.finish();
 }
 
-function writeObject(schema: TlSchema, out: TlWriter, value: unknown, where: string): void {
+interface Layer {
+  readonly schema: TlSchema;
+  readonly sources: FieldSources;
+}
+
+function writeObject(layer: Layer, out: TlWriter, value: unknown, where: string): void {
   if (typeof value !== 'object' || value === null || !('className' in value) || typeof value.className !== 'string') {
     throw new LayerEncodeError(`${where}: ${describe(value)} is not a TL object`);
   }
-  const entry = schema.byName.get(tlNameOf(value.className));
-  if (!entry) throw new LayerEncodeError(`${where}: layer ${schema.layer} has no ${tlNameOf(value.className)}`);
+  const entry = layer.schema.byName.get(tlNameOf(value.className));
+  if (!entry) throw new LayerEncodeError(`${where}: layer ${layer.schema.layer} has no ${tlNameOf(value.className)}`);
+  const source = layer.sources[entry.name] ?? {};
   const fields = value as unknown as Readonly<Record<string, unknown>>;
+  const valueOf = (arg: TlArg): unknown => fields[fieldNameOf(source[arg.name] ?? arg.name)];
   out.ctor(entry.id);
-  const flags = flagValues(entry, fields);
+  const flags = flagValues(entry, valueOf);
   for (const arg of entry.args) {
     if (arg.type === '#') {
       out.int((flags.get(arg.name) ?? 0) | 0);
       continue;
     }
-    const v = fields[fieldNameOf(arg.name)];
-    if (arg.flag) {
-      if (!present(arg, v) || arg.type === 'true') continue;
-    }
-    writeArg(schema, out, arg, v, `${entry.name}.${arg.name}`);
+    // A set bit carries every field on it: a `true` field and a value field may share one (user.bot and
+    // user.bot_info_version), and a value field left out would shift everything after it.
+    if (arg.flag && ((flags.get(arg.flag.field) ?? 0) & (1 << arg.flag.bit)) === 0) continue;
+    if (arg.type === 'true') continue;
+    writeArg(layer, out, arg, valueOf(arg), `${entry.name}.${arg.name}`);
   }
 }
 
 /** Each flags field's value: the bits of the optional fields the object carries. */
-function flagValues(entry: TlEntry, fields: Readonly<Record<string, unknown>>): Map<string, number> {
+function flagValues(entry: TlEntry, valueOf: (arg: TlArg) => unknown): Map<string, number> {
   const flags = new Map<string, number>();
   for (const arg of entry.args) {
-    if (arg.flag && present(arg, fields[fieldNameOf(arg.name)])) {
+    if (arg.flag && present(arg, valueOf(arg))) {
       flags.set(arg.flag.field, (flags.get(arg.flag.field) ?? 0) | (1 << arg.flag.bit));
     }
   }
@@ -58,15 +69,15 @@ function present(arg: TlArg, v: unknown): boolean {
   return arg.type === 'true' ? v === true : v !== undefined && v !== null;
 }
 
-function writeArg(schema: TlSchema, out: TlWriter, arg: TlArg, v: unknown, where: string): void {
-  if (!arg.vector) return writeValue(schema, out, arg.type, v, where);
+function writeArg(layer: Layer, out: TlWriter, arg: TlArg, v: unknown, where: string): void {
+  if (!arg.vector) return writeValue(layer, out, arg.type, v, where);
   const items = v === undefined || v === null ? [] : v;
   if (!Array.isArray(items)) throw new LayerEncodeError(`${where}: expected a vector, found ${describe(v)}`);
   out.ctor(TL_VECTOR).int(items.length);
-  items.forEach((item: unknown, i) => writeValue(schema, out, arg.type, item, `${where}[${i}]`));
+  items.forEach((item: unknown, i) => writeValue(layer, out, arg.type, item, `${where}[${i}]`));
 }
 
-function writeValue(schema: TlSchema, out: TlWriter, type: string, v: unknown, where: string): void {
+function writeValue(layer: Layer, out: TlWriter, type: string, v: unknown, where: string): void {
   switch (type) {
     case 'int':
       out.int(Number(v ?? 0) | 0);
@@ -86,14 +97,17 @@ function writeValue(schema: TlSchema, out: TlWriter, type: string, v: unknown, w
     }
     case 'string':
     case 'bytes':
-      out.bytes(Buffer.isBuffer(v) ? v : Buffer.from(typeof v === 'string' ? v : '', 'utf8'));
+      if (v !== undefined && v !== null && typeof v !== 'string' && !Buffer.isBuffer(v)) {
+        throw new LayerEncodeError(`${where}: ${describe(v)} is not a ${type}`);
+      }
+      out.bytes(Buffer.isBuffer(v) ? v : Buffer.from(v ?? '', 'utf8'));
       return;
     case 'Bool':
       out.ctor(v === true ? TL_BOOL_TRUE : TL_BOOL_FALSE);
       return;
     default:
-      if (v === undefined || v === null) throw new LayerEncodeError(`${where}: layer ${schema.layer} needs a ${type}, the answer has none`);
-      writeObject(schema, out, v, where);
+      if (v === undefined || v === null) throw new LayerEncodeError(`${where}: layer ${layer.schema.layer} needs a ${type}, the answer has none`);
+      writeObject(layer, out, v, where);
   }
 }
 

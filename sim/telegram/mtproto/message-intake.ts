@@ -7,8 +7,9 @@
 import { gunzipSync } from 'node:zlib';
 import { BinaryReader } from 'telegram/extensions/index.js';
 import { TypeNotFoundError } from 'telegram/errors/Common.js';
-import { codecForLayer, type LayerCodec } from '../layers/layer-codecs.js';
-import { UnknownConstructor } from '../layers/layer-decoder.js';
+import type { LayerCodec } from '../layers/layer-codec.js';
+import { codecForLayer } from '../layers/layer-choice.js';
+import { UnknownConstructorError, UnservedFieldError } from '../layers/layer-decoder.js';
 import type { AuthKeyRecord, AuthKeyStore } from './auth-keys.js';
 import { decryptClientMessage, type MessageEnvelope } from './message-crypto.js';
 import { BAD_MSG, checkClientMsgId, checkSeqNoParity, type BadMsgCode } from './message-checks.js';
@@ -87,8 +88,9 @@ export class MessageIntake {
       if (contained) return this.rejectMsg(link, session, msgId, seqNo, BAD_MSG.CONTAINER_INVALID);
       return this.container(link, session, msgId, seqNo, body);
     }
-    const obj = this.content(link, session, msgId, seqNo, body);
-    if (obj === undefined) return;
+    const read = this.content(link, session, msgId, seqNo, body);
+    if (read === undefined) return;
+    const { obj, codec } = read;
     const serviceName = serviceMessageName(obj);
     const isQuery = serviceName === undefined && isRequest(obj);
     // msgs_ack is taken whatever its seqno parity, as Telegram takes it (a client that numbers its acks
@@ -106,7 +108,7 @@ export class MessageIntake {
       this.deps.stats.serviceMessage(serviceName);
       answerServiceMessage(obj, { link, session, sessions: this.deps.sessions, msgId, nowMs });
     } else if (isQuery) {
-      this.deps.dispatcher.start(obj, session, msgId);
+      this.deps.dispatcher.start(obj, session, msgId, codec);
     }
     // Anything else (a constructor such as msgs_state_info the client volunteers) needs no answer.
   }
@@ -127,9 +129,10 @@ export class MessageIntake {
     }
   }
 
-  /** The TL object of a message, gzip_packed opened; undefined when it does not parse (the client then gets
-   *  rpc_error 400 for a query, as Telegram does, and nothing otherwise). */
-  private content(link: ClientLink, session: Session, msgId: bigint, seqNo: number, body: Buffer): object | undefined {
+  /** The TL object of a message, gzip_packed opened, with the codec of the layer it was read in (undefined: GramJS's
+   *  classes), which its answer is written in too; undefined when it does not parse (the client then gets rpc_error
+   *  400 for a query, as Telegram does, and nothing otherwise). */
+  private content(link: ClientLink, session: Session, msgId: bigint, seqNo: number, body: Buffer): { obj: object; codec: LayerCodec | undefined } | undefined {
     let bytes = body;
     if (bytes.readUInt32LE(0) === CTOR.gzipPacked) {
       try {
@@ -139,22 +142,22 @@ export class MessageIntake {
       }
       if (bytes.length < 4) throw malformed('gzip_packed holds less than a constructor');
     }
-    let unknownConstructor = false;
+    let failure: unknown;
     const codec = layerCodecOf(bytes, session);
     try {
       // A query in another layer than GramJS's is read by that layer's schema; service messages (not in any API
       // layer) and GramJS's own layer by GramJS's classes.
-      if (codec) return codec.decode(bytes);
+      if (codec) return { obj: codec.decode(bytes), codec };
       const obj: unknown = new BinaryReader(bytes).tgReadObject();
       // GramJS's own core types (rpc_result, …) read asynchronously; a client has no business sending them.
-      if (typeof obj === 'object' && obj !== null && !(obj instanceof Promise)) return obj;
+      if (typeof obj === 'object' && obj !== null && !(obj instanceof Promise)) return { obj, codec: undefined };
     } catch (e) {
-      unknownConstructor = e instanceof TypeNotFoundError || e instanceof UnknownConstructor;
+      failure = e;
     }
     if (seqNo & 1) {
       session.record(msgId, { contentRelated: true, query: true });
       link.ack(session, msgId);
-      const message = unknownConstructor ? 'INPUT_METHOD_INVALID' : 'INPUT_FETCH_ERROR';
+      const message = unreadableQueryError(failure);
       this.deps.stats.rpcError(message);
       session.send({ body: rpcError(msgId, 400, message), kind: 'answer', contentRelated: true });
     }
@@ -197,13 +200,38 @@ function detached(authKey: AuthKeyRecord, m: MessageEnvelope): Session {
   return new Session(authKey, m.sessionId, m.msgId);
 }
 
-/** The codec of the layer a query is in: the layer it announces (invokeWithLayer) or the one its auth key announced
- *  before; undefined for GramJS's layer and for what no API layer holds (service messages). */
+/** The codec of the layer a query is in: the layer it announces (invokeWithLayer, recorded on its auth key even if
+ *  the query then fails to read, as the client counts the layer announced once answered) or the one its auth key
+ *  announced before; undefined for GramJS's layer and for what no API layer holds (service messages). */
 function layerCodecOf(bytes: Buffer, session: Session): LayerCodec | undefined {
-  const ctor = bytes.readUInt32LE(0);
-  const layer = ctor === CTOR.invokeWithLayer && bytes.length >= 8 ? bytes.readInt32LE(4) : session.authKey.layer;
-  const codec = codecForLayer(layer);
-  return codec?.knows(ctor) ? codec : undefined;
+  const announced = announcedLayer(bytes);
+  if (announced !== undefined) session.authKey.layer = announced;
+  const codec = codecForLayer(session.authKey.layer);
+  return codec?.knows(bytes.readUInt32LE(0)) ? codec : undefined;
+}
+
+/** The layer an invokeWithLayer announces, looked for through the wrappers that may come before it (the same in
+ *  every layer); initConnection goes inside invokeWithLayer, so it is not looked through. */
+function announcedLayer(bytes: Buffer): number | undefined {
+  let at = 0;
+  for (let depth = 0; depth < 8 && bytes.length >= at + 8; depth++) {
+    const ctor = bytes.readUInt32LE(at);
+    if (ctor === CTOR.invokeWithLayer) return bytes.readInt32LE(at + 4);
+    if (ctor === CTOR.invokeAfterMsg) at += 4 + 8;
+    else if (ctor === CTOR.invokeWithoutUpdates) at += 4;
+    else if (ctor === CTOR.invokeAfterMsgs && bytes.length >= at + 12) at += 12 + 8 * Math.max(0, bytes.readInt32LE(at + 8));
+    else return undefined;
+  }
+  return undefined;
+}
+
+/** The rpc_error message for a query that cannot be read: an unknown method, an unknown constructor inside a known
+ *  one, a field the simulator does not serve, or bytes that do not parse. */
+function unreadableQueryError(e: unknown): string {
+  if (e instanceof UnknownConstructorError) return e.nested ? 'INPUT_CONSTRUCTOR_INVALID' : 'INPUT_METHOD_INVALID';
+  if (e instanceof TypeNotFoundError) return 'INPUT_METHOD_INVALID';
+  if (e instanceof UnservedFieldError) return 'INPUT_FIELD_NOT_SIMULATED';
+  return 'INPUT_FETCH_ERROR';
 }
 
 function isRequest(obj: object): boolean {

@@ -1,7 +1,7 @@
 /** A handler's answer as TL bytes: a TL object (by its own GramJS serialiser, or in the client's layer by that
  *  layer's codec), a Bool, or a boxed vector (0x1cb5c415, count, items) of TL objects, longs (given as bigint) or
  *  ints (given as number). */
-import type { LayerCodec } from '../layers/layer-codecs.js';
+import type { LayerCodec } from '../layers/layer-codec.js';
 import type { RpcAnswer } from '../rpc.js';
 import { TL_BOOL_FALSE, TL_BOOL_TRUE, TL_VECTOR, TlWriter } from './tl-bytes.js';
 

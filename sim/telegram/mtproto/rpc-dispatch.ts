@@ -5,7 +5,8 @@
  *  else 500 INTERNAL, reported to onUnexpectedError). Queries run concurrently and answer in the order they end. */
 import { Api } from 'telegram';
 import { RpcFailure, type RpcContext, type RpcHandlers, type RpcRequest } from '../rpc.js';
-import { codecForLayer, GRAMJS_LAYER } from '../layers/layer-codecs.js';
+import type { LayerCodec } from '../layers/layer-codec.js';
+import { GRAMJS_LAYER } from '../layers/layer-choice.js';
 import { serializeRpcAnswer } from './rpc-answer.js';
 import { rpcError, rpcResult } from './service-tl.js';
 import type { RunningQuery, Session } from './sessions.js';
@@ -27,12 +28,13 @@ interface Outcome {
 export class RpcDispatcher {
   constructor(private readonly deps: RpcDispatcherDeps) {}
 
-  /** Starts the query the client sent as `msgId`; its answer goes to the session when it ends. Never throws. */
-  start(request: unknown, session: Session, msgId: bigint): void {
+  /** Starts the query the client sent as `msgId`; its answer goes to the session when it ends, written in the layer
+   *  the query was read in (`codec`; undefined: GramJS's). Never throws. */
+  start(request: unknown, session: Session, msgId: bigint, codec?: LayerCodec): void {
     let settle: (ok: boolean) => void = () => undefined;
     const running: RunningQuery = { succeeded: new Promise<boolean>((resolve) => (settle = resolve)), dropped: false };
     session.running.set(msgId, running);
-    void this.run(request, session, msgId).then((outcome) => {
+    void this.run(request, session, msgId, codec).then((outcome) => {
       session.finish(msgId, outcome.ok);
       settle(outcome.ok);
       if (running.dropped) return;
@@ -41,7 +43,7 @@ export class RpcDispatcher {
     });
   }
 
-  private async run(request: unknown, session: Session, msgId: bigint): Promise<Outcome> {
+  private async run(request: unknown, session: Session, msgId: bigint, codec: LayerCodec | undefined): Promise<Outcome> {
     try {
       const query = await this.unwrap(request, session);
       const className = query.className;
@@ -50,7 +52,6 @@ export class RpcDispatcher {
       if (!handler) throw new RpcFailure(400, 'INPUT_METHOD_INVALID');
       const ctx: RpcContext = { authKeyId: session.authKey.idText, sessionId: session.id.toString(), layer: session.authKey.layer };
       const answer = await handler(query, ctx);
-      const codec = codecForLayer(session.authKey.layer);
       const body = rpcResult(msgId, serializeRpcAnswer(answer, codec));
       this.deps.stats.answerInLayer(codec?.layer ?? GRAMJS_LAYER);
       return { ok: true, body };

@@ -11,6 +11,11 @@ export const CTOR = {
   gzipPacked: 0x3072cfa1,
   /** invokeWithLayer#da9b0d0d layer:int query:!X: the same in every layer. */
   invokeWithLayer: 0xda9b0d0d,
+  /** invokeAfterMsg#cb9f372d msg_id:long query:!X, invokeAfterMsgs#3dc4b4f0 msg_ids:Vector<long> query:!X,
+   *  invokeWithoutUpdates#bf9459b7 query:!X: wrappers the same in every layer. */
+  invokeAfterMsg: 0xcb9f372d,
+  invokeAfterMsgs: 0x3dc4b4f0,
+  invokeWithoutUpdates: 0xbf9459b7,
   msgsAck: 0x62d6b459,
   pong: 0x347773c5,
   futureSalts: 0xae500895,

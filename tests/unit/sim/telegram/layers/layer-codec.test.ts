@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Api } from 'telegram';
 import bigInt from 'big-integer';
-import { codecForLayer, codecOf, GRAMJS_LAYER, PUBLIC_LAYER, publicLayer } from '../../../../../sim/telegram/layers/layer-codecs.js';
-import { decodeInLayer, TlDecodeError, UnknownConstructor } from '../../../../../sim/telegram/layers/layer-decoder.js';
+import { gzipSync } from 'node:zlib';
+import { codecOf } from '../../../../../sim/telegram/layers/layer-codec.js';
+import { codecForLayer, GRAMJS_LAYER } from '../../../../../sim/telegram/layers/layer-choice.js';
+import { decodeInLayer, TlDecodeError, UnknownConstructorError, UnservedFieldError } from '../../../../../sim/telegram/layers/layer-decoder.js';
+import { PUBLIC_LAYER, publicLayer } from '../../../../../sim/telegram/layers/public-layer.js';
+import { tlBytes } from '../../../../../sim/telegram/mtproto/tl-bytes.js';
 import { encodeInLayer, LayerEncodeError } from '../../../../../sim/telegram/layers/layer-encoder.js';
 import { schemaFromMtcute, TlSchemaError, type MtcuteSchemaFile } from '../../../../../sim/telegram/layers/tl-schema.js';
 
@@ -122,9 +126,39 @@ describe('reading and writing in the public layer', () => {
   });
 
   it('names an unknown constructor and a short read as different failures', () => {
-    expect(() => decodeInLayer(schema, u32(0xdeadbeef))).toThrow(UnknownConstructor);
+    expect(() => decodeInLayer(schema, u32(0xdeadbeef))).toThrow(expect.objectContaining({ name: 'UnknownConstructorError', nested: false }));
     expect(() => decodeInLayer(schema, Buffer.concat([u32(0xbbb6b4a3), u32(1)]))).toThrow(TlDecodeError);
     expect(() => codecOf(schema).decode(Buffer.concat([u32(0x12345678), u32(0), u32(0xbadbad)]))).toThrow(/expected a vector/);
+  });
+});
+
+describe('queries in the public layer', () => {
+  const layer = publicLayer();
+  const getPaymentForm = (invoice: Buffer): Buffer =>
+    Buffer.concat([u32(new Api.payments.GetPaymentForm({ invoice: new Api.InputInvoiceSlug({ slug: 'x' }) }).CONSTRUCTOR_ID), u32(0), invoice]);
+  const slugInvoice = Buffer.concat([u32(new Api.InputInvoiceSlug({ slug: 'x' }).CONSTRUCTOR_ID), tlBytes(Buffer.from('AbC'))]);
+
+  it('reads an object packed with gzip inside a query, as clients pack long chained queries', () => {
+    const afterMsg = Buffer.concat([u32(0xcb9f372d), Buffer.alloc(8, 1), u32(0x3072cfa1), tlBytes(gzipSync(getPaymentForm(slugInvoice)))]);
+    const read = layer.decode(afterMsg) as Api.InvokeAfterMsg;
+    expect(read).toBeInstanceOf(Api.InvokeAfterMsg);
+    expect(read.query).toBeInstanceOf(Api.payments.GetPaymentForm);
+    expect((read.query as Api.payments.GetPaymentForm).invoice).toMatchObject({ slug: 'AbC' });
+  });
+
+  it('tells an unknown method from an unknown constructor inside a known one, through wrappers', () => {
+    const withLayer = (query: Buffer): Buffer => Buffer.concat([u32(0xda9b0d0d), u32(PUBLIC_LAYER), query]);
+    expect(() => layer.decode(withLayer(u32(0xdeadbeef)))).toThrow(expect.objectContaining({ nested: false }));
+    expect(() => layer.decode(withLayer(getPaymentForm(u32(0xdeadbeef))))).toThrow(expect.objectContaining({ nested: true }));
+    expect(() => layer.decode(getPaymentForm(u32(0xdeadbeef)))).toThrow(UnknownConstructorError);
+  });
+
+  it('refuses a flag GramJS’s class of that name does not have rather than answering without it', () => {
+    const entry = 0x4ea9b3bf; // payments.getStarsStatus#4ea9b3bf flags:# ton:flags.0?true peer:InputPeer in layer 223
+    const getStarsStatusTon = Buffer.concat([u32(entry), u32(1), u32(new Api.InputPeerSelf().CONSTRUCTOR_ID)]);
+    expect(() => layer.decode(getStarsStatusTon)).toThrow(UnservedFieldError);
+    const plain = layer.decode(Buffer.concat([u32(entry), u32(0), u32(new Api.InputPeerSelf().CONSTRUCTOR_ID)]));
+    expect(plain).toBeInstanceOf(Api.payments.GetStarsStatus);
   });
 });
 
