@@ -15,6 +15,7 @@ import type { PluginManifest } from '../../core/plugins/manifest.js';
 import { NOTIFIER, RUN_EVENTS, type Notifier } from '../../core/plugins/notifier.js';
 import { CONFIG, LOGGER } from '../../core/plugins/tokens.js';
 import { startNotifiers } from '../../core/run/run-notifiers.js';
+import { givenManifest } from './given-manifest.js';
 
 export interface LoadNotifierPluginOptions {
   /** The plugin: its manifest, or a module path (a file, or a folder with a package.json entry or an index). */
@@ -55,7 +56,7 @@ export async function loadNotifierPlugin(opts: LoadNotifierPluginOptions): Promi
   scope.register(CONFIG, { useValue: config });
   scope.register(LOGGER, { useValue: log });
   scope.register(RUN_EVENTS, { useValue: events.source() });
-  const found: DiscoveredPlugin[] = typeof opts.plugin === 'string' ? await discoverPlugins([opts.plugin]) : [{ manifest: opts.plugin, source: 'test' }];
+  const found: DiscoveredPlugin[] = typeof opts.plugin === 'string' ? await discoverPlugins([opts.plugin]) : [givenManifest(opts.plugin)];
   const registered = await registerPlugins(scope, found.filter((d) => d.manifest.id === id), pluginBlocks(config), new Set());
   const notifiers = registered.scope.isRegistered(NOTIFIER, true) ? registered.scope.resolveAll(NOTIFIER) : [];
   const started = await startNotifiers(notifiers, events, log);

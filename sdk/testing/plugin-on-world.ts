@@ -14,6 +14,7 @@ import type { PaymentAccount, PaymentMethod } from '../../core/plugins/payment.j
 import { CONFIG, LOGGER } from '../../core/plugins/tokens.js';
 import { StoreClient } from '../../core/store/store-client.js';
 import { sessionPath, writeSession } from '../../plugins/stars/session-file.js';
+import { givenManifest } from './given-manifest.js';
 import type { World, WorldBuyer } from '../../sim/world.js';
 
 /** Every call goes at once to the world's store: the limiter and endpoints are not what these tests are about. */
@@ -70,7 +71,7 @@ export async function pluginOnWorld(
   scope.register(CONFIG, { useValue: config });
   scope.register(LOGGER, { useValue: pino({ level: 'silent' }) });
   const paths = plugins.filter((p): p is string => typeof p === 'string');
-  const given: DiscoveredPlugin[] = plugins.filter((p): p is PluginManifest => typeof p !== 'string').map((manifest) => ({ manifest, source: 'test' }));
+  const given: DiscoveredPlugin[] = plugins.filter((p): p is PluginManifest => typeof p !== 'string').map((manifest) => givenManifest(manifest));
   const found = await discoverPlugins(paths);
   const clash = given.find((g) => found.some((f) => f.manifest.id === g.manifest.id));
   if (clash !== undefined) throw new Error(`two plugins claim the id "${clash.manifest.id}" (a given manifest and ${found.find((f) => f.manifest.id === clash.manifest.id)!.source})`);
