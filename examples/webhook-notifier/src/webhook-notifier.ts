@@ -11,7 +11,8 @@ export class WebhookNotifier implements Notifier {
   constructor(private readonly config: WebhookConfig) {}
 
   subscribe(events: RunEventSource): void {
-    this.subscription = events.subscribe('webhook', (e) => this.post(e), this.config.types === undefined ? {} : { types: this.config.types });
+    const only = this.config.types === undefined ? {} : { types: this.config.types };
+    this.subscription = events.subscribe('webhook', (e) => this.post(e), only);
   }
 
   close(): void {
