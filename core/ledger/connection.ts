@@ -2,7 +2,7 @@
  *  read-check-write step, which must be atomic across async callers in this process and across processes. */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Compilable, Kysely } from 'kysely';
-import { AutomintError } from '../errors.js';
+import { isAutomintError } from '../errors.js';
 import { osReason } from '../os-reason.js';
 import { LedgerError } from './ledger-error.js';
 import type { LedgerSchema } from './schema.js';
@@ -108,7 +108,7 @@ function isDiskFault(e: unknown): e is LedgerError {
 
 /** Our own errors pass through; SQLite's become typed ledger errors carrying SQLite's code (never the parameters). */
 function asLedgerFailure(e: unknown): unknown {
-  if (e instanceof AutomintError) return e;
+  if (isAutomintError(e)) return e;
   const sqliteCode = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : undefined;
   if (sqliteCode?.startsWith('SQLITE_BUSY') || sqliteCode?.startsWith('SQLITE_LOCKED')) {
     return new LedgerError('BUSY', 'the ledger is locked by another writer; nothing was written', { sqliteCode }, { cause: e });
