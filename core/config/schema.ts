@@ -172,7 +172,7 @@ const PluginsSchema = z
       .array(z.string().min(1))
       .default([])
       .describe(
-        'Extra plugin modules to load: file paths (starting with `./`, `../` or `/`, or ending in `.js`; relative to the configuration file\'s folder, or to the working directory when set by `--set` or the environment) or package names.',
+        'Extra plugin modules to load: file or folder paths (starting with `./`, `../` or `/`, or ending in `.js`, `.mjs`, `.cjs` or `.ts`; relative to the configuration file\'s folder, or to the working directory when set by `--set` or the environment) or installed package names (ES module or CommonJS), resolved from that same folder as Node resolves `require(name)` there.',
       ),
   })
   .catchall(z.record(z.string(), z.unknown()).describe("A plugin's configuration block, keyed by plugin id; the plugin's own schema checks it."))

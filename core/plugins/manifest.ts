@@ -33,7 +33,8 @@ export interface PluginManifest<S extends z.ZodType = z.ZodType> {
   /** Registers what the plugin provides (payment plugins: under PAYMENT_METHOD) on the host's child container. */
   register(container: DependencyContainer, config: z.output<S>): void | Promise<void>;
   /** Releases what `register` set up. Called once, after the command that registered the plugin (a run, the demo,
-   *  doctor, reconcile) is done with it, however it ends: success, an error, Ctrl-C or SIGTERM. A throw is logged. */
+   *  doctor, reconcile) is done with it, however it ends: success, an error, Ctrl-C or SIGTERM; also when its own
+   *  `register` threw, to release what it opened half-way. Waited for at most 5 s; a throw is logged. */
   close?(): void | Promise<void>;
 }
 
