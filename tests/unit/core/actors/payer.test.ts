@@ -22,6 +22,9 @@ class ScriptedMethod implements PaymentSteps {
   rateLimitedOrders = 0;
   /** How far ahead the limiter's retry time lies for each held order, ms. */
   holdMs = 50;
+  /** Who holds the orders back: the host's limiter (StoreRateLimited), or the plugin itself with an error built by
+   *  hand in the documented shape (no automint class: a plugin bundling its own copy of the SDK). */
+  heldBy: 'host' | 'plugin' = 'host';
   /** Every order request, when it came and, for a held one, the retry time the limiter gave. */
   orderCalls: { at: number; retryAt?: number }[] = [];
   /** The next N order requests are refused: the account holds too many unpaid orders. */
@@ -44,6 +47,7 @@ class ScriptedMethod implements PaymentSteps {
       this.rateLimitedOrders--;
       const retryAt = at + this.holdMs;
       this.orderCalls.push({ at, retryAt });
+      if (this.heldBy === 'plugin') throw Object.assign(new Error('voucher issuer busy'), { code: 'VOUCHER_BUSY', details: { rateLimited: true, retryAt } });
       throw new StoreRateLimited(retryAt, { op: 'buyTon', pool: 'account:alice', reason: 'circuit open' });
     }
     this.orderCalls.push({ at });
@@ -310,6 +314,20 @@ describe('payer', () => {
     expect(done(actor)?.reason).toBe('target reached');
     expect(m.sent).toEqual(['o1', 'o2']);
     // Each order request after a held one came no sooner than the retry time the limiter gave.
+    const held = m.orderCalls.flatMap((c, i) => (c.retryAt === undefined ? [] : [{ retryAt: c.retryAt, next: m.orderCalls[i + 1] }]));
+    expect(held).toHaveLength(5);
+    for (const h of held) expect(h.next?.at).toBeGreaterThanOrEqual(h.retryAt);
+  });
+
+  it('waits out a plugin\'s own rate-limit error, built by hand in the documented shape, without counting a failure', async () => {
+    const m = new ScriptedMethod(() => ledger);
+    m.heldBy = 'plugin';
+    m.rateLimitedOrders = 5; // more than maxFailures
+    m.holdMs = 150;
+    const { actor, payer } = start(m);
+    await waitFor(payer, (s) => s.value === 'holding', { timeout: 5000 });
+    await waitFor(actor, () => done(actor) !== undefined, { timeout: 5000 });
+    expect(done(actor)?.reason).toBe('target reached');
     const held = m.orderCalls.flatMap((c, i) => (c.retryAt === undefined ? [] : [{ retryAt: c.retryAt, next: m.orderCalls[i + 1] }]));
     expect(held).toHaveLength(5);
     for (const h of held) expect(h.next?.at).toBeGreaterThanOrEqual(h.retryAt);
