@@ -35,7 +35,8 @@ export interface WorldScenario {
  *  default rate limits (120 requests a minute per token, 600 per IP), enforced as its headers advertise them. */
 export const DEMO_SCENARIO: WorldScenario = {
   name: 'demo',
-  description: `a collection drops 3 s after start, competitors drain it, two funded buyers; a well-behaved store enforcing ${perMinute(DEFAULT_RATE_LIMITS.perToken.requests)} per token, ${perMinute(DEFAULT_RATE_LIMITS.perIp.requests)} per IP`,
+  description: 'a collection drops 3 s after start, competitors drain it, two funded buyers; a well-behaved store '
+    + `enforcing ${DEFAULT_RATE_LIMITS.perToken.requests}/min per token, ${DEFAULT_RATE_LIMITS.perIp.requests}/min per IP`,
   blockIntervalMs: 1000,
   buyers: [
     { name: 'alice', fundTon: '100', fundStars: '2000', password: 'alice-2fa' },
@@ -63,11 +64,6 @@ export const DEMO_SCENARIO: WorldScenario = {
     tokenTtlSec: 3600,
   }),
 };
-
-/** `n` requests a minute, for descriptions. */
-function perMinute(n: number): string {
-  return `${n}/min`;
-}
 
 /** Seed of the hostile scenarios' fault generator, fixed so a run can be replayed. */
 const HOSTILE_SEED = 7;
@@ -140,7 +136,7 @@ export const DROP_PACED_IN_MS = 20_000;
 const DROP_PACED: WorldScenario = {
   ...DEMO_SCENARIO,
   name: 'drop-paced',
-  description: `the demo drop ${DROP_PACED_IN_MS / 1000} s after start, the store's ${perMinute(DEFAULT_RATE_LIMITS.perToken.requests)} per token enforced`,
+  description: `the demo drop ${DROP_PACED_IN_MS / 1000} s after start, the store's ${DEFAULT_RATE_LIMITS.perToken.requests}/min per token enforced`,
   store: (now) => ({
     ...DEMO_SCENARIO.store(now),
     collections: DEMO_SCENARIO.store(now).collections.map((c) => ({ ...c, dropAt: now + DROP_PACED_IN_MS })),
