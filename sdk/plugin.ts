@@ -39,10 +39,10 @@ export type { CollectionListing, ListedCollection } from '../core/store/collecti
 export type { Priority } from '../core/store/request-gate.js';
 
 // Money: integers in each currency's smallest unit, parsed and formatted in one place.
-export { CURRENCIES, AmountError, parseAmount, formatAmount, toNano, formatTon, stars } from '../core/money.js';
+export { CURRENCIES, AmountError, parseAmount, formatAmount, toNano, formatTon, stars, currencyDecimals, knownCurrencies } from '../core/money.js';
 export type { Currency, CurrencyDeclaration, Units, Nano, Stars } from '../core/money.js';
 
 // Errors: a stable code and facts; the helpers read an error from any copy of automint, by shape.
-export { AutomintError, isAutomintError, hasCode, isPermanent, retryAtOf, isRateLimited } from '../core/errors.js';
+export { AutomintError, isAutomintError, hasCode, isPermanent, retryAtOf, isRateLimited, errorFacts } from '../core/errors.js';
 
 export { z } from 'zod';

@@ -8,11 +8,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DependencyContainer } from 'tsyringe';
-import { declarePluginSecretKeys } from '../config/secret-paths.js';
 import { errorFacts } from '../errors.js';
-import { CurrencyDeclarationInvalid, declareCurrency, isKnownCurrency, type Currency } from '../money.js';
+import { isKnownCurrency, type Currency } from '../money.js';
 import type { PluginKind, PluginManifest } from './manifest.js';
-import { importManifest, pluginFile } from './plugin-module.js';
+import { adoptDeclarations, importManifest, pluginFile } from './plugin-module.js';
 import { PAYMENT_METHOD, type PaymentMethod } from './payment.js';
 import { PluginError } from './plugin-error.js';
 import { LOGGER } from './tokens.js';
@@ -80,18 +79,6 @@ export async function discoverPlugins(paths: readonly string[] = [], builtinDir 
     await add(file, p);
   }
   return found;
-}
-
-/** Makes what a found plugin declares known before any configuration is read: its currencies (budgets and price caps
- *  accept them) and its secret keys (redacted by `config show`, scrubbed from logs). */
-function adoptDeclarations(manifest: PluginManifest, source: string): void {
-  try {
-    for (const currency of manifest.currencies ?? []) declareCurrency(currency, `plugin ${manifest.id}`);
-  } catch (e) {
-    if (!(e instanceof CurrencyDeclarationInvalid)) throw e;
-    throw new PluginError('PLUGIN_NOT_A_MANIFEST', e.message, { plugin: manifest.id, source }, { cause: e });
-  }
-  declarePluginSecretKeys(manifest.id, manifest.secretKeys ?? []);
 }
 
 /**

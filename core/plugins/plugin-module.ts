@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HOST_VERSION, isPluginManifest, manifestProblem, type PluginManifest } from './manifest.js';
+import { declarePluginSecretKeys } from '../config/secret-paths.js';
+import { CurrencyDeclarationInvalid, declareCurrency } from '../money.js';
 import { satisfiesHostVersion } from './host-version.js';
 import { PluginError } from './plugin-error.js';
 
@@ -98,20 +100,37 @@ export async function importManifest(file: string, source: string): Promise<Plug
   } catch (e) {
     throw new PluginError('PLUGIN_LOAD_FAILED', `could not load plugin module ${file}: ${(e as Error).message}`, { plugin: file, source }, { cause: e });
   }
-  const manifest = exportedManifest(mod);
-  if (!isPluginManifest(manifest)) {
-    throw new PluginError('PLUGIN_NOT_A_MANIFEST', `${file} does not export a plugin manifest as default (use definePlugin, or export an object with $$type 'automint.plugin/1')`, { plugin: file, source });
+  return checkedManifest(exportedManifest(mod), file, source);
+}
+
+/** `value` checked as a plugin manifest (brand, fields, host version range); `where` names it in messages (its file,
+ *  or what a test handed over). */
+export function checkedManifest(value: unknown, where: string, source: string): PluginManifest {
+  if (!isPluginManifest(value)) {
+    throw new PluginError('PLUGIN_NOT_A_MANIFEST', `${where} does not export a plugin manifest as default (use definePlugin, or export an object with $$type 'automint.plugin/1')`, { plugin: where, source });
   }
-  const problem = manifestProblem(manifest);
+  const problem = manifestProblem(value);
   if (problem !== undefined) {
-    throw new PluginError('PLUGIN_NOT_A_MANIFEST', `plugin ${manifest.id} (${file}): ${problem}`, { plugin: manifest.id, source });
+    throw new PluginError('PLUGIN_NOT_A_MANIFEST', `plugin ${value.id} (${where}): ${problem}`, { plugin: value.id, source });
   }
-  if (!satisfiesHostVersion(manifest.hostVersion, HOST_VERSION)) {
+  if (!satisfiesHostVersion(value.hostVersion, HOST_VERSION)) {
     throw new PluginError(
       'PLUGIN_HOST_VERSION',
-      `plugin ${manifest.id} (${source}) is made for automint host version ${manifest.hostVersion}, but this host is version ${HOST_VERSION}: install a release of the plugin made for host ${HOST_VERSION}`,
-      { plugin: manifest.id, source },
+      `plugin ${value.id} (${source}) is made for automint host version ${value.hostVersion}, but this host is version ${HOST_VERSION}: install a release of the plugin made for host ${HOST_VERSION}`,
+      { plugin: value.id, source },
     );
   }
-  return manifest;
+  return value;
+}
+
+/** Makes what a found plugin declares known before any configuration is read: its currencies (budgets and price caps
+ *  accept them) and its secret keys (redacted by `config show`, scrubbed from logs). */
+export function adoptDeclarations(manifest: PluginManifest, source: string): void {
+  try {
+    for (const currency of manifest.currencies ?? []) declareCurrency(currency, `plugin ${manifest.id}`);
+  } catch (e) {
+    if (!(e instanceof CurrencyDeclarationInvalid)) throw e;
+    throw new PluginError('PLUGIN_NOT_A_MANIFEST', e.message, { plugin: manifest.id, source }, { cause: e });
+  }
+  declarePluginSecretKeys(manifest.id, manifest.secretKeys ?? []);
 }

@@ -1,7 +1,7 @@
 /** The run's own events, built from what the run knows at its start, its summary and its end, and the settlements
  *  reconciliation makes (at the start and during the run). Kept apart from run-bot.ts so the run's flow reads as a
  *  flow; each function only shapes data (no I/O but the one ledger read of a reconciled order). */
-import { CURRENCIES, type Currency } from '../money.js';
+import type { Currency } from '../money.js';
 import type { AutomintConfig } from '../config/schema.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { OrderRow } from '../ledger/orders.js';
@@ -29,9 +29,9 @@ function verdictOf(s: RunSummary): 'complete' | 'short' | 'stopped' | 'blind' {
   }).kind;
 }
 
-/** Per currency, an amount record as digit strings. */
+/** Per currency, an amount record as digit strings: every currency the record holds (a plugin's own too). */
 function unitsOf(amounts: Readonly<Record<Currency, bigint>>): Record<Currency, string> {
-  return Object.fromEntries(CURRENCIES.map((c) => [c, amounts[c].toString()])) as Record<Currency, string>;
+  return Object.fromEntries(Object.entries(amounts).map(([c, units]) => [c, units.toString()]));
 }
 
 /** `run.summary`: the summary in numbers. */
