@@ -1,7 +1,7 @@
 /** The contested drop `npm run bench:contest` measures, shared by its world process (contest-world.ts) and its runner
  *  (contest.ts): one character of limited supply, five rival bots, automint's ask, and how a share is counted. */
 import type { RivalPlan } from '../sim/store/rival-bots.js';
-import type { WorldState } from '../core/cli/world.js';
+import type { WorldState } from '../cli/world.js';
 
 export const CONTEST_COLLECTION = 1;
 export const CONTEST_CHARACTER = 1;
@@ -49,7 +49,7 @@ export interface ContestOutcome {
   /** Packs of the contested character in paid orders of the world's buyers (automint), and of the rivals. */
   readonly botPacks: number;
   readonly rivalPacks: number;
-  /** Orders paid more than once, and payments of the wrong amount (core/cli/demo.ts worldVerdict), all orders. */
+  /** Orders paid more than once, and payments of the wrong amount (cli/demo.ts worldVerdict), all orders. */
   readonly doublePaid: number;
   readonly mismatched: number;
   /** Polls of the collection by rivals, and every 429 the store answered. */

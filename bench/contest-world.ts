@@ -4,8 +4,8 @@
  *  buyers share one IP, whose window carries them all; each rival calls from its own), and the rivals of `seed`. It
  *  sends its state once up; asked `outcome`, it answers from the store's records; asked
  *  `stop`, it closes and exits. Usage: `node contest-world.js ACCOUNTS DROP_IN_MS SEED`. */
-import { worldVerdict } from '../core/cli/demo.js';
-import { worldStateOf } from '../core/cli/world.js';
+import { worldVerdict } from '../cli/demo.js';
+import { worldStateOf } from '../cli/world.js';
 import { sharedIpPolicy } from '../sim/store/rate-policy.js';
 import { isRivalUserId } from '../sim/store/rival-bots.js';
 import { DEMO_SCENARIO, type WorldScenario } from '../sim/scenarios.js';

@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { parseConfig } from '../core/config/load.js';
 import type { ProfileName } from '../core/config/profiles.js';
-import { protectSecrets } from '../core/cli/session.js';
-import { writeWorldSessions, type WorldState } from '../core/cli/world.js';
+import { protectSecrets } from '../cli/session.js';
+import { writeWorldSessions, type WorldState } from '../cli/world.js';
 import { runBot } from '../core/run/run-bot.js';
 import { registerSecrets } from '../core/telemetry/secret-registry.js';
 import {

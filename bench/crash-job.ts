@@ -10,7 +10,7 @@ import { AutomintError } from '../core/errors.js';
 import { loadConfig } from '../core/config/load.js';
 import { ledgerPath } from '../core/run/run-bot.js';
 import YAML from 'yaml';
-import { readWorldState, writeWorldConfig, type WorldState } from '../core/cli/world.js';
+import { readWorldState, writeWorldConfig, type WorldState } from '../cli/world.js';
 import { checkCrashRun, type CrashVerdict } from './crash-checks.js';
 import { readLedger, readWorld } from './crash-evidence.js';
 
@@ -32,7 +32,7 @@ export interface CrashJob {
 }
 
 export interface CrashJobOptions {
-  /** dist/core/cli/main.js */
+  /** dist/cli/main.js */
   readonly cli: string;
   /** Folder the run keeps its world state, data and logs in. */
   readonly dir: string;

@@ -29,7 +29,7 @@ const { values: flags } = parseArgs({
 const randomRuns = Number(flags.random);
 const maxMs = Number(flags['max-ms']);
 const parallel = Math.max(1, Number(flags.parallel));
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../core/cli/main.js');
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
 const BOT_TIMEOUT_MS = 120_000;
 
 const points = injectionPoints();

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { median, round2 } from './median.js';
 
 const run = promisify(execFile);
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../core/cli/main.js');
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
 const runs = Number(process.argv[2] ?? 5);
 
 interface DemoFigures {

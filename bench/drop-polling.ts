@@ -24,7 +24,7 @@ import type { RateGate } from '../core/store/request-gate.js';
 import { StoreClient } from '../core/store/store-client.js';
 import { median, round2 } from './median.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../core/cli/main.js');
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
 const args = process.argv.slice(2);
 const unpaced = args.includes('--unpaced');
 const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);

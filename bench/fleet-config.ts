@@ -4,8 +4,8 @@
  *  racing, and one snipe filter (`title: "/dog/"`) that finds the collection nobody named. */
 import { parseConfig } from '../core/config/load.js';
 import type { AutomintConfig } from '../core/config/schema.js';
-import { protectSecrets } from '../core/cli/session.js';
-import type { WorldState } from '../core/cli/world.js';
+import { protectSecrets } from '../cli/session.js';
+import type { WorldState } from '../cli/world.js';
 import { TARGET_COLLECTIONS } from './fleet-drop.js';
 
 /** Packs each target asks per account: two orders' worth across the fleet, so a good share of payers buys. */

@@ -1,7 +1,7 @@
 /** The drop `npm run bench:fleet` runs a fleet through, shared by its world process (fleet-world.ts), the bot's
  *  config (fleet-config.ts) and the runner (fleet.ts): three known collections and one the snipe filter finds, the
  *  timeline, what the world process says over IPC, and how the store's request log is read into polls and 429s. */
-import type { WorldState } from '../core/cli/world.js';
+import type { WorldState } from '../cli/world.js';
 
 /** The three targets' collections (one character each, id 1), dropping together. */
 export const TARGET_COLLECTIONS = [2, 3, 4] as const;

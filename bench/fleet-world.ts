@@ -7,7 +7,7 @@
  *  proxies once up; asked `traffic`, it answers from the store's request log (fleet-drop.ts `trafficOf`); asked
  *  `stop`, it closes and exits. Usage: `node fleet-world.js ACCOUNTS DROP_IN_MS`. */
 import { randomBytes } from 'node:crypto';
-import { worldStateOf } from '../core/cli/world.js';
+import { worldStateOf } from '../cli/world.js';
 import { startSocks5Proxy, type SimProxy } from '../sim/proxy/socks5-server.js';
 import { DEMO_SCENARIO, fleetBuyers, type WorldScenario } from '../sim/scenarios.js';
 import { startWorld } from '../sim/world.js';

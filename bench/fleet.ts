@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { writeWorldSessions } from '../core/cli/world.js';
+import { writeWorldSessions } from '../cli/world.js';
 import { runBot } from '../core/run/run-bot.js';
 import { registerSecrets } from '../core/telemetry/secret-registry.js';
 import { fleetConfig } from './fleet-config.js';

@@ -9,8 +9,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { parseConfig } from '../core/config/load.js';
 import { runBot } from '../core/run/run-bot.js';
-import { protectSecrets } from '../core/cli/session.js';
-import { writeWorldSessions, type WorldState } from '../core/cli/world.js';
+import { protectSecrets } from '../cli/session.js';
+import { writeWorldSessions, type WorldState } from '../cli/world.js';
 import { registerSecrets } from '../core/telemetry/secret-registry.js';
 import { BENCH_CHARACTER, BENCH_COLLECTION } from './latency-drop.js';
 

@@ -1,6 +1,6 @@
 /** The drop `npm run bench:latency` and `bench:detection` buy, shared by the world process (latency-world.ts), the bot
  *  runs (latency-bot.ts) and the runners (latency.ts, detection.ts), and how they read the store's record of polls. */
-import type { WorldState } from '../core/cli/world.js';
+import type { WorldState } from '../cli/world.js';
 
 /** The bench's collection and character (the bot's target). */
 export const BENCH_COLLECTION = 1;

@@ -6,7 +6,7 @@
 import { startWorld } from '../sim/world.js';
 import { DEMO_SCENARIO, fleetBuyers, type WorldScenario } from '../sim/scenarios.js';
 import { sharedIpPolicy } from '../sim/store/rate-policy.js';
-import { worldStateOf } from '../core/cli/world.js';
+import { worldStateOf } from '../cli/world.js';
 import { BENCH_CHARACTER, BENCH_COLLECTION, POLL_ROUTE, type WorldMessage } from './latency-drop.js';
 
 function scenario(accounts: number, dropInMs: number): WorldScenario {

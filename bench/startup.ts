@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, round2 } from './median.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../core/cli/main.js');
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
 const runs = Number(process.argv[2] ?? 15);
 const time = (args: string[]): number => {
   const t = performance.now();

@@ -1,7 +1,7 @@
 /** The benches' simulated world in a process of its own (latency-world.ts), so that its work never runs on the bot's
  *  event loop: forked with an IPC channel, it reports its state once up, then the store's record of the polls. */
 import type { PollRecord, WorldMessage } from './latency-drop.js';
-import type { WorldState } from '../core/cli/world.js';
+import type { WorldState } from '../cli/world.js';
 import { forkChildWorld } from './child-world.js';
 
 /** A running world process. */

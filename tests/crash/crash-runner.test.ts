@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCrashJob, type CrashJobResult } from '../../bench/crash-job.js';
 import { crashJobs } from '../../bench/crash-jobs.js';
 
-const CLI = path.resolve('dist/core/cli/main.js');
+const CLI = path.resolve('dist/cli/main.js');
 // One at a time: the rest of the suite runs beside it on the other core.
 const PARALLEL = 1;
 const jobs = crashJobs(2, 4500);

@@ -3,8 +3,8 @@
  *  was killed. Now the run says so: the target is blind in the summary and the exit code (4), with `stopWhenBlind`
  *  the run ends by itself, and no order is created, so no money moves. */
 import { describe, expect, it } from 'vitest';
-import { EXIT_BLIND } from '../../core/cli/failure.js';
-import { runExitCode } from '../../core/cli/run-exit.js';
+import { EXIT_BLIND } from '../../cli/failure.js';
+import { runExitCode } from '../../cli/run-exit.js';
 import type { RunSummary } from '../../core/run/summary.js';
 import type { World } from '../../sim/world.js';
 import { expectMoneySafe } from '../support/hostile-run.js';

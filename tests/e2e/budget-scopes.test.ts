@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemoConfig, worldVerdict } from '../../core/cli/demo.js';
+import { loadDemoConfig, worldVerdict } from '../../cli/demo.js';
 import { AutomintConfigSchema } from '../../core/config/schema.js';
 import { toNano } from '../../core/money.js';
 import { runBot } from '../../core/run/run-bot.js';

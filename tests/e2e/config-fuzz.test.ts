@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 
-const CLI = path.resolve('dist/core/cli/main.js');
+const CLI = path.resolve('dist/cli/main.js');
 const SEED = 20_261_204;
 const CASES = 200;
 const CONCURRENCY = 2;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { loadDemoConfig, worldVerdict } from '../../core/cli/demo.js';
+import { loadDemoConfig, worldVerdict } from '../../cli/demo.js';
 import { toNano } from '../../core/money.js';
 import { runBot } from '../../core/run/run-bot.js';
 import { isRivalUserId, rivalUserId } from '../../sim/store/rival-bots.js';

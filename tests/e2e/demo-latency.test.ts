@@ -17,7 +17,7 @@ interface DemoJson {
 let demo: DemoJson;
 
 beforeAll(async () => {
-  const cli = path.resolve('dist/core/cli/main.js');
+  const cli = path.resolve('dist/cli/main.js');
   const { stdout } = await promisify(execFile)(process.execPath, [cli, 'demo', '--json'], { maxBuffer: 16 * 1024 * 1024, timeout: 110_000 });
   demo = JSON.parse(stdout.trim().split('\n').pop()!) as DemoJson;
 }, 120_000);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemoConfig, worldVerdict } from '../../core/cli/demo.js';
+import { loadDemoConfig, worldVerdict } from '../../cli/demo.js';
 import { runBot, ledgerPath } from '../../core/run/run-bot.js';
 import type { RunSummary } from '../../core/run/summary.js';
 import { createLogger } from '../../core/telemetry/logger.js';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemoConfig } from '../../core/cli/demo.js';
+import { loadDemoConfig } from '../../cli/demo.js';
 import { openLedger } from '../../core/ledger/database.js';
 import type { GhostOrder } from '../../core/ledger/ghost-orders.js';
 import { orderReports, renderOrders, type OrderReport } from '../../core/run/order-report.js';

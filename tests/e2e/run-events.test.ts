@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemoConfig, worldVerdict } from '../../core/cli/demo.js';
+import { loadDemoConfig, worldVerdict } from '../../cli/demo.js';
 import { runBot } from '../../core/run/run-bot.js';
 import type { RunSummary } from '../../core/run/summary.js';
 import { createLogger } from '../../core/telemetry/logger.js';

@@ -17,7 +17,7 @@ import { startSocks5Proxy, type SimProxy } from '../../sim/proxy/socks5-server.j
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
 
 const run = promisify(execFile);
-const CLI = path.resolve('dist/core/cli/main.js');
+const CLI = path.resolve('dist/cli/main.js');
 
 let world: World;
 let receiver: OtlpReceiver;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { loadDemoConfig } from '../../core/cli/demo.js';
+import { loadDemoConfig } from '../../cli/demo.js';
 import { parseConfig } from '../../core/config/load.js';
 import { runBot } from '../../core/run/run-bot.js';
 import { scenarioByName } from '../../sim/scenarios.js';

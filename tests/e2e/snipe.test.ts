@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { loadDemoConfig } from '../../core/cli/demo.js';
+import { loadDemoConfig } from '../../cli/demo.js';
 import { parseConfig } from '../../core/config/load.js';
 import type { AutomintConfig } from '../../core/config/schema.js';
 import { openLedger } from '../../core/ledger/database.js';

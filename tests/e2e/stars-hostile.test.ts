@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loadDemoConfig } from '../../core/cli/demo.js';
+import { loadDemoConfig } from '../../cli/demo.js';
 import { runBot } from '../../core/run/run-bot.js';
 import type { RunSummary } from '../../core/run/summary.js';
 import { scenarioByName } from '../../sim/scenarios.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
-import { buildProgram } from '../../core/cli/program.js';
+import { buildProgram } from '../../cli/program.js';
 import { startWorld, type World, type WorldBuyer } from '../../sim/world.js';
 
 let world: World;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Address } from '@ton/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loadDemoConfig } from '../../core/cli/demo.js';
+import { loadDemoConfig } from '../../cli/demo.js';
 import { openLedger } from '../../core/ledger/database.js';
 import type { OrderRow } from '../../core/ledger/orders.js';
 import { ledgerPath, runBot } from '../../core/run/run-bot.js';

@@ -3,8 +3,8 @@
  *  stock sent as text, order expiries in microseconds. The tolerant reader reads past each: every pack is bought, each
  *  paid once, nothing blind. */
 import { describe, expect, it } from 'vitest';
-import { EXIT_FAILURE, EXIT_OK } from '../../core/cli/failure.js';
-import { runExitCode } from '../../core/cli/run-exit.js';
+import { EXIT_FAILURE, EXIT_OK } from '../../cli/failure.js';
+import { runExitCode } from '../../cli/run-exit.js';
 import type { RunSummary } from '../../core/run/summary.js';
 import type { World } from '../../sim/world.js';
 import { expectMoneySafe } from '../support/hostile-run.js';

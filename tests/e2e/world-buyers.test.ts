@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { fitDemoTree, loadWorldConfig, readWorldState, writeWorldConfig } from '../../core/cli/world.js';
+import { fitDemoTree, loadWorldConfig, readWorldState, writeWorldConfig } from '../../cli/world.js';
 import { parseConfig } from '../../core/config/load.js';
 import { sessionPath } from '../../plugins/stars/session-file.js';
 import { runBotProcess, startBot, type BotProcess } from '../support/bot-process.js';

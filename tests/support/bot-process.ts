@@ -10,7 +10,7 @@ import type { World } from '../../sim/world.js';
 import { readLedger, readWorld } from '../../bench/crash-evidence.js';
 import type { LedgerFacts, WorldFacts } from '../../bench/crash-checks.js';
 
-export const CLI = path.resolve('dist/core/cli/main.js');
+export const CLI = path.resolve('dist/cli/main.js');
 
 /** How a bot process ended. */
 export interface BotExit {
@@ -26,7 +26,7 @@ export interface BotProcess {
   readonly exited: Promise<BotExit>;
 }
 
-/** Starts `node dist/core/cli/main.js ...args` in `cwd`; the process is SIGKILLed after `timeoutMs` (a hang). */
+/** Starts `node dist/cli/main.js ...args` in `cwd`; the process is SIGKILLed after `timeoutMs` (a hang). */
 export function startBot(
   args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; nodeArgs?: readonly string[] } = {},
 ): BotProcess {

@@ -1,6 +1,6 @@
 /** Runs the `automint` program in this process, as the binary would, capturing its exit code, stdout and stderr. */
 import { vi } from 'vitest';
-import { buildProgram } from '../../core/cli/program.js';
+import { buildProgram } from '../../cli/program.js';
 
 export interface CliResult {
   readonly code: number;

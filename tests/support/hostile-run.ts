@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { pino } from 'pino';
-import { loadDemoConfig, worldVerdict } from '../../core/cli/demo.js';
+import { loadDemoConfig, worldVerdict } from '../../cli/demo.js';
 import { runBot } from '../../core/run/run-bot.js';
 import type { RunSummary } from '../../core/run/summary.js';
 import { scenarioByName } from '../../sim/scenarios.js';

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { loadDemoConfig } from '../../core/cli/demo.js';
+import { loadDemoConfig } from '../../cli/demo.js';
 import { runBot } from '../../core/run/run-bot.js';
 import type { RunSummary } from '../../core/run/summary.js';
 import { DEMO_SCENARIO } from '../../sim/scenarios.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { loadDemoConfig } from '../../../../core/cli/demo.js';
+import { loadDemoConfig } from '../../../../cli/demo.js';
 import type { AutomintConfig } from '../../../../core/config/schema.js';
 import { renderDoctor, runDoctor } from '../../../../core/run/doctor.js';
 import { parseConfig } from '../../../../core/config/load.js';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
-import { buildProgram } from '../../../../core/cli/program.js';
+import { buildProgram } from '../../../../cli/program.js';
 import { openLedger } from '../../../../core/ledger/database.js';
 import type { PaymentAttempt, StoreOrder } from '../../../../core/plugins/payment.js';
 import { startWorld, type World } from '../../../../sim/world.js';

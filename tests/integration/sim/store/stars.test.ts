@@ -2,7 +2,7 @@
  *  knows; paying the invoice confirms the order once; expiry releases the stock; the hostile twists of the fault plan
  *  change the answer or the invoice; the store's own record of payments stays readable by the demo's world verdict. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { worldVerdict } from '../../../../core/cli/demo.js';
+import { worldVerdict } from '../../../../cli/demo.js';
 import type { FaultPlan, SimStore, StarsOrder } from '../../../../sim/store/index.js';
 import type { ManualClock } from '../../../support/manual-clock.js';
 import { STORE_WALLET_RAW, storeScenario } from '../../../support/store-scenario.js';

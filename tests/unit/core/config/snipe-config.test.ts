@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
 import { parseConfig } from '../../../../core/config/load.js';
 import { methodsInUse } from '../../../../core/config/schema.js';
-import { buildProgram } from '../../../../core/cli/program.js';
+import { buildProgram } from '../../../../cli/program.js';
 import { configErrorOf } from './config-fixture.js';
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl';

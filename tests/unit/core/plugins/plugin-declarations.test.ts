@@ -3,8 +3,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { reportFailure } from '../../../../core/cli/failure.js';
-import { protectSecrets } from '../../../../core/cli/session.js';
+import { reportFailure } from '../../../../cli/failure.js';
+import { protectSecrets } from '../../../../cli/session.js';
 import { loadValidatedConfig } from '../../../../core/config/load.js';
 import { secretValues } from '../../../../core/config/redact.js';
 import { AutomintError } from '../../../../core/errors.js';

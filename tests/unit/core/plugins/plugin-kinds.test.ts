@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
-import { reportFailure } from '../../../../core/cli/failure.js';
+import { reportFailure } from '../../../../cli/failure.js';
 import { discoverPlugins, registerPlugins } from '../../../../core/plugins/host.js';
 import { cli } from '../../../support/cli-in-process.js';
 import { esmPlugin, projectFolder } from '../../../support/plugin-packages.js';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
-import { buildProgram } from '../../../../core/cli/program.js';
+import { buildProgram } from '../../../../cli/program.js';
 
 let dir: string;
 

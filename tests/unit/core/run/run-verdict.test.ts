@@ -3,8 +3,8 @@
  *  and why, 130 when the user stopped it. */
 import { describe, expect, it } from 'vitest';
 import type { PurchaseOutcome } from '../../../../core/actors/sniper.js';
-import { EXIT_BLIND, EXIT_FAILURE, EXIT_OK, EXIT_STOPPED } from '../../../../core/cli/failure.js';
-import { runExitCode } from '../../../../core/cli/run-exit.js';
+import { EXIT_BLIND, EXIT_FAILURE, EXIT_OK, EXIT_STOPPED } from '../../../../cli/failure.js';
+import { runExitCode } from '../../../../cli/run-exit.js';
 import type { Ledger } from '../../../../core/ledger/ledger.js';
 import { RunMetrics } from '../../../../core/actors/run-metrics.js';
 import { runVerdict, type RunFacts } from '../../../../core/run/run-verdict.js';

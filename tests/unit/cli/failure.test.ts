@@ -1,9 +1,9 @@
 /** How a command's error becomes its exit code and the text a person reads: a ledger held by another run exits 3
  *  with the message that names the holder, whoever made the error; an error of a run the user stopped exits 130. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AutomintError } from '../../../../core/errors.js';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_STOPPED, reportFailure, stoppedRunFailure, stopExitCode } from '../../../../core/cli/failure.js';
-import { ConfigError } from '../../../../core/config/config-error.js';
+import { AutomintError } from '../../../core/errors.js';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_STOPPED, reportFailure, stoppedRunFailure, stopExitCode } from '../../../cli/failure.js';
+import { ConfigError } from '../../../core/config/config-error.js';
 
 const LOCKED = 'automint run (pid 4242 on host-a, started 2026-01-01T00:00:00.000Z) is using the data dir /data; stop it with Ctrl-C in its terminal or `kill 4242`, or wait for it to end';
 

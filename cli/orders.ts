@@ -1,11 +1,11 @@
 /** `automint orders --config FILE [--json] [--state S]`: the ledger's orders and their payments. Reads only: a missing
  *  ledger is an error (exit 2), never created. */
-import { loadValidatedConfig } from '../config/load.js';
-import { ORDER_STATES, type OrderState } from '../ledger/schema.js';
-import { ConfigError } from '../config/config-error.js';
-import { openExistingLedger } from '../run/data-dir.js';
-import { ledgerPath } from '../run/run-bot.js';
-import { orderReports, renderOrders } from '../run/order-report.js';
+import { loadValidatedConfig } from '../core/config/load.js';
+import { ORDER_STATES, type OrderState } from '../core/ledger/schema.js';
+import { ConfigError } from '../core/config/config-error.js';
+import { openExistingLedger } from '../core/run/data-dir.js';
+import { ledgerPath } from '../core/run/run-bot.js';
+import { orderReports, renderOrders } from '../core/run/order-report.js';
 import { action, EXIT_OK } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { protectSecrets } from './session.js';

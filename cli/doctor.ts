@@ -1,10 +1,10 @@
 /** `automint doctor --config FILE`: checks config, ledger, the limiter's pools, store reachability and auth, and wallet
  *  balances; prints a verdict per check with the fix for each failure. Exit 0 only when every check passes; stopped
  *  by Ctrl-C or SIGTERM, it prints what it checked and exits 130 or 143 once the plugins are closed. */
-import { loadValidatedConfig } from '../config/load.js';
-import { renderDoctor, runDoctor } from '../run/doctor.js';
-import { createLogger } from '../telemetry/logger.js';
-import { knownSecrets } from '../telemetry/secret-registry.js';
+import { loadValidatedConfig } from '../core/config/load.js';
+import { renderDoctor, runDoctor } from '../core/run/doctor.js';
+import { createLogger } from '../core/telemetry/logger.js';
+import { knownSecrets } from '../core/telemetry/secret-registry.js';
 import { action, EXIT_FAILURE, EXIT_OK, stopExitCode } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { protectSecrets } from './session.js';

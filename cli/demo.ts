@@ -4,16 +4,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
-import type { AutomintConfig } from '../config/schema.js';
-import type { World } from '../../sim/world.js';
-import { runBot } from '../run/run-bot.js';
-import { renderSummary, type RunSummary } from '../run/summary.js';
-import { registerSecrets } from '../telemetry/secret-registry.js';
+import { loadConfig } from '../core/config/load.js';
+import type { AutomintConfig } from '../core/config/schema.js';
+import type { World } from '../sim/world.js';
+import { runBot } from '../core/run/run-bot.js';
+import { renderSummary, type RunSummary } from '../core/run/summary.js';
+import { registerSecrets } from '../core/telemetry/secret-registry.js';
 import { action, EXIT_FAILURE, EXIT_OK, stoppedRunFailure } from './failure.js';
 import { runExitCode } from './run-exit.js';
 import { packageRoot } from './package-root.js';
-import { sessionPath, writeSession } from '../../plugins/stars/session-file.js';
+import { sessionPath, writeSession } from '../plugins/stars/session-file.js';
 import { worldConfigVariables } from './world.js';
 import { openSession, protectSecrets } from './session.js';
 
@@ -63,8 +63,8 @@ export async function loadDemoConfig(world: World, dataDir: string, env: NodeJS.
 
 export const demoCommand = action(async (opts: { json?: boolean; scenario: string }): Promise<number> => {
   const session = await openSession({ serviceName: 'automint', logLevel: opts.json ? 'warn' : 'info' });
-  const { startWorld } = await import('../../sim/world.js');
-  const { scenarioByName } = await import('../../sim/scenarios.js');
+  const { startWorld } = await import('../sim/world.js');
+  const { scenarioByName } = await import('../sim/scenarios.js');
   const world = await startWorld({ scenario: scenarioByName(opts.scenario) });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'automint-demo-'));
   try {

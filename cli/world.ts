@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { parseConfig } from '../config/load.js';
-import { substituteEnvReferences } from '../config/env-substitution.js';
-import { AutomintConfigSchema, type AutomintConfig } from '../config/schema.js';
-import { AutomintError } from '../errors.js';
-import { registerSecrets } from '../telemetry/secret-registry.js';
-import type { World } from '../../sim/world.js';
-import { sessionPath, writeSession } from '../../plugins/stars/session-file.js';
+import { parseConfig } from '../core/config/load.js';
+import { substituteEnvReferences } from '../core/config/env-substitution.js';
+import { AutomintConfigSchema, type AutomintConfig } from '../core/config/schema.js';
+import { AutomintError } from '../core/errors.js';
+import { registerSecrets } from '../core/telemetry/secret-registry.js';
+import type { World } from '../sim/world.js';
+import { sessionPath, writeSession } from '../plugins/stars/session-file.js';
 import { action, EXIT_OK } from './failure.js';
 import { packageRoot } from './package-root.js';
 import { protectSecrets } from './session.js';
@@ -219,8 +219,8 @@ function stopSignal(): Promise<NodeJS.Signals> {
 }
 
 export const worldCommand = action(async (opts: { scenario: string; buyers?: number; state?: string }): Promise<number> => {
-  const { startWorld } = await import('../../sim/world.js');
-  const { scenarioByName } = await import('../../sim/scenarios.js');
+  const { startWorld } = await import('../sim/world.js');
+  const { scenarioByName } = await import('../sim/scenarios.js');
   const scenario = scenarioByName(opts.scenario);
   const file = path.resolve(opts.state ?? path.join(os.tmpdir(), `automint-world-${process.pid}.json`));
   const stopped = stopSignal();

@@ -1,10 +1,10 @@
 /** `automint login --account NAME` and `automint session info|logout --account NAME`: the account's Telegram session,
  *  kept by the Stars plugin in a 0600 file in the data folder. GramJS loads only here. */
-import { loadValidatedConfig } from '../config/load.js';
-import { createLogger } from '../telemetry/logger.js';
-import { knownSecrets, registerSecret } from '../telemetry/secret-registry.js';
-import { prepareDataDir } from '../run/data-dir.js';
-import { lockDataDir, type DataDirLock } from '../run/data-dir-lock.js';
+import { loadValidatedConfig } from '../core/config/load.js';
+import { createLogger } from '../core/telemetry/logger.js';
+import { knownSecrets, registerSecret } from '../core/telemetry/secret-registry.js';
+import { prepareDataDir } from '../core/run/data-dir.js';
+import { lockDataDir, type DataDirLock } from '../core/run/data-dir-lock.js';
 import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { Prompter } from './prompt.js';
@@ -27,7 +27,7 @@ async function setUp(opts: AccountOptions, writes: boolean, command: string) {
     lock = lockDataDir(config.dataDir, command);
   }
   const log = createLogger({ level: config.telemetry.logLevel === 'info' ? 'warn' : config.telemetry.logLevel, format: config.telemetry.logFormat, secrets: knownSecrets });
-  const sessions = await import('../../plugins/stars/account-session.js');
+  const sessions = await import('../plugins/stars/account-session.js');
   return { config, log, sessions, release: () => lock?.release() };
 }
 

@@ -1,17 +1,17 @@
 /** `automint run --config FILE`: watch the configured targets and buy when they drop, and with `snipe` filters buy the
  *  new collections they match until stopped; the exit code says whether every target was reached (see runExitCode).
  *  `--dry-run` also prints what each filter would buy of what the store lists now. */
-import { loadValidatedConfig } from '../config/load.js';
+import { loadValidatedConfig } from '../core/config/load.js';
 import { action, stoppedRunFailure } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { openSession, protectSecrets } from './session.js';
-import { scrub } from '../telemetry/secret-registry.js';
+import { scrub } from '../core/telemetry/secret-registry.js';
 
 export const runCommand = action(async (opts: ConfigCommandOptions & { acceptConfigChange?: boolean }): Promise<number> => {
   const { config, source } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });
   protectSecrets(config);
   // The run's modules load only once the configuration is valid: a refused one is answered at once.
-  const [{ runBot }, { renderSummary }, { runExitCode }] = await Promise.all([import('../run/run-bot.js'), import('../run/summary.js'), import('./run-exit.js')]);
+  const [{ runBot }, { renderSummary }, { runExitCode }] = await Promise.all([import('../core/run/run-bot.js'), import('../core/run/summary.js'), import('./run-exit.js')]);
   const session = await openSession({ serviceName: config.telemetry.serviceName, logLevel: config.telemetry.logLevel, logFormat: config.telemetry.logFormat });
   try {
     const summary = await runBot({ config, log: session.log, tracing: session.tracing, command: 'run', signal: session.signal, acceptConfigChange: opts.acceptConfigChange === true, legacyDataDir: source.legacyDataDir });

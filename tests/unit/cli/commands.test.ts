@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
-import { buildProgram, runProgram } from '../../../../core/cli/program.js';
+import { buildProgram, runProgram } from '../../../cli/program.js';
 
 let dir: string;
 const mnemonic = Array.from({ length: 24 }, () => 'abandon').join(' ');

@@ -1,5 +1,5 @@
 /** The options every config-reading command shares, turned into loadConfig flags. */
-import type { ConfigFlags } from '../config/load.js';
+import type { ConfigFlags } from '../core/config/load.js';
 
 export interface ConfigCommandOptions {
   readonly config?: string;

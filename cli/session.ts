@@ -1,11 +1,11 @@
 /** What every command that runs the bot sets up, in order: tracing first (so everything after is traced), then the
  *  logger (lines carry trace ids, secrets scrubbed), then a stop signal wired to SIGINT/SIGTERM with a bounded flush. */
 import type { Logger } from 'pino';
-import type { AutomintConfig } from '../config/schema.js';
-import { secretValues } from '../config/redact.js';
-import { createLogger } from '../telemetry/logger.js';
-import { knownSecrets, registerSecrets } from '../telemetry/secret-registry.js';
-import { installSignalFlush, startTracing, type Tracing } from '../telemetry/tracing.js';
+import type { AutomintConfig } from '../core/config/schema.js';
+import { secretValues } from '../core/config/redact.js';
+import { createLogger } from '../core/telemetry/logger.js';
+import { knownSecrets, registerSecrets } from '../core/telemetry/secret-registry.js';
+import { installSignalFlush, startTracing, type Tracing } from '../core/telemetry/tracing.js';
 import { packageVersion } from './package-root.js';
 
 export interface Session {

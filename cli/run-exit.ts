@@ -1,7 +1,7 @@
 /** The exit code of a run that ended without an error, for `automint run` and `automint demo`: a script reads it to
  *  tell "bought everything" from "refused everything". Apart from failure.ts, which every command loads, because the
  *  verdict brings the run's modules with it. */
-import { runVerdict, type RunFacts } from '../run/run-verdict.js';
+import { runVerdict, type RunFacts } from '../core/run/run-verdict.js';
 import { EXIT_BLIND, EXIT_FAILURE, EXIT_OK, stopExitCode } from './failure.js';
 
 /** 0 every target reached (a dry run: nothing failed), 1 a target ended short or something failed, 4 a target short

@@ -1,16 +1,16 @@
 /** `automint reconcile --config FILE [--json]`: settles unknown payments against the chain and Telegram now and says
  *  what changed. Exit 0 when every payment is settled afterwards; a missing ledger is an error (exit 2), never created. */
-import { loadValidatedConfig } from '../config/load.js';
-import { checkDataDir, requireLedgerFile } from '../run/data-dir.js';
-import { ledgerPath } from '../run/run-bot.js';
-import { lockDataDir } from '../run/data-dir-lock.js';
-import { reconcileNow, renderReconcile } from '../run/reconcile-now.js';
-import { createLogger } from '../telemetry/logger.js';
-import { knownSecrets } from '../telemetry/secret-registry.js';
+import { loadValidatedConfig } from '../core/config/load.js';
+import { checkDataDir, requireLedgerFile } from '../core/run/data-dir.js';
+import { ledgerPath } from '../core/run/run-bot.js';
+import { lockDataDir } from '../core/run/data-dir-lock.js';
+import { reconcileNow, renderReconcile } from '../core/run/reconcile-now.js';
+import { createLogger } from '../core/telemetry/logger.js';
+import { knownSecrets } from '../core/telemetry/secret-registry.js';
 import { action, EXIT_FAILURE, EXIT_OK } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 import { protectSecrets } from './session.js';
-import { deadline } from '../time/deadline.js';
+import { deadline } from '../core/time/deadline.js';
 
 export const reconcileCommand = action(async (opts: ConfigCommandOptions & { json?: boolean }): Promise<number> => {
   const { config } = await loadValidatedConfig({ file: opts.config, flags: configFlags(opts) });

@@ -1,7 +1,7 @@
 /** `automint config show`: the merged configuration with every secret redacted, as YAML that loads again. */
 import YAML from 'yaml';
-import { loadValidatedConfig } from '../config/load.js';
-import { redactConfig } from '../config/redact.js';
+import { loadValidatedConfig } from '../core/config/load.js';
+import { redactConfig } from '../core/config/redact.js';
 import { action } from './failure.js';
 import { configFlags, type ConfigCommandOptions } from './config-options.js';
 

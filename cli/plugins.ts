@@ -1,13 +1,13 @@
 /** `automint plugins`: the plugins found (built-in and from `plugins.paths`), and which the configuration enables. */
 import 'reflect-metadata';
 import { container } from 'tsyringe';
-import { loadValidatedConfig } from '../config/load.js';
-import { methodsInUse, pluginBlocks } from '../config/schema.js';
-import { discoverPlugins, registerPlugins, type LoadedPlugin } from '../plugins/host.js';
-import { HOST_VERSION } from '../plugins/manifest.js';
-import { CONFIG, LOGGER } from '../plugins/tokens.js';
-import { createLogger } from '../telemetry/logger.js';
-import { knownSecrets } from '../telemetry/secret-registry.js';
+import { loadValidatedConfig } from '../core/config/load.js';
+import { methodsInUse, pluginBlocks } from '../core/config/schema.js';
+import { discoverPlugins, registerPlugins, type LoadedPlugin } from '../core/plugins/host.js';
+import { HOST_VERSION } from '../core/plugins/manifest.js';
+import { CONFIG, LOGGER } from '../core/plugins/tokens.js';
+import { createLogger } from '../core/telemetry/logger.js';
+import { knownSecrets } from '../core/telemetry/secret-registry.js';
 import { action } from './failure.js';
 import { protectSecrets } from './session.js';
 

@@ -2,10 +2,10 @@
  *  the key, a ledger held by another run exits 3 with the message that names it, an error of a run the user stopped
  *  exits 130, anything else exits 1 with the error's code and message. Every text is scrubbed of known secrets first.
  *  (A run that ends without an error gets its code from run-exit.ts.) Kept light: every command loads it. */
-import { hasCode, isAutomintError } from '../errors.js';
-import { ConfigError, formatConfigError } from '../config/config-error.js';
-import { PluginError } from '../plugins/plugin-error.js';
-import { scrub } from '../telemetry/secret-registry.js';
+import { hasCode, isAutomintError } from '../core/errors.js';
+import { ConfigError, formatConfigError } from '../core/config/config-error.js';
+import { PluginError } from '../core/plugins/plugin-error.js';
+import { scrub } from '../core/telemetry/secret-registry.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
