@@ -58,4 +58,51 @@ describe('ledger migration 007: plugin currencies', () => {
     // The one-live-intent-per-order index still holds after the rebuild.
     await expect(again.intents.record(tonIntent('k-2', 'o-1'))).rejects.toThrow();
   });
+
+  it('opens a ledger whose 007 committed but whose migration row was never written (crash or a second process)', async () => {
+    const folder = tempFolder();
+    cleanups.push(folder.remove);
+    const path = join(folder.dir, 'automint.db');
+    const ledger = await openLedger(path);
+    await seedPurchase(ledger);
+    await reservedOrder(ledger, 'o-1');
+    await ledger.orders.insert(tonOrder('v-1', { method: 'voucher', currency: 'VCH', amount: 1250n }));
+    const before = await moneyTables(ledger);
+    await sql`delete from kysely_migration where name = '007-plugin-currencies'`.execute(ledger.db);
+    await ledger.close();
+
+    const again = await openLedger(path);
+    cleanups.push(() => again.close());
+    expect(await moneyTables(again)).toEqual(before);
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration where name = '007-plugin-currencies'`.execute(again.db);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('refuses to go back down with a clear error while a row holds a currency other than TON or XTR', async () => {
+    const ledger = await openLedger(':memory:');
+    cleanups.push(() => ledger.close());
+    await seedPurchase(ledger);
+    await ledger.orders.insert(tonOrder('v-1', { method: 'voucher', currency: 'VCH', amount: 1250n }));
+    const before = await moneyTables(ledger);
+    const migrator = new Migrator({ db: ledger.db, provider: ledgerMigrationProvider });
+    const down = await migrator.migrateTo('006-ghost-orders');
+    expect(String(down.error)).toMatch(/orders holds 1 row in a currency other than TON or XTR \(VCH\)/);
+    expect(String(down.error)).not.toMatch(/CHECK constraint/);
+    expect(await moneyTables(ledger)).toEqual(before);
+  });
+
+  it('never hands out again the id of a budget reservation deleted before the rebuild', async () => {
+    const ledger = await openLedger(':memory:');
+    cleanups.push(() => ledger.close());
+    const migrator = new Migrator({ db: ledger.db, provider: ledgerMigrationProvider });
+    expect((await migrator.migrateTo('006-ghost-orders')).error).toBeUndefined();
+    await seedPurchase(ledger);
+    await reservedOrder(ledger, 'o-1');
+    const last = await reservedOrder(ledger, 'o-2');
+    await sql`delete from budget_reservations where id = ${last}`.execute(ledger.db);
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    const next = await ledger.budget.reserve({ currency: 'TON', amount: 1n, account: 'alice', target: '19:2', limits: { total: 10n ** 12n } });
+    if (!next.ok) throw new Error('reservation refused');
+    expect(next.reservation.id).toBeGreaterThan(last);
+  });
 });
