@@ -131,6 +131,13 @@ export function formatAmount(currency: Currency, units: Units): string {
   return `${negative ? '-' : ''}${whole}${frac ? '.' + frac : ''}`;
 }
 
+/** An amount read back from the ledger, as decimal text; in smallest units (`7 (smallest units)`) when no plugin
+ *  loaded now declares its currency (the config no longer names the plugin an earlier run paid with), so a listing,
+ *  a run's summary or a log line still shows it instead of throwing UnknownCurrency. */
+export function formatKnownOrRaw(currency: Currency, units: Units): string {
+  return isKnownCurrency(currency) ? formatAmount(currency, units) : `${units} (smallest units)`;
+}
+
 /** TON decimal text → nanotons. */
 export function toNano(text: string): Nano {
   return parseAmount('TON', text) as Nano;

@@ -3,7 +3,7 @@
  *  the same reconciliation a start does (core/run/in-run-reconciliation.ts implements this port); a payer asks for a
  *  round when such payments stand in its way and plans again once the round is over. Talks to: payers (via their
  *  planning step), the ledger. */
-import { formatAmount, type Currency, type Units } from '../money.js';
+import { formatKnownOrRaw, type Currency, type Units } from '../money.js';
 import type { TargetQuota } from './target-quota.js';
 
 /** One payment the ledger holds packs and money for without knowing whether it was paid. */
@@ -56,5 +56,5 @@ export interface UnknownPayments {
 /** `order o1 (ton, 2 packs, 5 TON): not confirmed within 40 s`, for a log line or a reason. */
 export function describeHeld(p: HeldPayment): string {
   const packs = `${p.count} pack${p.count === 1 ? '' : 's'}`;
-  return `order ${p.orderId} (${p.method}, ${packs}, ${formatAmount(p.currency, p.amount)} ${p.currency}): ${p.reason}`;
+  return `order ${p.orderId} (${p.method}, ${packs}, ${formatKnownOrRaw(p.currency, p.amount)} ${p.currency}): ${p.reason}`;
 }

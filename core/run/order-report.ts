@@ -2,7 +2,7 @@
  *  fee), amounts formatted in their currency. Shared by `automint orders` and `automint reconcile`. */
 import type { Ledger } from '../ledger/ledger.js';
 import type { OrderState } from '../ledger/schema.js';
-import { formatAmount, isKnownCurrency, type Currency, type Units } from '../money.js';
+import { formatKnownOrRaw, type Currency } from '../money.js';
 
 /** One order with what the ledger knows of its payment. */
 export interface OrderReport {
@@ -22,12 +22,6 @@ export interface OrderReport {
   readonly createdAt: string;
 }
 
-/** An amount as decimal text; in smallest units when no plugin loaded now declares its currency (the config no longer
- *  names the plugin an earlier run paid with): the ledger is still listed, not refused. */
-function shown(currency: Currency, units: Units): string {
-  return isKnownCurrency(currency) ? formatAmount(currency, units) : `${units} (smallest units)`;
-}
-
 /** Every order (or those in `state`), oldest first, ghost orders among them. */
 export async function orderReports(ledger: Ledger, state?: OrderState | 'maybe-created'): Promise<OrderReport[]> {
   const ghosts = state === undefined || state === 'maybe-created' ? await ghostReports(ledger) : [];
@@ -41,7 +35,8 @@ export async function orderReports(ledger: Ledger, state?: OrderState | 'maybe-c
     const fee = intents.reduce<bigint | null>((sum, i) => (i.fee === null ? sum : (sum ?? 0n) + i.fee), null);
     out.push({
       orderId: o.orderId, state: o.state, method: o.method, account: o.account, target: `${o.collection}:${o.character}`,
-      count: o.count, currency: o.currency, amount: shown(o.currency, o.amount), fee: fee === null ? null : shown(o.currency, fee),
+      count: o.count, currency: o.currency, amount: formatKnownOrRaw(o.currency, o.amount),
+      fee: fee === null ? null : formatKnownOrRaw(o.currency, fee),
       payment: intent ? { key: intent.idempotencyKey, state: intent.state, txHash: intent.txHash } : null,
       reason: o.reason, createdAt: new Date(o.createdAt).toISOString(),
     });

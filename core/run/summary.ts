@@ -2,7 +2,7 @@
  *  spent and fees per currency (from the ledger, the source of truth), latencies measured in-process, and whether
  *  the run did what it was asked (run-verdict.ts). */
 import type { Ledger } from '../ledger/ledger.js';
-import { formatAmount, HOST_CURRENCIES, type Currency, type Units } from '../money.js';
+import { formatKnownOrRaw, HOST_CURRENCIES, type Currency, type Units } from '../money.js';
 import type { LatencyName, Percentiles, RunMetrics } from '../actors/run-metrics.js';
 import type { PurchaseOutcome } from '../actors/sniper.js';
 import { describeHeld, type HeldPayment } from '../actors/unknown-payments.js';
@@ -106,13 +106,13 @@ export function renderSummary(s: RunSummary): string {
   const pad = (cells: string[], widths: number[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const header = ['order', 'method', 'account', 'target', 'packs', 'amount', 'fee', 'state'];
   const body = s.orders.map((o) => [o.orderId, o.method, o.account, o.target, String(o.count),
-    `${formatAmount(o.currency, o.amount)} ${o.currency}`, o.fee === null ? '-' : `${formatAmount(o.currency, o.fee)} ${o.currency}`, o.state]);
+    `${formatKnownOrRaw(o.currency, o.amount)} ${o.currency}`, o.fee === null ? '-' : `${formatKnownOrRaw(o.currency, o.fee)} ${o.currency}`, o.state]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   lines.push(pad(header, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...body.map((r) => pad(r, widths)));
   if (body.length === 0) lines.push('(no orders)');
   lines.push('');
   const spent = Object.keys(s.spent).filter((c) => (s.spent[c] ?? 0n) > 0n || (s.fees[c] ?? 0n) > 0n)
-    .map((c) => `${formatAmount(c, s.spent[c] ?? 0n)} ${c} (fees ${formatAmount(c, s.fees[c] ?? 0n)} ${c})`).join(', ') || 'nothing';
+    .map((c) => `${formatKnownOrRaw(c, s.spent[c] ?? 0n)} ${c} (fees ${formatKnownOrRaw(c, s.fees[c] ?? 0n)} ${c})`).join(', ') || 'nothing';
   lines.push(`paid orders: ${Object.entries(s.paid).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}   packs: ${s.packs}   spent: ${spent}`);
   for (const [method, l] of Object.entries(s.latencyMs)) {
     // A figure with no sample (e.g. no later order: every order was a first one) reads "none", not "0 / 0".
