@@ -45,8 +45,17 @@ export const HOST_CURRENCIES: readonly CurrencyDeclaration[] = [
   { code: 'XTR', decimals: DECIMALS.XTR, name: 'Telegram Stars' },
 ];
 
-/** Every currency declared in this process, by code, with who declared it first. */
-const declared = new Map<string, CurrencyDeclaration & { readonly by: string }>(HOST_CURRENCIES.map((c) => [c.code, { ...c, by: 'host' }]));
+type Declared = Map<string, CurrencyDeclaration & { readonly by: string }>;
+/** Where the registry lives: one per process, not one per loaded copy of this module. A plugin installed from npm
+ *  brings its own copy of automint, and its `declareCurrency` must reach the host's `formatAmount` (as the DI tokens
+ *  are `Symbol.for` keys for the same reason). */
+const REGISTRY = Symbol.for('automint.currencies');
+/** Every currency declared in this process, by code, with who declared it first; the first copy loaded creates it with
+ *  the host's currencies. */
+const declared: Declared = (() => {
+  const global = globalThis as { [REGISTRY]?: Declared };
+  return (global[REGISTRY] ??= new Map(HOST_CURRENCIES.map((c) => [c.code, { ...c, by: 'host' }])));
+})();
 
 export class AmountError extends AutomintError {
   constructor(reason: string, details: { currency: Currency; text: string }) {
