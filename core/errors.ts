@@ -70,8 +70,9 @@ function causeChain(e: unknown): unknown[] {
   return chain;
 }
 
-/** The details of an automint error, `{}` when it has none readable. */
-function detailsOf(e: unknown): Readonly<Record<string, unknown>> {
+/** The details of an automint error, `{}` when it has none readable (a branded error needs only a `code`, so
+ *  `details` may be absent or not an object). Read an error's details by shape only through this. */
+export function detailsOf(e: unknown): Readonly<Record<string, unknown>> {
   if (!isAutomintError(e)) return {};
   const details = (e as { details?: unknown }).details;
   return typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};

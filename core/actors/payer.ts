@@ -300,13 +300,13 @@ export const payerMachine = setup({
     logFailure: ({ context, event }) => {
       context.input.log.warn({ err: errorOf(event), method: context.input.method }, 'payer step failed');
       // A failure only a new login fixes (a revoked Telegram session) is told to the run's events once per account.
-      if (context.input.events) emitLoginNeeded(context.input.events, context.input.account, errorOf(event));
+      if (context.input.events) emitLoginNeeded(context.input.events, context.input.account, errorOf(event), context.input.log);
     },
     /** The claimed packs will not be bought by this attempt: give them back to the target's quota. */
     releaseClaim: ({ context }) => context.input.quota.release(context.claimed, context.input.method),
     settleClaim: ({ context }) => {
       context.input.quota.settle(context.count, context.input.method);
-      noteTargetReached(context.input.events, context.input.target.key, context.input.quota);
+      noteTargetReached(context.input.events, context.input.target.key, context.input.quota, context.input.log);
     },
     forgetOrder: assign({ order: null, attempt: null }),
     askForStock: sendParent(({ context }) => ({ type: 'PAYER.OUT_OF_STOCK', method: context.input.method }) satisfies PayerReport),

@@ -146,7 +146,7 @@ async function prepareMethod(input: PurchaseInput, method: PaymentMethod, signal
     } catch (e) {
       if (signal.aborted) throw e;
       if (isPermanent(e) || attempt >= PREPARE_TRIES) {
-        if (input.events) emitLoginNeeded(input.events, input.account.name, e);
+        if (input.events) emitLoginNeeded(input.events, input.account.name, e, input.log);
         input.log.error({ err: e, method: method.id }, `payment method ${method.id} is left out of this purchase: ${(e as Error).message}`);
         return false;
       }
@@ -257,7 +257,7 @@ export const purchaseMachine = setup({
     logArmingFailure: ({ context, event }) => {
       const error = (event as { error?: unknown }).error;
       context.input.log.error({ err: error }, 'arming failed');
-      if (context.input.events) emitLoginNeeded(context.input.events, context.input.account.name, error);
+      if (context.input.events) emitLoginNeeded(context.input.events, context.input.account.name, error, context.input.log);
     },
     recordEnd: ({ context }) => {
       void context.input.ledger.purchases.setState(context.input.purchaseId, context.failure ? 'failed' : 'done').catch((e: unknown) =>

@@ -21,7 +21,7 @@ import { endpointResolver, endpointsLogic, responseReader } from '../actors/endp
 import { limiterGate, limiterLogic } from '../actors/limiter.js';
 import { accountLogins, ledgerPath } from './run-bot.js';
 import { StoreProxyFailed, StoreTransportError } from '../store/store-error.js';
-import { isAutomintError } from '../errors.js';
+import { detailsOf, isAutomintError } from '../errors.js';
 import { AccountRoutes, type AccountRoute } from './account-routes.js';
 import { deadline } from '../time/deadline.js';
 
@@ -170,7 +170,7 @@ async function accountChecks(
       const err = e as Error & { code?: string };
       // The proxy itself failing (or Telegram through it) is the proxy's line, with what to check.
       const proxyFailure = route.proxy === undefined ? undefined
-        : causes(e).find((c): c is Error => c instanceof StoreProxyFailed || (isAutomintError(c) && c.code === 'TELEGRAM_UNAVAILABLE' && c.details['proxy'] !== undefined));
+        : causes(e).find((c): c is Error => c instanceof StoreProxyFailed || (isAutomintError(c) && c.code === 'TELEGRAM_UNAVAILABLE' && detailsOf(c)['proxy'] !== undefined));
       if (proxyFailure !== undefined) {
         results.push({ name: `${name} proxy`, ok: false, detail: proxyFailure.message,
           fix: `check accounts[].proxy of ${account.name}: host, port, user and password, and that the proxy is running` });

@@ -4,7 +4,7 @@
  *  error (a bug, a library's own error) keeps its stack, and so does every error when the logger runs at `debug` or
  *  `trace`. */
 import { pino } from 'pino';
-import { isAutomintError, type AutomintError } from '../errors.js';
+import { detailsOf, isAutomintError, type AutomintError } from '../errors.js';
 
 /** The keys errors are logged under (`log.warn({ err }, …)`; `err` is also where pino puts an Error logged alone). */
 export const ERROR_KEYS = ['err', 'error'] as const;
@@ -26,11 +26,13 @@ export function errorSerializer(withStacks: () => boolean): (e: unknown) => unkn
 
 /** An expected failure without its stack. */
 export function loggedFailure(e: AutomintError): LoggedFailure {
+  // A branded error needs no `details` (errors.ts): read them only through detailsOf.
+  const details = detailsOf(e);
   return {
     type: e.constructor.name || e.name,
     code: e.code,
     message: messageWithCauses(e),
-    ...(Object.keys(e.details).length > 0 ? { details: e.details } : {}),
+    ...(Object.keys(details).length > 0 ? { details } : {}),
   };
 }
 

@@ -34,4 +34,20 @@ describe('login needed', () => {
     emitLoginNeeded(sink, 'alice', new Error('not a login'));
     expect(emitted).toEqual([{ type: 'login.needed', account: 'alice', code: 'TELEGRAM_SESSION_MISSING', reason: expect.stringContaining('automint login') }]);
   });
+
+  it('is not read, and nothing throws, from an error with the brand and a code but no details (the documented minimum)', () => {
+    const branded = Object.assign(new Error('gone'), { code: 'MY_SESSION_GONE', [Symbol.for('automint.error')]: true });
+    expect(loginNeededOf(branded)).toBeNull();
+    expect(loginNeededOf(new Error('outer', { cause: branded }))).toBeNull();
+    const emitted: RunEventDraft[] = [];
+    emitLoginNeeded({ emit: (e) => void emitted.push(e), emitOnce: (_k, e) => void emitted.push(e) }, 'alice', branded);
+    expect(emitted).toEqual([]);
+  });
+
+  it('never throws from emitLoginNeeded, even when the sink does: the failure is logged instead', () => {
+    const warned: unknown[] = [];
+    const throwing = { emit: () => { throw new Error('sink broke'); }, emitOnce: () => { throw new Error('sink broke'); } };
+    expect(() => emitLoginNeeded(throwing, 'alice', new TelegramSessionMissing('alice'), { warn: (o: unknown) => void warned.push(o) } as never)).not.toThrow();
+    expect(warned).toEqual([expect.objectContaining({ event: 'login.needed', reason: 'sink broke' })]);
+  });
 });
