@@ -1,4 +1,5 @@
-/** `automint/plugin`: everything a plugin is written against, in one import. The manifest (definePlugin), the payment,
+/** `automint/plugin`: everything a plugin is written against, in one import. The manifest (definePlugin) and the
+ *  command contract (a plugin's own `automint` sub-commands), the payment,
  *  notifier and store-login contracts (with the run's events), the container tokens the host registers, the account's
  *  store client as an interface (units on every member), money and error helpers, and zod (the host's own copy, so a
  *  plugin's config schema is read by the same zod that checks it). Types and small pure helpers only: importing it
@@ -8,6 +9,9 @@
 export { definePlugin, isPluginManifest, PLUGIN_BRAND, HOST_VERSION } from '../core/plugins/manifest.js';
 export type { PluginManifest, PluginKind } from '../core/plugins/manifest.js';
 export { PLUGIN_KINDS } from './plugin-kinds.js';
+
+// Commands: `automint` sub-commands a plugin contributes (the manifest's `commands`), each module loaded when it runs.
+export type { PluginCommand, PluginCommandModule, CommandKit, ConfigCommandOptions } from '../core/plugins/command.js';
 
 // The payment contract: what a `kind: 'payment'` plugin registers under PAYMENT_METHOD.
 export { PAYMENT_METHOD } from '../core/plugins/payment.js';

@@ -70,6 +70,15 @@ export async function loadValidatedConfig(options: LoadConfigOptions = {}): Prom
   return loaded;
 }
 
+/** The plugin modules a configuration's `plugins.paths` names, resolved as `loadValidatedConfig` resolves them, without
+ *  validating the rest: the CLI finds external plugins' commands with it before it knows which command runs (that
+ *  command then loads the configuration for itself and reports what is wrong with it). Throws ConfigError. */
+export async function configuredPluginPaths(options: LoadConfigOptions): Promise<string[]> {
+  const tree = await readTree(options);
+  const written = pluginPathsOf(tree.tree);
+  return written === undefined ? [] : resolvePluginPaths(written, tree.baseFor, tree.locate, tree.file);
+}
+
 /** The file (or none) as a merged tree, ready for the schema. */
 async function readTree(options: LoadConfigOptions): Promise<ConfigTree> {
   if (options.file === undefined) {

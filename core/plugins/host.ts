@@ -6,10 +6,10 @@
  *  plugin. */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DependencyContainer } from 'tsyringe';
 import { errorFacts } from '../errors.js';
 import { isKnownCurrency, type Currency } from '../money.js';
+import { builtinPluginDir } from './builtin-dir.js';
 import type { PluginKind, PluginManifest } from './manifest.js';
 import { adoptDeclarations, importManifest, pluginFile } from './plugin-module.js';
 import { PAYMENT_METHOD, type PaymentMethod } from './payment.js';
@@ -46,10 +46,7 @@ export interface RegisteredPlugins {
 /** Longest the host waits for one plugin's `close`. */
 export const PLUGIN_CLOSE_LIMIT_MS = 5_000;
 
-/** The folder that holds the built-in plugins, next to `core/` in both the sources and `dist/`. */
-export function builtinPluginDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../plugins');
-}
+export { builtinPluginDir };
 
 /** Finds and imports every plugin: built-ins first, then `paths` (absolute module files, folders, or what the
  *  configuration loader resolved a package name to). */

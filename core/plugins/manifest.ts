@@ -3,6 +3,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { z } from 'zod';
 import type { CurrencyDeclaration } from '../money.js';
+import { commandsProblem, type PluginCommand } from './command.js';
 
 export const PLUGIN_BRAND = 'automint.plugin/1';
 /** The host's own version; plugins declare which host versions they work with (`hostVersion: '^1'`). */
@@ -30,6 +31,11 @@ export interface PluginManifest<S extends z.ZodType = z.ZodType> {
    *  `maxPricePerPack` accept them, amounts are counted in their smallest unit. TON and XTR are the host's too; a
    *  code declared twice must have the same decimals. */
   readonly currencies?: readonly CurrencyDeclaration[];
+  /** `automint` sub-commands the plugin contributes (command.ts): each declared by name and description, its module
+   *  imported only when it runs. An external plugin's commands are there when the command line names a configuration
+   *  whose `plugins.paths` loads it (`automint <command> -c automint.yaml`); a built-in's always (the host reads them
+   *  from the plugin's `commands` module, without importing the manifest). */
+  readonly commands?: readonly PluginCommand[];
   /** Registers what the plugin provides (payment plugins: under PAYMENT_METHOD) on the host's child container. */
   register(container: DependencyContainer, config: z.output<S>): void | Promise<void>;
   /** Releases what `register` set up. Called once, after the command that registered the plugin (a run, the demo,
@@ -63,5 +69,6 @@ export function manifestProblem(m: PluginManifest): string | undefined {
     return 'currencies must be a list of { code, decimals, name? }';
   }
   if (m.close !== undefined && typeof m.close !== 'function') return 'close must be a function';
+  if (m.commands !== undefined) return commandsProblem(m.commands);
   return undefined;
 }

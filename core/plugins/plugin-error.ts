@@ -5,7 +5,7 @@ export class PluginError extends AutomintError {
   constructor(
     code:
       | 'PLUGIN_NOT_FOUND' | 'PLUGIN_NOT_A_MANIFEST' | 'PLUGIN_HOST_VERSION' | 'PLUGIN_CONFIG_INVALID' | 'PLUGIN_DUPLICATE'
-      | 'PLUGIN_LOAD_FAILED' | 'PLUGIN_NOT_PAYMENT',
+      | 'PLUGIN_LOAD_FAILED' | 'PLUGIN_NOT_PAYMENT' | 'PLUGIN_COMMAND_CLASH',
     message: string,
     details: { plugin: string; path?: string; source?: string },
     options?: { cause?: unknown },
