@@ -1,20 +1,16 @@
 /** The `automint` command line. Only commander loads here: each command imports its heavy modules (GramJS, the
- *  OpenTelemetry SDK, the TON sandbox) when it runs, so `automint --help` starts about as fast as bare Node. */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+ *  OpenTelemetry SDK, the TON sandbox) when it runs, so `automint --help` starts about as fast as bare Node. Plugins'
+ *  commands are stand-ins until they run (plugin-command.ts): the built-ins' are read from their `commands` modules,
+ *  an external plugin's from its manifest when the command line names a configuration that loads it. */
+import { Command, CommanderError, Help, InvalidArgumentError } from 'commander';
+import { builtinCommands, type DeclaredCommand } from '../core/plugins/plugin-commands.js';
+import { configOption, withOverrides } from './config-options.js';
+import { commandLineConfig } from './command-line-config.js';
 import { packageVersion } from './package-root.js';
+import { addPluginCommand, pluginAwareTerm, preparePluginCommand } from './plugin-command.js';
 
-const PROFILES = ['safe', 'balanced', 'fast', 'aggressive', 'extreme'];
-
-const configOption = (): Option => new Option('-c, --config <file>', 'configuration file (YAML)');
-
-/** The flags that override configuration keys, shared by every command that reads a config. */
-function withOverrides(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--profile <name>', 'speed profile').choices(PROFILES))
-    .option('--dry-run', 'watch and evaluate only: create no orders, move no money')
-    .option('--data-dir <dir>', 'folder of the ledger and secret files')
-    .option('--set <key=value...>', 'set any configuration key, e.g. --set targets[0].packs=5');
-}
+/** The built-in plugins' commands, found once when the program module loads. */
+const BUILTIN_COMMANDS = await builtinCommands();
 
 /** `--buyers`' value: a whole number from 1 (the world checks the upper bound), else a usage error. */
 function buyerCount(value: string): number {
@@ -30,19 +26,28 @@ const EXIT_USAGE = 2;
  *  option or command, a value outside its choices) exits 2 like any other bad input; help and --version exit 0. */
 export async function runProgram(argv: readonly string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram([...BUILTIN_COMMANDS, ...(await commandLineConfig(argv))]);
+    await preparePluginCommand(program, argv);
+    await program.parseAsync(argv);
   } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
+    if (!(e instanceof CommanderError)) {
+      // A plugin whose command could not be added or loaded: reported like any command's error.
+      process.exitCode = (await import('./failure.js')).reportFailure(e);
+      return;
+    }
     process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
   }
 }
 
-/** Builds the program; `main.ts` runs it on process.argv, tests run it on their own argv. */
-export function buildProgram(): Command {
+/** Builds the program with the plugins' commands (default: the built-ins'); `main.ts` runs it on process.argv, tests
+ *  run it on their own argv. */
+export function buildProgram(pluginCommands: readonly DeclaredCommand[] = BUILTIN_COMMANDS): Command {
+  const commanderHelp = new Help();
   const program = new Command('automint')
     .description('Buys limited Telegram sticker packs on the Stickerdom store the moment they drop, paying with TON and Telegram Stars.')
     .version(packageVersion())
     .showHelpAfterError()
+    .configureHelp({ subcommandTerm: (cmd) => pluginAwareTerm(cmd, (c) => commanderHelp.subcommandTerm(c)) })
     // Usage errors throw instead of exiting 1, so runProgram can exit 2 for them; every command added below inherits it.
     .exitOverride();
 
@@ -98,31 +103,8 @@ export function buildProgram(): Command {
       .option('--json', 'print one JSON object'),
   ).action(async (opts) => (await import('./reconcile.js')).reconcileCommand(opts));
 
-  withOverrides(
-    program
-      .command('login')
-      .description('log an account in to Telegram (phone, code, 2FA password) and save its session (mode 0600) in the data folder')
-      .addOption(configOption().makeOptionMandatory())
-      .requiredOption('-a, --account <name>', 'account name from the configuration'),
-  ).action(async (opts) => (await import('./login.js')).loginCommand(opts));
-
-  const session = program.command('session').description("an account's saved Telegram session");
-  withOverrides(
-    session
-      .command('info')
-      .description('where the session points and whether Telegram still accepts it (never prints the session)')
-      .addOption(configOption().makeOptionMandatory())
-      .requiredOption('-a, --account <name>', 'account name from the configuration')
-      .option('--json', 'print one JSON object')
-      .option('--no-check', 'do not connect to Telegram'),
-  ).action(async (opts) => (await import('./login.js')).sessionInfoCommand(opts));
-  withOverrides(
-    session
-      .command('logout')
-      .description('end the session at Telegram and delete its file')
-      .addOption(configOption().makeOptionMandatory())
-      .requiredOption('-a, --account <name>', 'account name from the configuration'),
-  ).action(async (opts) => (await import('./login.js')).sessionLogoutCommand(opts));
+  // Between the host's commands and `plugins`, where login and session always were.
+  for (const declared of pluginCommands) addPluginCommand(program, declared);
 
   program
     .command('plugins')

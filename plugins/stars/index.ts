@@ -1,7 +1,9 @@
-/** The Stars payment plugin's manifest: Telegram login for the store and Stars payments. */
+/** The Stars payment plugin's manifest: Telegram login for the store and Stars payments, and the commands that log an
+ *  account in to Telegram and look after its session. */
 import { definePlugin } from '../../core/plugins/manifest.js';
 import { PAYMENT_METHOD } from '../../core/plugins/payment.js';
 import { WEB_APP_LOGIN } from '../../core/plugins/web-app-login.js';
+import { commands } from './commands.js';
 import { starsConfigSchema } from './config.js';
 import { STARS_CONFIG } from './tokens.js';
 
@@ -13,6 +15,8 @@ export default definePlugin({
   configSchema: starsConfigSchema,
   currencies: [{ code: 'XTR', decimals: 0, name: 'Telegram Stars' }],
   secretKeys: ['apiHash'],
+  // `automint login` and `automint session info|logout`.
+  commands,
   async register(container, config) {
     // Loaded here, not at the top: finding the plugin and checking its config block (config show, every command's
     // validation) must not pay for GramJS.

@@ -2,7 +2,7 @@
  *  not echoed when stdin is a terminal. Piped input (tests, scripts) is read line by line. */
 import { createInterface, type Interface } from 'node:readline';
 import { PassThrough } from 'node:stream';
-import { AutomintError } from '../core/errors.js';
+import { AutomintError } from '../../core/errors.js';
 
 /** Asks questions one after the other. */
 export class Prompter {
