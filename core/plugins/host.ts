@@ -128,11 +128,12 @@ export async function registerPlugins(
       await manifest.register(scope, parsed.data);
     }
     const methods = scope.isRegistered(PAYMENT_METHOD, true) ? scope.resolveAll<PaymentMethod>(PAYMENT_METHOD) : [];
-    for (const method of methods) {
-      // Every amount of the method is counted and shown in its currency's decimals: one nobody declared cannot be.
-      if (!isKnownCurrency(method.currency)) {
-        throw new PluginError('PLUGIN_NOT_A_MANIFEST', `payment method ${method.id} settles in ${String(method.currency)}, which no plugin declares (add it to the manifest's currencies)`, { plugin: method.id });
-      }
+    // Every amount of a method is counted and shown in its currency's decimals: one nobody declared cannot be. The
+    // methods are made by now (they may hold sockets or timers): each is closed before the plugins are.
+    const undeclared = methods.find((m) => !isKnownCurrency(m.currency));
+    if (undeclared !== undefined) {
+      await closeMethods(methods, container);
+      throw new PluginError('PLUGIN_CURRENCY_UNDECLARED', `payment method ${undeclared.id} settles in ${String(undeclared.currency)}, which no plugin declares (add it to the manifest's currencies)`, { plugin: undeclared.id });
     }
     return { scope, loaded, payments: methods, close };
   } catch (e) {
@@ -156,6 +157,16 @@ function closeOnce(registered: readonly PluginManifest[], container: DependencyC
     })();
     return closing;
   };
+}
+
+/** Closes payment methods made but never handed over, each bounded and never throwing. */
+async function closeMethods(methods: readonly PaymentMethod[], container: DependencyContainer): Promise<void> {
+  for (const method of methods) {
+    const failure = await bounded(async () => method.close(), PLUGIN_CLOSE_LIMIT_MS);
+    if (failure === null) continue;
+    const log = container.isRegistered(LOGGER, true) ? container.resolve(LOGGER) : undefined;
+    log?.warn({ method: method.id, err: errorFacts(failure) }, `payment method ${method.id} did not close cleanly`);
+  }
 }
 
 /** Runs `work`, waiting at most `limitMs`; the error it threw (or a timeout error), or null when it finished. */
