@@ -43,7 +43,11 @@ export type { CollectionListing, ListedCollection } from '../core/store/collecti
 export type { Priority } from '../core/store/request-gate.js';
 
 // Money: integers in each currency's smallest unit, parsed and formatted in one place.
-export { CURRENCIES, AmountError, parseAmount, formatAmount, toNano, formatTon, stars, currencyDecimals, knownCurrencies } from '../core/money.js';
+export { AmountError, parseAmount, formatAmount, toNano, formatTon, stars, currencyDecimals, knownCurrencies } from '../core/money.js';
+import { CURRENCIES as HOST_CURRENCY_CODES } from '../core/money.js';
+/** The host's own currency codes, TON and XTR, only.
+ *  @deprecated A plugin may declare its own currencies: use `knownCurrencies()` for every currency declared. */
+export const CURRENCIES = HOST_CURRENCY_CODES;
 export type { Currency, CurrencyDeclaration, Units, Nano, Stars } from '../core/money.js';
 
 // Errors: a stable code and facts; the helpers read an error from any copy of automint, by shape.
