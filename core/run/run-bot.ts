@@ -73,24 +73,43 @@ interface RunEnding {
   summary: RunSummary | null;
   /** Closed last, after the notifiers: a plugin's own close releases what its register set up, a notifier's too. */
   plugins: RunPlugins | null;
+  /** What ended the run, when it failed (the `run.stopped` event says so). */
+  failure: unknown;
+  /** The end of the events and plugins, once begun (finishRun). */
+  finished: Promise<void> | null;
 }
 
 /** Runs the bot to the end and returns its summary. Whatever way it ends, the run's events end with `run.stopped`,
- *  are drained (bounded) and the notifiers closed. */
+ *  are drained (bounded) and the notifiers and plugins closed — while the ledger is still open and the data dir still
+ *  locked (runWithEvents calls finishRun before it lets them go); here only for a run that ended before it took them. */
 export async function runBot(opts: RunOptions): Promise<BotSummary> {
   const events = opts.events ?? new RunEvents({ log: opts.log.child({ component: 'run-events' }) });
-  const ending: RunEnding = { notifiers: null, summary: null, plugins: null };
-  let failure: unknown = null;
+  const ending: RunEnding = { notifiers: null, summary: null, plugins: null, failure: null, finished: null };
   try {
     return await runWithEvents(opts, events, ending);
   } catch (e) {
-    failure = e;
+    ending.failure ??= e;
     throw e;
   } finally {
-    events.emit(stoppedEvent(ending.summary, failure));
-    await (ending.notifiers?.close() ?? events.close());
-    await ending.plugins?.close();
+    await finishRun(events, ending, opts.log);
   }
+}
+
+/** The end of a run's events and plugins, once whoever calls first: `run.stopped` emitted, the events drained
+ *  (bounded) and the notifiers closed, then each plugin's own close (bounded). It must come before the ledger closes
+ *  and the data dir lock is released: a plugin's close and a notifier's last events may read the ledger, and a second
+ *  run must not take the data dir while this one's plugins still work in it. Never rejects. */
+function finishRun(events: RunEvents, ending: RunEnding, log: Logger): Promise<void> {
+  ending.finished ??= (async () => {
+    try {
+      events.emit(stoppedEvent(ending.summary, ending.failure));
+      await (ending.notifiers?.close() ?? events.close());
+      await ending.plugins?.close();
+    } catch (e) {
+      log.warn({ err: e }, 'could not close the run\'s events or plugins cleanly');
+    }
+  })();
+  return ending.finished;
 }
 
 /** The run itself: runBot without the end of its events. */
@@ -221,15 +240,27 @@ async function runWithEvents(opts: RunOptions, events: RunEvents, ending: RunEnd
     } finally {
       await plugins.closePayments();
     }
+  } catch (e) {
+    ending.failure ??= e;
+    throw e;
   } finally {
     crash?.disarm();
     opts.signal?.removeEventListener('abort', onAbort);
     rootSpan?.end();
-    warmUps.stop();
-    await dispatcher.close().catch(() => undefined);
-    await routes.close();
-    await ledger.close();
-    lock.release();
+    try {
+      warmUps.stop();
+      await dispatcher.close().catch(() => undefined);
+      await routes.close();
+    } finally {
+      // The events and plugins end while the ledger is open and the data dir is still this run's; the lock goes last,
+      // whatever failed before it.
+      try {
+        await finishRun(events, ending, log);
+        await ledger.close();
+      } finally {
+        lock.release();
+      }
+    }
   }
 }
 
