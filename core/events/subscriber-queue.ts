@@ -2,7 +2,9 @@
  *  handler call at a time. Why a queue per subscriber: the run must never wait on a listener (a notifier talking to a
  *  slow Bot API, a live view that froze), and one slow listener must not starve the others. Why bounded, dropping the
  *  oldest: memory stays fixed whatever a listener does, and what is kept is the newest news (the sold-out, the
- *  summary), which is what a listener that fell behind wants to tell. Every drop and every failure is counted. */
+ *  summary), which is what a listener that fell behind wants to tell. Every drop and every failure is counted. Each
+ *  event is scrubbed of registered secrets as it is handed over (scrub-event.ts), off the emitter's path. */
+import { scrubEvent } from './scrub-event.js';
 
 /** A subscriber's handler: may be async; a throw or a rejection is counted, never passed on. */
 export type EventHandler<E> = (event: E) => void | Promise<void>;
@@ -102,7 +104,9 @@ export class SubscriberQueue<E> {
       this.head = (this.head + 1) % this.capacity;
       this.size -= 1;
       try {
-        await this.handler(event);
+        // Scrubbed here, not at emit: the emitter (a payer at a drop) never pays for it, and a scrub that throws is a
+        // failed delivery, counted like a handler's throw.
+        await this.handler(scrubEvent(event));
         this.delivered += 1;
       } catch (e) {
         this.failedCount += 1;

@@ -5,6 +5,7 @@ import type { Generated, Kysely } from 'kysely';
 import type { Currency } from '../money.js';
 import type { LedgerConnection } from './connection.js';
 import type { LedgerSchema } from './schema.js';
+import { reasonColumn } from './reason-column.js';
 
 /** One possibly-created order. */
 export interface GhostOrder {
@@ -57,7 +58,7 @@ export class GhostOrders {
   async record(g: NewGhostOrder): Promise<number> {
     const row = await this.db.insertInto('ghost_orders').values({
       purchase_id: g.purchaseId, method: g.method, account: g.account, collection: g.collection, character: g.character, count: g.count, currency: g.currency,
-      requested_at: g.requestedAt, held_until: g.heldUntil, state: 'maybe-created', reason: g.reason.slice(0, 500),
+      requested_at: g.requestedAt, held_until: g.heldUntil, state: 'maybe-created', reason: (reasonColumn(g.reason) ?? '').slice(0, 500),
     }).returning('id').executeTakeFirstOrThrow();
     return row.id;
   }

@@ -7,6 +7,7 @@ import type { ImmediateTx, LedgerConnection } from './connection.js';
 import { LedgerError } from './ledger-error.js';
 import type { OrderState, OrdersTable } from './schema.js';
 import { checkTransition, ORDER_TRANSITIONS } from './transitions.js';
+import { reasonColumn } from './reason-column.js';
 
 /** Orders that may still turn into paid packs: counted against the target until they settle. */
 export const IN_FLIGHT_ORDER_STATES: readonly OrderState[] = ['created', 'paying', 'unknown'];
@@ -152,7 +153,7 @@ export class Orders {
     const row = tx.first(
       db
         .updateTable('orders')
-        .set({ state, reason: reason ?? null, updated_at: now })
+        .set({ state, reason: reasonColumn(reason), updated_at: now })
         .where('order_id', '=', orderId)
         .returningAll(),
     )!;

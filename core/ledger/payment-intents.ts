@@ -7,6 +7,7 @@ import type { ImmediateTx, LedgerConnection } from './connection.js';
 import { LedgerError } from './ledger-error.js';
 import type { IntentState, OrderState, PaymentIntentsTable } from './schema.js';
 import { checkTransition, INTENT_TRANSITIONS } from './transitions.js';
+import { reasonColumn } from './reason-column.js';
 
 /** Intents whose outcome is not settled: reconciliation walks these on every start. */
 export const OPEN_INTENT_STATES: readonly IntentState[] = ['recorded', 'sent', 'unknown'];
@@ -181,7 +182,7 @@ export class PaymentIntents {
           state,
           tx_hash: facts.txHash ?? current.tx_hash,
           fee: fee ?? current.fee,
-          reason: facts.reason ?? null,
+          reason: reasonColumn(facts.reason),
           updated_at: now,
         })
         .returningAll(),

@@ -4,6 +4,7 @@ import type { ImmediateTx, LedgerConnection } from './connection.js';
 import { LedgerError } from './ledger-error.js';
 import type { PurchaseState, PurchasesTable } from './schema.js';
 import { checkTransition, PURCHASE_TRANSITIONS } from './transitions.js';
+import { reasonColumn } from './reason-column.js';
 
 export interface PurchaseRow {
   readonly id: string;
@@ -133,7 +134,7 @@ export class Purchases {
     if (!current) throw new LedgerError('NOT_FOUND', `no purchase ${id}`, { entity: 'purchase', id });
     if (!checkTransition('purchase', PURCHASE_TRANSITIONS, id, current.state, state)) return toRow(current);
     const row = tx.first(
-      db.updateTable('purchases').set({ state, reason: reason ?? null, updated_at: now }).where('id', '=', id).returningAll(),
+      db.updateTable('purchases').set({ state, reason: reasonColumn(reason), updated_at: now }).where('id', '=', id).returningAll(),
     )!;
     return toRow(row);
   }
