@@ -23,15 +23,17 @@ export interface DeclaredCommand {
 export async function builtinCommands(dir = builtinPluginDir()): Promise<DeclaredCommand[]> {
   if (!existsSync(dir)) return [];
   const found: DeclaredCommand[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    const file = ['commands.js', 'commands.ts'].map((n) => path.join(dir, entry.name, n)).find((f) => existsSync(f));
+  // By code unit, not localeCompare: its first call loads ICU's collation, ~6 ms of `automint --help`'s ~20.
+  const folders = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  for (const name of folders) {
+    const file = ['commands.js', 'commands.ts'].map((n) => path.join(dir, name, n)).find((f) => existsSync(f));
     if (file === undefined) continue;
     const commands = ((await import(pathToFileURL(file).href)) as { commands?: unknown }).commands;
     const problem = commandsProblem(commands);
     if (problem !== undefined) {
-      throw new PluginError('PLUGIN_NOT_A_MANIFEST', `built-in plugin ${entry.name} (${file}): ${problem}`, { plugin: entry.name, source: 'built-in' });
+      throw new PluginError('PLUGIN_NOT_A_MANIFEST', `built-in plugin ${name} (${file}): ${problem}`, { plugin: name, source: 'built-in' });
     }
-    found.push(...(commands as PluginCommand[]).map((command) => ({ command, plugin: entry.name })));
+    found.push(...(commands as PluginCommand[]).map((command) => ({ command, plugin: name })));
   }
   return found;
 }
