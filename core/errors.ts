@@ -7,7 +7,8 @@
  *    object `details` (and is an Error, or at least has a string `message`);
  *  - `details.permanent === true`: trying again cannot help until a person acts;
  *  - `details.retryAt` (epoch ms): the call may be made again from then on; hold instead of counting a failure;
- *  - `details.rateLimited === true` (or the code STORE_RATE_LIMITED): held back by a rate limit, not a failure.
+ *  - `details.rateLimited === true` (or the code STORE_RATE_LIMITED): held back by a rate limit, not a failure;
+ *    without a `retryAt` it is waited out for at most the profile's longest wait, then counted as a failure.
  *  The helpers below walk `cause` too, so a wrapped error keeps what it says. */
 
 /** The brand every automint error carries, whichever copy of this module made it. */

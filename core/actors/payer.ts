@@ -85,6 +85,9 @@ interface PayerContext {
   budgetBusySince: number | null;
   /** When the store first refused a new order for unpaid ones, in this stretch of refusals. */
   unpaidSince: number | null;
+  /** When (epoch ms) a rate limit that gave no time to come back (`details.rateLimited` without `retryAt`) first held
+   *  this payer, in this stretch without an order made: held past the profile's longest wait, it counts as a failure. */
+  rateLimitedSince: number | null;
   /** When (performance.now(), like `observedAt`) the store first answered busy (5xx) to a quote or an order, in this
    *  stretch of busy answers, and how many busy answers in a row since (the backoff). */
   busySince: number | null;
@@ -152,6 +155,10 @@ export const payerMachine = setup({
     outOfStock: ({ event }) => isOutOfStock(errorOf(event)),
     /** Held back with a time to come back (the limiter, a Telegram flood wait): wait, it is not a failure. */
     rateLimited: ({ event }) => isRateLimited(errorOf(event)) || retryAtOf(errorOf(event)) !== null,
+    /** A rate limit that says no time to come back has held this payer for longer than the profile's longest wait
+     *  (nothing bounds it otherwise: the payer would ask every retryDelayMs forever, never counting a failure). */
+    rateLimitedTooLong: ({ context, event }) =>
+      retryAtOf(errorOf(event)) === null && context.rateLimitedSince !== null && Date.now() - context.rateLimitedSince > context.input.policy.maxHoldMs,
     /** Only a person can fix it (a refused login, a revoked session, verification needed): this method stops. */
     permanent: ({ event }) => isPermanent(errorOf(event)),
     unpaidLimit: ({ event }) => errorOf(event) instanceof UnpaidOrdersLimit,
@@ -273,6 +280,11 @@ export const payerMachine = setup({
     noteStopRequest: assign({ stopRequested: true }),
     // A rate limit that says no time (a plugin's) is waited out for the profile's retry delay (holdDelay's floor).
     noteHold: assign({ holdUntil: ({ event }) => retryAtOf(errorOf(event)) ?? Date.now() }),
+    /** A rate limit with a time to come back is bounded by it (and the limiter); one without starts the clock of
+     *  rateLimitedTooLong. */
+    noteRateLimited: assign({
+      rateLimitedSince: ({ context, event }) => (retryAtOf(errorOf(event)) === null ? context.rateLimitedSince ?? Date.now() : context.rateLimitedSince),
+    }),
     noteBudgetBusy: assign({ budgetBusySince: ({ context }) => context.budgetBusySince ?? Date.now() }),
     // Slots held by the account's own orders being paid free up as they settle: that wait is not counted.
     noteUnpaidLimit: assign({
@@ -320,7 +332,7 @@ export const payerMachine = setup({
     input, left: input.left, soldOut: false, observedAt: input.observedAt, measuredObservation: null, count: 0, claimed: 0, claimTried: false,
     quote: null, reservationId: 0, held: 0n,
     order: null, respondedAt: 0, attempt: null, failures: 0, holdUntil: 0, stopRequested: false, reason: '', budgetBusySince: null, unpaidSince: null,
-    busySince: null, busyInARow: 0, toldToWaitUntil: 0,
+    rateLimitedSince: null, busySince: null, busyInARow: 0, toldToWaitUntil: 0,
     unsettled: [], heldSince: null,
   }),
   initial: 'armed',
@@ -400,7 +412,8 @@ export const payerMachine = setup({
           { target: 'reserving', actions: 'noteQuote' },
         ],
         onError: [
-          { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold'] },
+          { guard: and(['rateLimited', 'rateLimitedTooLong']), target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
+          { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold', 'noteRateLimited'] },
           { guard: and(['storeBusy', 'storeBusyTooLong']), target: 'done', actions: ['logFailure', 'releaseClaim', 'endBusy'] },
           { guard: 'storeBusy', target: 'holding', actions: ['releaseClaim', 'noteBusy', 'logBusy'] },
           { guard: 'permanent', target: 'done', actions: ['logFailure', 'releaseClaim', 'endPermanently'] },
@@ -433,13 +446,14 @@ export const payerMachine = setup({
           input: context.input, count: context.count, quote: context.quote, reservationId: context.reservationId,
           observedAt: context.measuredObservation === context.observedAt ? null : context.observedAt,
         }),
-        onDone: { target: 'verifying', actions: ['noteOrder', assign({ unpaidSince: null, busySince: null, busyInARow: 0 })] },
+        onDone: { target: 'verifying', actions: ['noteOrder', assign({ unpaidSince: null, rateLimitedSince: null, busySince: null, busyInARow: 0 })] },
         onError: [
           { guard: 'outOfStock', target: 'waiting', actions: ['releaseClaim', assign({ left: 0 }), 'askForStock'] },
           { guard: and(['unpaidLimit', 'unpaidHeldTooLong']), target: 'done', actions: ['logFailure', 'releaseClaim', 'endPermanently'] },
           { guard: 'unpaidLimit', target: 'holding', actions: ['releaseClaim', 'noteHold', 'noteUnpaidLimit'] },
           // Held back by the limiter (a ban, an open breaker): the request never left, so wait as told; not a failure.
-          { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold'] },
+          { guard: and(['rateLimited', 'rateLimitedTooLong']), target: 'retrying', actions: ['logFailure', 'noteFailure', 'releaseClaim'] },
+          { guard: 'rateLimited', target: 'holding', actions: ['releaseClaim', 'noteHold', 'noteRateLimited'] },
           // The store too busy to take it (a 5xx at a drop): asked again after a backoff while the drop can be bought.
           { guard: and(['storeBusy', 'storeBusyTooLong']), target: 'done', actions: ['logFailure', 'releaseClaim', 'endBusy'] },
           { guard: 'storeBusy', target: 'holding', actions: ['releaseClaim', 'noteBusy', 'logBusy'] },
