@@ -1,4 +1,5 @@
-/** `automint plugins`: the plugins found (built-in and from `plugins.paths`), and which the configuration enables. */
+/** `automint plugins`: the plugins found (built-in and from `plugins.paths`), which the configuration enables, and the
+ *  currencies and commands each brings. */
 import 'reflect-metadata';
 import { container } from 'tsyringe';
 import { loadValidatedConfig } from '../core/config/load.js';
@@ -27,12 +28,13 @@ export const pluginsCommand = action(async (opts: { config?: string }): Promise<
   } else {
     rows = (await discoverPlugins()).map(({ manifest: m, source }) => ({
       id: m.id, kind: m.kind, description: m.description, hostVersion: m.hostVersion, source, enabled: false,
-      currencies: (m.currencies ?? []).map((c) => c.code),
+      currencies: (m.currencies ?? []).map((c) => c.code), commands: (m.commands ?? []).map((c) => c.name),
     }));
   }
-  const header = ['id', 'kind', 'enabled', 'host', 'currencies', 'source', 'description'];
+  const header = ['id', 'kind', 'enabled', 'host', 'currencies', 'commands', 'source', 'description'];
   const body = rows.map((r) => [
-    r.id, r.kind, opts.config ? (r.enabled ? 'yes' : 'no') : '-', r.hostVersion, r.currencies.join(',') || '-', r.source, r.description,
+    r.id, r.kind, opts.config ? (r.enabled ? 'yes' : 'no') : '-', r.hostVersion, r.currencies.join(',') || '-', r.commands.join(',') || '-',
+    r.source, r.description,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');

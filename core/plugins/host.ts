@@ -31,6 +31,8 @@ export interface LoadedPlugin {
   readonly enabled: boolean;
   /** The currency codes the plugin declares. */
   readonly currencies: readonly Currency[];
+  /** The CLI commands the plugin contributes (`automint <name>`). */
+  readonly commands: readonly string[];
 }
 
 /** What registering the enabled plugins gives: their container, what was found, the payment methods, and `close`. */
@@ -116,6 +118,7 @@ export async function registerPlugins(
       loaded.push({
         id: manifest.id, kind: manifest.kind, description: manifest.description, hostVersion: manifest.hostVersion, source, enabled,
         currencies: (manifest.currencies ?? []).map((c) => c.code),
+        commands: (manifest.commands ?? []).map((c) => c.name),
       });
       if (!enabled) continue;
       const parsed = manifest.configSchema.safeParse(pluginSettings(block));

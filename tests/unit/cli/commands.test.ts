@@ -110,6 +110,13 @@ describe('automint plugins', () => {
     expect(r.out).toMatch(/^ton\s+payment/m);
   });
 
+  it('shows the commands a plugin contributes (the Stars plugin brings login and session)', async () => {
+    const r = await cli(['plugins']);
+    expect(r.out).toMatch(/\bcommands\b/);
+    expect(r.out.split('\n').find((l) => l.startsWith('stars '))).toContain('login,session');
+    expect(r.out.split('\n').find((l) => l.startsWith('ton '))).not.toContain('login');
+  });
+
   it('exits 2 when a plugin block in the config is invalid', async () => {
     const file = await configFile('plug.yaml', { ...valid, plugins: { ton: { toleranceBps: 'lots' } } });
     const r = await cli(['plugins', '--config', file], { T: token, M: mnemonic });
