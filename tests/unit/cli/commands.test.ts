@@ -5,30 +5,11 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
 import { buildProgram, runProgram } from '../../../cli/program.js';
+import { cli } from '../../support/cli-in-process.js';
 
 let dir: string;
 const mnemonic = Array.from({ length: 24 }, () => 'abandon').join(' ');
 const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2VjcmV0c2lnbmF0dXJlMTIz';
-
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  process.exitCode = 0;
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'automint', ...argv]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.env = saved;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, out, err };
-}
 
 /** Runs argv through `runProgram`, as the binary does (usage errors included). */
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
