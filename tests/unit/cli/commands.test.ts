@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
-import { buildProgram, runProgram } from '../../../cli/program.js';
+import { runProgram } from '../../../cli/program.js';
 import { cli } from '../../support/cli-in-process.js';
 
 let dir: string;
