@@ -7,7 +7,7 @@
 
 // The manifest: a plugin module's default export.
 export { definePlugin, isPluginManifest, PLUGIN_BRAND, HOST_VERSION } from '../core/plugins/manifest.js';
-export type { PluginManifest, PluginKind } from '../core/plugins/manifest.js';
+export type { PluginManifest, PluginKind, DefinedPlugin } from '../core/plugins/manifest.js';
 export { PLUGIN_KINDS } from './plugin-kinds.js';
 
 // Commands: `automint` sub-commands a plugin contributes (the manifest's `commands`), each module loaded when it runs.

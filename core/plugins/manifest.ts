@@ -44,9 +44,14 @@ export interface PluginManifest<S extends z.ZodType = z.ZodType> {
   close?(): void | Promise<void>;
 }
 
+/** A manifest as `definePlugin` returns it: its config schema's type checked against `register`, then erased. An
+ *  interface, so a plugin's emitted declaration names it (`DefinedPlugin` from automint/plugin) rather than zod types
+ *  under automint's own node_modules, which a plugin built outside this repository cannot name (TS2742). */
+export interface DefinedPlugin extends PluginManifest {}
+
 /** Brands a manifest. */
-export function definePlugin<S extends z.ZodType>(manifest: Omit<PluginManifest<S>, '$$type'>): PluginManifest<S> {
-  return { $$type: PLUGIN_BRAND, ...manifest };
+export function definePlugin<S extends z.ZodType>(manifest: Omit<PluginManifest<S>, '$$type'>): DefinedPlugin {
+  return { $$type: PLUGIN_BRAND, ...manifest } as DefinedPlugin;
 }
 
 /** True when `value` looks like a manifest of this contract. */
