@@ -19,11 +19,18 @@ export function pluginAwareTerm(cmd: Command, commanderTerm: (cmd: Command) => s
   return usage === undefined ? commanderTerm(cmd) : [cmd.name(), usage].filter((s) => s !== '').join(' ');
 }
 
-/** Adds `declared` to `program` as a stand-in. A name the program already has is refused: a plugin cannot replace
- *  a host command, nor another plugin's. */
-export function addPluginCommand(program: Command, { command: spec, plugin }: DeclaredCommand): void {
-  if (program.commands.some((c) => c.name() === spec.name || c.aliases().includes(spec.name))) {
-    throw new PluginError('PLUGIN_COMMAND_CLASH', `plugin ${plugin} declares the command "${spec.name}", which automint already has`, { plugin });
+/** Names the program takes after the plugins' commands are added: commander's `help` and the host's `plugins`. */
+const NAMES_ADDED_LATER = new Set(['help', 'plugins']);
+
+/** Adds `declared` to `program` as a stand-in, and says whether it did. A name the program already has is left out
+ *  with a warning on stderr: a plugin cannot replace a host command, nor another plugin's, and one plugin's clash must
+ *  not take every command down with it (`automint plugins -c …`, the command to look into it, included). */
+export function addPluginCommand(
+  program: Command, { command: spec, plugin }: DeclaredCommand, warn: (line: string) => void = (line) => process.stderr.write(line),
+): boolean {
+  if (NAMES_ADDED_LATER.has(spec.name) || program.commands.some((c) => c.name() === spec.name || c.aliases().includes(spec.name))) {
+    warn(`warning: plugin ${plugin} declares the command "${spec.name}", which automint already has; it is left out\n`);
+    return false;
   }
   const standIn = program
     .command(spec.name)
@@ -40,12 +47,13 @@ export function addPluginCommand(program: Command, { command: spec, plugin }: De
   usageOf.set(standIn, spec.usage ?? '');
   let real: Promise<Command> | undefined;
   realOf.set(standIn, () => (real ??= realCommand(program, standIn, spec.name, spec.description, spec.load, plugin)));
+  return true;
 }
 
 /** Swaps in the real command `argv` (process.argv form) runs, or asks help for (`automint help session`), before
  *  commander parses: its help is printed by commander itself, without running the stand-in's action. */
 export async function preparePluginCommand(program: Command, argv: readonly string[]): Promise<void> {
-  const words = argv.slice(2).filter((w) => !w.startsWith('-'));
+  const words = argv.slice(2).filter((w, i, all) => !w.startsWith('-') && all[i - 1] !== '-c' && all[i - 1] !== '--config');
   const name = words[0] === 'help' ? words[1] : words[0];
   const standIn = program.commands.find((c) => c.name() === name);
   if (standIn !== undefined && realOf.has(standIn)) await realOf.get(standIn)!();

@@ -64,6 +64,8 @@ export function commandsProblem(commands: unknown): string | undefined {
     if (typeof c.name !== 'string' || !NAME.test(c.name)) {
       return `a command's name must be lower-case letters, digits and dashes (found ${JSON.stringify(c.name)})`;
     }
+    // Every command line has `help`: a plugin's would take over `automint help`.
+    if (c.name === 'help') return 'a command may not be named "help"';
     if (names.has(c.name)) return `the command "${c.name}" is declared twice`;
     names.add(c.name);
     if (typeof c.description !== 'string') return `command ${c.name}: description must be text`;

@@ -7,7 +7,7 @@ export class PluginError extends AutomintError {
       | 'PLUGIN_NOT_FOUND' | 'PLUGIN_NOT_A_MANIFEST' | 'PLUGIN_HOST_VERSION' | 'PLUGIN_CONFIG_INVALID' | 'PLUGIN_DUPLICATE'
       // A payment method settles in a currency no plugin declares: the plugin's manifest is at fault, not the config.
       | 'PLUGIN_CURRENCY_UNDECLARED'
-      | 'PLUGIN_LOAD_FAILED' | 'PLUGIN_NOT_PAYMENT' | 'PLUGIN_COMMAND_CLASH',
+      | 'PLUGIN_LOAD_FAILED' | 'PLUGIN_NOT_PAYMENT',
     message: string,
     details: { plugin: string; path?: string; source?: string },
     options?: { cause?: unknown },

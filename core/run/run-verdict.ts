@@ -1,6 +1,6 @@
 /** What a finished run amounts to for whoever started it: every target reached, something short or failed, or
  *  stopped by the user. A run that bought nothing is never a success because nothing crashed: a script reads the
- *  exit code made from this (core/cli/run-exit.ts) to tell "bought everything" from "refused everything". */
+ *  exit code made from this (cli/run-exit.ts) to tell "bought everything" from "refused everything". */
 import type { PurchaseOutcome } from '../actors/sniper.js';
 import { endingsOf, type TargetResult } from './target-results.js';
 import { describeBlind, type BlindTarget } from '../actors/failed-polls.js';

@@ -5,9 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Command } from 'commander';
+import { Command } from 'commander';
+import { addPluginCommand } from '../../../cli/plugin-command.js';
 import { buildProgram, runProgram } from '../../../cli/program.js';
-import type { CommandKit, PluginCommand, PluginCommandModule } from '../../../core/plugins/command.js';
+import { commandsProblem, type CommandKit, type PluginCommand, type PluginCommandModule } from '../../../core/plugins/command.js';
 import { builtinCommands, type DeclaredCommand } from '../../../core/plugins/plugin-commands.js';
 
 let dir: string;
@@ -85,9 +86,22 @@ describe('plugin commands', () => {
     expect(r.out).toMatch(/logout \[options\]/);
   });
 
-  it('a name the program already has is refused', () => {
+  it('a name the program already has (or adds later: help, plugins) is left out with a warning, the rest still there', () => {
     const { declared } = hello();
-    expect(() => buildProgram([{ ...declared, command: { ...declared.command, name: 'run' } }])).toThrow(/already has/);
+    const warned: string[] = [];
+    const program = new Command();
+    program.command('run');
+    for (const name of ['run', 'help', 'plugins']) {
+      expect(addPluginCommand(program, { ...declared, command: { ...declared.command, name } }, (l) => warned.push(l))).toBe(false);
+    }
+    expect(addPluginCommand(program, declared, (l) => warned.push(l))).toBe(true);
+    expect(warned).toEqual(['run', 'help', 'plugins'].map((n) => expect.stringContaining(`declares the command "${n}", which automint already has`)));
+    expect(program.commands.map((c) => c.name())).toEqual(['run', declared.command.name]);
+    expect(() => buildProgram([{ ...declared, command: { ...declared.command, name: 'run' } }])).not.toThrow();
+  });
+
+  it('refuses a command named help in a manifest', () => {
+    expect(commandsProblem([{ name: 'help', description: 'mine', load: async () => ({}) }])).toBe('a command may not be named "help"');
   });
 
   it("an external plugin's commands are there when the command line names a config that loads it", async () => {
