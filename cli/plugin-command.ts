@@ -50,12 +50,17 @@ export function addPluginCommand(
   return true;
 }
 
+/** The command `argv` (process.argv form) runs, or asks help for (`automint help session`): its first word that is
+ *  no option nor the file after `-c`/`--config`; undefined when there is none. */
+export function commandWordOf(argv: readonly string[]): string | undefined {
+  const words = argv.slice(2).filter((w, i, all) => !w.startsWith('-') && all[i - 1] !== '-c' && all[i - 1] !== '--config');
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
 /** Swaps in the real command `argv` (process.argv form) runs, or asks help for (`automint help session`), before
  *  commander parses: its help is printed by commander itself, without running the stand-in's action. */
 export async function preparePluginCommand(program: Command, argv: readonly string[]): Promise<void> {
-  const words = argv.slice(2).filter((w, i, all) => !w.startsWith('-') && all[i - 1] !== '-c' && all[i - 1] !== '--config');
-  const name = words[0] === 'help' ? words[1] : words[0];
-  const standIn = program.commands.find((c) => c.name() === name);
+  const standIn = program.commands.find((c) => c.name() === commandWordOf(argv));
   if (standIn !== undefined && realOf.has(standIn)) await realOf.get(standIn)!();
 }
 

@@ -7,7 +7,7 @@ import { builtinCommands, type DeclaredCommand } from '../core/plugins/plugin-co
 import { configOption, withOverrides } from './config-options.js';
 import { commandLineConfig } from './command-line-config.js';
 import { packageVersion } from './package-root.js';
-import { addPluginCommand, pluginAwareTerm, preparePluginCommand } from './plugin-command.js';
+import { addPluginCommand, commandWordOf, pluginAwareTerm, preparePluginCommand } from './plugin-command.js';
 
 /** The built-in plugins' commands, found once when the program module loads. */
 const BUILTIN_COMMANDS = await builtinCommands();
@@ -26,7 +26,11 @@ const EXIT_USAGE = 2;
  *  option or command, a value outside its choices) exits 2 like any other bad input; help and --version exit 0. */
 export async function runProgram(argv: readonly string[]): Promise<void> {
   try {
-    const program = buildProgram([...BUILTIN_COMMANDS, ...(await commandLineConfig(argv))]);
+    // An external plugin's commands are looked for only when the command line may name one: a command the program
+    // has anyway (`run -c …`, `doctor -c …`) reads its configuration once, itself, not once more here.
+    const word = commandWordOf(argv);
+    const known = word !== undefined && buildProgram().commands.some((c) => c.name() === word);
+    const program = buildProgram([...BUILTIN_COMMANDS, ...(known ? [] : await commandLineConfig(argv))]);
     await preparePluginCommand(program, argv);
     await program.parseAsync(argv);
   } catch (e) {

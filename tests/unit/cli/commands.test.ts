@@ -4,30 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
-import { runProgram } from '../../../cli/program.js';
-import { cli } from '../../support/cli-in-process.js';
+import { cli, runCli as run } from '../../support/cli-in-process.js';
 
 let dir: string;
 const mnemonic = Array.from({ length: 24 }, () => 'abandon').join(' ');
 const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2VjcmV0c2lnbmF0dXJlMTIz';
-
-/** Runs argv through `runProgram`, as the binary does (usage errors included). */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
-  process.exitCode = 0;
-  try {
-    await runProgram(['node', 'automint', ...argv]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, out, err };
-}
 
 async function configFile(name: string, body: unknown): Promise<string> {
   const file = path.join(dir, name);

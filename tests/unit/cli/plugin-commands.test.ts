@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
 import { addPluginCommand } from '../../../cli/plugin-command.js';
 import { buildProgram, runProgram } from '../../../cli/program.js';
+import { captureCli as capture } from '../../support/cli-in-process.js';
 import { commandsProblem, type CommandKit, type PluginCommand, type PluginCommandModule } from '../../../core/plugins/command.js';
 import { builtinCommands, type DeclaredCommand } from '../../../core/plugins/plugin-commands.js';
 
@@ -18,23 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function capture(work: () => Promise<void>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
-  process.exitCode = 0;
-  try {
-    await work();
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, out, err };
-}
 
 /** A `hello` command whose module is counted when loaded; its action prints the greeting and exits with --code. */
 function hello(): { declared: DeclaredCommand; load: ReturnType<typeof vi.fn> } {

@@ -4,9 +4,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { buildProgram } from '../../../../cli/program.js';
+import { cli } from '../../../support/cli-in-process.js';
 import { openLedger } from '../../../../core/ledger/database.js';
 import type { PaymentAttempt, StoreOrder } from '../../../../core/plugins/payment.js';
 import { startWorld, type World } from '../../../../sim/world.js';
@@ -18,23 +18,6 @@ import { pluginOnWorld } from '../../../support/world-plugin.js';
 let world: World;
 let dir: string;
 let configPath: string;
-
-async function cli(argv: string[]) {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
-  process.exitCode = 0;
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'automint', ...argv]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, out, err };
-}
 
 /** Pays `method` for one pack up to sending, records order and intent as the payer would, and never confirms. */
 async function sentButUnconfirmed(method: 'ton' | 'stars'): Promise<StoreOrder> {
